@@ -1,0 +1,40 @@
+// The recommended app.kubernetes.io labels, computed once per service and shared by every component.
+import type { ServiceDescription } from "../config";
+
+/** Labels that never change over a Deployment's life: they form its immutable selector. */
+export type SelectorLabels = Readonly<Record<string, string>>;
+
+/** The selector labels and the full label set (selector plus descriptive labels). */
+export interface ServiceLabels {
+  /** `app.kubernetes.io/name` and `/instance`: the Deployment's selector and the NetworkPolicy's pod selector. */
+  readonly selector: SelectorLabels;
+  /** Selector labels plus component, part-of and managed-by: put on every object. */
+  readonly common: Readonly<Record<string, string>>;
+}
+
+/** Computes the recommended labels for a service in one environment. Pure. */
+export function serviceLabels(
+  service: Pick<ServiceDescription, "name" | "environment" | "component" | "partOf">,
+): ServiceLabels {
+  const selector = {
+    "app.kubernetes.io/name": service.name,
+    "app.kubernetes.io/instance": `${service.name}-${service.environment}`,
+  };
+  return {
+    selector,
+    common: {
+      ...selector,
+      "app.kubernetes.io/component": service.component,
+      "app.kubernetes.io/part-of": service.partOf,
+      "app.kubernetes.io/managed-by": "pulumi",
+    },
+  };
+}
+
+/** A label value must be at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric. */
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+
+/** `app.kubernetes.io/version` for an image tag, or no label when the tag is not a valid label value. Pure. */
+export function versionLabel(tag: string): Record<string, string> {
+  return tag !== "" && LABEL_VALUE.test(tag) ? { "app.kubernetes.io/version": tag } : {};
+}

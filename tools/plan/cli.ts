@@ -1,0 +1,63 @@
+// `npm run plan -- --stack <name> [--out DIR] [--config k=v ...] [--secret k=v ...] [--stack-outputs name=file ...]`
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
+import { kubernetesObjects, planFiles, renderTree, repositoryFiles, writePlan } from "./render";
+import { parseAssignment } from "./stack-files";
+
+const USAGE =
+  "usage: npm run plan -- --stack <name> [--out DIR] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...]";
+
+function assignments(list: readonly string[] | undefined): Record<string, string> {
+  return Object.fromEntries((list ?? []).map(parseAssignment));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      stack: { type: "string" },
+      out: { type: "string" },
+      config: { type: "string", multiple: true },
+      secret: { type: "string", multiple: true },
+      "stack-outputs": { type: "string", multiple: true },
+      help: { type: "boolean" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!values.stack) throw new Error(`--stack is required\n${USAGE}`);
+  const stackOutputs: Record<string, Record<string, unknown>> = {};
+  for (const [name, file] of Object.entries(assignments(values["stack-outputs"]))) {
+    stackOutputs[name] = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  }
+  const evaluation = await evaluate({
+    stack: values.stack,
+    config: assignments(values.config),
+    secrets: assignments(values.secret),
+    stackOutputs,
+  });
+  const outDir = path.resolve(values.out ?? path.join(PROJECT_DIR, "plan", values.stack));
+  const files = planFiles(evaluation);
+  writePlan(outDir, files);
+  const k8sCount = kubernetesObjects(evaluation).length;
+  const repoCount = repositoryFiles(evaluation).length;
+  console.log(renderTree(evaluation));
+  console.log(
+    `\nPlan for ${evaluation.project}/${evaluation.stack}: ${evaluation.resources.length} resources, ${k8sCount} Kubernetes objects, ${repoCount} repository files, ${Object.keys(evaluation.outputs).length} outputs -> ${path.relative(process.cwd(), outDir) || "."}`,
+  );
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const message = err instanceof EvaluationError || err instanceof Error ? err.message : String(err);
+    console.error(`plan failed: ${message}\nNo plan files were written.`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,219 @@
+// Evaluates the real program (index.ts, a real stack file) under Pulumi's runtime mocks and records what it registers.
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { isUnknown } from "@pulumi/pulumi/output";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { type MockOptions, PlanMocks } from "./mocks";
+import { readProjectFile, readStackFile, resolveConfig } from "./stack-files";
+
+/** The project this tool plans: the folder above tools/. */
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+/** A value as the plan writes it: secrets and unknowns replaced by markers. */
+export type PlanValue = string | number | boolean | null | PlanValue[] | { [key: string]: PlanValue };
+
+/** Stands for a secret value in every plan file. */
+export const SECRET_MARKER = "[secret]";
+/** Stands for a value only known after deploy, as `pulumi preview` shows it. */
+export const UNKNOWN_MARKER = "[unknown]";
+
+/** One registered resource. */
+export interface RecordedResource {
+  /** Resource type token, e.g. `kubernetes:apps/v1:Deployment`. */
+  readonly type: string;
+  /** Logical name. */
+  readonly name: string;
+  /** URN, as the mock monitor forms it. */
+  readonly urn: string;
+  /** Parent's URN, or "" at the top. */
+  readonly parent: string;
+  /** A custom resource (provider-managed) rather than a component. */
+  readonly custom: boolean;
+  /** `protect` set on the resource. */
+  readonly protect: boolean;
+  /** Inputs as registered: secrets and unknowns already replaced by markers. */
+  readonly inputs: { [key: string]: PlanValue };
+  /** Inputs with secret values shown: for tests only, never written. */
+  readonly revealedInputs: { [key: string]: PlanValue };
+}
+
+/** A stack output. */
+export interface RecordedOutput {
+  readonly value: PlanValue;
+  readonly secret: boolean;
+  readonly known: boolean;
+}
+
+/** What one evaluation produced. */
+export interface Evaluation {
+  readonly project: string;
+  readonly stack: string;
+  readonly resources: RecordedResource[];
+  readonly outputs: Record<string, RecordedOutput>;
+}
+
+/** Options of one evaluation. */
+export interface EvaluateOptions extends Partial<MockOptions> {
+  /** Stack name; Pulumi.<stack>.yaml is read. */
+  readonly stack: string;
+  /** `key=value` overrides, like `pulumi -c`. @default {} */
+  readonly config?: Readonly<Record<string, string>>;
+  /** Secret config values, like `pulumi config set --secret`. @default {} */
+  readonly secrets?: Readonly<Record<string, string>>;
+  /** Program module to evaluate. @default "<project>/index.ts" */
+  readonly program?: string;
+  /** Pulumi organization, as in fully qualified stack names. @default "organization" */
+  readonly organization?: string;
+}
+
+/** Raised when the program fails; carries what was registered before it did. */
+export class EvaluationError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly resources: RecordedResource[],
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = "EvaluationError";
+  }
+}
+
+const SECRET_SIG = rpc.specialSecretSig;
+/** Waits until every outstanding registration has been answered (internal to the SDK, present at run time). */
+const waitForRPCs = (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
+
+/** Replaces secrets and unknowns in a deserialized property value. */
+function toPlanValue(value: unknown, reveal: boolean): PlanValue {
+  if (value === undefined || value === null) return null;
+  if (isUnknown(value)) return UNKNOWN_MARKER;
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+  if (Array.isArray(value)) return value.map((v) => toPlanValue(v, reveal));
+  if (typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    if (obj[rpc.specialSigKey] === SECRET_SIG) return reveal ? toPlanValue(obj.value, reveal) : SECRET_MARKER;
+    if (pulumi.Resource.isInstance(value)) return `[resource]`;
+    const out: { [key: string]: PlanValue } = {};
+    for (const [k, v] of Object.entries(obj)) {
+      if (v !== undefined) out[k] = toPlanValue(v, reveal);
+    }
+    return out;
+  }
+  return String(value);
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProtect?(): boolean;
+  getObject?(): unknown;
+  getProperties?(): unknown;
+}
+
+type MonitorMethod = (
+  req: RegisterRequest,
+  callback: (err: unknown, resp?: unknown) => void,
+) => Promise<void>;
+
+/** Wraps the mock monitor so that each registration is recorded with its parent, as the engine would see it. */
+function recordRegistrations(records: RecordedResource[]): void {
+  const monitor = settings.getMonitor() as unknown as Record<string, MonitorMethod>;
+  for (const method of ["registerResource", "readResource"] as const) {
+    const original = monitor[method]?.bind(monitor);
+    if (!original) throw new Error(`the mock monitor has no ${method}`);
+    monitor[method] = async (req, callback) => {
+      const struct = method === "registerResource" ? req.getObject?.() : req.getProperties?.();
+      const raw = rpc.deserializeProperties(
+        struct as Parameters<typeof rpc.deserializeProperties>[0],
+        true,
+      ) as Record<string, unknown>;
+      await original(req, (err, resp) => {
+        if (!err) {
+          const urn = (resp as { getUrn(): string }).getUrn();
+          records.push({
+            type: req.getType(),
+            name: req.getName(),
+            urn,
+            parent: req.getParent(),
+            custom: req.getCustom(),
+            protect: req.getProtect?.() ?? false,
+            inputs: toPlanValue(raw, false) as { [key: string]: PlanValue },
+            revealedInputs: toPlanValue(raw, true) as { [key: string]: PlanValue },
+          });
+        }
+        callback(err, resp);
+      });
+    };
+  }
+}
+
+/** Resolves one exported value the way the engine records a stack output. */
+async function resolveOutput(value: unknown): Promise<RecordedOutput> {
+  if (!pulumi.Output.isInstance(value))
+    return { value: toPlanValue(value, true), secret: false, known: true };
+  const output = value as pulumi.Output<unknown> & {
+    promise(withUnknowns?: boolean): Promise<unknown>;
+    isKnown: Promise<boolean>;
+    isSecret: Promise<boolean>;
+  };
+  const [raw, known, secret] = await Promise.all([output.promise(true), output.isKnown, output.isSecret]);
+  if (!known || isUnknown(raw)) return { value: UNKNOWN_MARKER, secret, known: false };
+  return { value: secret ? SECRET_MARKER : toPlanValue(raw, false), secret, known: true };
+}
+
+/** Forgets the project's own modules, so the program can be evaluated again in this process. */
+function forgetProjectModules(): void {
+  for (const id of Object.keys(require.cache)) {
+    if (
+      id.startsWith(PROJECT_DIR) &&
+      !id.includes(`${path.sep}node_modules${path.sep}`) &&
+      !id.includes(`${path.sep}tools${path.sep}`)
+    ) {
+      delete require.cache[id];
+    }
+  }
+}
+
+/**
+ * Evaluates the program for one stack: resolves its config like the CLI, sets mocks, loads the program, waits
+ * for every registration, and resolves the exports. Throws EvaluationError (with what was registered) on failure.
+ */
+export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
+  const project = readProjectFile(PROJECT_DIR);
+  const config = resolveConfig(
+    project,
+    readStackFile(PROJECT_DIR, options.stack),
+    options.config,
+    options.secrets,
+  );
+  pulumi.runtime.setAllConfig(config.values, config.secretKeys);
+  const mocks = new PlanMocks({
+    preview: options.preview ?? true,
+    ...(options.registryDigests ? { registryDigests: options.registryDigests } : {}),
+    ...(options.stackOutputs ? { stackOutputs: options.stackOutputs } : {}),
+    ...(options.secretStackOutputs ? { secretStackOutputs: options.secretStackOutputs } : {}),
+  });
+  await pulumi.runtime.setMocks(
+    mocks,
+    project.name,
+    options.stack,
+    options.preview ?? true,
+    options.organization ?? "organization",
+  );
+  const resources: RecordedResource[] = [];
+  recordRegistrations(resources);
+
+  forgetProjectModules();
+  let exports: Record<string, unknown>;
+  try {
+    exports = require(options.program ?? path.join(PROJECT_DIR, "index.ts"));
+    const outputs: Record<string, RecordedOutput> = {};
+    for (const [name, value] of Object.entries(exports)) outputs[name] = await resolveOutput(value);
+    await waitForRPCs();
+    return { project: project.name, stack: options.stack, resources, outputs };
+  } catch (err) {
+    await waitForRPCs().catch(() => undefined);
+    throw new EvaluationError(err, resources);
+  }
+}

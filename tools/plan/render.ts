@@ -1,0 +1,160 @@
+// Turns an evaluation into the plan's files: kubernetes.yaml, resources.json, outputs.json and files/.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { type Evaluation, type RecordedResource, SECRET_MARKER } from "./evaluate";
+
+/** A Kubernetes object as it would be applied. */
+export interface KubernetesObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name?: string; namespace?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** A file the stack would commit to a repository. */
+export interface RepositoryFilePlan {
+  /** owner/name of the repository. */
+  readonly repository: string;
+  /** Branch it is committed to. */
+  readonly branch: string;
+  /** Path inside the repository. */
+  readonly path: string;
+  /** File content. */
+  readonly content: string;
+}
+
+/** The order kinds are applied in, as kubectl and Helm order them; unlisted kinds come after, by name. */
+const KIND_ORDER = [
+  "Namespace",
+  "NetworkPolicy",
+  "ResourceQuota",
+  "ServiceAccount",
+  "Secret",
+  "ConfigMap",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "Role",
+  "RoleBinding",
+  "Service",
+  "Deployment",
+  "PodDisruptionBudget",
+  "Ingress",
+];
+
+function kindRank(kind: string): number {
+  const i = KIND_ORDER.indexOf(kind);
+  return i === -1 ? KIND_ORDER.length : i;
+}
+
+/** True for a Kubernetes object (not the provider, not a component). */
+function isKubernetesObject(r: RecordedResource): boolean {
+  return r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:");
+}
+
+/** The object as applied; a Secret keeps its keys and loses every value, whatever was marked secret. */
+function asKubernetesObject(r: RecordedResource): KubernetesObject {
+  const obj = { ...r.inputs } as unknown as KubernetesObject;
+  if (obj.kind === "Secret") {
+    for (const field of ["data", "stringData"]) {
+      const data = r.revealedInputs[field];
+      if (data && typeof data === "object" && !Array.isArray(data)) {
+        obj[field] = Object.fromEntries(Object.keys(data).map((k) => [k, SECRET_MARKER]));
+      }
+    }
+  }
+  return obj;
+}
+
+/** Every Kubernetes object of the evaluation, in apply order: kind, then namespace, then name. */
+export function kubernetesObjects(evaluation: Evaluation): KubernetesObject[] {
+  return evaluation.resources
+    .filter(isKubernetesObject)
+    .map(asKubernetesObject)
+    .sort(
+      (a, b) =>
+        kindRank(a.kind) - kindRank(b.kind) ||
+        a.kind.localeCompare(b.kind) ||
+        (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") ||
+        (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""),
+    );
+}
+
+/** Every file the stack would commit with `github.RepositoryFile`. */
+export function repositoryFiles(evaluation: Evaluation): RepositoryFilePlan[] {
+  return evaluation.resources
+    .filter((r) => r.type === "github:index/repositoryFile:RepositoryFile")
+    .map((r) => ({
+      repository: String(r.inputs.repository),
+      branch: String(r.inputs.branch ?? ""),
+      path: String(r.inputs.file),
+      content: String(r.inputs.content),
+    }))
+    .sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** kubernetes.yaml: multi-document YAML. */
+export function renderKubernetesYaml(objects: readonly KubernetesObject[]): string {
+  return objects.map((o) => `---\n${stringify(o, { lineWidth: 0 })}`).join("");
+}
+
+/** resources.json: every registered resource, sorted by URN, secrets redacted. */
+export function renderResourcesJson(evaluation: Evaluation): string {
+  const rows = [...evaluation.resources]
+    .sort((a, b) => a.urn.localeCompare(b.urn))
+    .map((r) => ({
+      type: r.type,
+      name: r.name,
+      parent: r.parent === "" ? null : r.parent,
+      ...(r.protect ? { protect: true } : {}),
+      inputs: r.inputs,
+    }));
+  return `${JSON.stringify(rows, null, 2)}\n`;
+}
+
+/** outputs.json: the stack outputs by name, as `pulumi stack output --json` shows them (secrets redacted). */
+export function renderOutputsJson(evaluation: Evaluation): string {
+  const sorted = Object.keys(evaluation.outputs).sort();
+  return `${JSON.stringify(Object.fromEntries(sorted.map((k) => [k, evaluation.outputs[k]?.value ?? null])), null, 2)}\n`;
+}
+
+/** A short tree of the registered resources, components with their children. */
+export function renderTree(evaluation: Evaluation): string {
+  const children = new Map<string, RecordedResource[]>();
+  for (const r of evaluation.resources) {
+    const list = children.get(r.parent) ?? [];
+    list.push(r);
+    children.set(r.parent, list);
+  }
+  const lines: string[] = [`${evaluation.project} (${evaluation.stack})`];
+  const walk = (parent: string, prefix: string) => {
+    const list = [...(children.get(parent) ?? [])].sort((a, b) => a.urn.localeCompare(b.urn));
+    list.forEach((r, i) => {
+      const last = i === list.length - 1;
+      lines.push(`${prefix}${last ? "└─ " : "├─ "}${r.type}  ${r.name}`);
+      walk(r.urn, `${prefix}${last ? "   " : "│  "}`);
+    });
+  };
+  walk("", "");
+  return lines.join("\n");
+}
+
+/** The files of one plan, by path relative to the output folder. */
+export function planFiles(evaluation: Evaluation): Map<string, string> {
+  const files = new Map<string, string>();
+  files.set("kubernetes.yaml", renderKubernetesYaml(kubernetesObjects(evaluation)));
+  files.set("resources.json", renderResourcesJson(evaluation));
+  files.set("outputs.json", renderOutputsJson(evaluation));
+  for (const f of repositoryFiles(evaluation)) files.set(path.posix.join("files", f.path), f.content);
+  return files;
+}
+
+/** Writes a plan, replacing whatever plan was in the folder before. */
+export function writePlan(outDir: string, files: ReadonlyMap<string, string>): void {
+  rmSync(outDir, { recursive: true, force: true });
+  for (const [rel, content] of files) {
+    const file = path.join(outDir, rel);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, content);
+  }
+}
