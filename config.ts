@@ -45,7 +45,8 @@ export const DNS1123_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const CPU_QUANTITY = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
 const MEMORY_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
-const HOST_PORT = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*):([0-9]{1,5})$/;
+const HOST_PORT =
+  /^(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*):(?<port>[0-9]{1,5})$/;
 const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/;
 
 /** CPU quantity in millicores ("500m" -> 500, "1.5" -> 1500). */
@@ -189,7 +190,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
       ),
     );
   }
-  const temporalPort = Number(HOST_PORT.exec(cfg.temporalHostPort)?.[5]);
+  const temporalPort = Number(HOST_PORT.exec(cfg.temporalHostPort)?.groups?.port);
   if (temporalPort < 1 || temporalPort > 65535) {
     problems.push(
       problem("temporalHostPort", cfg.temporalHostPort, "a port from 1 to 65535 after the colon"),
@@ -257,7 +258,7 @@ export interface ServiceDescription {
 
 /** Builds the service description of workflow-runner from parsed config. Pure. */
 export function describeService(cfg: PlainConfig): ServiceDescription {
-  const [, host = "", , , port = "0"] = HOST_PORT.exec(cfg.temporalHostPort) ?? [];
+  const { host = "", port = "0" } = HOST_PORT.exec(cfg.temporalHostPort)?.groups ?? {};
   return {
     name: "workflow-runner",
     component: "temporal-worker",

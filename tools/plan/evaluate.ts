@@ -61,8 +61,8 @@ export interface EvaluateOptions extends Partial<MockOptions> {
   readonly config?: Readonly<Record<string, string>>;
   /** Secret config values, like `pulumi config set --secret`. @default {} */
   readonly secrets?: Readonly<Record<string, string>>;
-  /** Program module to evaluate. @default "<project>/index.ts" */
-  readonly program?: string;
+  /** Program to evaluate: a module path, or a function returning its exports (for component tests). @default "<project>/index.ts" */
+  readonly program?: string | (() => Record<string, unknown>);
   /** Pulumi organization, as in fully qualified stack names. @default "organization" */
   readonly organization?: string;
 }
@@ -207,7 +207,8 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   forgetProjectModules();
   let exports: Record<string, unknown>;
   try {
-    exports = require(options.program ?? path.join(PROJECT_DIR, "index.ts"));
+    const program = options.program ?? path.join(PROJECT_DIR, "index.ts");
+    exports = typeof program === "function" ? program() : require(program);
     const outputs: Record<string, RecordedOutput> = {};
     for (const [name, value] of Object.entries(exports)) outputs[name] = await resolveOutput(value);
     await waitForRPCs();

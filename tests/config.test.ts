@@ -1,0 +1,167 @@
+// config.ts: every key's constraint, the cross-key rules, and Pulumi.yaml declaring exactly the keys read.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  ConfigError,
+  cpuMillis,
+  describeService,
+  memoryBytes,
+  PLAIN_KEYS,
+  parsePlainConfig,
+  SECRET_KEYS,
+} from "../config";
+import { PROJECT_DIR } from "../tools/plan/evaluate";
+import { readProjectFile, readStackFile, resolveConfig } from "../tools/plan/stack-files";
+
+/** Raw config of the dev stack as the CLI would hand it to the program, with overrides. */
+function devRaw(overrides: Record<string, string> = {}): Record<string, string> {
+  const project = readProjectFile(PROJECT_DIR);
+  const resolved = resolveConfig(project, readStackFile(PROJECT_DIR, "dev"), overrides);
+  return Object.fromEntries(
+    Object.entries(resolved.values).map(([k, v]) => [k.replace(/^workflow-runner:/, ""), v]),
+  );
+}
+
+function problemsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+    return err.problems;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+describe("parsePlainConfig", () => {
+  it("accepts the dev stack as committed", () => {
+    const cfg = parsePlainConfig(devRaw());
+    assert.equal(cfg.replicas, 1);
+    assert.equal(cfg.createNamespace, true);
+    assert.equal(cfg.imageDigest, undefined, "an empty default means no digest");
+  });
+
+  const cases: [string, Record<string, string>, string][] = [
+    [
+      "negative replicas",
+      { replicas: "-1" },
+      'workflow-runner:replicas: got "-1"; allowed: an integer from 1 to 50',
+    ],
+    [
+      "zero replicas",
+      { replicas: "0" },
+      'workflow-runner:replicas: got "0"; allowed: an integer from 1 to 50',
+    ],
+    [
+      "tag with a space",
+      { imageTag: "bad tag!" },
+      'workflow-runner:imageTag: got "bad tag!"; allowed: an OCI tag: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}',
+    ],
+    [
+      "md5 digest",
+      { imageDigest: "md5:abc" },
+      'workflow-runner:imageDigest: got "md5:abc"; allowed: empty, or sha256: followed by 64 lowercase hex digits',
+    ],
+    [
+      "unparseable memory",
+      { memoryLimit: "lots" },
+      'workflow-runner:memoryLimit: got "lots"; allowed: a memory quantity such as 256Mi or 1Gi',
+    ],
+    [
+      "uppercase namespace",
+      { namespace: "Workflow" },
+      "workflow-runner:namespace: got \"Workflow\"; allowed: a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters",
+    ],
+    [
+      "missing tag",
+      { imageTag: "" },
+      'workflow-runner:imageTag: got ""; allowed: an OCI tag: [A-Za-z0-9_][A-Za-z0-9._-]{0,127} (required)',
+    ],
+    [
+      "request above limit",
+      { cpuRequest: "2", cpuLimit: "500m" },
+      'workflow-runner:cpuRequest: got "2"; allowed: a quantity no larger than cpuLimit (500m)',
+    ],
+    [
+      "minAvailable not below replicas",
+      { replicas: "2", minAvailable: "2" },
+      'workflow-runner:minAvailable: got "2"; allowed: an integer below replicas (2), or voluntary evictions are blocked for good',
+    ],
+    [
+      "temporal without port",
+      { temporalHostPort: "temporal" },
+      'workflow-runner:temporalHostPort: got "temporal"; allowed: host:port, e.g. temporal-frontend.temporal.svc.cluster.local:7233',
+    ],
+  ];
+  for (const [title, overrides, message] of cases) {
+    it(`rejects ${title} with the key, the value and what is allowed`, () => {
+      assert.deepEqual(
+        problemsOf(() => parsePlainConfig(devRaw(overrides))),
+        [message],
+      );
+    });
+  }
+
+  it("reports every bad key at once", () => {
+    const problems = problemsOf(() => parsePlainConfig(devRaw({ replicas: "x", logLevel: "loud" })));
+    assert.deepEqual(
+      problems.map((p) => p.split(":")[1]),
+      ["replicas", "logLevel"],
+    );
+  });
+});
+
+describe("quantities", () => {
+  it("converts CPU and memory to comparable numbers", () => {
+    assert.equal(cpuMillis("250m"), 250);
+    assert.equal(cpuMillis("1.5"), 1500);
+    assert.equal(memoryBytes("128Mi"), 128 * 2 ** 20);
+    assert.equal(memoryBytes("1G"), 1e9);
+  });
+});
+
+describe("describeService", () => {
+  it("hands the Temporal settings to the workload and splits host and port", () => {
+    const service = describeService(parsePlainConfig(devRaw()));
+    assert.equal(
+      service.workload.settings.TEMPORAL_HOST_PORT,
+      "temporal-frontend.temporal.svc.cluster.local:7233",
+    );
+    assert.deepEqual(service.workload.temporal, {
+      host: "temporal-frontend.temporal.svc.cluster.local",
+      port: 7233,
+    });
+    assert.equal(service.workload.metricsPort, undefined);
+  });
+});
+
+describe("Pulumi.yaml", () => {
+  const project = readProjectFile(PROJECT_DIR);
+  it("declares exactly the keys the program reads", () => {
+    assert.deepEqual(
+      Object.keys(project.config).sort(),
+      [...Object.keys(PLAIN_KEYS), ...Object.keys(SECRET_KEYS)].sort(),
+    );
+  });
+  it("marks credentials secret and nothing else", () => {
+    const secret = Object.entries(project.config)
+      .filter(([, d]) => d.secret)
+      .map(([k]) => k)
+      .sort();
+    assert.deepEqual(secret, Object.keys(SECRET_KEYS).sort());
+  });
+  it("gives every key a type and a description", () => {
+    for (const [key, declared] of Object.entries(project.config)) {
+      assert.ok(declared.type, `${key} has no type`);
+      assert.ok(declared.description, `${key} has no description`);
+    }
+  });
+  for (const stack of ["dev", "prod"]) {
+    it(`Pulumi.${stack}.yaml sets only declared keys of this project`, () => {
+      for (const key of Object.keys(readStackFile(PROJECT_DIR, stack))) {
+        const [ns, name = ""] = key.split(":");
+        assert.equal(ns, "workflow-runner", `${key} is not in this project's namespace`);
+        assert.ok(name in project.config, `${key} is not declared in Pulumi.yaml`);
+      }
+    });
+  }
+});

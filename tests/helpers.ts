@@ -1,0 +1,83 @@
+// Shared test helpers: finding recorded resources, running the plan CLI, and Kubernetes schema validation.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { type Evaluation, type PlanValue, PROJECT_DIR, type RecordedResource } from "../tools/plan/evaluate";
+
+/** A 64-hex digest for tests, distinct per seed character. */
+export function digest(seed: string): string {
+  return `sha256:${seed.repeat(64).slice(0, 64)}`;
+}
+
+/** The single resource of a type (and optionally name); fails when there is not exactly one. */
+export function one(evaluation: Evaluation, type: string, name?: string): RecordedResource {
+  const found = evaluation.resources.filter(
+    (r) => r.type === type && (name === undefined || r.name === name),
+  );
+  if (found.length !== 1) {
+    throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
+  }
+  return found[0] as RecordedResource;
+}
+
+/** Reads a dotted path (numbers index arrays) out of a plan value. */
+export function at(value: PlanValue | undefined, dotted: string): PlanValue | undefined {
+  let cur: PlanValue | undefined = value;
+  for (const part of dotted.split(".")) {
+    if (cur === null || cur === undefined || typeof cur !== "object") return undefined;
+    cur = Array.isArray(cur) ? cur[Number(part)] : cur[part];
+  }
+  return cur;
+}
+
+/** A fresh temporary folder. */
+export function tempDir(prefix = "plan-"): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+/** Runs `npm run plan`'s script as a subprocess and returns its exit code and output. */
+export function runPlan(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(
+    process.execPath,
+    ["--import", "tsx", path.join(PROJECT_DIR, "tools/plan/cli.ts"), ...args],
+    {
+      cwd: PROJECT_DIR,
+      encoding: "utf8",
+    },
+  );
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Kinds this project applies whose schemas are CRDs, validated by their own linters rather than kubernetes-models. */
+export const CUSTOM_RESOURCE_GROUPS = ["tekton.dev/", "triggers.tekton.dev/"];
+
+interface Validatable {
+  validate(): void;
+}
+
+/**
+ * Validates a Kubernetes object against the schema of its apiVersion and kind with kubernetes-models. Returns
+ * the validation error's message, or undefined when valid. Unknown kinds are an error, not a pass.
+ */
+export async function kubernetesSchemaError(obj: {
+  apiVersion?: unknown;
+  kind?: unknown;
+}): Promise<string | undefined> {
+  const apiVersion = String(obj.apiVersion);
+  const kind = String(obj.kind);
+  let mod: Record<string, new (data: unknown) => Validatable>;
+  try {
+    mod = await import(`kubernetes-models/${apiVersion}/${kind}`);
+  } catch {
+    return `no kubernetes-models schema for ${apiVersion} ${kind}`;
+  }
+  const Model = mod[kind];
+  if (!Model) return `kubernetes-models/${apiVersion}/${kind} exports no ${kind}`;
+  try {
+    new Model(obj).validate();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}

@@ -1,0 +1,101 @@
+// index.ts evaluated end to end with both real stack files: the wiring from config to registry to Deployment.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError } from "../config";
+import { type Evaluation, EvaluationError, evaluate, UNKNOWN_MARKER } from "../tools/plan/evaluate";
+import { at, digest, one } from "./helpers";
+
+const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+
+for (const stack of ["dev", "prod"]) {
+  describe(`the ${stack} stack`, () => {
+    let ev: Evaluation;
+    const dig = digest(stack === "dev" ? "1" : "2");
+    it("evaluates with a configured tag and digest", async () => {
+      ev = await evaluate({ stack, config: { imageTag: "v1.2.3", imageDigest: dig } });
+      assert.ok(ev.resources.length > 5);
+    });
+    it("runs exactly the registry's imageRef in the Deployment", () => {
+      const deployment = one(ev, "kubernetes:apps/v1:Deployment");
+      const image = at(deployment.inputs, "spec.template.spec.containers.0.image");
+      assert.equal(image, `${REPO}:v1.2.3@${dig}`);
+      assert.equal(image, ev.outputs.imageRef?.value);
+      assert.equal(ev.outputs.imageDigest?.value, dig);
+      assert.equal(ev.outputs.imageTag?.value, "v1.2.3");
+    });
+    it("pulls with the Secret the registry made", () => {
+      const deployment = one(ev, "kubernetes:apps/v1:Deployment");
+      const secret = one(ev, "kubernetes:core/v1:Secret");
+      assert.equal(secret.parent.endsWith("stigmer:delivery:GhcrRegistry::workflow-runner"), true);
+      assert.deepEqual(at(deployment.inputs, "spec.template.spec.imagePullSecrets"), [
+        { name: at(secret.inputs, "metadata.name") },
+      ]);
+    });
+    it("runs the pod non-root with a read-only root filesystem", () => {
+      const deployment = one(ev, "kubernetes:apps/v1:Deployment");
+      assert.equal(at(deployment.inputs, "spec.template.spec.securityContext.runAsNonRoot"), true);
+      assert.equal(
+        at(deployment.inputs, "spec.template.spec.containers.0.securityContext.readOnlyRootFilesystem"),
+        true,
+      );
+    });
+    it("puts every namespaced object in the stack's namespace and exports its names", () => {
+      const ns = ev.outputs.namespace?.value;
+      for (const r of ev.resources.filter((x) => x.type.startsWith("kubernetes:") && x.custom)) {
+        if (r.inputs.kind === "Namespace") assert.equal(at(r.inputs, "metadata.name"), ns);
+        else assert.equal(at(r.inputs, "metadata.namespace"), ns, `${r.type} ${r.name}`);
+      }
+      assert.equal(ev.outputs.deploymentName?.value, "workflow-runner");
+      assert.equal(ev.outputs.serviceAccountName?.value, "workflow-runner");
+    });
+    it("deploys with the stack's own Kubernetes provider and context", () => {
+      const provider = one(ev, "pulumi:providers:kubernetes");
+      assert.equal(provider.inputs.context, stack === "dev" ? "stigmer-dev" : "stigmer-prod");
+    });
+  });
+}
+
+describe("stack differences", () => {
+  it("protects prod's namespace and keeps two of three pods through drains", async () => {
+    const prod = await evaluate({ stack: "prod", config: { imageDigest: digest("3") } });
+    assert.equal(one(prod, "kubernetes:core/v1:Namespace").protect, true);
+    assert.equal(at(one(prod, "kubernetes:apps/v1:Deployment").inputs, "spec.replicas"), 3);
+    assert.equal(at(one(prod, "kubernetes:policy/v1:PodDisruptionBudget").inputs, "spec.minAvailable"), 2);
+    const dev = await evaluate({ stack: "dev", config: { imageDigest: digest("3") } });
+    assert.equal(one(dev, "kubernetes:core/v1:Namespace").protect, false);
+  });
+  it("adopts an existing namespace without managing it", async () => {
+    const ev = await evaluate({
+      stack: "dev",
+      config: { createNamespace: "false", imageDigest: digest("4") },
+    });
+    assert.equal(ev.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").length, 0);
+    assert.equal(
+      at(one(ev, "kubernetes:apps/v1:Deployment").inputs, "metadata.namespace"),
+      "workflow-runner-dev",
+    );
+  });
+  it("shows the image as unknown, not as a bare tag, when no digest is configured", async () => {
+    const ev = await evaluate({ stack: "dev" });
+    assert.equal(
+      at(one(ev, "kubernetes:apps/v1:Deployment").inputs, "spec.template.spec.containers.0.image"),
+      UNKNOWN_MARKER,
+    );
+  });
+});
+
+describe("bad config", () => {
+  it("stops before a single resource is registered", async () => {
+    await assert.rejects(evaluate({ stack: "prod", config: { replicas: "-1" } }), (err: unknown) => {
+      assert.ok(err instanceof EvaluationError);
+      // The program loads its own copy of config.ts on each evaluation, so compare by name.
+      assert.equal((err.cause as Error).name, ConfigError.name);
+      assert.equal(
+        err.message,
+        'Invalid stack configuration:\n  - workflow-runner:replicas: got "-1"; allowed: an integer from 1 to 50',
+      );
+      assert.equal(err.resources.length, 0);
+      return true;
+    });
+  });
+});

@@ -1,0 +1,160 @@
+// The offline plan as users run it: a subprocess per stack, its files, and every Kubernetes object schema-validated.
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { before, describe, it } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { SECRET_MARKER, UNKNOWN_MARKER } from "../../tools/plan/evaluate";
+import { CUSTOM_RESOURCE_GROUPS, digest, kubernetesSchemaError, runPlan, tempDir } from "../helpers";
+
+const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec?: { template?: { spec?: { containers?: { image: string }[] } } };
+}
+
+function readObjects(dir: string): K8sObject[] {
+  return parseAllDocuments(readFileSync(path.join(dir, "kubernetes.yaml"), "utf8")).map(
+    (d) => d.toJS() as K8sObject,
+  );
+}
+
+for (const stack of ["dev", "prod"]) {
+  describe(`npm run plan -- --stack ${stack}`, () => {
+    const out = tempDir();
+    const dig = digest(stack === "dev" ? "e" : "f");
+    let run: ReturnType<typeof runPlan>;
+    before(() => {
+      run = runPlan([
+        "--stack",
+        stack,
+        "--out",
+        out,
+        "--config",
+        "workflow-runner:imageTag=v1.2.3",
+        "--config",
+        `workflow-runner:imageDigest=${dig}`,
+        "--secret",
+        "workflow-runner:registryToken=canary-registry-token",
+      ]);
+    });
+
+    it("exits 0 with a resource tree and a one-line summary", () => {
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stdout, /[├└]─ stigmer:delivery:WorkerDeployment {2}workflow-runner/);
+      assert.match(
+        run.stdout,
+        new RegExp(`Plan for workflow-runner/${stack}: \\d+ resources, \\d+ Kubernetes objects`),
+      );
+    });
+
+    it("writes kubernetes.yaml, resources.json, outputs.json and files/", () => {
+      assert.ok(existsSync(path.join(out, "kubernetes.yaml")));
+      assert.ok(Array.isArray(JSON.parse(readFileSync(path.join(out, "resources.json"), "utf8"))));
+      const outputs = JSON.parse(readFileSync(path.join(out, "outputs.json"), "utf8")) as Record<
+        string,
+        unknown
+      >;
+      assert.equal(outputs.imageRef, `${REPO}:v1.2.3@${dig}`);
+    });
+
+    it("runs the digest-pinned image in the Deployment", () => {
+      const deployment = readObjects(out).find((o) => o.kind === "Deployment");
+      assert.equal(deployment?.spec?.template?.spec?.containers?.[0]?.image, `${REPO}:v1.2.3@${dig}`);
+    });
+
+    it("emits only objects that pass the Kubernetes schemas", async () => {
+      const objects = readObjects(out);
+      assert.ok(objects.length >= 7);
+      const failures: string[] = [];
+      for (const obj of objects) {
+        if (CUSTOM_RESOURCE_GROUPS.some((g) => obj.apiVersion.startsWith(g))) continue;
+        const error = await kubernetesSchemaError(obj);
+        if (error) failures.push(`${obj.kind}/${obj.metadata.name}: ${error}`);
+      }
+      assert.deepEqual(failures, []);
+    });
+
+    it("orders objects stably: namespace first, then kind order", () => {
+      const kinds = readObjects(out).map((o) => o.kind);
+      assert.equal(kinds[0], "Namespace");
+      assert.ok(kinds.indexOf("ServiceAccount") < kinds.indexOf("Deployment"));
+    });
+
+    it("never writes the planted secret in plain text", () => {
+      const all = [run.stdout, run.stderr, ...listFiles(out).map((f) => readFileSync(f, "utf8"))].join("\n");
+      assert.ok(!all.includes("canary-registry-token"));
+      assert.ok(
+        readFileSync(path.join(out, "kubernetes.yaml"), "utf8").includes(
+          `.dockerconfigjson: "${SECRET_MARKER}"`,
+        ),
+      );
+    });
+  });
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+describe("plan without a digest", () => {
+  it("shows the image as unknown, never as a bare tag", () => {
+    const out = tempDir();
+    const run = runPlan(["--stack", "dev", "--out", out]);
+    assert.equal(run.status, 0, run.stderr);
+    const deployment = readObjects(out).find((o) => o.kind === "Deployment");
+    assert.equal(deployment?.spec?.template?.spec?.containers?.[0]?.image, UNKNOWN_MARKER);
+  });
+});
+
+describe("plan with bad config", () => {
+  const cases: [string, string, string][] = [
+    ["replicas", "-1", "workflow-runner:replicas"],
+    ["imageTag", "bad tag!", "workflow-runner:imageTag"],
+    ["imageDigest", "md5:abc", "workflow-runner:imageDigest"],
+    ["memoryRequest", "a lot", "workflow-runner:memoryRequest"],
+  ];
+  for (const [key, value, named] of cases) {
+    it(`exits non-zero naming ${named} and writes no plan files (${key}=${value})`, () => {
+      const out = path.join(tempDir(), "plan");
+      const run = runPlan(["--stack", "dev", "--out", out, "--config", `${key}=${value}`]);
+      assert.equal(run.status, 1);
+      assert.match(
+        run.stderr,
+        new RegExp(`${named}: got ${JSON.stringify(value).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`),
+      );
+      assert.equal(existsSync(out), false);
+    });
+  }
+
+  it("names an unknown stack", () => {
+    const run = runPlan(["--stack", "staging", "--out", tempDir()]);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /no stack file Pulumi\.staging\.yaml/);
+  });
+});
+
+describe("Kubernetes schema validation", () => {
+  it("rejects a broken object, so a pass means something", async () => {
+    const broken = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "x" },
+      spec: {
+        replicas: "three",
+        selector: { matchLabels: { a: "b" } },
+        template: { spec: { containers: [{ name: "c" }] } },
+      },
+    };
+    assert.match((await kubernetesSchemaError(broken)) ?? "", /replicas/);
+    assert.match(
+      (await kubernetesSchemaError({ apiVersion: "v1", kind: "Nonsense" })) ?? "",
+      /no kubernetes-models schema/,
+    );
+  });
+});
