@@ -1,5 +1,7 @@
 // config.ts: every key's constraint, the cross-key rules, and Pulumi.yaml declaring exactly the keys read.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import {
   ConfigError,
@@ -164,4 +166,13 @@ describe("Pulumi.yaml", () => {
       }
     });
   }
+});
+
+describe("README", () => {
+  const readme = readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+  it("documents every config key in its table", () => {
+    for (const key of [...Object.keys(PLAIN_KEYS), ...Object.keys(SECRET_KEYS)]) {
+      assert.match(readme, new RegExp(`\\| \`${key}\`|/ \`${key}\``), `README's config table lacks ${key}`);
+    }
+  });
 });
