@@ -48,6 +48,24 @@ const MEMORY_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 const HOST_PORT =
   /^(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*):(?<port>[0-9]{1,5})$/;
 const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/;
+/** A Bazel target label in the main repository: `//package/path:target`. */
+export const BAZEL_LABEL = /^\/\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*:[A-Za-z0-9_.+=,@~-]+$/;
+/** A container image with a tag, a digest or both (a tag alone is allowed for tool images, never `latest`). */
+export const TOOL_IMAGE = new RegExp(
+  `^(${IMAGE_REPOSITORY.source.slice(1, -1)})(:(?!latest$|latest@)[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(@sha256:[a-f0-9]{64})?$`,
+);
+/** A git branch name that is safe inside a CEL string literal and a refs/heads/ ref. */
+export const GIT_BRANCH = /^(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\/$)[A-Za-z0-9._/-]{1,200}$/;
+/** A GitHub owner (user or organization) name. */
+export const GITHUB_OWNER = /^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$/;
+/** A GitHub repository name. */
+export const GITHUB_REPOSITORY = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$/;
+/** An https URL with a host and an optional path, no query or fragment. */
+export const HTTPS_URL = /^https:\/\/(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+)(:[0-9]{1,5})?(?<path>\/[A-Za-z0-9._~\/-]*)?$/;
+/** A fully qualified stack name `<org>/<project>/<stack>`. */
+export const QUALIFIED_STACK = /^(?<org>[A-Za-z0-9][A-Za-z0-9_.-]*)\/(?<project>[A-Za-z0-9_.-]+)\/(?<stack>[A-Za-z0-9_.-]+)$/;
+/** A path inside the repository, relative, without `..`. */
+const REPO_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\/-]+$/;
 
 /** CPU quantity in millicores ("500m" -> 500, "1.5" -> 1500). */
 export function cpuMillis(quantity: string): number {
@@ -94,6 +112,17 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");
+const labelList = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "not JSON" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(z.string().regex(DNS1123_LABEL)).min(1));
 
 /** Every plain (non-secret) key the program reads, without the project prefix. Pulumi.yaml declares the same set. */
 export const PLAIN_KEYS = {
@@ -128,17 +157,77 @@ export const PLAIN_KEYS = {
   ),
   imageTag: key(optional(str(OCI_TAG)), "an OCI tag: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}"),
   imageDigest: key(optional(str(SHA256_DIGEST)), "empty, or sha256: followed by 64 lowercase hex digits"),
+  imagePin: key(
+    optional(str(PINNED_IMAGE)),
+    "empty, or a full digest reference <repository>[:<tag>]@sha256:<64 hex> that overrides tag, digest and promotion",
+  ),
+  promoteFrom: key(
+    optional(str(QUALIFIED_STACK)),
+    "empty, or a fully qualified stack name <org>/workflow-runner/<stack> whose imageRef this stack deploys",
+  ),
   registryUsername: key(
-    z.string().regex(/^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$/),
+    str(GITHUB_OWNER),
     "a GitHub user name (letters, digits, single hyphens, at most 39 characters)",
   ),
+  buildPipeline: key(bool, "true or false"),
+  manageRepositoryFiles: key(bool, "true or false"),
+  ciNamespace: key(str(DNS1123_LABEL), "a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters"),
+  gitOwner: key(str(GITHUB_OWNER), "a GitHub owner name (letters, digits, single hyphens, at most 39 characters)"),
+  gitRepository: key(str(GITHUB_REPOSITORY), "a GitHub repository name (letters, digits, '.', '_', '-')"),
+  gitBranch: key(
+    str(GIT_BRANCH),
+    "a non-empty branch name of letters, digits, '.', '_', '-', '/', without '..', '//' or a leading or trailing '/'",
+  ),
+  bazelPushTarget: key(str(BAZEL_LABEL), "a Bazel label //package:target, e.g. //backend/services/workflow-runner:workflow_runner_push"),
+  bazelImageTarget: key(str(BAZEL_LABEL), "a Bazel label //package:target, e.g. //backend/services/workflow-runner:workflow_runner_image"),
+  bazelImage: key(str(TOOL_IMAGE), "an image with a tag (not latest) or a digest, e.g. gcr.io/bazel-public/bazel:7.4.1"),
+  gitImage: key(str(TOOL_IMAGE), "an image with a tag (not latest) or a digest"),
+  deployImage: key(str(TOOL_IMAGE), "an image with a tag (not latest) or a digest, e.g. pulumi/pulumi-nodejs:3.248.0"),
+  programPath: key(str(REPO_PATH), "a relative path inside the repository, without '..'"),
+  pulumiBackendUrl: key(
+    optional(z.string().regex(/^(https:\/\/|s3:\/\/|gs:\/\/|azblob:\/\/)\S+$/)),
+    "empty (Pulumi Cloud), or an https://, s3://, gs:// or azblob:// backend URL",
+  ),
+  webhookUrl: key(optional(str(HTTPS_URL)), "empty, or an https:// URL with a host name, e.g. https://hooks.dev.stigmer.ai/workflow-runner"),
+  ingressClassName: key(str(DNS1123_LABEL), "an IngressClass name (DNS-1123 label)"),
+  tlsClusterIssuer: key(str(DNS1123_SUBDOMAIN), "a cert-manager ClusterIssuer name"),
+  serviceHubOrg: key(str(DNS1123_LABEL), "a Planton organization id (DNS-1123 label)"),
+  containerRegistryConnection: key(str(DNS1123_LABEL), "a Planton container registry connection name (DNS-1123 label)"),
+  deploymentEnvironments: key(labelList, "a non-empty list of environment names (DNS-1123 labels)"),
 } as const;
 
-/** Every secret key the program reads; Pulumi.yaml declares each with `secret: true`. */
+/** A secret key: what it holds, and when the program needs it (undefined: always). */
+interface SecretKeySpec {
+  readonly allowed: string;
+  readonly neededWhen?: { readonly reason: string; readonly test: (cfg: PlainConfig) => boolean };
+}
+
+/**
+ * Every secret key the program reads. Keys needed by every stack are declared `secret: true` in Pulumi.yaml.
+ * Keys only some stacks need are declared with `default: ""` instead, because the CLI rejects a defaulted
+ * `secret: true` key (pulumi/pulumi#21865); the program itself refuses them in plain text.
+ */
 export const SECRET_KEYS = {
-  /** GHCR personal access token with read:packages, for the cluster's pull Secret and the digest lookup. */
-  registryToken: "a GHCR personal access token with read:packages",
-} as const;
+  registryToken: { allowed: "a GHCR personal access token with read:packages" },
+  registryPushToken: {
+    allowed: "a GHCR personal access token with write:packages, distinct from registryToken",
+    neededWhen: { reason: "buildPipeline is true", test: (c) => c.buildPipeline },
+  },
+  githubToken: {
+    allowed: "a GitHub token that may manage webhooks and write contents on the repository",
+    neededWhen: {
+      reason: "buildPipeline or manageRepositoryFiles is true",
+      test: (c) => c.buildPipeline || c.manageRepositoryFiles,
+    },
+  },
+  pulumiAccessToken: {
+    allowed: "a Pulumi access token (or backend credential) for the pipeline's deploy step",
+    neededWhen: { reason: "buildPipeline is true", test: (c) => c.buildPipeline },
+  },
+} as const satisfies Record<string, SecretKeySpec>;
+
+/** Names of the secret keys. */
+export type SecretKey = keyof typeof SECRET_KEYS;
 
 type PlainKey = keyof typeof PLAIN_KEYS;
 /** The parsed plain configuration, one typed field per key. */
@@ -199,8 +288,32 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
   if (cfg.metricsPort === cfg.healthPort) {
     problems.push(problem("metricsPort", String(cfg.metricsPort), `0 or a port other than healthPort`));
   }
-  if (cfg.imageTag === undefined) {
-    problems.push(problem("imageTag", raw.imageTag, `${PLAIN_KEYS.imageTag.allowed} (required)`));
+  if (cfg.imageTag === undefined && cfg.promoteFrom === undefined && cfg.imagePin === undefined) {
+    problems.push(
+      problem("imageTag", raw.imageTag, `${PLAIN_KEYS.imageTag.allowed} (required unless promoteFrom or imagePin is set)`),
+    );
+  }
+  const promoted = cfg.promoteFrom ? QUALIFIED_STACK.exec(cfg.promoteFrom)?.groups : undefined;
+  if (promoted && promoted.project !== PROJECT) {
+    problems.push(
+      problem("promoteFrom", cfg.promoteFrom, `a stack of this project: <org>/${PROJECT}/<stack>, not project "${promoted.project}"`),
+    );
+  }
+  if (cfg.buildPipeline && cfg.webhookUrl === undefined) {
+    problems.push(problem("webhookUrl", raw.webhookUrl, `${PLAIN_KEYS.webhookUrl.allowed} (required when buildPipeline is true)`));
+  }
+  if (cfg.buildPipeline && cfg.ciNamespace === cfg.namespace) {
+    problems.push(problem("ciNamespace", cfg.ciNamespace, `a namespace other than the worker's (${cfg.namespace})`));
+  }
+  if (cfg.manageRepositoryFiles && !cfg.buildPipeline) {
+    problems.push(
+      problem("manageRepositoryFiles", "true", "false unless buildPipeline is true: the committed pipeline is the one this stack applies"),
+    );
+  }
+  if (!cfg.deploymentEnvironments.includes(cfg.environment)) {
+    problems.push(
+      problem("deploymentEnvironments", raw.deploymentEnvironments, `a list that includes this stack's environment (${cfg.environment})`),
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
@@ -216,12 +329,67 @@ export interface ImageSource {
   readonly tag: string;
   /** The digest the pipeline reported; absent when it must be looked up on the registry. */
   readonly digest?: string;
+  /** A full digest reference an operator pinned; overrides tag, digest and promotion. */
+  readonly pin?: string;
+  /** Fully qualified stack whose `imageRef` this stack deploys. */
+  readonly promoteFrom?: string;
 }
 
 /** A container's CPU and memory requests and limits. */
 export interface ComputeResources {
   readonly requests: { readonly cpu: string; readonly memory: string };
   readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/** How the service's image is built and delivered: the Tekton pipeline, its triggers, and the deploy step. */
+export interface BuildDescription {
+  /** Namespace the pipeline, its runs and its triggers live in. */
+  readonly ciNamespace: string;
+  /** The monorepo. */
+  readonly git: {
+    readonly owner: string;
+    readonly repository: string;
+    /** Branch whose pushes build and deploy. */
+    readonly branch: string;
+    /** https clone URL. */
+    readonly url: string;
+  };
+  /** Bazel targets and the image Bazel runs in. */
+  readonly bazel: {
+    readonly image: string;
+    /** `oci_push` target: `bazel run <pushTarget> --stamp --define TAG=<tag>`. */
+    readonly pushTarget: string;
+    /** `oci_image` target whose layout's index.json names the pushed digest. */
+    readonly imageTarget: string;
+  };
+  /** Image the clone step runs in. */
+  readonly gitImage: string;
+  /** Image the deploy step runs `pulumi up` in (Pulumi CLI and Node.js). */
+  readonly deployImage: string;
+  /** Path of this program inside the monorepo. */
+  readonly programPath: string;
+  /** Pulumi backend URL for the deploy step; undefined for Pulumi Cloud. */
+  readonly pulumiBackendUrl?: string;
+  /** Public https URL GitHub sends push events to. */
+  readonly webhookUrl: string;
+  /** IngressClass of the webhook's Ingress. */
+  readonly ingressClassName: string;
+  /** cert-manager ClusterIssuer that signs the webhook's certificate. */
+  readonly tlsClusterIssuer: string;
+  /** The stack the deploy step updates. */
+  readonly deployStack: string;
+  /** Kubernetes context name the deploy step gives its in-cluster credentials, matching the stack's provider. */
+  readonly deployKubeContext?: string;
+}
+
+/** The service's Planton service-hub catalog entry. */
+export interface ServiceHubDescription {
+  /** Planton organization. */
+  readonly org: string;
+  /** Planton container registry connection the platform pushes and pulls with. */
+  readonly containerRegistry: string;
+  /** Environments the service is deployed to. */
+  readonly environments: readonly string[];
 }
 
 /** Everything the components need to know about one service in one environment. */
@@ -254,10 +422,18 @@ export interface ServiceDescription {
     /** Where the Temporal frontend is, for the NetworkPolicy's egress rule. */
     readonly temporal: { readonly host: string; readonly port: number };
   };
+  /** The build side; undefined when this stack does not run the pipeline. */
+  readonly build?: BuildDescription;
+  /** The monorepo, for the files this stack commits and the service-hub entry. */
+  readonly repository: { readonly owner: string; readonly name: string; readonly branch: string };
+  /** Whether this stack commits the pipeline and service-hub files to the repository. */
+  readonly manageRepositoryFiles: boolean;
+  /** The service-hub entry. */
+  readonly serviceHub: ServiceHubDescription;
 }
 
 /** Builds the service description of workflow-runner from parsed config. Pure. */
-export function describeService(cfg: PlainConfig): ServiceDescription {
+export function describeService(cfg: PlainConfig, stack: string): ServiceDescription {
   const { host = "", port = "0" } = HOST_PORT.exec(cfg.temporalHostPort)?.groups ?? {};
   return {
     name: "workflow-runner",
@@ -268,6 +444,8 @@ export function describeService(cfg: PlainConfig): ServiceDescription {
       repository: cfg.imageRepository,
       tag: cfg.imageTag ?? "",
       ...(cfg.imageDigest ? { digest: cfg.imageDigest } : {}),
+      ...(cfg.imagePin ? { pin: cfg.imagePin } : {}),
+      ...(cfg.promoteFrom ? { promoteFrom: cfg.promoteFrom } : {}),
     },
     workload: {
       namespace: cfg.namespace,
@@ -291,6 +469,36 @@ export function describeService(cfg: PlainConfig): ServiceDescription {
       },
       temporal: { host, port: Number(port) },
     },
+    ...(cfg.buildPipeline
+      ? {
+          build: {
+            ciNamespace: cfg.ciNamespace,
+            git: {
+              owner: cfg.gitOwner,
+              repository: cfg.gitRepository,
+              branch: cfg.gitBranch,
+              url: `https://github.com/${cfg.gitOwner}/${cfg.gitRepository}.git`,
+            },
+            bazel: { image: cfg.bazelImage, pushTarget: cfg.bazelPushTarget, imageTarget: cfg.bazelImageTarget },
+            gitImage: cfg.gitImage,
+            deployImage: cfg.deployImage,
+            programPath: cfg.programPath,
+            ...(cfg.pulumiBackendUrl ? { pulumiBackendUrl: cfg.pulumiBackendUrl } : {}),
+            webhookUrl: cfg.webhookUrl ?? "",
+            ingressClassName: cfg.ingressClassName,
+            tlsClusterIssuer: cfg.tlsClusterIssuer,
+            deployStack: stack,
+            ...(cfg.kubeContext ? { deployKubeContext: cfg.kubeContext } : {}),
+          },
+        }
+      : {}),
+    repository: { owner: cfg.gitOwner, name: cfg.gitRepository, branch: cfg.gitBranch },
+    manageRepositoryFiles: cfg.manageRepositoryFiles,
+    serviceHub: {
+      org: cfg.serviceHubOrg,
+      containerRegistry: cfg.containerRegistryConnection,
+      environments: cfg.deploymentEnvironments,
+    },
   };
 }
 
@@ -300,10 +508,26 @@ export interface StackConfig {
   readonly plain: PlainConfig;
   /** The service description built from them. */
   readonly service: ServiceDescription;
-  /** Secret values; they stay Outputs marked secret. */
-  readonly secrets: { readonly [K in keyof typeof SECRET_KEYS]: pulumi.Output<string> };
+  /** Secret values this stack needs; they stay Outputs marked secret. Keys the stack does not need are absent. */
+  readonly secrets: { readonly registryToken: pulumi.Output<string> } & {
+    readonly [K in Exclude<SecretKey, "registryToken">]?: pulumi.Output<string>;
+  };
   /** Kubernetes context to deploy with; undefined means the ambient kubeconfig's current context. */
   readonly kubeContext?: string;
+}
+
+/** Whether the running program was handed a key as a secret (set with --secret); true when it cannot tell. */
+function isSecretConfig(fullKey: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  return runtime.isConfigSecret?.(fullKey) ?? true;
+}
+
+/** Which secret keys a stack with this plain config needs. Pure. */
+export function neededSecretKeys(cfg: PlainConfig): SecretKey[] {
+  return (Object.keys(SECRET_KEYS) as SecretKey[]).filter((name) => {
+    const spec: SecretKeySpec = SECRET_KEYS[name];
+    return spec.neededWhen?.test(cfg) ?? true;
+  });
 }
 
 /** Reads and validates the whole stack configuration. Call before creating any resource. */
@@ -311,21 +535,29 @@ export function loadStackConfig(): StackConfig {
   const config = new pulumi.Config(PROJECT);
   const raw = Object.fromEntries(Object.keys(PLAIN_KEYS).map((name) => [name, config.get(name)]));
   const plain = parsePlainConfig(raw);
-  const missing = Object.keys(SECRET_KEYS).filter((name) => config.get(name) === undefined);
-  if (missing.length > 0) {
-    throw new ConfigError(
-      missing.map(
-        (name) =>
-          `${PROJECT}:${name}: got (not set); allowed: ${SECRET_KEYS[name as keyof typeof SECRET_KEYS]}, set with \`pulumi config set --secret ${name}\``,
-      ),
+  const problems: string[] = [];
+  const needed = neededSecretKeys(plain);
+  for (const name of needed) {
+    const spec: SecretKeySpec = SECRET_KEYS[name];
+    const how = `set with \`pulumi config set --secret ${name}\`${spec.neededWhen ? ` (needed because ${spec.neededWhen.reason})` : ""}`;
+    const value = config.get(name);
+    if (value === undefined || value === "") problems.push(`${PROJECT}:${name}: got (not set); allowed: ${spec.allowed}, ${how}`);
+    else if (!isSecretConfig(`${PROJECT}:${name}`)) {
+      problems.push(`${PROJECT}:${name}: got a plain-text value (not shown); allowed: an encrypted value, ${how}`);
+    }
+  }
+  if (plain.buildPipeline && needed.includes("registryPushToken") && config.get("registryPushToken") === config.get("registryToken")) {
+    problems.push(
+      `${PROJECT}:registryPushToken: got the same value as registryToken (not shown); allowed: ${SECRET_KEYS.registryPushToken.allowed}`,
     );
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   const secrets = Object.fromEntries(
-    Object.keys(SECRET_KEYS).map((name) => [name, config.requireSecret(name)]),
-  ) as StackConfig["secrets"];
+    needed.map((name) => [name, config.requireSecret(name)]),
+  ) as unknown as StackConfig["secrets"];
   return {
     plain,
-    service: describeService(plain),
+    service: describeService(plain, pulumi.getStack()),
     secrets,
     ...(plain.kubeContext ? { kubeContext: plain.kubeContext } : {}),
   };

@@ -12,7 +12,7 @@ export interface ServiceNamespaceArgs {
   readonly protect?: boolean;
   /** Labels for the namespace. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
-  /** Pod Security Standard enforced on the namespace by admission. @default "restricted" */
+  /** Pod Security Standard enforced by admission; audit and warn are always "restricted". @default "restricted" */
   readonly podSecurity?: "restricted" | "baseline" | "privileged";
 }
 
@@ -25,8 +25,8 @@ export function buildNamespace(args: ServiceNamespaceArgs): k8s.types.input.core
       labels: {
         ...args.labels,
         "pod-security.kubernetes.io/enforce": level,
-        "pod-security.kubernetes.io/audit": level,
-        "pod-security.kubernetes.io/warn": level,
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted",
       },
     },
   };

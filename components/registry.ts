@@ -42,8 +42,8 @@ export function imageReference(repository: string, tag: string, digest: string):
   return `${repository}:${tag}@${digest}`;
 }
 
-/** Builds the pull Secret. The token arrives as a secret Output and the document stays one. Pure. */
-export function buildPullSecret(args: {
+/** Builds a `kubernetes.io/dockerconfigjson` Secret (pull or push). The document stays a secret Output. Pure. */
+export function buildDockerConfigSecret(args: {
   name: string;
   namespace: pulumi.Input<string>;
   labels?: Readonly<Record<string, string>>;
@@ -81,7 +81,7 @@ export class GhcrRegistry extends pulumi.ComponentResource {
     );
     const pullSecret = new k8s.core.v1.Secret(
       `${name}-pull`,
-      buildPullSecret({
+      buildDockerConfigSecret({
         name: args.pullSecretName ?? `${name}-pull`,
         namespace: args.namespace,
         dockerConfigJson,

@@ -231,6 +231,8 @@ export class WorkerDeployment extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** The image the pod template runs, exactly as given. */
   public readonly image: pulumi.Output<string>;
+  /** URN of the Deployment: what the pipeline's deploy step targets. */
+  public readonly deploymentUrn: pulumi.Output<string>;
 
   constructor(name: string, args: WorkerDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("stigmer:delivery:WorkerDeployment", name, {}, opts);
@@ -269,7 +271,9 @@ export class WorkerDeployment extends pulumi.ComponentResource {
     this.serviceAccountName = sa.metadata.name;
     this.namespace = pulumi.output(args.namespace);
     this.image = pulumi.output(args.imageRef);
+    this.deploymentUrn = deployment.urn;
     this.registerOutputs({
+      deploymentUrn: this.deploymentUrn,
       deploymentName: this.deploymentName,
       serviceAccountName: this.serviceAccountName,
       namespace: this.namespace,

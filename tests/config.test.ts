@@ -123,7 +123,7 @@ describe("quantities", () => {
 
 describe("describeService", () => {
   it("hands the Temporal settings to the workload and splits host and port", () => {
-    const service = describeService(parsePlainConfig(devRaw()));
+    const service = describeService(parsePlainConfig(devRaw()), "dev");
     assert.equal(
       service.workload.settings.TEMPORAL_HOST_PORT,
       "temporal-frontend.temporal.svc.cluster.local:7233",

@@ -19,7 +19,7 @@ function service(stack: string, overrides: Record<string, string> = {}): Service
   const raw = Object.fromEntries(
     Object.entries(resolved.values).map(([k, v]) => [k.replace(/^workflow-runner:/, ""), v]),
   );
-  return describeService(parsePlainConfig(raw));
+  return describeService(parsePlainConfig(raw), stack);
 }
 
 function spec(s: ServiceDescription) {

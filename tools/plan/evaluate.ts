@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isUnknown } from "@pulumi/pulumi/output";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import { SECRET_KEYS } from "../../config";
 import { type MockOptions, PlanMocks } from "./mocks";
 import { readProjectFile, readStackFile, resolveConfig } from "./stack-files";
 
@@ -186,6 +187,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     readStackFile(PROJECT_DIR, options.stack),
     options.config,
     options.secrets,
+    Object.keys(SECRET_KEYS),
   );
   pulumi.runtime.setAllConfig(config.values, config.secretKeys);
   const mocks = new PlanMocks({

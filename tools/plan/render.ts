@@ -2,7 +2,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { type Evaluation, type RecordedResource, SECRET_MARKER } from "./evaluate";
+import { type Evaluation, type RecordedResource, SECRET_MARKER, UNKNOWN_MARKER } from "./evaluate";
 
 /** A Kubernetes object as it would be applied. */
 export interface KubernetesObject {
@@ -52,7 +52,13 @@ function isKubernetesObject(r: RecordedResource): boolean {
   return r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:");
 }
 
-/** The object as applied; a Secret keeps its keys and loses every value, whatever was marked secret. */
+/** Notes written as YAML comments above an object: what only the deploy will know. */
+const notes = new WeakMap<KubernetesObject, string[]>();
+
+/**
+ * The object as applied. A Secret keeps its keys and loses every value, whatever was marked secret; a Secret
+ * payload that is wholly unknown until deploy (a generated token) is written empty, with a note saying so.
+ */
 function asKubernetesObject(r: RecordedResource): KubernetesObject {
   const obj = { ...r.inputs } as unknown as KubernetesObject;
   if (obj.kind === "Secret") {
@@ -60,6 +66,9 @@ function asKubernetesObject(r: RecordedResource): KubernetesObject {
       const data = r.revealedInputs[field];
       if (data && typeof data === "object" && !Array.isArray(data)) {
         obj[field] = Object.fromEntries(Object.keys(data).map((k) => [k, SECRET_MARKER]));
+      } else if (data === UNKNOWN_MARKER) {
+        obj[field] = {};
+        notes.set(obj, [...(notes.get(obj) ?? []), `${field} is secret and known only after deploy`]);
       }
     }
   }
@@ -95,7 +104,12 @@ export function repositoryFiles(evaluation: Evaluation): RepositoryFilePlan[] {
 
 /** kubernetes.yaml: multi-document YAML. */
 export function renderKubernetesYaml(objects: readonly KubernetesObject[]): string {
-  return objects.map((o) => `---\n${stringify(o, { lineWidth: 0 })}`).join("");
+  return objects
+    .map((o) => {
+      const comments = (notes.get(o) ?? []).map((n) => `# ${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}: ${n}\n`);
+      return `---\n${comments.join("")}${stringify(o, { lineWidth: 0 })}`;
+    })
+    .join("");
 }
 
 /** resources.json: every registered resource, sorted by URN, secrets redacted. */

@@ -64,21 +64,24 @@ export function parseAssignment(text: string): [string, string] {
 
 /**
  * Resolves the config of one stack as `pulumi up -c ...` would see it: Pulumi.yaml defaults, then the stack
- * file, then `--config` overrides, then `--secret` values. A `secure:` value, or a secret key with no value,
- * gets a marked placeholder (the real value cannot be decrypted offline); it is always treated as secret.
+ * file, then `--config` overrides, then `--secret` values. A `secure:` value, or a secret key with no value
+ * (declared `secret: true`, or listed in credentialKeys), gets a marked placeholder: the real value cannot be
+ * decrypted offline. The placeholder is always treated as secret.
  */
 export function resolveConfig(
   project: ProjectFile,
   stackConfig: Readonly<Record<string, unknown>>,
   overrides: Readonly<Record<string, string>> = {},
   secrets: Readonly<Record<string, string>> = {},
+  credentialKeys: readonly string[] = [],
 ): ResolvedConfig {
   const values: Record<string, string> = {};
   const secretKeys = new Set<string>();
+  const credentials = new Set(credentialKeys.map((k) => qualify(project.name, k)));
   for (const [key, declared] of Object.entries(project.config)) {
     const full = qualify(project.name, key);
     if (declared.default !== undefined) values[full] = asConfigString(declared.default);
-    if (declared.secret) {
+    if (declared.secret || credentials.has(full)) {
       values[full] = `${SECRET_PLACEHOLDER_PREFIX}${full}`;
       secretKeys.add(full);
     }
@@ -88,8 +91,10 @@ export function resolveConfig(
     if (value !== null && typeof value === "object" && "secure" in value) {
       values[full] = `${SECRET_PLACEHOLDER_PREFIX}${full}`;
       secretKeys.add(full);
-    } else {
+    } else if (!(credentials.has(full) && value === "")) {
+      // A credential written in plain text stays plain, so the program can refuse it.
       values[full] = asConfigString(value);
+      secretKeys.delete(full);
     }
   }
   for (const [key, value] of Object.entries(overrides)) values[qualify(project.name, key)] = value;
