@@ -61,11 +61,13 @@ export const GITHUB_OWNER = /^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$/;
 /** A GitHub repository name. */
 export const GITHUB_REPOSITORY = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$/;
 /** An https URL with a host and an optional path, no query or fragment. */
-export const HTTPS_URL = /^https:\/\/(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+)(:[0-9]{1,5})?(?<path>\/[A-Za-z0-9._~\/-]*)?$/;
+export const HTTPS_URL =
+  /^https:\/\/(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+)(:[0-9]{1,5})?(?<path>\/[A-Za-z0-9._~/-]*)?$/;
 /** A fully qualified stack name `<org>/<project>/<stack>`. */
-export const QUALIFIED_STACK = /^(?<org>[A-Za-z0-9][A-Za-z0-9_.-]*)\/(?<project>[A-Za-z0-9_.-]+)\/(?<stack>[A-Za-z0-9_.-]+)$/;
+export const QUALIFIED_STACK =
+  /^(?<org>[A-Za-z0-9][A-Za-z0-9_.-]*)\/(?<project>[A-Za-z0-9_.-]+)\/(?<stack>[A-Za-z0-9_.-]+)$/;
 /** A path inside the repository, relative, without `..`. */
-const REPO_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\/-]+$/;
+const REPO_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/;
 
 /** CPU quantity in millicores ("500m" -> 500, "1.5" -> 1500). */
 export function cpuMillis(quantity: string): number {
@@ -102,6 +104,8 @@ function key<T>(schema: z.ZodType<T>, allowed: string): KeySpec<T> {
 }
 
 const str = (re: RegExp) => z.string().regex(re);
+/** A tool image: TOOL_IMAGE's grammar, and a tag or a digest after the last "/". */
+const toolImage = str(TOOL_IMAGE).refine((v) => /(:[^/]+|@sha256:[a-f0-9]{64})$/.test(v));
 /** Optional strings are declared in Pulumi.yaml with default "" (a declared key without default is required). */
 const optional = <T>(schema: z.ZodType<T>) =>
   z.union([z.literal("").transform(() => undefined), schema]).optional();
@@ -171,28 +175,52 @@ export const PLAIN_KEYS = {
   ),
   buildPipeline: key(bool, "true or false"),
   manageRepositoryFiles: key(bool, "true or false"),
-  ciNamespace: key(str(DNS1123_LABEL), "a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters"),
-  gitOwner: key(str(GITHUB_OWNER), "a GitHub owner name (letters, digits, single hyphens, at most 39 characters)"),
+  ciNamespace: key(
+    str(DNS1123_LABEL),
+    "a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters",
+  ),
+  gitOwner: key(
+    str(GITHUB_OWNER),
+    "a GitHub owner name (letters, digits, single hyphens, at most 39 characters)",
+  ),
   gitRepository: key(str(GITHUB_REPOSITORY), "a GitHub repository name (letters, digits, '.', '_', '-')"),
   gitBranch: key(
     str(GIT_BRANCH),
     "a non-empty branch name of letters, digits, '.', '_', '-', '/', without '..', '//' or a leading or trailing '/'",
   ),
-  bazelPushTarget: key(str(BAZEL_LABEL), "a Bazel label //package:target, e.g. //backend/services/workflow-runner:workflow_runner_push"),
-  bazelImageTarget: key(str(BAZEL_LABEL), "a Bazel label //package:target, e.g. //backend/services/workflow-runner:workflow_runner_image"),
-  bazelImage: key(str(TOOL_IMAGE), "an image with a tag (not latest) or a digest, e.g. gcr.io/bazel-public/bazel:7.4.1"),
-  gitImage: key(str(TOOL_IMAGE), "an image with a tag (not latest) or a digest"),
-  deployImage: key(str(TOOL_IMAGE), "an image with a tag (not latest) or a digest, e.g. pulumi/pulumi-nodejs:3.248.0"),
+  bazelPushTarget: key(
+    str(BAZEL_LABEL),
+    "a Bazel label //package:target, e.g. //backend/services/workflow-runner:workflow_runner_push",
+  ),
+  bazelImageTarget: key(
+    str(BAZEL_LABEL),
+    "a Bazel label //package:target, e.g. //backend/services/workflow-runner:workflow_runner_image",
+  ),
+  bazelImage: key(
+    toolImage,
+    "an image with a tag (not latest) or a digest, e.g. gcr.io/bazel-public/bazel:7.4.1",
+  ),
+  gitImage: key(toolImage, "an image with a tag (not latest) or a digest"),
+  deployImage: key(
+    toolImage,
+    "an image with a tag (not latest) or a digest, e.g. pulumi/pulumi-nodejs:3.248.0",
+  ),
   programPath: key(str(REPO_PATH), "a relative path inside the repository, without '..'"),
   pulumiBackendUrl: key(
     optional(z.string().regex(/^(https:\/\/|s3:\/\/|gs:\/\/|azblob:\/\/)\S+$/)),
     "empty (Pulumi Cloud), or an https://, s3://, gs:// or azblob:// backend URL",
   ),
-  webhookUrl: key(optional(str(HTTPS_URL)), "empty, or an https:// URL with a host name, e.g. https://hooks.dev.stigmer.ai/workflow-runner"),
+  webhookUrl: key(
+    optional(str(HTTPS_URL)),
+    "empty, or an https:// URL with a host name, e.g. https://hooks.dev.stigmer.ai/workflow-runner",
+  ),
   ingressClassName: key(str(DNS1123_LABEL), "an IngressClass name (DNS-1123 label)"),
   tlsClusterIssuer: key(str(DNS1123_SUBDOMAIN), "a cert-manager ClusterIssuer name"),
   serviceHubOrg: key(str(DNS1123_LABEL), "a Planton organization id (DNS-1123 label)"),
-  containerRegistryConnection: key(str(DNS1123_LABEL), "a Planton container registry connection name (DNS-1123 label)"),
+  containerRegistryConnection: key(
+    str(DNS1123_LABEL),
+    "a Planton container registry connection name (DNS-1123 label)",
+  ),
   deploymentEnvironments: key(labelList, "a non-empty list of environment names (DNS-1123 labels)"),
 } as const;
 
@@ -290,29 +318,53 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
   }
   if (cfg.imageTag === undefined && cfg.promoteFrom === undefined && cfg.imagePin === undefined) {
     problems.push(
-      problem("imageTag", raw.imageTag, `${PLAIN_KEYS.imageTag.allowed} (required unless promoteFrom or imagePin is set)`),
+      problem(
+        "imageTag",
+        raw.imageTag,
+        `${PLAIN_KEYS.imageTag.allowed} (required unless promoteFrom or imagePin is set)`,
+      ),
     );
   }
   const promoted = cfg.promoteFrom ? QUALIFIED_STACK.exec(cfg.promoteFrom)?.groups : undefined;
   if (promoted && promoted.project !== PROJECT) {
     problems.push(
-      problem("promoteFrom", cfg.promoteFrom, `a stack of this project: <org>/${PROJECT}/<stack>, not project "${promoted.project}"`),
+      problem(
+        "promoteFrom",
+        cfg.promoteFrom,
+        `a stack of this project: <org>/${PROJECT}/<stack>, not project "${promoted.project}"`,
+      ),
     );
   }
   if (cfg.buildPipeline && cfg.webhookUrl === undefined) {
-    problems.push(problem("webhookUrl", raw.webhookUrl, `${PLAIN_KEYS.webhookUrl.allowed} (required when buildPipeline is true)`));
+    problems.push(
+      problem(
+        "webhookUrl",
+        raw.webhookUrl,
+        `${PLAIN_KEYS.webhookUrl.allowed} (required when buildPipeline is true)`,
+      ),
+    );
   }
   if (cfg.buildPipeline && cfg.ciNamespace === cfg.namespace) {
-    problems.push(problem("ciNamespace", cfg.ciNamespace, `a namespace other than the worker's (${cfg.namespace})`));
+    problems.push(
+      problem("ciNamespace", cfg.ciNamespace, `a namespace other than the worker's (${cfg.namespace})`),
+    );
   }
   if (cfg.manageRepositoryFiles && !cfg.buildPipeline) {
     problems.push(
-      problem("manageRepositoryFiles", "true", "false unless buildPipeline is true: the committed pipeline is the one this stack applies"),
+      problem(
+        "manageRepositoryFiles",
+        "true",
+        "false unless buildPipeline is true: the committed pipeline is the one this stack applies",
+      ),
     );
   }
   if (!cfg.deploymentEnvironments.includes(cfg.environment)) {
     problems.push(
-      problem("deploymentEnvironments", raw.deploymentEnvironments, `a list that includes this stack's environment (${cfg.environment})`),
+      problem(
+        "deploymentEnvironments",
+        raw.deploymentEnvironments,
+        `a list that includes this stack's environment (${cfg.environment})`,
+      ),
     );
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -479,7 +531,11 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
               branch: cfg.gitBranch,
               url: `https://github.com/${cfg.gitOwner}/${cfg.gitRepository}.git`,
             },
-            bazel: { image: cfg.bazelImage, pushTarget: cfg.bazelPushTarget, imageTarget: cfg.bazelImageTarget },
+            bazel: {
+              image: cfg.bazelImage,
+              pushTarget: cfg.bazelPushTarget,
+              imageTarget: cfg.bazelImageTarget,
+            },
             gitImage: cfg.gitImage,
             deployImage: cfg.deployImage,
             programPath: cfg.programPath,
@@ -541,12 +597,19 @@ export function loadStackConfig(): StackConfig {
     const spec: SecretKeySpec = SECRET_KEYS[name];
     const how = `set with \`pulumi config set --secret ${name}\`${spec.neededWhen ? ` (needed because ${spec.neededWhen.reason})` : ""}`;
     const value = config.get(name);
-    if (value === undefined || value === "") problems.push(`${PROJECT}:${name}: got (not set); allowed: ${spec.allowed}, ${how}`);
+    if (value === undefined || value === "")
+      problems.push(`${PROJECT}:${name}: got (not set); allowed: ${spec.allowed}, ${how}`);
     else if (!isSecretConfig(`${PROJECT}:${name}`)) {
-      problems.push(`${PROJECT}:${name}: got a plain-text value (not shown); allowed: an encrypted value, ${how}`);
+      problems.push(
+        `${PROJECT}:${name}: got a plain-text value (not shown); allowed: an encrypted value, ${how}`,
+      );
     }
   }
-  if (plain.buildPipeline && needed.includes("registryPushToken") && config.get("registryPushToken") === config.get("registryToken")) {
+  if (
+    plain.buildPipeline &&
+    needed.includes("registryPushToken") &&
+    config.get("registryPushToken") === config.get("registryToken")
+  ) {
     problems.push(
       `${PROJECT}:registryPushToken: got the same value as registryToken (not shown); allowed: ${SECRET_KEYS.registryPushToken.allowed}`,
     );

@@ -6,12 +6,12 @@ import { type BuildDescription, IMAGE_CONFIG_KEYS } from "../config";
 import { buildDockerConfigJson, buildDockerConfigSecret, registryHost } from "./registry";
 import { commitFile, type RepositoryTarget, renderYamlFile } from "./repository-files";
 import {
-  type PipelineSpec,
   type Param,
+  type PipelineSpec,
   param,
   type Step,
-  TEKTON_API,
   type TaskSpec,
+  TEKTON_API,
   type TypedObject,
   taskResult,
 } from "./tekton";
@@ -82,11 +82,21 @@ export function bazelPackage(label: string): string {
 }
 
 function task(name: string, namespace: pulumi.Input<string>, labels: Record<string, string>, spec: TaskSpec) {
-  return { apiVersion: TEKTON_API, kind: "Task", metadata: { name, namespace, labels }, spec } satisfies TypedObject<TaskSpec>;
+  return {
+    apiVersion: TEKTON_API,
+    kind: "Task",
+    metadata: { name, namespace, labels },
+    spec,
+  } satisfies TypedObject<TaskSpec>;
 }
 
 /** Task clone: fetches one revision of the monorepo into the `source` workspace; result `commit`. Pure. */
-export function buildCloneTask(a: { name: string; build: BuildDescription; namespace: pulumi.Input<string>; labels: Record<string, string> }) {
+export function buildCloneTask(a: {
+  name: string;
+  build: BuildDescription;
+  namespace: pulumi.Input<string>;
+  labels: Record<string, string>;
+}) {
   const step: Step = {
     name: "clone",
     image: a.build.gitImage,
@@ -151,6 +161,7 @@ export function buildBuildPushTask(a: {
     script: [
       "#!/usr/bin/env bash",
       "set -euo pipefail",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template.
       'tag="${IMAGE_TAG:-$COMMIT}"',
       'if [[ ! "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$ ]]; then echo "not an OCI tag: $tag" >&2; exit 1; fi',
       `${bazel} run ${pushTarget} --stamp --define "TAG=\${tag}"`,
@@ -171,16 +182,28 @@ export function buildBuildPushTask(a: {
     description: `Builds and pushes ${bazelPackage(pushTarget)} with Bazel; reports the pushed digest.`,
     params: [
       { name: "image-tag", type: "string", description: "Tag to push; empty means the commit.", default: "" },
-      { name: "commit", type: "string", description: "The commit checked out, the tag when image-tag is empty." },
+      {
+        name: "commit",
+        type: "string",
+        description: "The commit checked out, the tag when image-tag is empty.",
+      },
     ],
     results: [
       { name: "IMAGE_URL", type: "string", description: "repository:tag pushed (Tekton Chains type hint)." },
-      { name: "IMAGE_DIGEST", type: "string", description: "sha256 digest pushed (Tekton Chains type hint)." },
+      {
+        name: "IMAGE_DIGEST",
+        type: "string",
+        description: "sha256 digest pushed (Tekton Chains type hint).",
+      },
       { name: "IMAGE_TAG", type: "string", description: "The tag pushed." },
     ],
     workspaces: [
       { name: "source", description: "The checkout." },
-      { name: "dockerconfig", description: "config.json with push credentials for the registry.", readOnly: true },
+      {
+        name: "dockerconfig",
+        description: "config.json with push credentials for the registry.",
+        readOnly: true,
+      },
     ],
     steps: [step],
     volumes: [{ name: "bazel-home", emptyDir: {} }],
@@ -233,21 +256,23 @@ export function buildDeployTask(a: {
   deployTargets: pulumi.Input<string>[];
   deploySecret: string;
 }) {
-  const script = pulumi.all(a.deployTargets).apply((targets) =>
-    [
-      "#!/usr/bin/env bash",
-      "set -euo pipefail",
-      'if [[ ! "$IMAGE_DIGEST" =~ ^sha256:[a-f0-9]{64}$ ]]; then echo "refusing to deploy without a sha256 digest: \'$IMAGE_DIGEST\'" >&2; exit 1; fi',
-      `cd "$(workspaces.source.path)/${a.build.programPath}"`,
-      "npm ci --no-audit --no-fund",
-      'mkdir -p "$HOME/.kube"',
-      `cat > "$HOME/.kube/config" <<'KUBECONFIG'`,
-      inClusterKubeconfig(a.build.deployKubeContext ?? "in-cluster"),
-      "KUBECONFIG",
-      deployCommand(targets),
-      "",
-    ].join("\n"),
-  );
+  const script = pulumi
+    .all(a.deployTargets)
+    .apply((targets) =>
+      [
+        "#!/usr/bin/env bash",
+        "set -euo pipefail",
+        'if [[ ! "$IMAGE_DIGEST" =~ ^sha256:[a-f0-9]{64}$ ]]; then echo "refusing to deploy without a sha256 digest: \'$IMAGE_DIGEST\'" >&2; exit 1; fi',
+        `cd "$(workspaces.source.path)/${a.build.programPath}"`,
+        "npm ci --no-audit --no-fund",
+        'mkdir -p "$HOME/.kube"',
+        `cat > "$HOME/.kube/config" <<'KUBECONFIG'`,
+        inClusterKubeconfig(a.build.deployKubeContext ?? "in-cluster"),
+        "KUBECONFIG",
+        deployCommand(targets),
+        "",
+      ].join("\n"),
+    );
   const step: Step = {
     name: "pulumi-up",
     image: a.build.deployImage,
@@ -295,10 +320,30 @@ export function buildPipeline(a: {
     spec: {
       description: `Builds ${a.serviceName} with Bazel, pushes it to GHCR, and deploys the pushed digest.`,
       params: [
-        { name: "git-url", type: "string", description: "https clone URL of the repository.", default: a.build.git.url },
-        { name: "git-revision", type: "string", description: "Commit to build.", default: a.build.git.branch },
-        { name: "image-tag", type: "string", description: "Tag to push; empty means the commit SHA.", default: "" },
-        { name: "deploy-stack", type: "string", description: "Pulumi stack the deploy step updates.", default: a.build.deployStack },
+        {
+          name: "git-url",
+          type: "string",
+          description: "https clone URL of the repository.",
+          default: a.build.git.url,
+        },
+        {
+          name: "git-revision",
+          type: "string",
+          description: "Commit to build.",
+          default: a.build.git.branch,
+        },
+        {
+          name: "image-tag",
+          type: "string",
+          description: "Tag to push; empty means the commit SHA.",
+          default: "",
+        },
+        {
+          name: "deploy-stack",
+          type: "string",
+          description: "Pulumi stack the deploy step updates.",
+          default: a.build.deployStack,
+        },
       ],
       workspaces: [
         { name: "source", description: "Per-run volume holding the checkout." },
@@ -335,8 +380,16 @@ export function buildPipeline(a: {
         },
       ],
       results: [
-        { name: "IMAGE_URL", description: "repository:tag pushed.", value: taskResult("build-push", "IMAGE_URL") },
-        { name: "IMAGE_DIGEST", description: "Digest pushed and deployed.", value: taskResult("build-push", "IMAGE_DIGEST") },
+        {
+          name: "IMAGE_URL",
+          description: "repository:tag pushed.",
+          value: taskResult("build-push", "IMAGE_URL"),
+        },
+        {
+          name: "IMAGE_DIGEST",
+          description: "Digest pushed and deployed.",
+          value: taskResult("build-push", "IMAGE_DIGEST"),
+        },
       ],
     },
   };
@@ -351,7 +404,11 @@ export function buildDeployerRole(a: {
   return {
     metadata: { name: a.name, namespace: a.namespace, labels: a.labels },
     rules: [
-      { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch", "create", "update", "patch"] },
+      {
+        apiGroups: ["apps"],
+        resources: ["deployments"],
+        verbs: ["get", "list", "watch", "create", "update", "patch"],
+      },
       { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list", "watch"] },
       { apiGroups: [""], resources: ["pods", "events"], verbs: ["get", "list", "watch"] },
     ],
@@ -389,7 +446,10 @@ export class TektonPipeline extends pulumi.ComponentResource {
     // Identity of the deploy TaskRun: its token is the deploy step's only cluster credential.
     const deploySa = new k8s.core.v1.ServiceAccount(
       `${name}-deploy-sa`,
-      { metadata: { name: n.deployServiceAccount, namespace: ns, labels }, automountServiceAccountToken: true },
+      {
+        metadata: { name: n.deployServiceAccount, namespace: ns, labels },
+        automountServiceAccountToken: true,
+      },
       child,
     );
     // What the deployer may do: update the worker's Deployment and watch it roll out, nothing else.
@@ -461,7 +521,12 @@ export class TektonPipeline extends pulumi.ComponentResource {
       // One Task per step of the path, keyed by its role.
       ([key, obj]) => new k8s.apiextensions.CustomResource(`${name}-task-${key}`, obj, child),
     );
-    const pipeline = buildPipeline({ serviceName: args.serviceName, build: args.build, namespace: ns, labels });
+    const pipeline = buildPipeline({
+      serviceName: args.serviceName,
+      build: args.build,
+      namespace: ns,
+      labels,
+    });
     // The Pipeline, applied once its Tasks exist.
     const pipelineResource = new k8s.apiextensions.CustomResource(`${name}-pipeline`, pipeline, {
       parent: this,
@@ -470,9 +535,23 @@ export class TektonPipeline extends pulumi.ComponentResource {
 
     if (args.commitTo) {
       // The same objects, committed where the service-hub entry and the platform read them.
-      commitFile(this, name, "pipeline", args.commitTo, PIPELINE_FILE, renderYamlFile("components/pipeline.ts", pipeline));
+      commitFile(
+        this,
+        name,
+        "pipeline",
+        args.commitTo,
+        PIPELINE_FILE,
+        renderYamlFile("components/pipeline.ts", pipeline),
+      );
       for (const [key, obj] of Object.entries(tasks)) {
-        commitFile(this, name, `task-${key}`, args.commitTo, `${TASKS_DIR}/${key}.yaml`, renderYamlFile("components/pipeline.ts", obj));
+        commitFile(
+          this,
+          name,
+          `task-${key}`,
+          args.commitTo,
+          `${TASKS_DIR}/${key}.yaml`,
+          renderYamlFile("components/pipeline.ts", obj),
+        );
       }
     }
 

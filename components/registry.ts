@@ -2,6 +2,8 @@
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, type ImageSource, PINNED_IMAGE, PROJECT } from "../config";
+import type { ImageOrigin } from "../outputs";
 
 /** Arguments of GhcrRegistry. */
 export interface GhcrRegistryArgs {
@@ -37,9 +39,113 @@ export function buildDockerConfigJson(host: string, username: string, token: str
   return JSON.stringify({ auths: { [host]: { username, password: token, auth } } });
 }
 
-/** `<repository>:<tag>@<digest>`: the tag for people, the digest for the kubelet. Pure. */
+/** `<repository>:<tag>@<digest>` (or `<repository>@<digest>` without a tag): the tag for people, the digest for the kubelet. Pure. */
 export function imageReference(repository: string, tag: string, digest: string): string {
-  return `${repository}:${tag}@${digest}`;
+  return tag ? `${repository}:${tag}@${digest}` : `${repository}@${digest}`;
+}
+
+/** A parsed digest reference. */
+export interface PinnedImage {
+  readonly repository: string;
+  readonly tag: string;
+  readonly digest: string;
+}
+
+/** Parses `<repository>[:<tag>]@sha256:<hex>`; undefined when it is not a digest reference. Pure. */
+export function parsePinnedImage(ref: string): PinnedImage | undefined {
+  const m = PINNED_IMAGE.exec(ref);
+  if (!m) return undefined;
+  return {
+    repository: m[1] ?? "",
+    tag: (m[m.length - 2] ?? "").replace(/^:/, ""),
+    digest: m[m.length - 1] ?? "",
+  };
+}
+
+/** The image this stack deploys, chosen from config, a pin, or a promotion. */
+export interface SelectedImage {
+  readonly repository: string;
+  readonly tag: string;
+  /** Known digest; undefined means the tag is resolved on the registry at deploy time. */
+  readonly digest?: string;
+  readonly origin: ImageOrigin;
+  /** Said as a warning when a pin overrides something, so preview and up show it. */
+  readonly warning?: string;
+}
+
+/**
+ * Chooses the image: an operator's pin wins over everything; otherwise a promotion deploys exactly the other
+ * stack's imageRef; otherwise the configured tag and digest. Refuses, with a ConfigError, a pin or promotion
+ * from another repository, a promoted imageRef without a digest, and a configured tag or digest that
+ * disagrees with the promotion. Pure.
+ */
+export function selectImage(image: ImageSource, promotedRef?: string | null): SelectedImage {
+  const key = (k: string) => `${PROJECT}:${k}`;
+  if (image.pin) {
+    const pin = parsePinnedImage(image.pin);
+    if (!pin)
+      throw new ConfigError([
+        `${key("imagePin")}: got ${JSON.stringify(image.pin)}; allowed: <repository>[:<tag>]@sha256:<64 hex>`,
+      ]);
+    if (pin.repository !== image.repository) {
+      throw new ConfigError([
+        `${key("imagePin")}: got ${JSON.stringify(image.pin)}; allowed: a digest reference in imageRepository (${image.repository})`,
+      ]);
+    }
+    const overrides = [
+      ...(image.tag ? [`imageTag ${JSON.stringify(image.tag)}`] : []),
+      ...(image.digest ? [`imageDigest ${JSON.stringify(image.digest)}`] : []),
+      ...(image.promoteFrom ? [`promotion from ${image.promoteFrom}`] : []),
+    ];
+    return {
+      ...pin,
+      origin: "pin",
+      warning: `imagePin is in force: deploying ${image.pin}${overrides.length ? `; it overrides ${overrides.join(", ")}` : ""}. Unset ${key("imagePin")} to resume normal delivery.`,
+    };
+  }
+  if (image.promoteFrom) {
+    if (promotedRef === undefined || promotedRef === null || promotedRef === "") {
+      throw new ConfigError([
+        `${key("promoteFrom")}: got ${JSON.stringify(image.promoteFrom)}; allowed: a stack that exports imageRef (it has none)`,
+      ]);
+    }
+    const promoted = parsePinnedImage(promotedRef);
+    if (!promoted) {
+      throw new ConfigError([
+        `${key("promoteFrom")}: got ${JSON.stringify(image.promoteFrom)}, whose imageRef ${JSON.stringify(promotedRef)} has no digest; allowed: a stack whose imageRef is <repository>:<tag>@sha256:<hex>`,
+      ]);
+    }
+    const problems: string[] = [];
+    if (promoted.repository !== image.repository) {
+      problems.push(
+        `${key("promoteFrom")}: got ${JSON.stringify(image.promoteFrom)}, which deploys ${promoted.repository}; allowed: a stack deploying imageRepository (${image.repository})`,
+      );
+    }
+    if (image.digest && image.digest !== promoted.digest) {
+      problems.push(
+        `${key("imageDigest")}: got ${JSON.stringify(image.digest)}; allowed: empty, or the digest promoted from ${image.promoteFrom} (${promoted.digest})`,
+      );
+    }
+    if (image.tag && image.tag !== promoted.tag) {
+      problems.push(
+        `${key("imageTag")}: got ${JSON.stringify(image.tag)}; allowed: empty, or the tag promoted from ${image.promoteFrom} (${JSON.stringify(promoted.tag)})`,
+      );
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return { ...promoted, origin: "promotion" };
+  }
+  return image.digest
+    ? { repository: image.repository, tag: image.tag, digest: image.digest, origin: "config" }
+    : { repository: image.repository, tag: image.tag, origin: "registry" };
+}
+
+/** Reads another stack's `imageRef` output (secret or not) through a StackReference. */
+export async function readPromotedImageRef(stack: string): Promise<string | undefined> {
+  // The stack this one promotes from; read, never managed.
+  const ref = new pulumi.StackReference(`promote-from-${stack.replace(/\//g, "-")}`, { name: stack });
+  const details = await ref.getOutputDetails("imageRef");
+  const value = details.value ?? details.secretValue;
+  return typeof value === "string" ? value : undefined;
 }
 
 /** Builds a `kubernetes.io/dockerconfigjson` Secret (pull or push). The document stays a secret Output. Pure. */

@@ -18,7 +18,9 @@ export function generatedHeader(source: string): string {
 
 /** Renders an object (which may hold Outputs) as a YAML document with the generated header. */
 export function renderYamlFile(source: string, obj: unknown): pulumi.Output<string> {
-  return pulumi.output(obj as pulumi.Input<object>).apply((o) => `${generatedHeader(source)}${stringify(o, { lineWidth: 0 })}`);
+  return pulumi
+    .output(obj as pulumi.Input<object>)
+    .apply((o) => `${generatedHeader(source)}${stringify(o, { lineWidth: 0 })}`);
 }
 
 /** Commits one file; the logical name is `${parentName}-file-${key}`, stable per file. */

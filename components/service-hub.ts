@@ -72,12 +72,21 @@ export class ServiceHubEntry extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceHubEntryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("stigmer:delivery:ServiceHubEntry", name, {}, opts);
     const path = serviceHubEntryPath(args.serviceName);
-    this.entry = pulumi.all([args.pipelineFilePath, args.imageRepository]).apply(([pipelineFilePath, imageRepository]) =>
-      buildServiceHubEntry({ ...args, pipelineFilePath, imageRepository }),
-    );
+    this.entry = pulumi
+      .all([args.pipelineFilePath, args.imageRepository])
+      .apply(([pipelineFilePath, imageRepository]) =>
+        buildServiceHubEntry({ ...args, pipelineFilePath, imageRepository }),
+      );
     if (args.commitTo) {
       // The entry in the monorepo, where `planton apply` and the platform read it.
-      commitFile(this, name, "entry", args.commitTo, path, renderYamlFile("components/service-hub.ts", this.entry));
+      commitFile(
+        this,
+        name,
+        "entry",
+        args.commitTo,
+        path,
+        renderYamlFile("components/service-hub.ts", this.entry),
+      );
     }
     this.entryPath = pulumi.output(path);
     this.registerOutputs({ entry: this.entry, entryPath: this.entryPath });

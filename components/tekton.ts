@@ -1,6 +1,7 @@
 // Typed shapes of the Tekton Pipelines v1 and Triggers v1beta1 objects this project writes (the fields it uses).
-import type * as pulumi from "@pulumi/pulumi";
+
 import type { input as Input } from "@pulumi/kubernetes/types";
+import type * as pulumi from "@pulumi/pulumi";
 
 /** Tekton Pipelines API version. */
 export const TEKTON_API = "tekton.dev/v1";

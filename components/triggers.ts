@@ -59,7 +59,11 @@ export function pushFilter(build: BuildDescription): string {
 }
 
 /** TriggerBinding: the pushed commit and the clone URL out of the push payload. Pure. */
-export function buildTriggerBinding(a: { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> }) {
+export function buildTriggerBinding(a: {
+  name: string;
+  namespace: pulumi.Input<string>;
+  labels: Record<string, string>;
+}) {
   return {
     apiVersion: TRIGGERS_API,
     kind: "TriggerBinding",
@@ -100,12 +104,18 @@ export function buildPipelineRunTemplate(a: {
         {
           name: "source",
           volumeClaimTemplate: {
-            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: a.sourceVolumeSize } } },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              resources: { requests: { storage: a.sourceVolumeSize } },
+            },
           },
         },
         {
           name: "dockerconfig",
-          secret: { secretName: a.pushSecretName, items: [{ key: ".dockerconfigjson", path: "config.json" }] },
+          secret: {
+            secretName: a.pushSecretName,
+            items: [{ key: ".dockerconfigjson", path: "config.json" }],
+          },
         },
       ],
       taskRunTemplate: {
@@ -167,7 +177,10 @@ export function buildEventListener(a: {
             {
               ref: { name: "github" },
               params: [
-                { name: "secretRef", value: { secretName: a.names.webhookSecret, secretKey: WEBHOOK_SECRET_KEY } },
+                {
+                  name: "secretRef",
+                  value: { secretName: a.names.webhookSecret, secretKey: WEBHOOK_SECRET_KEY },
+                },
                 { name: "eventTypes", value: ["push"] },
               ],
             },
@@ -218,7 +231,9 @@ export function buildWebhookIngress(a: {
               {
                 path,
                 pathType: "Prefix",
-                backend: { service: { name: a.names.eventListenerService, port: { number: EVENT_LISTENER_PORT } } },
+                backend: {
+                  service: { name: a.names.eventListenerService, port: { number: EVENT_LISTENER_PORT } },
+                },
               },
             ],
           },
@@ -268,7 +283,11 @@ export class PipelineTriggers extends pulumi.ComponentResource {
       `${name}-roles`,
       {
         metadata: { name: `${names.serviceAccount}-roles`, namespace: ns, labels },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tekton-triggers-eventlistener-roles" },
+        roleRef: {
+          apiGroup: "rbac.authorization.k8s.io",
+          kind: "ClusterRole",
+          name: "tekton-triggers-eventlistener-roles",
+        },
         subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns }],
       },
       child,

@@ -76,7 +76,7 @@ describe("parsePlainConfig", () => {
     [
       "missing tag",
       { imageTag: "" },
-      'workflow-runner:imageTag: got ""; allowed: an OCI tag: [A-Za-z0-9_][A-Za-z0-9._-]{0,127} (required)',
+      'workflow-runner:imageTag: got ""; allowed: an OCI tag: [A-Za-z0-9_][A-Za-z0-9._-]{0,127} (required unless promoteFrom or imagePin is set)',
     ],
     [
       "request above limit",
@@ -92,6 +92,41 @@ describe("parsePlainConfig", () => {
       "temporal without port",
       { temporalHostPort: "temporal" },
       'workflow-runner:temporalHostPort: got "temporal"; allowed: host:port, e.g. temporal-frontend.temporal.svc.cluster.local:7233',
+    ],
+    [
+      "invalid Bazel label",
+      { bazelPushTarget: "backend/services/workflow-runner:push" },
+      'workflow-runner:bazelPushTarget: got "backend/services/workflow-runner:push"; allowed: a Bazel label //package:target, e.g. //backend/services/workflow-runner:workflow_runner_push',
+    ],
+    [
+      "empty branch",
+      { gitBranch: "" },
+      "workflow-runner:gitBranch: got \"\"; allowed: a non-empty branch name of letters, digits, '.', '_', '-', '/', without '..', '//' or a leading or trailing '/'",
+    ],
+    [
+      "non-https webhook URL",
+      { webhookUrl: "http://hooks.dev.stigmer.ai/workflow-runner" },
+      'workflow-runner:webhookUrl: got "http://hooks.dev.stigmer.ai/workflow-runner"; allowed: empty, or an https:// URL with a host name, e.g. https://hooks.dev.stigmer.ai/workflow-runner',
+    ],
+    [
+      "Bazel image without tag or digest",
+      { bazelImage: "gcr.io/bazel-public/bazel" },
+      'workflow-runner:bazelImage: got "gcr.io/bazel-public/bazel"; allowed: an image with a tag (not latest) or a digest, e.g. gcr.io/bazel-public/bazel:7.4.1',
+    ],
+    [
+      "Bazel image on latest",
+      { bazelImage: "gcr.io/bazel-public/bazel:latest" },
+      'workflow-runner:bazelImage: got "gcr.io/bazel-public/bazel:latest"; allowed: an image with a tag (not latest) or a digest, e.g. gcr.io/bazel-public/bazel:7.4.1',
+    ],
+    [
+      "pipeline without a webhook URL",
+      { webhookUrl: "" },
+      'workflow-runner:webhookUrl: got ""; allowed: empty, or an https:// URL with a host name, e.g. https://hooks.dev.stigmer.ai/workflow-runner (required when buildPipeline is true)',
+    ],
+    [
+      "repository files without the pipeline",
+      { buildPipeline: "false" },
+      'workflow-runner:manageRepositoryFiles: got "true"; allowed: false unless buildPipeline is true: the committed pipeline is the one this stack applies',
     ],
   ];
   for (const [title, overrides, message] of cases) {
@@ -144,12 +179,23 @@ describe("Pulumi.yaml", () => {
       [...Object.keys(PLAIN_KEYS), ...Object.keys(SECRET_KEYS)].sort(),
     );
   });
-  it("marks credentials secret and nothing else", () => {
+  it("marks the credentials every stack needs secret, and nothing else", () => {
     const secret = Object.entries(project.config)
       .filter(([, d]) => d.secret)
       .map(([k]) => k)
       .sort();
-    assert.deepEqual(secret, Object.keys(SECRET_KEYS).sort());
+    const always = Object.entries(SECRET_KEYS)
+      .filter(([, spec]) => !("neededWhen" in spec))
+      .map(([k]) => k)
+      .sort();
+    assert.deepEqual(secret, always);
+  });
+  it("declares the credentials only some stacks need with an empty default and says they are secret", () => {
+    for (const [key, spec] of Object.entries(SECRET_KEYS)) {
+      if (!("neededWhen" in spec)) continue;
+      assert.equal(project.config[key]?.default, "", key);
+      assert.match(project.config[key]?.description ?? "", /^SECRET \(set with --secret\)/, key);
+    }
   });
   it("gives every key a type and a description", () => {
     for (const [key, declared] of Object.entries(project.config)) {

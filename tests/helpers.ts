@@ -81,3 +81,19 @@ export async function kubernetesSchemaError(obj: {
     return err instanceof Error ? err.message : String(err);
   }
 }
+
+/** One tekton-lint finding. */
+export interface LintProblem {
+  readonly level: string;
+  readonly rule: string;
+  readonly message: string;
+}
+
+/** Runs @ibm/tekton-lint (its library API, ESM) over YAML files. */
+export async function tektonLint(files: readonly string[]): Promise<LintProblem[]> {
+  const { Config, Linter } = await import("@ibm/tekton-lint");
+  const cfg = Config.getDefaultConfig();
+  cfg.globs = [...files];
+  const problems = await Linter.run(cfg);
+  return problems.map((p) => ({ level: String(p.level), rule: String(p.rule), message: String(p.message) }));
+}

@@ -6,13 +6,17 @@ import { type Evaluation, EvaluationError, evaluate, UNKNOWN_MARKER } from "../t
 import { at, digest, one } from "./helpers";
 
 const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const DEV = "stigmer/workflow-runner/dev";
 
 for (const stack of ["dev", "prod"]) {
   describe(`the ${stack} stack`, () => {
     let ev: Evaluation;
     const dig = digest(stack === "dev" ? "1" : "2");
-    it("evaluates with a configured tag and digest", async () => {
-      ev = await evaluate({ stack, config: { imageTag: "v1.2.3", imageDigest: dig } });
+    it("evaluates with the tag and digest the pipeline passes (dev) or promotes (prod)", async () => {
+      ev =
+        stack === "dev"
+          ? await evaluate({ stack, config: { imageTag: "v1.2.3", imageDigest: dig } })
+          : await evaluate({ stack, stackOutputs: { [DEV]: { imageRef: `${REPO}:v1.2.3@${dig}` } } });
       assert.ok(ev.resources.length > 5);
     });
     it("runs exactly the registry's imageRef in the Deployment", () => {
@@ -25,7 +29,7 @@ for (const stack of ["dev", "prod"]) {
     });
     it("pulls with the Secret the registry made", () => {
       const deployment = one(ev, "kubernetes:apps/v1:Deployment");
-      const secret = one(ev, "kubernetes:core/v1:Secret");
+      const secret = one(ev, "kubernetes:core/v1:Secret", "workflow-runner-pull");
       assert.equal(secret.parent.endsWith("stigmer:delivery:GhcrRegistry::workflow-runner"), true);
       assert.deepEqual(at(deployment.inputs, "spec.template.spec.imagePullSecrets"), [
         { name: at(secret.inputs, "metadata.name") },
@@ -39,12 +43,18 @@ for (const stack of ["dev", "prod"]) {
         true,
       );
     });
-    it("puts every namespaced object in the stack's namespace and exports its names", () => {
+    it("puts the worker and its pull Secret in the stack's namespace and exports its names", () => {
       const ns = ev.outputs.namespace?.value;
-      for (const r of ev.resources.filter((x) => x.type.startsWith("kubernetes:") && x.custom)) {
-        if (r.inputs.kind === "Namespace") assert.equal(at(r.inputs, "metadata.name"), ns);
-        else assert.equal(at(r.inputs, "metadata.namespace"), ns, `${r.type} ${r.name}`);
-      }
+      const workload = ev.resources.filter(
+        (x) =>
+          x.custom && x.type.startsWith("kubernetes:") && /(WorkerDeployment|GhcrRegistry)::/.test(x.parent),
+      );
+      assert.ok(workload.length >= 6);
+      for (const r of workload) assert.equal(at(r.inputs, "metadata.namespace"), ns, `${r.type} ${r.name}`);
+      assert.equal(
+        at(one(ev, "kubernetes:core/v1:Namespace", "workload-namespace").inputs, "metadata.name"),
+        ns,
+      );
       assert.equal(ev.outputs.deploymentName?.value, "workflow-runner");
       assert.equal(ev.outputs.serviceAccountName?.value, "workflow-runner");
     });
@@ -57,19 +67,22 @@ for (const stack of ["dev", "prod"]) {
 
 describe("stack differences", () => {
   it("protects prod's namespace and keeps two of three pods through drains", async () => {
-    const prod = await evaluate({ stack: "prod", config: { imageDigest: digest("3") } });
+    const prod = await evaluate({
+      stack: "prod",
+      config: { promoteFrom: "", imageTag: "v1", imageDigest: digest("3") },
+    });
     assert.equal(one(prod, "kubernetes:core/v1:Namespace").protect, true);
     assert.equal(at(one(prod, "kubernetes:apps/v1:Deployment").inputs, "spec.replicas"), 3);
     assert.equal(at(one(prod, "kubernetes:policy/v1:PodDisruptionBudget").inputs, "spec.minAvailable"), 2);
     const dev = await evaluate({ stack: "dev", config: { imageDigest: digest("3") } });
-    assert.equal(one(dev, "kubernetes:core/v1:Namespace").protect, false);
+    assert.equal(one(dev, "kubernetes:core/v1:Namespace", "workload-namespace").protect, false);
   });
   it("adopts an existing namespace without managing it", async () => {
     const ev = await evaluate({
       stack: "dev",
       config: { createNamespace: "false", imageDigest: digest("4") },
     });
-    assert.equal(ev.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").length, 0);
+    assert.equal(ev.resources.filter((r) => r.name === "workload-namespace").length, 0);
     assert.equal(
       at(one(ev, "kubernetes:apps/v1:Deployment").inputs, "metadata.namespace"),
       "workflow-runner-dev",

@@ -1,6 +1,6 @@
 // The offline plan as users run it: a subprocess per stack, its files, and every Kubernetes object schema-validated.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
@@ -28,15 +28,19 @@ for (const stack of ["dev", "prod"]) {
     const dig = digest(stack === "dev" ? "e" : "f");
     let run: ReturnType<typeof runPlan>;
     before(() => {
+      // dev gets tag and digest as the pipeline's deploy step passes them; prod promotes them from dev's outputs.
+      const devOutputs = path.join(tempDir(), "dev-outputs.json");
+      writeFileSync(devOutputs, JSON.stringify({ imageRef: `${REPO}:v1.2.3@${dig}` }));
+      const image =
+        stack === "dev"
+          ? ["--config", "workflow-runner:imageTag=v1.2.3", "--config", `workflow-runner:imageDigest=${dig}`]
+          : ["--stack-outputs", `stigmer/workflow-runner/dev=${devOutputs}`];
       run = runPlan([
         "--stack",
         stack,
         "--out",
         out,
-        "--config",
-        "workflow-runner:imageTag=v1.2.3",
-        "--config",
-        `workflow-runner:imageDigest=${dig}`,
+        ...image,
         "--secret",
         "workflow-runner:registryToken=canary-registry-token",
       ]);

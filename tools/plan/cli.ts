@@ -47,6 +47,11 @@ async function main(argv: string[]): Promise<number> {
   const k8sCount = kubernetesObjects(evaluation).length;
   const repoCount = repositoryFiles(evaluation).length;
   console.log(renderTree(evaluation));
+  if (evaluation.outputs.imagePinned?.value === true) {
+    console.log(
+      `\nimagePin in force: the Deployment runs ${String(evaluation.outputs.imageRef?.value)} whatever tag, digest or promotion say.`,
+    );
+  }
   console.log(
     `\nPlan for ${evaluation.project}/${evaluation.stack}: ${evaluation.resources.length} resources, ${k8sCount} Kubernetes objects, ${repoCount} repository files, ${Object.keys(evaluation.outputs).length} outputs -> ${path.relative(process.cwd(), outDir) || "."}`,
   );

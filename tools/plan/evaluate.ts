@@ -106,7 +106,7 @@ interface RegisterRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
-  getCustom(): boolean;
+  getCustom?(): boolean;
   getProtect?(): boolean;
   getObject?(): unknown;
   getProperties?(): unknown;
@@ -137,7 +137,7 @@ function recordRegistrations(records: RecordedResource[]): void {
             name: req.getName(),
             urn,
             parent: req.getParent(),
-            custom: req.getCustom(),
+            custom: req.getCustom?.() ?? true,
             protect: req.getProtect?.() ?? false,
             inputs: toPlanValue(raw, false) as { [key: string]: PlanValue },
             revealedInputs: toPlanValue(raw, true) as { [key: string]: PlanValue },
@@ -210,7 +210,9 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   let exports: Record<string, unknown>;
   try {
     const program = options.program ?? path.join(PROJECT_DIR, "index.ts");
-    exports = typeof program === "function" ? program() : require(program);
+    const loaded: unknown = typeof program === "function" ? program() : require(program);
+    // A program may export its outputs, or (like index.ts) a function returning them, as Pulumi allows.
+    exports = (typeof loaded === "function" ? await loaded() : loaded) as Record<string, unknown>;
     const outputs: Record<string, RecordedOutput> = {};
     for (const [name, value] of Object.entries(exports)) outputs[name] = await resolveOutput(value);
     await waitForRPCs();

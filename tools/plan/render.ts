@@ -47,6 +47,11 @@ function kindRank(kind: string): number {
   return i === -1 ? KIND_ORDER.length : i;
 }
 
+/** Compares by code point, the same on every machine and locale (localeCompare is not). */
+export function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** True for a Kubernetes object (not the provider, not a component). */
 function isKubernetesObject(r: RecordedResource): boolean {
   return r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:");
@@ -83,9 +88,9 @@ export function kubernetesObjects(evaluation: Evaluation): KubernetesObject[] {
     .sort(
       (a, b) =>
         kindRank(a.kind) - kindRank(b.kind) ||
-        a.kind.localeCompare(b.kind) ||
-        (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") ||
-        (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""),
+        byCodePoint(a.kind, b.kind) ||
+        byCodePoint(a.metadata.namespace ?? "", b.metadata.namespace ?? "") ||
+        byCodePoint(a.metadata.name ?? "", b.metadata.name ?? ""),
     );
 }
 
@@ -99,14 +104,16 @@ export function repositoryFiles(evaluation: Evaluation): RepositoryFilePlan[] {
       path: String(r.inputs.file),
       content: String(r.inputs.content),
     }))
-    .sort((a, b) => a.path.localeCompare(b.path));
+    .sort((a, b) => byCodePoint(a.path, b.path));
 }
 
 /** kubernetes.yaml: multi-document YAML. */
 export function renderKubernetesYaml(objects: readonly KubernetesObject[]): string {
   return objects
     .map((o) => {
-      const comments = (notes.get(o) ?? []).map((n) => `# ${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}: ${n}\n`);
+      const comments = (notes.get(o) ?? []).map(
+        (n) => `# ${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}: ${n}\n`,
+      );
       return `---\n${comments.join("")}${stringify(o, { lineWidth: 0 })}`;
     })
     .join("");
@@ -115,7 +122,7 @@ export function renderKubernetesYaml(objects: readonly KubernetesObject[]): stri
 /** resources.json: every registered resource, sorted by URN, secrets redacted. */
 export function renderResourcesJson(evaluation: Evaluation): string {
   const rows = [...evaluation.resources]
-    .sort((a, b) => a.urn.localeCompare(b.urn))
+    .sort((a, b) => byCodePoint(a.urn, b.urn))
     .map((r) => ({
       type: r.type,
       name: r.name,
@@ -142,7 +149,7 @@ export function renderTree(evaluation: Evaluation): string {
   }
   const lines: string[] = [`${evaluation.project} (${evaluation.stack})`];
   const walk = (parent: string, prefix: string) => {
-    const list = [...(children.get(parent) ?? [])].sort((a, b) => a.urn.localeCompare(b.urn));
+    const list = [...(children.get(parent) ?? [])].sort((a, b) => byCodePoint(a.urn, b.urn));
     list.forEach((r, i) => {
       const last = i === list.length - 1;
       lines.push(`${prefix}${last ? "└─ " : "├─ "}${r.type}  ${r.name}`);

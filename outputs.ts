@@ -1,0 +1,70 @@
+// The typed contract of this stack's outputs, for index.ts to export and for other stacks to read with StackReference.
+import type * as pulumi from "@pulumi/pulumi";
+
+/** Where the deployed image came from: an operator's pin, a promotion, a configured digest, or a registry lookup. */
+export type ImageOrigin = "pin" | "promotion" | "config" | "registry";
+
+/** Every output of a workflow-runner stack. None is secret. */
+export interface StackOutputs {
+  /** `<repository>:<tag>@sha256:<hex>`: the exact image the Deployment runs. */
+  readonly imageRef: string;
+  /** The image tag ("" for a pin without a tag). */
+  readonly imageTag: string;
+  /** The image digest, `sha256:<hex>`. */
+  readonly imageDigest: string;
+  /** Where the image came from. */
+  readonly imageOrigin: ImageOrigin;
+  /** True while `imagePin` holds the image, whatever the pipeline or promotion pass. */
+  readonly imagePinned: boolean;
+  /** Namespace the worker runs in. */
+  readonly namespace: string;
+  /** The worker's ServiceAccount. */
+  readonly serviceAccountName: string;
+  /** The worker's Deployment. */
+  readonly deploymentName: string;
+  /** Temporal namespace the worker polls. */
+  readonly temporalNamespace: string;
+  /** Temporal task queue the worker polls: what clients start workflows on. */
+  readonly temporalTaskQueue: string;
+  /** The Tekton Pipeline, or "" where the stack does not build. */
+  readonly pipelineName: string;
+  /** Public URL of the EventListener, or "" where the stack does not build. */
+  readonly eventListenerUrl: string;
+  /** Path of the service-hub entry in the monorepo. */
+  readonly serviceHubEntryPath: string;
+}
+
+/** What index.ts returns: each output as a Pulumi Input of its contract type. */
+export type StackOutputsInput = { readonly [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
+
+/** The output names, in a fixed order; the type check keeps this list and the interface equal. */
+export const STACK_OUTPUT_NAMES = [
+  "imageRef",
+  "imageTag",
+  "imageDigest",
+  "imageOrigin",
+  "imagePinned",
+  "namespace",
+  "serviceAccountName",
+  "deploymentName",
+  "temporalNamespace",
+  "temporalTaskQueue",
+  "pipelineName",
+  "eventListenerUrl",
+  "serviceHubEntryPath",
+] as const satisfies readonly (keyof StackOutputs)[];
+
+/** Fails to compile when STACK_OUTPUT_NAMES misses a key of StackOutputs. */
+type MissingNames = Exclude<keyof StackOutputs, (typeof STACK_OUTPUT_NAMES)[number]>;
+const _allNamesListed: [MissingNames] extends [never] ? true : MissingNames = true;
+void _allNamesListed;
+
+/** Another stack's outputs, typed: each a `pulumi.Output` of its contract type. */
+export type StackOutputsOf = { readonly [K in keyof StackOutputs]: pulumi.Output<StackOutputs[K]> };
+
+/** Reads a workflow-runner stack's outputs through a StackReference, typed by the contract. */
+export function readStackOutputs(ref: pulumi.StackReference): StackOutputsOf {
+  return Object.fromEntries(
+    STACK_OUTPUT_NAMES.map((name) => [name, ref.requireOutput(name)]),
+  ) as unknown as StackOutputsOf;
+}

@@ -1,0 +1,120 @@
+// A small Tekton run simulator for tests: variable substitution as Tekton does it, and steps run by bash with stub tools.
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+
+/** A Kubernetes object as the plan renders it. */
+// biome-ignore lint/suspicious/noExplicitAny: plan objects are schemaless JSON here.
+export type Obj = any;
+
+/** Replaces every `$(name)` with its value; an unknown reference fails, as Tekton's validation would. */
+export function substitute(text: string, vars: Readonly<Record<string, string>>): string {
+  return text.replace(/\$\(([^()\s]+)\)/g, (whole, name: string) => {
+    if (name in vars) return vars[name] as string;
+    throw new Error(`unresolved reference ${whole}`);
+  });
+}
+
+/** Reads `body.a.b` out of a payload. */
+function bodyPath(payload: Obj, dotted: string): string {
+  let cur = payload;
+  for (const part of dotted.split(".").slice(1)) cur = cur?.[part];
+  if (cur === undefined) throw new Error(`payload has no ${dotted}`);
+  return String(cur);
+}
+
+/** TriggerBinding: params from a webhook payload. */
+export function bindPayload(binding: Obj, payload: Obj): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of binding.spec.params) {
+    out[p.name] = String(p.value).replace(/\$\((body\.[^)]+)\)/g, (_w, ref: string) =>
+      bodyPath(payload, ref),
+    );
+  }
+  return out;
+}
+
+/** Evaluates the simple CEL filter this project writes (==, &&, !) against a payload. */
+export function celMatches(filter: string, payload: Obj): boolean {
+  const js = filter.replace(/==/g, "===");
+  if (!/^[\w.'"\s=&!/-]+$/.test(js)) throw new Error(`filter outside the simulated subset: ${filter}`);
+  return new Function("body", `return (${js});`)(payload) as boolean;
+}
+
+/** TriggerTemplate: the PipelineRun it would create for the bound params. */
+export function instantiateTemplate(template: Obj, params: Readonly<Record<string, string>>): Obj {
+  const vars: Record<string, string> = {};
+  for (const p of template.spec.params) {
+    if (!(p.name in params) && p.default === undefined) throw new Error(`template param ${p.name} not bound`);
+    vars[`tt.params.${p.name}`] = params[p.name] ?? p.default;
+  }
+  return JSON.parse(substitute(JSON.stringify(template.spec.resourcetemplates[0]), vars));
+}
+
+/** Stub tools for steps: name -> shell script body. */
+export type Stubs = Readonly<Record<string, string>>;
+
+/** What one TaskRun left behind. */
+export interface TaskRunResult {
+  readonly results: Record<string, string>;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly status: number | null;
+}
+
+/**
+ * Runs a Task's steps with bash: params, workspaces and results substituted as Tekton does, env as declared
+ * (secretRef env left out), stub executables first on PATH.
+ */
+export function runTask(
+  task: Obj,
+  params: Readonly<Record<string, string>>,
+  root: string,
+  stubs: Stubs,
+  extraEnv: Readonly<Record<string, string>> = {},
+): TaskRunResult {
+  const vars: Record<string, string> = {};
+  for (const p of task.spec.params) {
+    const value = params[p.name] ?? p.default;
+    if (value === undefined) throw new Error(`task ${task.metadata.name}: param ${p.name} has no value`);
+    vars[`params.${p.name}`] = value;
+  }
+  for (const w of task.spec.workspaces) {
+    const dir = path.join(root, "workspaces", w.name);
+    mkdirSync(dir, { recursive: true });
+    vars[`workspaces.${w.name}.path`] = dir;
+  }
+  const resultsDir = path.join(root, "results", task.metadata.name);
+  mkdirSync(resultsDir, { recursive: true });
+  for (const r of task.spec.results) vars[`results.${r.name}.path`] = path.join(resultsDir, r.name);
+  const bin = path.join(root, "bin");
+  mkdirSync(bin, { recursive: true });
+  for (const [name, body] of Object.entries(stubs)) {
+    const file = path.join(bin, name);
+    writeFileSync(file, `#!/usr/bin/env bash\n${body}\n`);
+    chmodSync(file, 0o755);
+  }
+  let last: TaskRunResult = { results: {}, stdout: "", stderr: "", status: 0 };
+  for (const step of task.spec.steps) {
+    const env: Record<string, string> = { PATH: `${bin}:${process.env.PATH}`, ...extraEnv };
+    for (const e of step.env ?? []) env[e.name] = substitute(String(e.value), vars);
+    if (env.HOME?.startsWith("/")) env.HOME = path.join(root, env.HOME);
+    mkdirSync(env.HOME ?? root, { recursive: true });
+    const script = path.join(root, `${task.metadata.name}-${step.name}.sh`);
+    writeFileSync(script, substitute(step.script, vars));
+    chmodSync(script, 0o755);
+    const cwd = step.workingDir ? substitute(step.workingDir, vars) : root;
+    const run = spawnSync(script, { cwd, env, encoding: "utf8" });
+    last = { results: {}, stdout: run.stdout, stderr: run.stderr, status: run.status };
+    if (run.status !== 0) return last;
+  }
+  const results: Record<string, string> = {};
+  for (const r of task.spec.results) {
+    try {
+      results[r.name] = readFileSync(path.join(resultsDir, r.name), "utf8");
+    } catch {
+      // A result the steps did not write stays absent.
+    }
+  }
+  return { ...last, results };
+}
