@@ -14,6 +14,9 @@ export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 /** A value as the plan writes it: secrets and unknowns replaced by markers. */
 export type PlanValue = string | number | boolean | null | PlanValue[] | { [key: string]: PlanValue };
 
+/** How long one evaluation may take before it is failed (a healthy one takes well under a second). */
+export const EVALUATION_TIMEOUT_MS = 30_000;
+
 /** Stands for a secret value in every plan file. */
 export const SECRET_MARKER = "[secret]";
 /** Stands for a value only known after deploy, as `pulumi preview` shows it. */
@@ -64,6 +67,8 @@ export interface EvaluateOptions extends Partial<MockOptions> {
   readonly secrets?: Readonly<Record<string, string>>;
   /** Program to evaluate: a module path, or a function returning its exports (for component tests). @default "<project>/index.ts" */
   readonly program?: string | (() => Record<string, unknown>);
+  /** Folder of the Pulumi project (Pulumi.yaml, stack files). @default this project */
+  readonly projectDir?: string;
   /** Pulumi organization, as in fully qualified stack names. @default "organization" */
   readonly organization?: string;
 }
@@ -181,10 +186,11 @@ function forgetProjectModules(): void {
  * for every registration, and resolves the exports. Throws EvaluationError (with what was registered) on failure.
  */
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
-  const project = readProjectFile(PROJECT_DIR);
+  const projectDir = options.projectDir ?? PROJECT_DIR;
+  const project = readProjectFile(projectDir);
   const config = resolveConfig(
     project,
-    readStackFile(PROJECT_DIR, options.stack),
+    readStackFile(projectDir, options.stack),
     options.config,
     options.secrets,
     Object.keys(SECRET_KEYS),
@@ -207,18 +213,41 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   recordRegistrations(resources);
 
   forgetProjectModules();
-  let exports: Record<string, unknown>;
+  // Like the Node language host, an unhandled rejection during the program fails it; a registration that never
+  // completes (it waits on a failed value) fails it after a while instead of hanging.
+  let fail: (reason: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  const onUnhandled = (reason: unknown) => fail(reason);
+  process.on("unhandledRejection", onUnhandled);
+  const timer = setTimeout(
+    () =>
+      fail(
+        new Error(
+          `the program did not finish within ${EVALUATION_TIMEOUT_MS} ms: a registration never completed`,
+        ),
+      ),
+    EVALUATION_TIMEOUT_MS,
+  );
   try {
-    const program = options.program ?? path.join(PROJECT_DIR, "index.ts");
-    const loaded: unknown = typeof program === "function" ? program() : require(program);
-    // A program may export its outputs, or (like index.ts) a function returning them, as Pulumi allows.
-    exports = (typeof loaded === "function" ? await loaded() : loaded) as Record<string, unknown>;
-    const outputs: Record<string, RecordedOutput> = {};
-    for (const [name, value] of Object.entries(exports)) outputs[name] = await resolveOutput(value);
-    await waitForRPCs();
+    const run = async () => {
+      const program = options.program ?? path.join(projectDir, "index.ts");
+      const loaded: unknown = typeof program === "function" ? program() : require(program);
+      // A program may export its outputs, or (like index.ts) a function returning them, as Pulumi allows.
+      const exports = (typeof loaded === "function" ? await loaded() : loaded) as Record<string, unknown>;
+      const outputs: Record<string, RecordedOutput> = {};
+      for (const [name, value] of Object.entries(exports)) outputs[name] = await resolveOutput(value);
+      await waitForRPCs();
+      await new Promise((resolve) => setImmediate(resolve));
+      return outputs;
+    };
+    const outputs = await Promise.race([run(), failed]);
     return { project: project.name, stack: options.stack, resources, outputs };
   } catch (err) {
-    await waitForRPCs().catch(() => undefined);
     throw new EvaluationError(err, resources);
+  } finally {
+    clearTimeout(timer);
+    process.off("unhandledRejection", onUnhandled);
   }
 }

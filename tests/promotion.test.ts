@@ -1,0 +1,181 @@
+// Promotion and pins, as users run them: a dev plan feeds a prod plan; refusals write nothing; a pin wins and says so.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { before, describe, it } from "node:test";
+import { parseAllDocuments } from "yaml";
+import { selectImage } from "../components/registry";
+import { ConfigError } from "../config";
+import { digest, runPlan, tempDir } from "./helpers";
+
+const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const DEV = "stigmer/workflow-runner/dev";
+
+function deploymentImage(dir: string): string {
+  const docs = parseAllDocuments(readFileSync(path.join(dir, "kubernetes.yaml"), "utf8")).map((d) =>
+    d.toJS(),
+  );
+  return docs.find((o) => o.kind === "Deployment")?.spec.template.spec.containers[0].image;
+}
+
+function problems(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+describe("prod fed with dev's plan", () => {
+  const root = tempDir("promote-");
+  const devDir = path.join(root, "dev");
+  const devDigest = digest("a");
+  before(() => {
+    const dev = runPlan([
+      "--stack",
+      "dev",
+      "--out",
+      devDir,
+      "--config",
+      "imageTag=abc123",
+      "--config",
+      `imageDigest=${devDigest}`,
+    ]);
+    assert.equal(dev.status, 0, dev.stderr);
+  });
+
+  it("deploys dev's exact imageRef", () => {
+    const out = path.join(root, "prod");
+    const run = runPlan([
+      "--stack",
+      "prod",
+      "--out",
+      out,
+      "--stack-outputs",
+      `${DEV}=${path.join(devDir, "outputs.json")}`,
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    const devRef = JSON.parse(readFileSync(path.join(devDir, "outputs.json"), "utf8")).imageRef;
+    assert.equal(devRef, `${REPO}:abc123@${devDigest}`);
+    assert.equal(deploymentImage(out), devRef);
+    const outputs = JSON.parse(readFileSync(path.join(out, "outputs.json"), "utf8"));
+    assert.equal(outputs.imageOrigin, "promotion");
+    assert.equal(outputs.imageDigest, devDigest);
+  });
+
+  const refusals: [string, () => string[], RegExp][] = [
+    [
+      "dev's imageRef has no digest",
+      () => {
+        const noDigest = path.join(root, "dev-unknown.json");
+        writeFileSync(noDigest, JSON.stringify({ imageRef: "[unknown]" }));
+        return ["--stack-outputs", `${DEV}=${noDigest}`];
+      },
+      /workflow-runner:promoteFrom: got "stigmer\/workflow-runner\/dev", whose imageRef "\[unknown\]" has no digest/,
+    ],
+    [
+      "an explicit imageDigest disagrees",
+      () => [
+        "--stack-outputs",
+        `${DEV}=${path.join(devDir, "outputs.json")}`,
+        "--config",
+        `imageDigest=${digest("b")}`,
+      ],
+      /workflow-runner:imageDigest: got "sha256:b{64}"; allowed: empty, or the digest promoted from stigmer\/workflow-runner\/dev \(sha256:a{64}\)/,
+    ],
+    [
+      "the referenced stack is another project's",
+      () => ["--config", "promoteFrom=stigmer/billing/dev"],
+      /workflow-runner:promoteFrom: got "stigmer\/billing\/dev"; allowed: a stack of this project: <org>\/workflow-runner\/<stack>, not project "billing"/,
+    ],
+    [
+      "no outputs are given for the referenced stack",
+      () => [],
+      /no outputs for stack stigmer\/workflow-runner\/dev: pass --stack-outputs/,
+    ],
+  ];
+  for (const [title, args, message] of refusals) {
+    it(`refuses when ${title}, and writes no plan files`, () => {
+      const out = path.join(tempDir("refuse-"), "plan");
+      const run = runPlan(["--stack", "prod", "--out", out, ...args()]);
+      assert.equal(run.status, 1);
+      assert.match(run.stderr, message);
+      assert.equal(existsSync(out), false);
+    });
+  }
+});
+
+describe("imagePin", () => {
+  const pin = `${REPO}:known-good@${digest("c")}`;
+  for (const stack of ["dev", "prod"]) {
+    it(`holds ${stack} on the pinned digest whatever tag, digest or promotion say, and says so`, () => {
+      const out = path.join(tempDir("pin-"), stack);
+      const run = runPlan([
+        "--stack",
+        stack,
+        "--out",
+        out,
+        "--config",
+        `imagePin=${pin}`,
+        "--config",
+        "imageTag=newer",
+        "--config",
+        `imageDigest=${digest("d")}`,
+      ]);
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(deploymentImage(out), pin);
+      const outputs = JSON.parse(readFileSync(path.join(out, "outputs.json"), "utf8"));
+      assert.equal(outputs.imagePinned, true);
+      assert.equal(outputs.imageOrigin, "pin");
+      assert.match(
+        run.stdout,
+        new RegExp(`imagePin in force: the Deployment runs ${pin.replace(/[.]/g, "\\.")}`),
+      );
+      assert.match(
+        run.stderr,
+        /warning: .*imagePin is in force: deploying .*; it overrides imageTag "newer", imageDigest "sha256:d{64}"/,
+      );
+    });
+  }
+});
+
+describe("selectImage", () => {
+  const base = { repository: REPO, tag: "main" };
+  it("takes the configured digest, or leaves the tag to the registry", () => {
+    assert.deepEqual(selectImage({ ...base, digest: digest("1") }), {
+      ...base,
+      digest: digest("1"),
+      origin: "config",
+    });
+    assert.deepEqual(selectImage(base), { ...base, origin: "registry" });
+  });
+  it("refuses a pin outside the image repository", () => {
+    assert.deepEqual(
+      problems(() => selectImage({ ...base, pin: `ghcr.io/evil/image@${digest("2")}` })),
+      [
+        `workflow-runner:imagePin: got "ghcr.io/evil/image@${digest("2")}"; allowed: a digest reference in imageRepository (${REPO})`,
+      ],
+    );
+  });
+  it("accepts a pin without a tag and references it by digest alone", () => {
+    const chosen = selectImage({ ...base, pin: `${REPO}@${digest("3")}` });
+    assert.equal(chosen.tag, "");
+    assert.equal(chosen.digest, digest("3"));
+  });
+  it("refuses a promoted tag that disagrees with the configured one", () => {
+    assert.deepEqual(
+      problems(() => selectImage({ ...base, promoteFrom: DEV }, `${REPO}:v9@${digest("4")}`)),
+      [`workflow-runner:imageTag: got "main"; allowed: empty, or the tag promoted from ${DEV} ("v9")`],
+    );
+  });
+  it("refuses a promotion from a stack that deploys another repository", () => {
+    assert.match(
+      problems(() =>
+        selectImage({ repository: REPO, tag: "", promoteFrom: DEV }, `ghcr.io/other/x:v1@${digest("5")}`),
+      )[0] ?? "",
+      /which deploys ghcr.io\/other\/x; allowed: a stack deploying imageRepository/,
+    );
+  });
+});

@@ -1,0 +1,123 @@
+// plan:diff on real plan pairs: what a reviewer needs to see, and a summary that stays under GitHub's limit.
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { before, describe, it } from "node:test";
+import { diffDirs, fieldChanges, renderSummary } from "../../tools/plan/diff";
+import { evaluate } from "../../tools/plan/evaluate";
+import { planFiles, writePlan } from "../../tools/plan/render";
+import { digest, tempDir } from "../helpers";
+
+const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const BASE = { imageTag: "v1", imageDigest: digest("1") };
+
+/** Plans dev with the given config into <root>/<side>/dev, as `npm run plan` writes it. */
+async function planDev(root: string, side: string, config: Record<string, string>): Promise<string> {
+  const ev = await evaluate({ stack: "dev", config });
+  const dir = path.join(root, side);
+  writePlan(path.join(dir, "dev"), planFiles(ev));
+  return dir;
+}
+
+async function summary(change: Record<string, string>, budget?: number): Promise<string> {
+  const root = tempDir("diff-");
+  const base = await planDev(root, "base", BASE);
+  const head = await planDev(root, "head", { ...BASE, ...change });
+  return renderSummary(diffDirs(base, head), budget);
+}
+
+describe("plan:diff on real plans", () => {
+  let tagChange: string;
+  before(async () => {
+    tagChange = await summary({ imageTag: "v2", imageDigest: digest("2") });
+  });
+
+  it("shows the image reference old -> new, with tag and digest", () => {
+    assert.match(
+      tagChange,
+      new RegExp(`- \`"${REPO}:v1@${digest("1")}"\` -> \`"${REPO}:v2@${digest("2")}"\``),
+    );
+    assert.match(tagChange, /`imageTag`: `"v1"` -> `"v2"`/);
+    assert.match(tagChange, new RegExp(`\`imageDigest\`: \`"${digest("1")}"\` -> \`"${digest("2")}"\``));
+    assert.match(tagChange, /- changed: Deployment workflow-runner-dev\/workflow-runner/);
+    assert.match(tagChange, /`spec\.template\.spec\.containers\[workflow-runner\]\.image`/);
+    assert.doesNotMatch(tagChange, /\*\*Pipeline\*\*/);
+  });
+
+  it("shows a replica change as the Deployment's changed field and nothing else", async () => {
+    const text = await summary({ replicas: "3", minAvailable: "2" });
+    assert.match(text, /`spec\.replicas`: `1` -> `3`/);
+    assert.match(
+      text,
+      /- changed: PodDisruptionBudget workflow-runner-dev\/workflow-runner\n {2}- `spec\.minAvailable`: `0` -> `2`/,
+    );
+    assert.doesNotMatch(text, /\*\*Image\*\*/);
+  });
+
+  it("shows objects added by a new config key", async () => {
+    const text = await summary({ metricsPort: "9090" });
+    assert.match(text, /- added: Service workflow-runner-dev\/workflow-runner-metrics/);
+    assert.match(
+      text,
+      /- changed: NetworkPolicy workflow-runner-dev\/workflow-runner\n {2}- `spec\.ingress`: `\[\]` -> `\[\{"ports":\[\{"port":9090,"protocol":"TCP"\}\]\}\]`/,
+    );
+  });
+
+  it("names pipeline task changes and the repository files they touch", async () => {
+    const text = await summary({ bazelPushTarget: "//backend/services/workflow-runner:push_all" });
+    assert.match(
+      text,
+      /\*\*Pipeline\*\*\n- Task workflow-runner-ci\/workflow-runner-build-push: step bazel-push changed/,
+    );
+    assert.match(text, /- changed: `\.planton\/tasks\/build-push\.yaml`/);
+  });
+
+  it("shows service-hub entry changes field by field", async () => {
+    const text = await summary({ deploymentEnvironments: '["dev","prod","staging"]' });
+    assert.match(
+      text,
+      /\*\*Service-hub entry\*\*\n- `spec\.deploymentEnvironments`: `\["dev","prod"\]` -> `\["dev","prod","staging"\]`/,
+    );
+  });
+
+  it("says when nothing changed", async () => {
+    assert.match(await summary({}), /### Stack `dev`\n\nNo changes\./);
+  });
+
+  it("stays under the budget and says what it left out", () => {
+    const budget = 1200;
+    const cut = renderSummary(
+      [
+        {
+          stack: "dev",
+          image: [],
+          added: Array.from({ length: 200 }, (_, i) => `ConfigMap ns/config-${i}`),
+          removed: [],
+          changed: new Map(),
+          pipeline: [],
+          serviceHub: [],
+          files: { added: [], removed: [], changed: [] },
+          outputs: [],
+        },
+      ],
+      budget,
+    );
+    assert.ok(cut.length <= budget, `${cut.length} > ${budget}`);
+    assert.match(
+      cut,
+      /_\.\.\.\d+ more lines left out to stay under 1200 characters; the plan artifacts hold everything\._/,
+    );
+  });
+});
+
+describe("fieldChanges", () => {
+  it("compares named lists by name, so a reorder is no change and an insert is one", () => {
+    const a = [
+      { name: "x", v: 1 },
+      { name: "y", v: 2 },
+    ];
+    assert.deepEqual(fieldChanges(a, [...a].reverse()), []);
+    assert.deepEqual(fieldChanges(a, [...a, { name: "z", v: 3 }]), [
+      { path: "[z]", before: undefined, after: { name: "z", v: 3 } },
+    ]);
+  });
+});

@@ -1,0 +1,281 @@
+// `npm run plan:diff -- <baseDir> <headDir> [--budget N] [--out FILE]`: a semantic summary of two plans, as markdown.
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseAllDocuments, parse as parseYaml } from "yaml";
+import { byCodePoint } from "./render";
+
+/** GitHub rejects comments over 65,536 characters (pulumi/actions#482); the default leaves room for a header. */
+export const DEFAULT_BUDGET = 60_000;
+
+/** One plan folder, read back. */
+export interface PlanDir {
+  readonly objects: Map<string, Record<string, unknown>>;
+  readonly outputs: Record<string, unknown>;
+  readonly files: Map<string, string>;
+}
+
+/** One changed field. */
+export interface FieldChange {
+  readonly path: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+/** What changed between two plans of one stack. */
+export interface StackDiff {
+  readonly stack: string;
+  readonly image: FieldChange[];
+  readonly added: string[];
+  readonly removed: string[];
+  readonly changed: Map<string, FieldChange[]>;
+  readonly pipeline: string[];
+  readonly serviceHub: FieldChange[];
+  readonly files: { added: string[]; removed: string[]; changed: string[] };
+  readonly outputs: FieldChange[];
+}
+
+/** Key of a Kubernetes object: `Kind namespace/name`. */
+function objectKey(o: Record<string, unknown>): string {
+  const meta = (o.metadata ?? {}) as { name?: string; namespace?: string };
+  return `${String(o.kind)} ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name ?? "?"}`;
+}
+
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join("/"));
+}
+
+/** Reads a plan folder as written by `npm run plan`. */
+export function readPlanDir(dir: string): PlanDir {
+  const objects = new Map<string, Record<string, unknown>>();
+  for (const doc of parseAllDocuments(readFileSync(path.join(dir, "kubernetes.yaml"), "utf8"))) {
+    const o = doc.toJS() as Record<string, unknown> | null;
+    if (o) objects.set(objectKey(o), o);
+  }
+  const outputs = JSON.parse(readFileSync(path.join(dir, "outputs.json"), "utf8")) as Record<string, unknown>;
+  const files = new Map<string, string>();
+  for (const rel of listFiles(path.join(dir, "files")))
+    files.set(rel, readFileSync(path.join(dir, "files", rel), "utf8"));
+  return { objects, outputs, files };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Arrays of objects that all carry a string `name` are compared by name, not position. */
+function namedItems(v: unknown[]): Map<string, unknown> | undefined {
+  if (v.length === 0 || !v.every((x) => isObject(x) && typeof x.name === "string")) return undefined;
+  const names = v.map((x) => (x as { name: string }).name);
+  if (new Set(names).size !== names.length) return undefined;
+  return new Map(v.map((x) => [(x as { name: string }).name, x]));
+}
+
+/** Every leaf that differs between two values, as dotted paths (`tasks[deploy].params[stack].value`). Pure. */
+export function fieldChanges(before: unknown, after: unknown, at = ""): FieldChange[] {
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  if (isObject(before) && isObject(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort(byCodePoint);
+    return keys.flatMap((k) => fieldChanges(before[k], after[k], at ? `${at}.${k}` : k));
+  }
+  if (Array.isArray(before) && Array.isArray(after)) {
+    const b = namedItems(before);
+    const a = namedItems(after);
+    if (a && b) {
+      const names = [...new Set([...b.keys(), ...a.keys()])];
+      return names.flatMap((n) => fieldChanges(b.get(n), a.get(n), `${at}[${n}]`));
+    }
+    if (before.length === after.length)
+      return before.flatMap((x, i) => fieldChanges(x, after[i], `${at}[${i}]`));
+  }
+  return [{ path: at, before, after }];
+}
+
+/** The plan folders under a directory: itself when it holds a plan, else each subfolder that does, by name. */
+export function stacksIn(dir: string): Map<string, string> {
+  if (existsSync(path.join(dir, "kubernetes.yaml"))) return new Map([[path.basename(dir), dir]]);
+  const out = new Map<string, string>();
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort(byCodePoint)) {
+    const sub = path.join(dir, name);
+    if (statSync(sub).isDirectory() && existsSync(path.join(sub, "kubernetes.yaml"))) out.set(name, sub);
+  }
+  return out;
+}
+
+const IMAGE_OUTPUTS = ["imageRef", "imageTag", "imageDigest", "imageOrigin", "imagePinned"];
+
+/** Compares two plans of one stack. Pure over what was read. */
+export function diffPlans(stack: string, base: PlanDir, head: PlanDir): StackDiff {
+  const added = [...head.objects.keys()].filter((k) => !base.objects.has(k)).sort(byCodePoint);
+  const removed = [...base.objects.keys()].filter((k) => !head.objects.has(k)).sort(byCodePoint);
+  const changed = new Map<string, FieldChange[]>();
+  for (const key of [...head.objects.keys()].sort(byCodePoint)) {
+    if (!base.objects.has(key)) continue;
+    const changes = fieldChanges(base.objects.get(key), head.objects.get(key));
+    if (changes.length > 0) changed.set(key, changes);
+  }
+  const pipeline: string[] = [];
+  for (const [key, changes] of changed) {
+    if (!/^(Pipeline|Task) /.test(key)) continue;
+    for (const c of changes) {
+      const m = /^spec\.(params|tasks|steps|results|workspaces)\[([^\]]+)\]/.exec(c.path);
+      if (!m) continue;
+      const what = `${key}: ${m[1]?.replace(/s$/, "")} ${m[2]}`;
+      const verb = c.before === undefined ? "added" : c.after === undefined ? "removed" : "changed";
+      const line = `${what} ${verb}`;
+      if (!pipeline.includes(line) && !pipeline.some((l) => l.startsWith(`${what} `))) pipeline.push(line);
+    }
+  }
+  for (const key of [...added, ...removed]) {
+    if (/^(Pipeline|Task) /.test(key)) pipeline.push(`${key} ${added.includes(key) ? "added" : "removed"}`);
+  }
+  const hubPath = [...new Set([...base.files.keys(), ...head.files.keys()])].find((p) =>
+    p.startsWith("_ops/planton/service-hub/"),
+  );
+  const parseFile = (plan: PlanDir) =>
+    hubPath && plan.files.has(hubPath) ? parseYaml(plan.files.get(hubPath) ?? "") : undefined;
+  const fileNames = [...new Set([...base.files.keys(), ...head.files.keys()])].sort(byCodePoint);
+  const outputs = fieldChanges(base.outputs, head.outputs);
+  return {
+    stack,
+    image: outputs.filter((c) => IMAGE_OUTPUTS.includes(c.path)),
+    added,
+    removed,
+    changed,
+    pipeline,
+    serviceHub: fieldChanges(parseFile(base), parseFile(head)),
+    files: {
+      added: fileNames.filter((f) => !base.files.has(f)),
+      removed: fileNames.filter((f) => !head.files.has(f)),
+      changed: fileNames.filter(
+        (f) => base.files.has(f) && head.files.has(f) && base.files.get(f) !== head.files.get(f),
+      ),
+    },
+    outputs: outputs.filter((c) => !IMAGE_OUTPUTS.includes(c.path)),
+  };
+}
+
+/** A value for a one-line summary: JSON, multi-line strings summarised, long ones cut. Pure. */
+export function show(v: unknown): string {
+  if (v === undefined) return "(none)";
+  if (typeof v === "string" && v.includes("\n")) return `(${v.split("\n").length} lines)`;
+  const text = JSON.stringify(v);
+  return `\`${text.length > 200 ? `${text.slice(0, 197)}...` : text}\``;
+}
+
+function change(c: FieldChange): string {
+  return `\`${c.path || "(whole)"}\`: ${show(c.before)} -> ${show(c.after)}`;
+}
+
+/** True when nothing differs. */
+export function isEmpty(d: StackDiff): boolean {
+  return (
+    d.image.length +
+      d.added.length +
+      d.removed.length +
+      d.changed.size +
+      d.serviceHub.length +
+      d.outputs.length ===
+      0 && d.files.added.length + d.files.removed.length + d.files.changed.length === 0
+  );
+}
+
+/** The markdown lines of one stack's diff, most important first. Pure. */
+export function stackLines(d: StackDiff): string[] {
+  const lines = [`### Stack \`${d.stack}\``, ""];
+  if (isEmpty(d)) return [...lines, "No changes.", ""];
+  const section = (title: string, body: string[]) => (body.length ? [`**${title}**`, ...body, ""] : []);
+  const imageRef = d.image.find((c) => c.path === "imageRef");
+  lines.push(
+    ...section("Image", [
+      ...(imageRef ? [`- ${show(imageRef.before)} -> ${show(imageRef.after)}`] : []),
+      ...d.image.filter((c) => c !== imageRef).map((c) => `- ${change(c)}`),
+    ]),
+    ...section("Kubernetes objects", [
+      ...d.added.map((k) => `- added: ${k}`),
+      ...d.removed.map((k) => `- removed: ${k}`),
+      ...[...d.changed].flatMap(([k, cs]) => [`- changed: ${k}`, ...cs.map((c) => `  - ${change(c)}`)]),
+    ]),
+    ...section(
+      "Pipeline",
+      d.pipeline.map((l) => `- ${l}`),
+    ),
+    ...section(
+      "Service-hub entry",
+      d.serviceHub.map((c) => `- ${change(c)}`),
+    ),
+    ...section("Repository files", [
+      ...d.files.added.map((f) => `- added: \`${f}\``),
+      ...d.files.removed.map((f) => `- removed: \`${f}\``),
+      ...d.files.changed.map((f) => `- changed: \`${f}\``),
+    ]),
+    ...section(
+      "Outputs",
+      d.outputs.map((c) => `- ${change(c)}`),
+    ),
+  );
+  return lines;
+}
+
+/** The whole summary, cut to the budget with a line saying how much was left out. Pure. */
+export function renderSummary(diffs: readonly StackDiff[], budget = DEFAULT_BUDGET): string {
+  const header = ["## Plan diff", "", "Offline plans of the base and the head of this change, compared.", ""];
+  const body = diffs.flatMap(stackLines);
+  const out = [...header];
+  let size = out.join("\n").length;
+  const reserve = 200;
+  let left = 0;
+  for (const [i, line] of body.entries()) {
+    if (size + line.length + 1 > budget - reserve) {
+      left = body.length - i;
+      break;
+    }
+    out.push(line);
+    size += line.length + 1;
+  }
+  if (left > 0)
+    out.push(
+      "",
+      `_...${left} more lines left out to stay under ${budget} characters; the plan artifacts hold everything._`,
+    );
+  return `${out.join("\n")}\n`;
+}
+
+/** Diffs every stack found under the two folders. */
+export function diffDirs(baseDir: string, headDir: string): StackDiff[] {
+  const base = stacksIn(baseDir);
+  const head = stacksIn(headDir);
+  const empty: PlanDir = { objects: new Map(), outputs: {}, files: new Map() };
+  const names = [...new Set([...base.keys(), ...head.keys()])].sort(byCodePoint);
+  return names.map((n) => {
+    const b = base.get(n);
+    const h = head.get(n);
+    return diffPlans(n, b ? readPlanDir(b) : empty, h ? readPlanDir(h) : empty);
+  });
+}
+
+function main(argv: string[]): number {
+  const positional: string[] = [];
+  let budget = DEFAULT_BUDGET;
+  let out: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? "";
+    if (a === "--budget") budget = Number(argv[++i]);
+    else if (a === "--out") out = argv[++i];
+    else positional.push(a);
+  }
+  const [baseDir, headDir] = positional;
+  if (!baseDir || !headDir || positional.length !== 2 || !Number.isInteger(budget) || budget < 1000) {
+    console.error("usage: npm run plan:diff -- <baseDir> <headDir> [--budget N (>= 1000)] [--out FILE]");
+    return 2;
+  }
+  const summary = renderSummary(diffDirs(baseDir, headDir), budget);
+  if (out) writeFileSync(out, summary);
+  else process.stdout.write(summary);
+  return 0;
+}
+
+if (require.main === module) process.exit(main(process.argv.slice(2)));
