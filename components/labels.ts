@@ -1,6 +1,11 @@
 // The recommended app.kubernetes.io labels, computed once per service and shared by every component.
 import type { ServiceDescription } from "../config";
 
+/** Label naming the environment of every object; the policy pack protects `prod` namespaces by it. */
+export const ENVIRONMENT_LABEL = "stigmer.ai/environment";
+/** Annotation a ServiceAccount carries to say why it needs an API token mounted. */
+export const TOKEN_REASON_ANNOTATION = "stigmer.ai/api-token-reason";
+
 /** Labels that never change over a Deployment's life: they form its immutable selector. */
 export type SelectorLabels = Readonly<Record<string, string>>;
 
@@ -27,6 +32,7 @@ export function serviceLabels(
       "app.kubernetes.io/component": service.component,
       "app.kubernetes.io/part-of": service.partOf,
       "app.kubernetes.io/managed-by": "pulumi",
+      [ENVIRONMENT_LABEL]: service.environment,
     },
   };
 }

@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import { type BuildDescription, IMAGE_CONFIG_KEYS } from "../config";
+import { TOKEN_REASON_ANNOTATION } from "./labels";
 import { buildDockerConfigJson, buildDockerConfigSecret, registryHost } from "./registry";
 import { commitFile, type RepositoryTarget, renderYamlFile } from "./repository-files";
 import {
@@ -447,7 +448,14 @@ export class TektonPipeline extends pulumi.ComponentResource {
     const deploySa = new k8s.core.v1.ServiceAccount(
       `${name}-deploy-sa`,
       {
-        metadata: { name: n.deployServiceAccount, namespace: ns, labels },
+        metadata: {
+          name: n.deployServiceAccount,
+          namespace: ns,
+          labels,
+          annotations: {
+            [TOKEN_REASON_ANNOTATION]: "the deploy step's pulumi up updates the worker's Deployment",
+          },
+        },
         automountServiceAccountToken: true,
       },
       child,

@@ -13,7 +13,24 @@ function assignments(list: readonly string[] | undefined): Record<string, string
   return Object.fromEntries((list ?? []).map(parseAssignment));
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Where the command writes; the CLI passes the process's streams, tests pass collectors. */
+export interface CommandIO {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+/** `npm run plan` as a function: parses argv, evaluates, writes the plan; returns the exit code. */
+export async function runPlanCommand(argv: string[], io: CommandIO): Promise<number> {
+  try {
+    return await plan(argv, io);
+  } catch (err) {
+    const message = err instanceof EvaluationError || err instanceof Error ? err.message : String(err);
+    io.err(`plan failed: ${message}\nNo plan files were written.`);
+    return 1;
+  }
+}
+
+async function plan(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -27,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     strict: true,
   });
   if (values.help) {
-    console.log(USAGE);
+    io.out(USAGE);
     return 0;
   }
   if (!values.stack) throw new Error(`--stack is required\n${USAGE}`);
@@ -46,23 +63,20 @@ async function main(argv: string[]): Promise<number> {
   writePlan(outDir, files);
   const k8sCount = kubernetesObjects(evaluation).length;
   const repoCount = repositoryFiles(evaluation).length;
-  console.log(renderTree(evaluation));
+  io.out(renderTree(evaluation));
   if (evaluation.outputs.imagePinned?.value === true) {
-    console.log(
+    io.out(
       `\nimagePin in force: the Deployment runs ${String(evaluation.outputs.imageRef?.value)} whatever tag, digest or promotion say.`,
     );
   }
-  console.log(
+  io.out(
     `\nPlan for ${evaluation.project}/${evaluation.stack}: ${evaluation.resources.length} resources, ${k8sCount} Kubernetes objects, ${repoCount} repository files, ${Object.keys(evaluation.outputs).length} outputs -> ${path.relative(process.cwd(), outDir) || "."}`,
   );
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const message = err instanceof EvaluationError || err instanceof Error ? err.message : String(err);
-    console.error(`plan failed: ${message}\nNo plan files were written.`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  runPlanCommand(process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l) }).then(
+    (code) => process.exit(code),
+  );
+}

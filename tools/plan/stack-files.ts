@@ -97,7 +97,12 @@ export function resolveConfig(
       secretKeys.delete(full);
     }
   }
-  for (const [key, value] of Object.entries(overrides)) values[qualify(project.name, key)] = value;
+  for (const [key, value] of Object.entries(overrides)) {
+    // Like `pulumi -c key=value`, an override is a plain value, even for a key that held a secret.
+    const full = qualify(project.name, key);
+    values[full] = value;
+    secretKeys.delete(full);
+  }
   for (const [key, value] of Object.entries(secrets)) {
     const full = qualify(project.name, key);
     values[full] = value;

@@ -1,0 +1,227 @@
+// policy/rules.ts: every rule passes on both real stacks and fires, with its message, on a deliberately bad resource.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import {
+  imagesPinned,
+  noPlainSecrets,
+  pdbWhenReplicated,
+  probes,
+  prodNamespaceProtected,
+  resourceLimits,
+  resourcePolicies,
+  restrictedSecurityContext,
+  secretLooking,
+  serviceAccountTokens,
+  tektonStepResources,
+} from "../policy/rules";
+import { type Evaluation, evaluate, type RecordedResource } from "../tools/plan/evaluate";
+import { digest } from "./helpers";
+
+const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+// biome-ignore lint/suspicious/noExplicitAny: hand-built resource inputs.
+type Json = any;
+
+/** The arguments the policy engine hands a rule, built from a recorded resource (secrets revealed, as the engine does). */
+function args(type: string, props: Json, protect = false): ResourceValidationArgs {
+  return {
+    type,
+    props,
+    urn: `urn:pulumi:test::workflow-runner::${type}::x`,
+    name: "x",
+    opts: {
+      protect,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
+    stackTags: new Map(),
+    isType: () => false,
+    asType: () => undefined,
+    getConfig: <T extends object>() => ({}) as T,
+    notApplicable: (reason?: string) => {
+      throw new Error(`not applicable: ${reason}`);
+    },
+  };
+}
+
+function violations(policy: ResourceValidationPolicy, type: string, props: Json, protect = false): string[] {
+  const out: string[] = [];
+  const validate = policy.validateResource;
+  if (typeof validate !== "function") throw new Error(`${policy.name} is not a single validation function`);
+  validate(args(type, props, protect), (m) => out.push(m));
+  return out;
+}
+
+function asPolicyResource(r: RecordedResource): PolicyResource {
+  return {
+    ...args(r.type, r.revealedInputs, r.protect),
+    dependencies: [],
+    propertyDependencies: {},
+  } as unknown as PolicyResource;
+}
+
+const stacks: Record<string, () => Promise<Evaluation>> = {
+  dev: () => evaluate({ stack: "dev", preview: false, config: { imageDigest: digest("1") } }),
+  prod: () =>
+    evaluate({
+      stack: "prod",
+      preview: false,
+      stackOutputs: { "stigmer/workflow-runner/dev": { imageRef: `${REPO}:v1@${digest("2")}` } },
+    }),
+};
+
+for (const [stack, run] of Object.entries(stacks)) {
+  describe(`the ${stack} stack against the policy pack`, () => {
+    let ev: Evaluation;
+    before(async () => {
+      ev = await run();
+    });
+    for (const policy of resourcePolicies) {
+      it(`passes ${policy.name}`, () => {
+        const found = ev.resources
+          .filter((r) => r.custom)
+          .flatMap((r) =>
+            violations(policy, r.type, r.revealedInputs, r.protect).map((m) => `${r.name}: ${m}`),
+          );
+        assert.deepEqual(found, []);
+      });
+    }
+    it(`passes ${pdbWhenReplicated.name}`, () => {
+      const found: string[] = [];
+      pdbWhenReplicated.validateStack(
+        {
+          resources: ev.resources.filter((r) => r.custom).map(asPolicyResource),
+          getConfig: () => ({}),
+        } as never,
+        (m) => found.push(m),
+      );
+      assert.deepEqual(found, []);
+    });
+  });
+}
+
+const goodContainer = {
+  name: "w",
+  image: `${REPO}@${digest("3")}`,
+  resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+  livenessProbe: { httpGet: { path: "/", port: 1 } },
+  readinessProbe: { httpGet: { path: "/", port: 1 } },
+  securityContext: {
+    runAsNonRoot: true,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  },
+};
+const deployment = (c: Json, pod: Json = {}) => ({
+  metadata: { name: "d", namespace: "n" },
+  spec: {
+    replicas: 1,
+    template: {
+      metadata: { labels: { a: "b" } },
+      spec: { automountServiceAccountToken: false, containers: [c], ...pod },
+    },
+  },
+});
+const D = "kubernetes:apps/v1:Deployment";
+
+describe("each rule fires on a bad resource", () => {
+  it("a good Deployment passes every rule, so each failure below is the rule's own", () => {
+    for (const p of resourcePolicies)
+      assert.deepEqual(violations(p, D, deployment(goodContainer)), [], p.name);
+  });
+  it("images-pinned-by-digest", () => {
+    assert.deepEqual(violations(imagesPinned, D, deployment({ ...goodContainer, image: `${REPO}:latest` })), [
+      `container w runs ${REPO}:latest, not pinned by digest`,
+      "container w runs :latest",
+    ]);
+    assert.deepEqual(
+      violations(imagesPinned, "kubernetes:tekton.dev/v1:Task", {
+        spec: { steps: [{ name: "s", image: "alpine" }] },
+      }),
+      ["step s runs alpine: give it a tag other than latest, or a digest"],
+    );
+  });
+  it("restricted-security-context", () => {
+    const bad = { ...goodContainer, securityContext: { readOnlyRootFilesystem: false } };
+    assert.deepEqual(violations(restrictedSecurityContext, D, deployment(bad)), [
+      "container w: runAsNonRoot is not true",
+      "container w: readOnlyRootFilesystem is not true",
+      "container w: allowPrivilegeEscalation is not false",
+      "container w: capabilities do not drop ALL",
+      "container w: seccompProfile is not RuntimeDefault",
+    ]);
+  });
+  it("requests-and-limits", () => {
+    const bad = { ...goodContainer, resources: { requests: { cpu: "1" } } };
+    assert.deepEqual(violations(resourceLimits, D, deployment(bad)), [
+      "container w: no memory request",
+      "container w: no cpu limit",
+      "container w: no memory limit",
+    ]);
+  });
+  it("probes", () => {
+    const { livenessProbe: _l, readinessProbe: _r, ...bad } = goodContainer;
+    assert.deepEqual(violations(probes, D, deployment(bad)), [
+      "container w: no livenessProbe",
+      "container w: no readinessProbe",
+    ]);
+  });
+  it("no-plain-secrets", () => {
+    assert.deepEqual(
+      violations(noPlainSecrets, "kubernetes:core/v1:ConfigMap", {
+        metadata: { name: "cm" },
+        data: { DB_PASSWORD: "hunter2" },
+      }),
+      ["ConfigMap cm: DB_PASSWORD names a credential; use a Secret"],
+    );
+    const env = { ...goodContainer, env: [{ name: "GH", value: "ghp_0123456789abcdefghij" }] };
+    assert.deepEqual(violations(noPlainSecrets, D, deployment(env)), [
+      "w: env the value of GH has the shape of a credential; use valueFrom.secretKeyRef",
+    ]);
+    assert.equal(
+      secretLooking("TOKEN_PATH", "$(params.token-path)"),
+      undefined,
+      "a Tekton reference is not a value",
+    );
+  });
+  it("service-account-token-automount", () => {
+    assert.deepEqual(
+      violations(serviceAccountTokens, "kubernetes:core/v1:ServiceAccount", { metadata: { name: "sa" } }),
+      ["ServiceAccount sa mounts an API token without a stigmer.ai/api-token-reason annotation"],
+    );
+    assert.deepEqual(
+      violations(serviceAccountTokens, D, deployment(goodContainer, { automountServiceAccountToken: true })),
+      ["the pod template does not set automountServiceAccountToken: false"],
+    );
+  });
+  it("tekton-step-compute-resources", () => {
+    assert.deepEqual(
+      violations(tektonStepResources, "kubernetes:tekton.dev/v1:Task", {
+        metadata: { name: "t" },
+        spec: { steps: [{ name: "s", image: "a:1", computeResources: { requests: { cpu: "1" } } }] },
+      }),
+      ["step s of Task t: computeResources lack CPU or memory requests or limits"],
+    );
+  });
+  it("prod-namespace-protected", () => {
+    const ns = { metadata: { name: "workflow-runner", labels: { "stigmer.ai/environment": "prod" } } };
+    assert.deepEqual(violations(prodNamespaceProtected, "kubernetes:core/v1:Namespace", ns, false), [
+      "Namespace workflow-runner is a prod namespace without protect: true",
+    ]);
+    assert.deepEqual(violations(prodNamespaceProtected, "kubernetes:core/v1:Namespace", ns, true), []);
+  });
+  it("pdb-when-replicated", () => {
+    const found: string[] = [];
+    const d = {
+      ...args(D, { ...deployment(goodContainer), spec: { ...deployment(goodContainer).spec, replicas: 3 } }),
+      dependencies: [],
+      propertyDependencies: {},
+    };
+    pdbWhenReplicated.validateStack({ resources: [d], getConfig: () => ({}) } as never, (m) => found.push(m));
+    assert.deepEqual(found, ["Deployment d has 3 replicas and no PodDisruptionBudget"]);
+  });
+});

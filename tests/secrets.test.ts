@@ -1,0 +1,96 @@
+// Secrets stay secret (canaries in every secret key) and plans are deterministic (two plans, byte for byte).
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { SECRET_KEYS } from "../config";
+import { evaluate, SECRET_MARKER } from "../tools/plan/evaluate";
+import { digest, runPlan, tempDir } from "./helpers";
+
+const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+/** A distinct canary per secret key. */
+const CANARIES = Object.fromEntries(Object.keys(SECRET_KEYS).map((k, i) => [k, `canary-${i}-${k}-7f3a9c`]));
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+function devOutputsFile(): string {
+  const file = path.join(tempDir("outputs-"), "dev.json");
+  writeFileSync(file, JSON.stringify({ imageRef: `${REPO}:v1@${digest("1")}` }));
+  return file;
+}
+
+const stackArgs: Record<string, () => string[]> = {
+  dev: () => ["--config", `imageDigest=${digest("1")}`],
+  prod: () => ["--stack-outputs", `stigmer/workflow-runner/dev=${devOutputsFile()}`],
+};
+
+describe("canaries in every secret key", () => {
+  const secretArgs = Object.entries(CANARIES).flatMap(([k, v]) => ["--secret", `${k}=${v}`]);
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: none appears in any plan file, stdout or stderr`, () => {
+      const out = path.join(tempDir("canary-"), stack);
+      const run = runPlan(["--stack", stack, "--out", out, ...(stackArgs[stack]?.() ?? []), ...secretArgs]);
+      assert.equal(run.status, 0, run.stderr);
+      const texts: [string, string][] = [
+        ["stdout", run.stdout],
+        ["stderr", run.stderr],
+        ...filesUnder(out).map((f): [string, string] => [path.relative(out, f), readFileSync(f, "utf8")]),
+      ];
+      for (const [where, text] of texts) {
+        for (const canary of Object.values(CANARIES))
+          assert.ok(!text.includes(canary), `${canary} in ${where}`);
+      }
+      assert.ok(readFileSync(path.join(out, "resources.json"), "utf8").includes(SECRET_MARKER));
+    });
+  }
+
+  it("dev: every canary reaches a resource, and only ever as a secret", async () => {
+    const ev = await evaluate({
+      stack: "dev",
+      preview: false,
+      secrets: CANARIES,
+      config: { imageDigest: digest("1") },
+    });
+    for (const [key, canary] of Object.entries(CANARIES)) {
+      const holders = ev.resources.filter((r) => JSON.stringify(r.revealedInputs).includes(canary));
+      assert.ok(holders.length > 0, `${key} reached no resource`);
+      // dockerconfigjson embeds the token in base64 too; neither form may show unredacted.
+      const b64 = Buffer.from(`leftbin:${canary}`).toString("base64");
+      for (const r of ev.resources) {
+        const shown = JSON.stringify(r.inputs);
+        assert.ok(!shown.includes(canary) && !shown.includes(b64), `${key} shows in ${r.type} ${r.name}`);
+      }
+    }
+    for (const [name, out] of Object.entries(ev.outputs)) {
+      assert.equal(out.secret, false, `${name} is a plain output`);
+      for (const canary of Object.values(CANARIES))
+        assert.ok(!JSON.stringify(out.value).includes(canary), name);
+    }
+  });
+});
+
+describe("determinism", () => {
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: two plans of the same stack and config are byte-identical`, () => {
+      const outputs = stackArgs[stack]?.() ?? [];
+      const [a, b] = [path.join(tempDir("det-"), "a"), path.join(tempDir("det-"), "b")];
+      for (const out of [a, b]) {
+        const run = runPlan(["--stack", stack, "--out", out, ...outputs]);
+        assert.equal(run.status, 0, run.stderr);
+      }
+      const filesA = filesUnder(a).map((f) => path.relative(a, f));
+      assert.deepEqual(
+        filesUnder(b).map((f) => path.relative(b, f)),
+        filesA,
+      );
+      assert.ok(filesA.length >= 3);
+      for (const f of filesA)
+        assert.ok(readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f))), `${f} differs`);
+    });
+  }
+});
