@@ -52,7 +52,10 @@ for (const stack of ["dev", "prod"]) {
       assert.ok(workload.length >= 6);
       for (const r of workload) assert.equal(at(r.inputs, "metadata.namespace"), ns, `${r.type} ${r.name}`);
       assert.equal(
-        at(one(ev, "kubernetes:core/v1:Namespace", "workload-namespace").inputs, "metadata.name"),
+        at(
+          one(ev, "kubernetes:core/v1:Namespace", "workflow-runner-workload-namespace").inputs,
+          "metadata.name",
+        ),
         ns,
       );
       assert.equal(ev.outputs.deploymentName?.value, "workflow-runner");
@@ -75,14 +78,17 @@ describe("stack differences", () => {
     assert.equal(at(one(prod, "kubernetes:apps/v1:Deployment").inputs, "spec.replicas"), 3);
     assert.equal(at(one(prod, "kubernetes:policy/v1:PodDisruptionBudget").inputs, "spec.minAvailable"), 2);
     const dev = await evaluate({ stack: "dev", config: { imageDigest: digest("3") } });
-    assert.equal(one(dev, "kubernetes:core/v1:Namespace", "workload-namespace").protect, false);
+    assert.equal(
+      one(dev, "kubernetes:core/v1:Namespace", "workflow-runner-workload-namespace").protect,
+      false,
+    );
   });
   it("adopts an existing namespace without managing it", async () => {
     const ev = await evaluate({
       stack: "dev",
       config: { createNamespace: "false", imageDigest: digest("4") },
     });
-    assert.equal(ev.resources.filter((r) => r.name === "workload-namespace").length, 0);
+    assert.equal(ev.resources.filter((r) => r.name === "workflow-runner-workload-namespace").length, 0);
     assert.equal(
       at(one(ev, "kubernetes:apps/v1:Deployment").inputs, "metadata.namespace"),
       "workflow-runner-dev",
@@ -110,5 +116,21 @@ describe("bad config", () => {
       assert.equal(err.resources.length, 0);
       return true;
     });
+  });
+});
+
+describe("explicit providers", () => {
+  it("manages every Kubernetes object with the stack's Kubernetes provider and every GitHub resource with its GitHub provider", async () => {
+    const ev = await evaluate({ stack: "dev", config: { imageDigest: digest("5") } });
+    const k8sProvider = one(ev, "pulumi:providers:kubernetes").urn;
+    const githubProvider = one(ev, "pulumi:providers:github").urn;
+    const managed = ev.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+    for (const r of managed.filter((x) => x.type.startsWith("kubernetes:"))) {
+      assert.equal(r.provider.split("::").slice(0, -1).join("::"), k8sProvider, `${r.type} ${r.name}`);
+    }
+    const gh = managed.filter((x) => x.type.startsWith("github:"));
+    assert.equal(gh.length, 6);
+    for (const r of gh)
+      assert.equal(r.provider.split("::").slice(0, -1).join("::"), githubProvider, `${r.type} ${r.name}`);
   });
 });

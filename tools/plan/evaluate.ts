@@ -36,6 +36,8 @@ export interface RecordedResource {
   readonly custom: boolean;
   /** `protect` set on the resource. */
   readonly protect: boolean;
+  /** Reference of the provider it is managed by (`<urn>::<id>`), or "" for the default provider or a component. */
+  readonly provider: string;
   /** Inputs as registered: secrets and unknowns already replaced by markers. */
   readonly inputs: { [key: string]: PlanValue };
   /** Inputs with secret values shown: for tests only, never written. */
@@ -113,6 +115,7 @@ interface RegisterRequest {
   getParent(): string;
   getCustom?(): boolean;
   getProtect?(): boolean;
+  getProvider?(): string;
   getObject?(): unknown;
   getProperties?(): unknown;
 }
@@ -144,6 +147,7 @@ function recordRegistrations(records: RecordedResource[]): void {
             parent: req.getParent(),
             custom: req.getCustom?.() ?? true,
             protect: req.getProtect?.() ?? false,
+            provider: req.getProvider?.() ?? "",
             inputs: toPlanValue(raw, false) as { [key: string]: PlanValue },
             revealedInputs: toPlanValue(raw, true) as { [key: string]: PlanValue },
           });

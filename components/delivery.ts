@@ -1,0 +1,175 @@
+// ServiceDelivery: one service's whole delivery path (namespace, registry, worker, pipeline, triggers, service-hub entry).
+import type * as github from "@pulumi/github";
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceDescription } from "../config";
+import type { StackOutputsInput } from "../outputs";
+import { serviceLabels } from "./labels";
+import { ServiceNamespace } from "./namespace";
+import { PIPELINE_FILE, TektonPipeline } from "./pipeline";
+import { GhcrRegistry, type SelectedImage } from "./registry";
+import { ServiceHubEntry } from "./service-hub";
+import { PipelineTriggers } from "./triggers";
+import { WorkerDeployment } from "./worker-deployment";
+
+/** Arguments of ServiceDelivery. */
+export interface ServiceDeliveryArgs {
+  /** The service in this environment. */
+  readonly service: ServiceDescription;
+  /** The image chosen for it (registry.ts `selectImage`). */
+  readonly image: SelectedImage;
+  /** Registry user that owns the tokens. */
+  readonly registryUsername: string;
+  /** GHCR read token for the pull Secret and digest lookups. */
+  readonly registryToken: pulumi.Input<string>;
+  /** GHCR write token for the build step; required when the service builds here. @default none */
+  readonly registryPushToken?: pulumi.Input<string>;
+  /** Pulumi token for the deploy step; required when the service builds here. @default none */
+  readonly pulumiAccessToken?: pulumi.Input<string>;
+  /** GitHub provider (owner and token) for the webhook and committed files; required when either is on. @default none */
+  readonly githubProvider?: github.Provider;
+}
+
+/** Refuses a description whose build side or repository files lack what they need. Pure. */
+export function checkDeliveryArgs(args: ServiceDeliveryArgs): void {
+  const missing = [
+    ...(args.service.build && !args.registryPushToken ? ["registryPushToken"] : []),
+    ...(args.service.build && !args.pulumiAccessToken ? ["pulumiAccessToken"] : []),
+    ...((args.service.build || args.service.manageRepositoryFiles) && !args.githubProvider
+      ? ["githubProvider"]
+      : []),
+  ];
+  if (missing.length > 0)
+    throw new Error(`ServiceDelivery ${args.service.name}: missing ${missing.join(", ")}`);
+}
+
+/** Everything one service needs, wired so the built digest is the deployed one. */
+export class ServiceDelivery extends pulumi.ComponentResource {
+  /** The stack outputs this service's delivery produces. */
+  public readonly outputs: StackOutputsInput;
+
+  constructor(name: string, args: ServiceDeliveryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("stigmer:delivery:ServiceDelivery", name, {}, opts);
+    checkDeliveryArgs(args);
+    const { service, image } = args;
+    const labels = serviceLabels(service).common;
+    const child = { parent: this };
+    const withGithub = args.githubProvider ? { parent: this, providers: [args.githubProvider] } : child;
+
+    // The worker's namespace: created per stack, or adopted.
+    const workloadNamespace = new ServiceNamespace(
+      `${name}-workload`,
+      {
+        name: service.workload.namespace,
+        create: service.workload.createNamespace,
+        protect: service.workload.protectNamespace,
+        labels,
+      },
+      child,
+    );
+    // The image's home, the pull Secret, and the digest-pinned reference.
+    const registry = new GhcrRegistry(
+      name,
+      {
+        repository: image.repository,
+        tag: image.tag,
+        ...(image.digest ? { digest: image.digest } : {}),
+        username: args.registryUsername,
+        token: args.registryToken,
+        namespace: workloadNamespace.name,
+        pullSecretName: `${service.name}-ghcr-pull`,
+        labels,
+      },
+      child,
+    );
+    // The worker, running exactly the registry's imageRef.
+    const worker = new WorkerDeployment(
+      name,
+      {
+        service,
+        namespace: workloadNamespace.name,
+        imageRef: registry.imageRef,
+        imageTag: registry.imageTag,
+        imagePullSecretName: registry.pullSecretName,
+      },
+      child,
+    );
+
+    const commitTo = service.manageRepositoryFiles
+      ? { repository: service.repository.name, branch: service.repository.branch }
+      : undefined;
+    let pipeline: TektonPipeline | undefined;
+    let triggers: PipelineTriggers | undefined;
+    if (service.build && args.registryPushToken && args.pulumiAccessToken) {
+      // The CI namespace. Tekton's injected init containers meet "restricted" only with its set-security-context
+      // flag on, so it enforces "baseline" and warns on anything short of "restricted".
+      const ciNamespace = new ServiceNamespace(
+        `${name}-ci`,
+        { name: service.build.ciNamespace, labels, podSecurity: "baseline" },
+        child,
+      );
+      // Tasks and Pipeline; the deploy step targets the worker's Deployment.
+      pipeline = new TektonPipeline(
+        name,
+        {
+          serviceName: service.name,
+          build: service.build,
+          namespace: ciNamespace.name,
+          workloadNamespace: workloadNamespace.name,
+          imageRepository: registry.repository,
+          deployTargets: [worker.deploymentUrn],
+          registryUsername: args.registryUsername,
+          pushToken: args.registryPushToken,
+          pulumiAccessToken: args.pulumiAccessToken,
+          labels,
+          ...(commitTo ? { commitTo } : {}),
+        },
+        withGithub,
+      );
+      // From a push on GitHub to a PipelineRun of that Pipeline.
+      triggers = new PipelineTriggers(
+        name,
+        {
+          serviceName: service.name,
+          build: service.build,
+          namespace: ciNamespace.name,
+          pipelineName: pipeline.pipelineName,
+          runServiceAccountName: pipeline.runServiceAccountName,
+          deployServiceAccountName: pipeline.deployServiceAccountName,
+          pushSecretName: pipeline.pushSecretName,
+          labels,
+        },
+        withGithub,
+      );
+    }
+    // The service-hub entry, pointing at the committed pipeline.
+    const serviceHub = new ServiceHubEntry(
+      name,
+      {
+        serviceName: service.name,
+        serviceHub: service.serviceHub,
+        repository: service.repository,
+        pipelineFilePath: pipeline?.pipelineFilePath ?? PIPELINE_FILE,
+        imageRepository: registry.repository,
+        ...(commitTo ? { commitTo } : {}),
+      },
+      withGithub,
+    );
+
+    this.outputs = {
+      imageRef: registry.imageRef,
+      imageTag: registry.imageTag,
+      imageDigest: registry.imageDigest,
+      imageOrigin: image.origin,
+      imagePinned: image.origin === "pin",
+      namespace: worker.namespace,
+      serviceAccountName: worker.serviceAccountName,
+      deploymentName: worker.deploymentName,
+      temporalNamespace: service.workload.settings.TEMPORAL_NAMESPACE ?? "",
+      temporalTaskQueue: service.workload.settings.TEMPORAL_TASK_QUEUE ?? "",
+      pipelineName: pipeline?.pipelineName ?? "",
+      eventListenerUrl: triggers?.eventListenerUrl ?? "",
+      serviceHubEntryPath: serviceHub.entryPath,
+    };
+    this.registerOutputs({ ...this.outputs });
+  }
+}
