@@ -217,6 +217,15 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   recordRegistrations(resources);
 
   forgetProjectModules();
+  // The SDK captures a stack trace for every promise and a full one for every resource; mapped through source
+  // maps (tsx turns them on) that is most of an evaluation's time. Plans skip both unless PLAN_STACK_TRACES is set
+  // (for debugging a failing program); the resource traces only feed the engine's source positions.
+  const stackTraceLimit = Error.stackTraceLimit;
+  const sourceMaps = process.sourceMapsEnabled;
+  if (!process.env.PLAN_STACK_TRACES) {
+    Error.stackTraceLimit = 0;
+    process.setSourceMapsEnabled(false);
+  }
   // Like the Node language host, an unhandled rejection during the program fails it; a registration that never
   // completes (it waits on a failed value) fails it after a while instead of hanging.
   let fail: (reason: unknown) => void = () => undefined;
@@ -251,6 +260,8 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   } catch (err) {
     throw new EvaluationError(err, resources);
   } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+    process.setSourceMapsEnabled(sourceMaps);
     clearTimeout(timer);
     process.off("unhandledRejection", onUnhandled);
   }

@@ -1,0 +1,146 @@
+// `npm run bench`: medians of plan time per stack, the floor (mocks + the four Pulumi packages), and cost per service.
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import { describeService, parsePlainConfig } from "../../config";
+import { evaluate, PROJECT_DIR } from "../plan/evaluate";
+import { readProjectFile, readStackFile, resolveConfig } from "../plan/stack-files";
+import { fleetProgram, workloadOnly } from "./fleet";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+
+/** The median of a list of numbers. Pure. */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Wall time of one process, in ms; fails loudly when the process does. */
+function timeProcess(args: string[]): number {
+  const start = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, ["--import", "tsx", ...args], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (run.status !== 0) throw new Error(`${args.join(" ")} failed:\n${run.stderr}`);
+  return ms;
+}
+
+/** Evaluation time of a fleet of `count` services, in ms, and how many resources each service registers. */
+async function timeFleet(count: number, base: ReturnType<typeof describeService>): Promise<[number, number]> {
+  const start = process.hrtime.bigint();
+  const ev = await evaluate({ stack: "dev", program: fleetProgram(base, count) });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  return [ms, (ev.resources.length - 2) / count];
+}
+
+/** The SDK's own cost of one bare resource under mocks: 2,000 ConfigMaps, per resource, in ms. */
+async function sdkPerResource(): Promise<number> {
+  const n = 2000;
+  const start = process.hrtime.bigint();
+  await evaluate({
+    stack: "dev",
+    program: () => {
+      const provider = new k8s.Provider("bench", {});
+      for (let i = 0; i < n; i++) {
+        new k8s.core.v1.ConfigMap(
+          `cm-${i}`,
+          { metadata: { name: `cm-${i}`, namespace: "bench" } },
+          { provider },
+        );
+      }
+      return {};
+    },
+  });
+  return Number(process.hrtime.bigint() - start) / 1e6 / n;
+}
+
+/** Median evaluation times of 1, 10 and 50 services, and the cost of each extra one (from 1 to 50). */
+async function fleetFigures(base: ReturnType<typeof describeService>) {
+  await timeFleet(1, base); // warm-up
+  const times: Record<number, number> = {};
+  let perServiceResources = 0;
+  for (const count of [1, 10, 50]) {
+    const runs: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const [ms, resources] = await timeFleet(count, base);
+      runs.push(ms);
+      perServiceResources = resources;
+    }
+    times[count] = median(runs);
+  }
+  const t1 = times[1] ?? 0;
+  return { times, perService: ((times[50] ?? 0) - t1) / 49, perServiceResources };
+}
+
+async function main(): Promise<void> {
+  const outputs = path.join(tmpdir(), `bench-dev-outputs-${process.pid}.json`);
+  writeFileSync(
+    outputs,
+    JSON.stringify({
+      imageRef: `ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner:v1@sha256:${"1".repeat(64)}`,
+    }),
+  );
+  const planArgs = (stack: string) => [
+    "tools/plan/cli.ts",
+    "--stack",
+    stack,
+    "--out",
+    path.join(tmpdir(), `bench-plan-${process.pid}-${stack}`),
+    ...(stack === "prod" ? ["--stack-outputs", `stigmer/workflow-runner/dev=${outputs}`] : []),
+  ];
+  const samples: Record<string, number[]> = { floor: [], dev: [], prod: [] };
+  // Interleaved, so drift in the machine's load touches every series alike; one warm-up round first.
+  for (let i = 0; i <= RUNS; i++) {
+    const round = {
+      floor: timeProcess(["tools/bench/floor.ts"]),
+      dev: timeProcess(planArgs("dev")),
+      prod: timeProcess(planArgs("prod")),
+    };
+    if (i > 0) for (const [k, v] of Object.entries(round)) samples[k]?.push(v);
+  }
+  const floor = median(samples.floor ?? []);
+  const dev = median(samples.dev ?? []);
+  const prod = median(samples.prod ?? []);
+
+  const raw = resolveConfig(readProjectFile(PROJECT_DIR), readStackFile(PROJECT_DIR, "dev")).values;
+  const plain = parsePlainConfig(
+    Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.replace(/^workflow-runner:/, ""), v])),
+  );
+  const base = describeService(plain, "dev");
+  const full = await fleetFigures(base);
+  const workload = await fleetFigures(workloadOnly(base));
+  const sdkRuns: number[] = [];
+  for (let i = 0; i < 3; i++) sdkRuns.push(await sdkPerResource());
+  const sdk = median(sdkRuns);
+
+  const fmt = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
+  console.log(
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, node ${process.version}; medians of ${RUNS} runs`,
+  );
+  console.log(`floor (mocks + 4 Pulumi packages)   ${fmt(floor)}`);
+  console.log(`plan dev                            ${fmt(dev)}   ratio ${(dev / floor).toFixed(2)}x floor`);
+  console.log(`plan prod                           ${fmt(prod)}   ratio ${(prod / floor).toFixed(2)}x floor`);
+  for (const [label, f] of [
+    ["full delivery", full],
+    ["workload only", workload],
+  ] as const) {
+    console.log(`${label} (${f.perServiceResources.toFixed(0)} resources a service):`);
+    for (const count of [1, 10, 50])
+      console.log(
+        `  evaluate ${String(count).padStart(2)} services              ${fmt(f.times[count] ?? 0)}`,
+      );
+    console.log(`  per extra service (1 -> 50)        ${f.perService.toFixed(1)} ms`);
+  }
+  console.log(`SDK floor per bare resource         ${sdk.toFixed(2)} ms (2,000 ConfigMaps under mocks)`);
+  process.exit(0);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
