@@ -258,6 +258,9 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     const outputs = await Promise.race([run(), failed]);
     return { project: project.name, stack: options.stack, resources, outputs };
   } catch (err) {
+    // A failed program leaves sibling promises (a failed read's other outputs) to reject a moment later; let them
+    // reject here, while this evaluation's handler still absorbs them, not in whatever runs next.
+    await new Promise((resolve) => setTimeout(resolve, 25));
     throw new EvaluationError(err, resources);
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
