@@ -7,6 +7,7 @@ import { TOKEN_REASON_ANNOTATION } from "./labels";
 import { buildDockerConfigJson, buildDockerConfigSecret, registryHost } from "./registry";
 import { commitFile, type RepositoryTarget, renderYamlFile } from "./repository-files";
 import {
+  type ObjectArgs,
   type Param,
   type PipelineSpec,
   param,
@@ -15,6 +16,7 @@ import {
   TEKTON_API,
   type TypedObject,
   taskResult,
+  typedObject,
 } from "./tekton";
 
 /** Arguments of TektonPipeline. */
@@ -82,22 +84,12 @@ export function bazelPackage(label: string): string {
   return label.slice(2, label.indexOf(":"));
 }
 
-function task(name: string, namespace: pulumi.Input<string>, labels: Record<string, string>, spec: TaskSpec) {
-  return {
-    apiVersion: TEKTON_API,
-    kind: "Task",
-    metadata: { name, namespace, labels },
-    spec,
-  } satisfies TypedObject<TaskSpec>;
+function task(a: ObjectArgs, spec: TaskSpec): TypedObject<TaskSpec> {
+  return typedObject(TEKTON_API, "Task", a, spec);
 }
 
 /** Task clone: fetches one revision of the monorepo into the `source` workspace; result `commit`. Pure. */
-export function buildCloneTask(a: {
-  name: string;
-  build: BuildDescription;
-  namespace: pulumi.Input<string>;
-  labels: Record<string, string>;
-}) {
+export function buildCloneTask(a: ObjectArgs & { build: BuildDescription }) {
   const step: Step = {
     name: "clone",
     image: a.build.gitImage,
@@ -121,7 +113,7 @@ export function buildCloneTask(a: {
     computeResources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
     securityContext: stepSecurityContext(),
   };
-  return task(a.name, a.namespace, a.labels, {
+  return task(a, {
     description: "Fetches one revision of the repository (shallow) into the source workspace.",
     params: [
       { name: "url", type: "string", description: "https clone URL of the repository." },
@@ -138,13 +130,12 @@ export function buildCloneTask(a: {
  * dockerconfig workspace, then reports the pushed image as IMAGE_URL / IMAGE_DIGEST (the Tekton Chains pair)
  * and IMAGE_TAG. The digest is read from the image layout's index.json, which is what rules_oci pushes. Pure.
  */
-export function buildBuildPushTask(a: {
-  name: string;
-  build: BuildDescription;
-  namespace: pulumi.Input<string>;
-  labels: Record<string, string>;
-  imageRepository: pulumi.Input<string>;
-}) {
+export function buildBuildPushTask(
+  a: ObjectArgs & {
+    build: BuildDescription;
+    imageRepository: pulumi.Input<string>;
+  },
+) {
   const { pushTarget, imageTarget } = a.build.bazel;
   const bazel = 'bazel --output_user_root="$HOME/bazel-root"';
   const step: Step = {
@@ -179,7 +170,7 @@ export function buildBuildPushTask(a: {
     securityContext: stepSecurityContext(),
     volumeMounts: [{ name: "bazel-home", mountPath: "/bazel-home" }],
   };
-  return task(a.name, a.namespace, a.labels, {
+  return task(a, {
     description: `Builds and pushes ${bazelPackage(pushTarget)} with Bazel; reports the pushed digest.`,
     params: [
       { name: "image-tag", type: "string", description: "Tag to push; empty means the commit.", default: "" },
@@ -249,14 +240,13 @@ export function deployCommand(targets: readonly string[]): string {
  * the build pushed. It updates only the worker's Deployment (`--target`), with the TaskRun's in-cluster
  * credentials, so its ServiceAccount needs rights on that Deployment alone. Pure.
  */
-export function buildDeployTask(a: {
-  name: string;
-  build: BuildDescription;
-  namespace: pulumi.Input<string>;
-  labels: Record<string, string>;
-  deployTargets: pulumi.Input<string>[];
-  deploySecret: string;
-}) {
+export function buildDeployTask(
+  a: ObjectArgs & {
+    build: BuildDescription;
+    deployTargets: pulumi.Input<string>[];
+    deploySecret: string;
+  },
+) {
   const script = pulumi
     .all(a.deployTargets)
     .apply((targets) =>
@@ -290,7 +280,7 @@ export function buildDeployTask(a: {
     securityContext: stepSecurityContext(),
     volumeMounts: [{ name: "deploy-home", mountPath: "/deploy-home" }],
   };
-  return task(a.name, a.namespace, a.labels, {
+  return task(a, {
     description: "Deploys the pushed digest by running this Pulumi program's pulumi up for one stack.",
     params: [
       { name: "image-tag", type: "string", description: "Tag that was pushed." },

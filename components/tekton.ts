@@ -92,6 +92,18 @@ export interface PipelineSpec {
   readonly results: { readonly name: string; readonly description: string; readonly value: string }[];
 }
 
+/** Name, namespace and labels: what every object builder here is given. */
+export interface ObjectArgs {
+  readonly name: string;
+  readonly namespace: pulumi.Input<string>;
+  readonly labels: Record<string, string>;
+}
+
+/** A namespaced object of the given API and kind. Pure. */
+export function typedObject<S>(apiVersion: string, kind: string, a: ObjectArgs, spec: S) {
+  return { apiVersion, kind, metadata: { name: a.name, namespace: a.namespace, labels: a.labels }, spec };
+}
+
 /** A `$(params.<name>)` reference. */
 export function param(name: string): string {
   return `$(params.${name})`;

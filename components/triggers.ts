@@ -7,7 +7,7 @@ import * as random from "@pulumi/random";
 import { type BuildDescription, HTTPS_URL } from "../config";
 import { TOKEN_REASON_ANNOTATION } from "./labels";
 import { STEP_UID } from "./pipeline";
-import { TEKTON_API, TRIGGERS_API } from "./tekton";
+import { type ObjectArgs, TEKTON_API, TRIGGERS_API, typedObject } from "./tekton";
 
 /** Arguments of PipelineTriggers. */
 export interface PipelineTriggersArgs {
@@ -60,22 +60,13 @@ export function pushFilter(build: BuildDescription): string {
 }
 
 /** TriggerBinding: the pushed commit and the clone URL out of the push payload. Pure. */
-export function buildTriggerBinding(a: {
-  name: string;
-  namespace: pulumi.Input<string>;
-  labels: Record<string, string>;
-}) {
-  return {
-    apiVersion: TRIGGERS_API,
-    kind: "TriggerBinding",
-    metadata: { name: a.name, namespace: a.namespace, labels: a.labels },
-    spec: {
-      params: [
-        { name: "git-revision", value: "$(body.after)" },
-        { name: "git-url", value: "$(body.repository.clone_url)" },
-      ],
-    },
-  };
+export function buildTriggerBinding(a: ObjectArgs) {
+  return typedObject(TRIGGERS_API, "TriggerBinding", a, {
+    params: [
+      { name: "git-revision", value: "$(body.after)" },
+      { name: "git-url", value: "$(body.repository.clone_url)" },
+    ],
+  });
 }
 
 /** The PipelineRun a push creates: the tag is the commit SHA, the source a fresh volume per run. Pure. */
@@ -138,24 +129,16 @@ export function buildPipelineRunTemplate(a: {
 }
 
 /** TriggerTemplate wrapping the PipelineRun. Pure. */
-export function buildTriggerTemplate(a: {
-  name: string;
-  namespace: pulumi.Input<string>;
-  labels: Record<string, string>;
-  pipelineRun: ReturnType<typeof buildPipelineRunTemplate>;
-}) {
-  return {
-    apiVersion: TRIGGERS_API,
-    kind: "TriggerTemplate",
-    metadata: { name: a.name, namespace: a.namespace, labels: a.labels },
-    spec: {
-      params: [
-        { name: "git-revision", description: "The pushed commit SHA." },
-        { name: "git-url", description: "https clone URL of the repository." },
-      ],
-      resourcetemplates: [a.pipelineRun],
-    },
-  };
+export function buildTriggerTemplate(
+  a: ObjectArgs & { pipelineRun: ReturnType<typeof buildPipelineRunTemplate> },
+) {
+  return typedObject(TRIGGERS_API, "TriggerTemplate", a, {
+    params: [
+      { name: "git-revision", description: "The pushed commit SHA." },
+      { name: "git-url", description: "https clone URL of the repository." },
+    ],
+    resourcetemplates: [a.pipelineRun],
+  });
 }
 
 /** EventListener: GitHub interceptor (signature, push events), CEL filter, binding, template. Pure. */
