@@ -2,7 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
-import { type BuildDescription, IMAGE_CONFIG_KEYS } from "../config";
+import { type BuildDescription, IMAGE_CONFIG_KEYS, PROJECT } from "../config";
 import { TOKEN_REASON_ANNOTATION } from "./labels";
 import { buildDockerConfigJson, buildDockerConfigSecret, registryHost } from "./registry";
 import { commitFile, type RepositoryTarget, renderYamlFile } from "./repository-files";
@@ -225,11 +225,18 @@ export function inClusterKubeconfig(contextName: string): string {
   ].join("\n");
 }
 
-/** The `pulumi up` command line of the deploy step. The `-c` keys are the ones config.ts reads. Pure. */
+/**
+ * The `pulumi up` command line of the deploy step. The `-c` keys are the ones config.ts reads. Besides the given
+ * resources it targets the stack's root resource, so the stack outputs (the imageRef prod promotes) are updated
+ * with the image. Pure.
+ */
 export function deployCommand(targets: readonly string[]): string {
+  // The root resource's URN names the bare stack (an org-qualified $STACK loses its prefix).
+  const stackUrn = `urn:pulumi:\${STACK##*/}::${PROJECT}::pulumi:pulumi:Stack::${PROJECT}-\${STACK##*/}`;
   return [
     'pulumi up --yes --non-interactive --skip-preview --stack "$STACK"',
     ...targets.map((t) => `--target '${t}'`),
+    `--target "${stackUrn}"`,
     `-c "${IMAGE_CONFIG_KEYS.tag}=$IMAGE_TAG"`,
     `-c "${IMAGE_CONFIG_KEYS.digest}=$IMAGE_DIGEST"`,
   ].join(" \\\n  ");

@@ -129,8 +129,12 @@ describe("the image flow from a push to a pod (dev)", () => {
       .map((l) => l.slice("pulumi-arg ".length));
     assert.deepEqual(args.slice(0, 5), ["up", "--yes", "--non-interactive", "--skip-preview", "--stack"]);
     assert.equal(args[5], "dev");
-    const target = args[args.indexOf("--target") + 1];
-    assert.equal(target, one(ev, "kubernetes:apps/v1:Deployment").urn);
+    const targets = args.flatMap((a, i) => (args[i - 1] === "--target" ? [a] : []));
+    // The Deployment, and the stack's root resource so that its outputs (what prod promotes) follow.
+    assert.deepEqual(targets, [
+      one(ev, "kubernetes:apps/v1:Deployment").urn,
+      "urn:pulumi:dev::workflow-runner::pulumi:pulumi:Stack::workflow-runner-dev",
+    ]);
     const config = Object.fromEntries(
       args.flatMap((a, i) => (args[i - 1] === "-c" ? [parseAssignment(a)] : [])),
     );
