@@ -389,7 +389,9 @@ export interface ImageSource {
 
 /** A container's CPU and memory requests and limits. */
 export interface ComputeResources {
+  /** What the scheduler reserves. */
   readonly requests: { readonly cpu: string; readonly memory: string };
+  /** What the kubelet enforces. */
   readonly limits: { readonly cpu: string; readonly memory: string };
 }
 
@@ -399,7 +401,9 @@ export interface BuildDescription {
   readonly ciNamespace: string;
   /** The monorepo. */
   readonly git: {
+    /** GitHub owner. */
     readonly owner: string;
+    /** Repository name. */
     readonly repository: string;
     /** Branch whose pushes build and deploy. */
     readonly branch: string;
@@ -408,6 +412,7 @@ export interface BuildDescription {
   };
   /** Bazel targets and the image Bazel runs in. */
   readonly bazel: {
+    /** Image Bazel runs in. */
     readonly image: string;
     /** `oci_push` target: `bazel run <pushTarget> --stamp --define TAG=<tag>`. */
     readonly pushTarget: string;
@@ -458,14 +463,23 @@ export interface ServiceDescription {
   readonly image: ImageSource;
   /** Workload settings. */
   readonly workload: {
+    /** Namespace the worker runs in. */
     readonly namespace: string;
+    /** Create the namespace (false: adopt an existing one). */
     readonly createNamespace: boolean;
+    /** Protect the namespace from deletion. */
     readonly protectNamespace: boolean;
+    /** Pod replicas. */
     readonly replicas: number;
+    /** PodDisruptionBudget minAvailable, below replicas. */
     readonly minAvailable: number;
+    /** Container requests and limits. */
     readonly resources: ComputeResources;
+    /** Port serving the probes. */
     readonly healthPort: number;
+    /** Liveness probe path. */
     readonly livenessPath: string;
+    /** Readiness probe path. */
     readonly readinessPath: string;
     /** Port that serves metrics, or undefined for none. */
     readonly metricsPort?: number;
@@ -476,7 +490,7 @@ export interface ServiceDescription {
   };
   /** The build side; undefined when this stack does not run the pipeline. */
   readonly build?: BuildDescription;
-  /** The monorepo, for the files this stack commits and the service-hub entry. */
+  /** The monorepo (owner, name, branch), for the files this stack commits and the service-hub entry. */
   readonly repository: { readonly owner: string; readonly name: string; readonly branch: string };
   /** Whether this stack commits the pipeline and service-hub files to the repository. */
   readonly manageRepositoryFiles: boolean;
