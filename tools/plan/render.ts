@@ -24,7 +24,7 @@ export interface RepositoryFilePlan {
   readonly content: string;
 }
 
-/** The order kinds are applied in, as kubectl and Helm order them; unlisted kinds come after, by name. */
+/** The order kinds are applied in (Helm's, with Tekton's objects before what refers to them); unlisted kinds last, by name. */
 const KIND_ORDER = [
   "Namespace",
   "NetworkPolicy",
@@ -39,6 +39,11 @@ const KIND_ORDER = [
   "Service",
   "Deployment",
   "PodDisruptionBudget",
+  "Task",
+  "Pipeline",
+  "TriggerBinding",
+  "TriggerTemplate",
+  "EventListener",
   "Ingress",
 ];
 
