@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import { type BuildDescription, IMAGE_CONFIG_KEYS, PROJECT } from "../config";
-import { TOKEN_REASON_ANNOTATION } from "./labels";
+import { buildServiceAccount } from "./labels";
 import { buildDockerConfigJson, buildDockerConfigSecret, registryHost } from "./registry";
 import { commitFile, type RepositoryTarget, renderYamlFile } from "./repository-files";
 import {
@@ -438,23 +438,18 @@ export class TektonPipeline extends pulumi.ComponentResource {
     // Identity of the clone and build TaskRuns: no API access, no token mounted.
     const runSa = new k8s.core.v1.ServiceAccount(
       `${name}-run-sa`,
-      { metadata: { name: n.runServiceAccount, namespace: ns, labels }, automountServiceAccountToken: false },
+      buildServiceAccount({ name: n.runServiceAccount, namespace: ns, labels }),
       child,
     );
     // Identity of the deploy TaskRun: its token is the deploy step's only cluster credential.
     const deploySa = new k8s.core.v1.ServiceAccount(
       `${name}-deploy-sa`,
-      {
-        metadata: {
-          name: n.deployServiceAccount,
-          namespace: ns,
-          labels,
-          annotations: {
-            [TOKEN_REASON_ANNOTATION]: "the deploy step's pulumi up updates the worker's Deployment",
-          },
-        },
-        automountServiceAccountToken: true,
-      },
+      buildServiceAccount({
+        name: n.deployServiceAccount,
+        namespace: ns,
+        labels,
+        tokenReason: "the deploy step's pulumi up updates the worker's Deployment",
+      }),
       child,
     );
     // What the deployer may do: update the worker's Deployment and watch it roll out, nothing else.

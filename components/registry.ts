@@ -53,13 +53,9 @@ export interface PinnedImage {
 
 /** Parses `<repository>[:<tag>]@sha256:<hex>`; undefined when it is not a digest reference. Pure. */
 export function parsePinnedImage(ref: string): PinnedImage | undefined {
-  const m = PINNED_IMAGE.exec(ref);
-  if (!m) return undefined;
-  return {
-    repository: m[1] ?? "",
-    tag: (m[m.length - 2] ?? "").replace(/^:/, ""),
-    digest: m[m.length - 1] ?? "",
-  };
+  const groups = PINNED_IMAGE.exec(ref)?.groups;
+  if (!groups) return undefined;
+  return { repository: groups.repository ?? "", tag: groups.tag ?? "", digest: groups.digest ?? "" };
 }
 
 /** The image this stack deploys, chosen from config, a pin, or a promotion. */

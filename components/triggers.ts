@@ -5,7 +5,7 @@ import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { type BuildDescription, HTTPS_URL } from "../config";
-import { TOKEN_REASON_ANNOTATION } from "./labels";
+import { buildServiceAccount } from "./labels";
 import { STEP_UID } from "./pipeline";
 import { type ObjectArgs, TEKTON_API, TRIGGERS_API, typedObject } from "./tekton";
 
@@ -259,17 +259,12 @@ export class PipelineTriggers extends pulumi.ComponentResource {
     // The EventListener's identity.
     const sa = new k8s.core.v1.ServiceAccount(
       `${name}-sa`,
-      {
-        metadata: {
-          name: names.serviceAccount,
-          namespace: ns,
-          labels,
-          annotations: {
-            [TOKEN_REASON_ANNOTATION]: "the EventListener reads its triggers and creates PipelineRuns",
-          },
-        },
-        automountServiceAccountToken: true,
-      },
+      buildServiceAccount({
+        name: names.serviceAccount,
+        namespace: ns,
+        labels,
+        tokenReason: "the EventListener reads its triggers and creates PipelineRuns",
+      }),
       child,
     );
     // Lets the EventListener read its triggers and create PipelineRuns in its namespace (ClusterRole shipped by Triggers).

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceDescription } from "../config";
-import { type ServiceLabels, serviceLabels, versionLabel } from "./labels";
+import { buildServiceAccount, type ServiceLabels, serviceLabels, versionLabel } from "./labels";
 
 /** Arguments of WorkerDeployment. */
 export interface WorkerDeploymentArgs {
@@ -29,14 +29,6 @@ export interface WorkloadSpecArgs {
 
 /** UID and GID the container runs as (the distroless `nonroot` user). */
 export const RUN_AS_ID = 65532;
-
-/** ServiceAccount with no API token mounted: the worker does not talk to the Kubernetes API. Pure. */
-export function buildServiceAccount(a: WorkloadSpecArgs): Input.core.v1.ServiceAccount {
-  return {
-    metadata: { name: a.service.name, namespace: a.namespace, labels: a.labels.common },
-    automountServiceAccountToken: false,
-  };
-}
 
 /** ConfigMap of the service's non-secret settings, handed to the container as environment. Pure. */
 export function buildConfigMap(a: WorkloadSpecArgs): Input.core.v1.ConfigMap {
@@ -240,8 +232,12 @@ export class WorkerDeployment extends pulumi.ComponentResource {
     const base: WorkloadSpecArgs = { service: args.service, labels, namespace: args.namespace };
     const child = { parent: this };
 
-    // The pods' identity; no token is mounted.
-    const sa = new k8s.core.v1.ServiceAccount(`${name}-service-account`, buildServiceAccount(base), child);
+    // The pods' identity; no token is mounted: the worker does not talk to the Kubernetes API.
+    const sa = new k8s.core.v1.ServiceAccount(
+      `${name}-service-account`,
+      buildServiceAccount({ name: args.service.name, namespace: args.namespace, labels: labels.common }),
+      child,
+    );
     // Non-secret settings, read by the container as environment.
     const settings = new k8s.core.v1.ConfigMap(`${name}-settings`, buildConfigMap(base), child);
     // The worker itself, waiting for its settings and identity to exist.

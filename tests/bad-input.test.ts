@@ -252,12 +252,15 @@ describe("bad input", () => {
       // Through the plan command: exit 1, the message, and no plan folder.
       const out = path.join(tempDir("bad-"), "plan");
       const err: string[] = [];
-      const args = Object.entries(config).flatMap(([k, v]) => ["--config", `${k}=${v}`]);
-      const promote =
-        stack === "prod" && !("promoteFrom" in config)
-          ? ["--config", "promoteFrom=", "--config", "imageTag=v1", "--config", `imageDigest=${digest("1")}`]
-          : [];
-      const code = await runPlanCommand(["--stack", stack, "--out", out, ...promote, ...args], {
+      // prod promotes; these cases plan it from its own tag and digest instead, so only the bad value fails.
+      const full: Record<string, string> = {
+        ...(stack === "prod" && !("promoteFrom" in config)
+          ? { promoteFrom: "", imageTag: "v1", imageDigest: digest("1") }
+          : {}),
+        ...config,
+      };
+      const args = Object.entries(full).flatMap(([k, v]) => ["--config", `${k}=${v}`]);
+      const code = await runPlanCommand(["--stack", stack, "--out", out, ...args], {
         out: () => undefined,
         err: (l) => err.push(l),
       });
@@ -268,12 +271,7 @@ describe("bad input", () => {
       );
       assert.equal(existsSync(out), false);
       // And under the program itself: not a single resource registered.
-      const cfg = Object.fromEntries(Object.entries(config));
-      const pre: Record<string, string> =
-        stack === "prod" && !("promoteFrom" in config)
-          ? { promoteFrom: "", imageTag: "v1", imageDigest: digest("1") }
-          : {};
-      await assert.rejects(evaluate({ stack, config: { ...pre, ...cfg } }), (e: unknown) => {
+      await assert.rejects(evaluate({ stack, config: full }), (e: unknown) => {
         assert.ok(e instanceof EvaluationError);
         assert.equal(e.resources.length, 0);
         return true;
