@@ -36,7 +36,7 @@ export const IMAGE_REPOSITORY =
   /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
 /** A full pinned image reference: repository, optional tag, and a digest. */
 export const PINNED_IMAGE = new RegExp(
-  `^(${IMAGE_REPOSITORY.source.slice(1, -1)})(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?@(sha256:[a-f0-9]{64})$`,
+  `^(?<repository>${IMAGE_REPOSITORY.source.slice(1, -1)})(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127}))?@(?<digest>sha256:[a-f0-9]{64})$`,
 );
 /** RFC 1123 label, as Kubernetes requires for namespace names. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
