@@ -1,6 +1,16 @@
 // The stack's configuration: every key the program reads, its constraint, and the typed service description built from it.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import {
+  CONTRACT_VARS,
+  type ContractVar,
+  ENV_NAME,
+  EXECUTION_MODES,
+  type ExecutionMode,
+  isRequired,
+  MODES,
+  WORKFLOW_RUNNER_ENV,
+} from "./contracts/workflow-runner";
 
 /** The Pulumi project name; every key below lives in its namespace. */
 export const PROJECT = "workflow-runner";
@@ -45,9 +55,20 @@ export const DNS1123_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const CPU_QUANTITY = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
 const MEMORY_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
-const HOST_PORT =
-  /^(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*):(?<port>[0-9]{1,5})$/;
-const HTTP_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/;
+/** An IPv4 address in dotted-quad form, each octet 0-255. */
+export const IPV4 =
+  /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
+/** An IPv4 CIDR block. */
+export const IPV4_CIDR = new RegExp(`^${IPV4.source.slice(1, -1)}/(3[0-2]|[12]?[0-9])$`);
+/**
+ * `host:port` of a service the worker dials: a dotted DNS name (a cluster Service name ends in .svc or
+ * .svc.cluster.local) or an IPv4 address, and a port. A single-label host is refused: it resolves relative to the
+ * pod's namespace, which the NetworkPolicy cannot name.
+ */
+export const SERVICE_ADDRESS =
+  /^(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+):(?<port>6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})$/;
+/** A Temporal task queue name: non-empty, printable, no spaces. */
+const TASK_QUEUE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,999}$/;
 /** A Bazel target label in the main repository: `//package/path:target`. */
 export const BAZEL_LABEL = /^\/\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*:[A-Za-z0-9_.+=,@~-]+$/;
 /** A container image with a tag, a digest or both (a tag alone is allowed for tool images, never `latest`). */
@@ -128,6 +149,41 @@ const labelList = z
   })
   .pipe(z.array(z.string().regex(DNS1123_LABEL)).min(1));
 
+/** A JSON list of strings (how the CLI hands an array key to the program), each checked by `item`. */
+const jsonList = (item: z.ZodType<string>) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(item));
+/** A Kubernetes label key (optional DNS prefix and a name of at most 63 characters). */
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** A Kubernetes label value. */
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+const labelSelector = jsonList(
+  z.string().refine((kv) => {
+    const eq = kv.indexOf("=");
+    return eq > 0 && LABEL_KEY.test(kv.slice(0, eq)) && LABEL_VALUE.test(kv.slice(eq + 1));
+  }),
+).pipe(z.array(z.string()).min(1));
+/** `NAME=value` extra variables: a valid environment name that is not one of the contract's. */
+const extraEnvList = jsonList(
+  z.string().refine((kv) => {
+    const eq = kv.indexOf("=");
+    const name = kv.slice(0, eq);
+    return eq > 0 && ENV_NAME.test(name) && !(CONTRACT_VARS as string[]).includes(name);
+  }),
+).refine((list) => new Set(list.map((kv) => kv.slice(0, kv.indexOf("=")))).size === list.length);
+const cidrList = jsonList(z.string().regex(IPV4_CIDR));
+const namespaceList = jsonList(z.string().regex(DNS1123_LABEL));
+
 /** Every plain (non-secret) key the program reads, without the project prefix. Pulumi.yaml declares the same set. */
 export const PLAIN_KEYS = {
   environment: key(str(DNS1123_LABEL), "a lowercase environment name (DNS-1123 label), e.g. dev or prod"),
@@ -144,17 +200,61 @@ export const PLAIN_KEYS = {
   cpuLimit: key(str(CPU_QUANTITY), "a CPU quantity such as 500m or 1"),
   memoryRequest: key(str(MEMORY_QUANTITY), "a memory quantity such as 128Mi or 1Gi"),
   memoryLimit: key(str(MEMORY_QUANTITY), "a memory quantity such as 256Mi or 1Gi"),
-  temporalHostPort: key(str(HOST_PORT), "host:port, e.g. temporal-frontend.temporal.svc.cluster.local:7233"),
-  temporalNamespace: key(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/), "a Temporal namespace name"),
-  temporalTaskQueue: key(
-    z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,999}$/),
-    "a Temporal task queue name",
+  executionMode: key(
+    z.enum(EXECUTION_MODES),
+    "one of grpc, temporal, dual (the binary silently runs grpc for anything else)",
   ),
+  grpcPort: key(int(1, 65535), "a port number from 1 to 65535"),
+  temporalAddress: key(
+    str(SERVICE_ADDRESS),
+    "host:port of the Temporal frontend: <service>.<namespace>.svc[.cluster.local]:<port>, a dotted external host, or an IPv4 address",
+  ),
+  temporalNamespace: key(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/), "a Temporal namespace name"),
+  orchestrationTaskQueue: key(str(TASK_QUEUE), "a non-empty Temporal task queue name"),
+  executionTaskQueue: key(str(TASK_QUEUE), "a non-empty Temporal task queue name"),
+  validationTaskQueue: key(str(TASK_QUEUE), "a non-empty Temporal task queue name"),
+  temporalMaxConcurrency: key(int(1, 10000), "an integer from 1 to 10000"),
+  temporalFrontendLabels: key(
+    labelSelector,
+    "a non-empty list of key=value pod labels of the Temporal frontend, e.g. app.kubernetes.io/component=frontend",
+  ),
+  stigmerBackendEndpoint: key(
+    str(SERVICE_ADDRESS),
+    "host:port of the Stigmer backend's gRPC API, e.g. stigmer-prod-api.planton.live:443",
+  ),
+  stigmerBackendTls: key(bool, "true or false"),
+  claimCheckEnabled: key(bool, "true or false"),
+  claimCheckThresholdBytes: key(int(1, 2_147_483_647), "a positive integer (bytes)"),
+  claimCheckCompression: key(bool, "true or false"),
+  claimCheckTtlDays: key(int(1, 3650), "an integer from 1 to 3650 (days)"),
+  r2Bucket: key(
+    optional(str(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/)),
+    "empty, or an R2 bucket name (3 to 63 of a-z, 0-9, '-')",
+  ),
+  r2Endpoint: key(
+    optional(str(HTTPS_URL)),
+    "empty, or R2's https endpoint, e.g. https://<account id>.r2.cloudflarestorage.com",
+  ),
+  r2Region: key(z.string().regex(/^[a-z0-9-]{1,32}$/), "an R2 region, e.g. auto"),
   logLevel: key(z.enum(["debug", "info", "warn", "error"]), "one of debug, info, warn, error"),
-  healthPort: key(int(1, 65535), "a port number from 1 to 65535"),
-  livenessPath: key(str(HTTP_PATH), "an HTTP path starting with /"),
-  readinessPath: key(str(HTTP_PATH), "an HTTP path starting with /"),
-  metricsPort: key(int(0, 65535), "0 (no metrics port) or a port number from 1 to 65535"),
+  metricsPort: key(
+    int(0, 65535),
+    "0 (no metrics port) or a port number from 1 to 65535, together with otelMetricsExporter prometheus",
+  ),
+  otelMetricsExporter: key(z.enum(["none", "prometheus"]), "none or prometheus"),
+  terminationGracePeriodSeconds: key(int(1, 3600), "an integer from 1 to 3600 (seconds)"),
+  extraEnv: key(
+    extraEnvList,
+    "a list of NAME=value strings; NAME a valid environment name outside the service contract",
+  ),
+  egressDeniedCidrs: key(
+    cidrList,
+    "a list of IPv4 CIDRs the worker's outbound traffic to the internet may not reach, e.g. 10.0.0.0/8",
+  ),
+  grpcIngressNamespaces: key(
+    namespaceList,
+    "a list of namespaces (DNS-1123 labels) whose pods may call the gRPC API; empty: the worker's own",
+  ),
   imageRepository: key(
     str(IMAGE_REPOSITORY),
     "an image repository without tag or digest, e.g. ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner",
@@ -227,6 +327,8 @@ export const PLAIN_KEYS = {
 /** A secret key: what it holds, and when the program needs it (undefined: always). */
 interface SecretKeySpec {
   readonly allowed: string;
+  /** The service's environment variable this key delivers (through the workload's Secret). @default none */
+  readonly serviceVar?: ContractVar;
   readonly neededWhen?: { readonly reason: string; readonly test: (cfg: PlainConfig) => boolean };
 }
 
@@ -237,6 +339,23 @@ interface SecretKeySpec {
  */
 export const SECRET_KEYS = {
   registryToken: { allowed: "a GHCR personal access token with read:packages" },
+  stigmerApiKey: { allowed: "the Stigmer backend API key (STIGMER_API_KEY)", serviceVar: "STIGMER_API_KEY" },
+  r2AccessKeyId: {
+    allowed: "the R2 access key id (R2_ACCESS_KEY_ID)",
+    serviceVar: "R2_ACCESS_KEY_ID",
+    neededWhen: {
+      reason: "claimCheckEnabled is true",
+      test: (c) => c.claimCheckEnabled && MODES[c.executionMode].runsWorker,
+    },
+  },
+  r2SecretAccessKey: {
+    allowed: "the R2 secret access key (R2_SECRET_ACCESS_KEY)",
+    serviceVar: "R2_SECRET_ACCESS_KEY",
+    neededWhen: {
+      reason: "claimCheckEnabled is true",
+      test: (c) => c.claimCheckEnabled && MODES[c.executionMode].runsWorker,
+    },
+  },
   registryPushToken: {
     allowed: "a GHCR personal access token with write:packages, distinct from registryToken",
     neededWhen: { reason: "buildPipeline is true", test: (c) => c.buildPipeline },
@@ -267,6 +386,55 @@ function describe(value: string | undefined): string {
 
 function problem(name: string, value: string | undefined, allowed: string): string {
   return `${PROJECT}:${name}: got ${describe(value)}; allowed: ${allowed}`;
+}
+
+/**
+ * What workflow-runner itself would refuse at start, or silently get wrong, under this config: the contract's
+ * rules (contracts/workflow-runner.ts), checked before anything is registered. Pure.
+ */
+export function serviceStartProblems(cfg: PlainConfig): string[] {
+  const problems: string[] = [];
+  const mode = MODES[cfg.executionMode];
+  if (cfg.claimCheckEnabled && !mode.runsWorker) {
+    problems.push(
+      problem(
+        "claimCheckEnabled",
+        "true",
+        `false in executionMode ${cfg.executionMode}: only a mode that runs the worker (temporal, dual) reads the claim-check settings (worker/config/config.go)`,
+      ),
+    );
+  }
+  if (cfg.claimCheckEnabled && mode.runsWorker) {
+    for (const [name, v] of [
+      ["r2Bucket", "R2_BUCKET"],
+      ["r2Endpoint", "R2_ENDPOINT"],
+    ] as const) {
+      if (cfg[name] === undefined) {
+        problems.push(
+          problem(
+            name,
+            undefined,
+            `${PLAIN_KEYS[name].allowed}; required when claimCheckEnabled is true: the service exits with "${v} is required when Claim Check is enabled" (worker/config/config.go)`,
+          ),
+        );
+      }
+    }
+  }
+  if (cfg.metricsPort > 0 !== (cfg.otelMetricsExporter === "prometheus")) {
+    problems.push(
+      problem(
+        "metricsPort",
+        String(cfg.metricsPort),
+        `a port together with otelMetricsExporter prometheus, or 0 with none (got otelMetricsExporter ${cfg.otelMetricsExporter}): a metrics port only exists where the service is told to serve metrics on it`,
+      ),
+    );
+  }
+  if (cfg.metricsPort > 0 && mode.servesGrpc && cfg.metricsPort === cfg.grpcPort) {
+    problems.push(
+      problem("metricsPort", String(cfg.metricsPort), `a port other than grpcPort (${cfg.grpcPort})`),
+    );
+  }
+  return problems;
 }
 
 /**
@@ -307,15 +475,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
       ),
     );
   }
-  const temporalPort = Number(HOST_PORT.exec(cfg.temporalHostPort)?.groups?.port);
-  if (temporalPort < 1 || temporalPort > 65535) {
-    problems.push(
-      problem("temporalHostPort", cfg.temporalHostPort, "a port from 1 to 65535 after the colon"),
-    );
-  }
-  if (cfg.metricsPort === cfg.healthPort) {
-    problems.push(problem("metricsPort", String(cfg.metricsPort), `0 or a port other than healthPort`));
-  }
+  problems.push(...serviceStartProblems(cfg));
   if (cfg.imageTag === undefined && cfg.promoteFrom === undefined && cfg.imagePin === undefined) {
     problems.push(
       problem(
@@ -449,6 +609,61 @@ export interface ServiceHubDescription {
   readonly environments: readonly string[];
 }
 
+/** A host the worker dials, for the NetworkPolicy's egress rules. */
+export interface EgressTarget {
+  /** What it is, for the rule's comment and the plan summary. */
+  readonly purpose: string;
+  /** Host name or IPv4 address. */
+  readonly host: string;
+  /** TCP port. */
+  readonly port: number;
+  /** Pod labels of the target, when it is a cluster Service whose pods are known. @default the whole namespace */
+  readonly podLabels?: Readonly<Record<string, string>>;
+}
+
+/** The worker in one environment: how it runs, what it reads, where it may connect. */
+export interface WorkloadDescription {
+  /** Namespace the worker runs in. */
+  readonly namespace: string;
+  /** Create the namespace (false: adopt an existing one). */
+  readonly createNamespace: boolean;
+  /** Protect the namespace from deletion. */
+  readonly protectNamespace: boolean;
+  /** Pod replicas. */
+  readonly replicas: number;
+  /** PodDisruptionBudget minAvailable, below replicas. */
+  readonly minAvailable: number;
+  /** Container requests and limits. */
+  readonly resources: ComputeResources;
+  /** The binary's EXECUTION_MODE. */
+  readonly mode: ExecutionMode;
+  /** Port of the gRPC server (health service included), only in modes that start it. */
+  readonly grpcPort?: number;
+  /** Port the OpenTelemetry prometheus exporter serves metrics on, when configured. */
+  readonly metricsPort?: number;
+  /** Namespaces whose pods may call the gRPC API (the worker's own when empty). */
+  readonly grpcIngressNamespaces: readonly string[];
+  /** Seconds between SIGTERM and SIGKILL. */
+  readonly terminationGracePeriodSeconds: number;
+  /** Plain environment variables (contract variables and extras), handed to the container from a ConfigMap. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Contract variables the container reads from the Secret (secretKeyRef), by name. */
+  readonly secretEnv: readonly ContractVar[];
+  /** Where the worker connects besides DNS and the internet's HTTPS. */
+  readonly egress: readonly EgressTarget[];
+  /** IPv4 ranges outbound internet traffic may not reach (cluster ranges, cloud metadata). */
+  readonly egressDeniedCidrs: readonly string[];
+  /** The Temporal side, for outputs and verification. */
+  readonly temporal: {
+    readonly address: string;
+    readonly namespace: string;
+    /** The task queues the three workers poll (empty where the mode runs no worker). */
+    readonly taskQueues: readonly string[];
+    /** The queue clients start ExecuteServerlessWorkflow on (pkg/grpc/server.go uses the execution queue). */
+    readonly executionTaskQueue: string;
+  };
+}
+
 /** Everything the components need to know about one service in one environment. */
 export interface ServiceDescription {
   /** Service name; the Deployment, ServiceAccount and labels use it. */
@@ -462,32 +677,7 @@ export interface ServiceDescription {
   /** The image to run. */
   readonly image: ImageSource;
   /** Workload settings. */
-  readonly workload: {
-    /** Namespace the worker runs in. */
-    readonly namespace: string;
-    /** Create the namespace (false: adopt an existing one). */
-    readonly createNamespace: boolean;
-    /** Protect the namespace from deletion. */
-    readonly protectNamespace: boolean;
-    /** Pod replicas. */
-    readonly replicas: number;
-    /** PodDisruptionBudget minAvailable, below replicas. */
-    readonly minAvailable: number;
-    /** Container requests and limits. */
-    readonly resources: ComputeResources;
-    /** Port serving the probes. */
-    readonly healthPort: number;
-    /** Liveness probe path. */
-    readonly livenessPath: string;
-    /** Readiness probe path. */
-    readonly readinessPath: string;
-    /** Port that serves metrics, or undefined for none. */
-    readonly metricsPort?: number;
-    /** Non-secret settings, handed to the container as environment variables from a ConfigMap. */
-    readonly settings: Readonly<Record<string, string>>;
-    /** Where the Temporal frontend is, for the NetworkPolicy's egress rule. */
-    readonly temporal: { readonly host: string; readonly port: number };
-  };
+  readonly workload: WorkloadDescription;
   /** The build side; undefined when this stack does not run the pipeline. */
   readonly build?: BuildDescription;
   /** The monorepo (owner, name, branch), for the files this stack commits and the service-hub entry. */
@@ -498,9 +688,128 @@ export interface ServiceDescription {
   readonly serviceHub: ServiceHubDescription;
 }
 
+/** Splits `host:port`. Pure. */
+function splitAddress(address: string): { host: string; port: number } {
+  const groups = SERVICE_ADDRESS.exec(address)?.groups ?? {};
+  return { host: groups.host ?? "", port: Number(groups.port ?? "0") };
+}
+
+/** `["k=v", ...]` as a label map. Pure. */
+function labelMap(list: readonly string[]): Record<string, string> {
+  return Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+}
+
+/**
+ * The environment the binary gets, from the contract's table: each contract variable this config sets, and the
+ * extras. Values a mode does not read are left out, so the rendered env says only what the service uses. Pure.
+ */
+export function workloadEnv(cfg: PlainConfig): {
+  env: Record<string, string>;
+  secretEnv: ContractVar[];
+} {
+  const mode = MODES[cfg.executionMode];
+  const values: Partial<Record<ContractVar, string>> = {
+    EXECUTION_MODE: cfg.executionMode,
+    ...(mode.servesGrpc ? { GRPC_PORT: String(cfg.grpcPort) } : {}),
+    LOG_LEVEL: cfg.logLevel,
+    LOG_FORMAT: "json",
+    ENV: cfg.environment,
+    STIGMER_BACKEND_ENDPOINT: cfg.stigmerBackendEndpoint,
+    STIGMER_SERVICE_USE_TLS: String(cfg.stigmerBackendTls),
+    OTEL_SERVICE_NAME: "workflow-runner",
+    OTEL_METRICS_EXPORTER: cfg.otelMetricsExporter,
+    ...(cfg.metricsPort > 0 ? { OTEL_EXPORTER_PROMETHEUS_PORT: String(cfg.metricsPort) } : {}),
+    OTEL_LOGS_EXPORTER: "none",
+    ...(mode.runsWorker
+      ? {
+          TEMPORAL_SERVICE_ADDRESS: cfg.temporalAddress,
+          TEMPORAL_NAMESPACE: cfg.temporalNamespace,
+          TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE: cfg.orchestrationTaskQueue,
+          TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE: cfg.executionTaskQueue,
+          TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE: cfg.validationTaskQueue,
+          TEMPORAL_MAX_CONCURRENCY: String(cfg.temporalMaxConcurrency),
+          CLAIMCHECK_ENABLED: String(cfg.claimCheckEnabled),
+        }
+      : {}),
+    ...(mode.runsWorker && cfg.claimCheckEnabled
+      ? {
+          CLAIMCHECK_THRESHOLD_BYTES: String(cfg.claimCheckThresholdBytes),
+          CLAIMCHECK_COMPRESSION_ENABLED: String(cfg.claimCheckCompression),
+          CLAIMCHECK_TTL_DAYS: String(cfg.claimCheckTtlDays),
+          R2_BUCKET: cfg.r2Bucket ?? "",
+          R2_ENDPOINT: cfg.r2Endpoint ?? "",
+          R2_REGION: cfg.r2Region,
+        }
+      : {}),
+  };
+  const env: Record<string, string> = {};
+  for (const name of CONTRACT_VARS) {
+    const value = values[name];
+    if (value !== undefined && !WORKFLOW_RUNNER_ENV[name].secret) env[name] = value;
+  }
+  for (const kv of cfg.extraEnv) env[kv.slice(0, kv.indexOf("="))] = kv.slice(kv.indexOf("=") + 1);
+  const secretEnv = CONTRACT_VARS.filter(
+    (name) => WORKFLOW_RUNNER_ENV[name].secret && isRequired(name, cfg.executionMode, cfg.claimCheckEnabled),
+  );
+  return { env, secretEnv };
+}
+
+/** The worker's part of the service description. Pure. */
+export function describeWorkload(cfg: PlainConfig): WorkloadDescription {
+  const mode = MODES[cfg.executionMode];
+  const { env, secretEnv } = workloadEnv(cfg);
+  const temporal = splitAddress(cfg.temporalAddress);
+  const backend = splitAddress(cfg.stigmerBackendEndpoint);
+  const r2 = cfg.r2Endpoint ? HTTPS_URL.exec(cfg.r2Endpoint)?.groups : undefined;
+  const r2Port = cfg.r2Endpoint
+    ? Number(/:([0-9]{1,5})(\/|$)/.exec(cfg.r2Endpoint.slice(8))?.[1] ?? 443)
+    : 443;
+  const egress: EgressTarget[] = [
+    ...(mode.runsWorker
+      ? [
+          {
+            purpose: "Temporal frontend",
+            ...temporal,
+            podLabels: labelMap(cfg.temporalFrontendLabels),
+          },
+        ]
+      : []),
+    { purpose: "Stigmer backend", ...backend },
+    ...(mode.runsWorker && cfg.claimCheckEnabled && r2?.host
+      ? [{ purpose: "Cloudflare R2 (claim check)", host: r2.host, port: r2Port }]
+      : []),
+  ];
+  const queues = [cfg.orchestrationTaskQueue, cfg.executionTaskQueue, cfg.validationTaskQueue];
+  return {
+    namespace: cfg.namespace,
+    createNamespace: cfg.createNamespace,
+    protectNamespace: cfg.protectNamespace,
+    replicas: cfg.replicas,
+    minAvailable: cfg.minAvailable,
+    resources: {
+      requests: { cpu: cfg.cpuRequest, memory: cfg.memoryRequest },
+      limits: { cpu: cfg.cpuLimit, memory: cfg.memoryLimit },
+    },
+    mode: cfg.executionMode,
+    ...(mode.servesGrpc ? { grpcPort: cfg.grpcPort } : {}),
+    ...(cfg.metricsPort > 0 ? { metricsPort: cfg.metricsPort } : {}),
+    grpcIngressNamespaces: cfg.grpcIngressNamespaces.length > 0 ? cfg.grpcIngressNamespaces : [cfg.namespace],
+    terminationGracePeriodSeconds: cfg.terminationGracePeriodSeconds,
+    env,
+    secretEnv,
+    egress,
+    egressDeniedCidrs: cfg.egressDeniedCidrs,
+    temporal: {
+      address: cfg.temporalAddress,
+      namespace: cfg.temporalNamespace,
+      taskQueues: mode.runsWorker ? queues : [],
+      executionTaskQueue: cfg.executionTaskQueue,
+    },
+  };
+}
+
 /** Builds the service description of workflow-runner from parsed config. Pure. */
 export function describeService(cfg: PlainConfig, stack: string): ServiceDescription {
-  const { host = "", port = "0" } = HOST_PORT.exec(cfg.temporalHostPort)?.groups ?? {};
   return {
     name: "workflow-runner",
     component: "temporal-worker",
@@ -513,28 +822,7 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
       ...(cfg.imagePin ? { pin: cfg.imagePin } : {}),
       ...(cfg.promoteFrom ? { promoteFrom: cfg.promoteFrom } : {}),
     },
-    workload: {
-      namespace: cfg.namespace,
-      createNamespace: cfg.createNamespace,
-      protectNamespace: cfg.protectNamespace,
-      replicas: cfg.replicas,
-      minAvailable: cfg.minAvailable,
-      resources: {
-        requests: { cpu: cfg.cpuRequest, memory: cfg.memoryRequest },
-        limits: { cpu: cfg.cpuLimit, memory: cfg.memoryLimit },
-      },
-      healthPort: cfg.healthPort,
-      livenessPath: cfg.livenessPath,
-      readinessPath: cfg.readinessPath,
-      ...(cfg.metricsPort > 0 ? { metricsPort: cfg.metricsPort } : {}),
-      settings: {
-        TEMPORAL_HOST_PORT: cfg.temporalHostPort,
-        TEMPORAL_NAMESPACE: cfg.temporalNamespace,
-        TEMPORAL_TASK_QUEUE: cfg.temporalTaskQueue,
-        LOG_LEVEL: cfg.logLevel,
-      },
-      temporal: { host, port: Number(port) },
-    },
+    workload: describeWorkload(cfg),
     ...(cfg.buildPipeline
       ? {
           build: {
@@ -579,8 +867,11 @@ export interface StackConfig {
   /** The service description built from them. */
   readonly service: ServiceDescription;
   /** Secret values this stack needs; they stay Outputs marked secret. Keys the stack does not need are absent. */
-  readonly secrets: { readonly registryToken: pulumi.Output<string> } & {
-    readonly [K in Exclude<SecretKey, "registryToken">]?: pulumi.Output<string>;
+  readonly secrets: {
+    readonly registryToken: pulumi.Output<string>;
+    readonly stigmerApiKey: pulumi.Output<string>;
+  } & {
+    readonly [K in Exclude<SecretKey, "registryToken" | "stigmerApiKey">]?: pulumi.Output<string>;
   };
   /** Kubernetes context to deploy with; undefined means the ambient kubeconfig's current context. */
   readonly kubeContext?: string;
@@ -590,6 +881,18 @@ export interface StackConfig {
 function isSecretConfig(fullKey: string): boolean {
   const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
   return runtime.isConfigSecret?.(fullKey) ?? true;
+}
+
+/** The service's secret variables, each from its secret key: what the workload's Secret holds. Pure. */
+export function serviceSecretValues(
+  secrets: StackConfig["secrets"],
+): Partial<Record<ContractVar, pulumi.Output<string>>> {
+  const out: Partial<Record<ContractVar, pulumi.Output<string>>> = {};
+  for (const [name, spec] of Object.entries(SECRET_KEYS) as [SecretKey, SecretKeySpec][]) {
+    const value = secrets[name];
+    if (spec.serviceVar && value) out[spec.serviceVar] = value;
+  }
+  return out;
 }
 
 /** Which secret keys a stack with this plain config needs. Pure. */

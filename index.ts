@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceDelivery } from "./components/delivery";
 import { readPromotedImageRef, selectImage } from "./components/registry";
-import { loadStackConfig } from "./config";
+import { loadStackConfig, serviceSecretValues } from "./config";
 import type { StackOutputsInput } from "./outputs";
 
 /** The program: validates config, chooses the image, builds everything, and returns the stack outputs. */
@@ -34,6 +34,7 @@ export = async (): Promise<StackOutputsInput> => {
       image,
       registryUsername: cfg.plain.registryUsername,
       registryToken: cfg.secrets.registryToken,
+      serviceSecrets: serviceSecretValues(cfg.secrets),
       ...(cfg.secrets.registryPushToken ? { registryPushToken: cfg.secrets.registryPushToken } : {}),
       ...(cfg.secrets.pulumiAccessToken ? { pulumiAccessToken: cfg.secrets.pulumiAccessToken } : {}),
       ...(githubProvider ? { githubProvider } : {}),

@@ -24,7 +24,7 @@ export interface StackOutputs {
   readonly deploymentName: string;
   /** Temporal namespace the worker polls. */
   readonly temporalNamespace: string;
-  /** Temporal task queue the worker polls: what clients start workflows on. */
+  /** The execution task queue (TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE): where clients start ExecuteServerlessWorkflow. */
   readonly temporalTaskQueue: string;
   /** The Tekton Pipeline, or "" where the stack does not build. */
   readonly pipelineName: string;

@@ -2,6 +2,7 @@
 import type * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceDescription } from "../config";
+import type { ContractVar } from "../contracts/workflow-runner";
 import type { StackOutputsInput } from "../outputs";
 import { serviceLabels } from "./labels";
 import { ServiceNamespace } from "./namespace";
@@ -25,6 +26,8 @@ export interface ServiceDeliveryArgs {
   readonly registryPushToken?: pulumi.Input<string>;
   /** Pulumi token for the deploy step; required when the service builds here. @default none */
   readonly pulumiAccessToken?: pulumi.Input<string>;
+  /** Values of the service's secret variables (STIGMER_API_KEY, R2 keys), from secret config. Kept secret. */
+  readonly serviceSecrets: Readonly<Partial<Record<ContractVar, pulumi.Input<string>>>>;
   /** GitHub provider (owner and token) for the webhook and committed files; required when either is on. @default none */
   readonly githubProvider?: github.Provider;
 }
@@ -90,6 +93,7 @@ export class ServiceDelivery extends pulumi.ComponentResource {
         imageRef: registry.imageRef,
         imageTag: registry.imageTag,
         imagePullSecretName: registry.pullSecretName,
+        secretValues: args.serviceSecrets,
       },
       child,
     );
@@ -164,8 +168,8 @@ export class ServiceDelivery extends pulumi.ComponentResource {
       namespace: worker.namespace,
       serviceAccountName: worker.serviceAccountName,
       deploymentName: worker.deploymentName,
-      temporalNamespace: service.workload.settings.TEMPORAL_NAMESPACE ?? "",
-      temporalTaskQueue: service.workload.settings.TEMPORAL_TASK_QUEUE ?? "",
+      temporalNamespace: service.workload.temporal.namespace,
+      temporalTaskQueue: service.workload.temporal.executionTaskQueue,
       pipelineName: pipeline?.pipelineName ?? "",
       eventListenerUrl: triggers?.eventListenerUrl ?? "",
       serviceHubEntryPath: serviceHub.entryPath,

@@ -1,9 +1,11 @@
-// WorkerDeployment: a long-running worker (workflow-runner first) on Kubernetes, hardened and pinned by digest.
+// WorkerDeployment: a long-running worker (workflow-runner first) on Kubernetes, rendered from its start-up contract.
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceDescription } from "../config";
+import * as random from "@pulumi/random";
+import type { EgressTarget, ServiceDescription } from "../config";
+import { type ContractVar, MODES } from "../contracts/workflow-runner";
 import { buildServiceAccount, type ServiceLabels, serviceLabels, versionLabel } from "./labels";
 
 /** Arguments of WorkerDeployment. */
@@ -18,6 +20,8 @@ export interface WorkerDeploymentArgs {
   readonly imageTag?: pulumi.Input<string>;
   /** Name of the `kubernetes.io/dockerconfigjson` Secret the kubelet pulls with: GhcrRegistry's `pullSecretName`. */
   readonly imagePullSecretName: pulumi.Input<string>;
+  /** Values of the service's secret variables (`service.workload.secretEnv`), from secret config. Kept secret. */
+  readonly secretValues: Readonly<Partial<Record<ContractVar, pulumi.Input<string>>>>;
 }
 
 /** The inputs every builder here shares. */
@@ -29,35 +33,108 @@ export interface WorkloadSpecArgs {
 
 /** UID and GID the container runs as (the distroless `nonroot` user). */
 export const RUN_AS_ID = 65532;
+/** Name of the container port of the gRPC API (and its health service). */
+export const GRPC_PORT_NAME = "grpc";
+/** Name of the container port of the metrics exporter. */
+export const METRICS_PORT_NAME = "metrics";
+/** Label of the namespace name, set by Kubernetes on every namespace. */
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
-/** ConfigMap of the service's non-secret settings, handed to the container as environment. Pure. */
+/** Name of the ConfigMap holding the plain environment. Pure. */
+export function settingsName(serviceName: string): string {
+  return `${serviceName}-settings`;
+}
+
+/** ConfigMap of the service's plain environment (contract variables and extras). Pure. */
 export function buildConfigMap(a: WorkloadSpecArgs): Input.core.v1.ConfigMap {
   return {
-    metadata: { name: `${a.service.name}-settings`, namespace: a.namespace, labels: a.labels.common },
-    data: { ...a.service.workload.settings },
+    metadata: { name: settingsName(a.service.name), namespace: a.namespace, labels: a.labels.common },
+    data: { ...a.service.workload.env },
   };
 }
 
-/** A stable hash of the settings, so that changing a setting rolls the pods. Pure. */
+/** A stable hash of the plain settings, so that changing one rolls the pods. Pure. */
 export function settingsChecksum(settings: Readonly<Record<string, string>>): string {
-  const sorted = Object.fromEntries(Object.entries(settings).sort(([x], [y]) => x.localeCompare(y)));
+  const sorted = Object.fromEntries(
+    Object.entries(settings).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+  );
   return createHash("sha256").update(JSON.stringify(sorted)).digest("hex");
 }
 
-/** The Deployment: restricted Pod Security Standard, probes, requests and limits, digest-pinned image. Pure. */
+/** The Secret of the service's credentials; its name carries a random suffix renewed whenever a value changes. Pure. */
+export function buildWorkloadSecret(
+  a: WorkloadSpecArgs & {
+    name: pulumi.Input<string>;
+    values: Readonly<Partial<Record<ContractVar, pulumi.Input<string>>>>;
+  },
+): Input.core.v1.Secret {
+  const stringData: Record<string, pulumi.Input<string>> = {};
+  for (const name of a.service.workload.secretEnv) {
+    const value = a.values[name];
+    if (value !== undefined) stringData[name] = pulumi.secret(value);
+  }
+  return {
+    metadata: { name: a.name, namespace: a.namespace, labels: a.labels.common },
+    type: "Opaque",
+    immutable: true,
+    stringData,
+  };
+}
+
+/** The container's ports: the gRPC API in modes that serve it, the metrics exporter when configured. Pure. */
+export function containerPorts(service: ServiceDescription): Input.core.v1.ContainerPort[] {
+  const w = service.workload;
+  return [
+    ...(MODES[w.mode].servesGrpc && w.grpcPort !== undefined
+      ? [{ name: GRPC_PORT_NAME, containerPort: w.grpcPort, protocol: "TCP" }]
+      : []),
+    ...(w.metricsPort !== undefined
+      ? [{ name: METRICS_PORT_NAME, containerPort: w.metricsPort, protocol: "TCP" }]
+      : []),
+  ];
+}
+
+/**
+ * Kubernetes `grpc` probes on the gRPC port, in modes that serve the grpc.health.v1 service (pkg/grpc/server.go
+ * sets the overall status SERVING once the server runs). `temporal` mode opens no port: no network probe exists
+ * that would tell a live worker from a dead one, so none is rendered and the kubelet restarts the container only
+ * when the process exits. Pure.
+ */
+export function buildProbes(service: ServiceDescription): Partial<Input.core.v1.Container> {
+  const w = service.workload;
+  if (!MODES[w.mode].servesGrpc || w.grpcPort === undefined) return {};
+  const grpc = { port: w.grpcPort };
+  return {
+    startupProbe: { grpc, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 24 },
+    readinessProbe: { grpc, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+    livenessProbe: { grpc, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+  };
+}
+
+/** The container's environment: plain values from the ConfigMap, each secret variable by `secretKeyRef`. Pure. */
+export function buildEnv(
+  service: ServiceDescription,
+  secretName: pulumi.Input<string>,
+): Pick<Input.core.v1.Container, "env" | "envFrom"> {
+  return {
+    envFrom: [{ configMapRef: { name: settingsName(service.name) } }],
+    env: service.workload.secretEnv.map((name) => ({
+      name,
+      valueFrom: { secretKeyRef: { name: secretName, key: name } },
+    })),
+  };
+}
+
+/** The Deployment: restricted Pod Security Standard, contract env, probes by mode, digest-pinned image. Pure. */
 export function buildDeployment(
   a: WorkloadSpecArgs & {
     imageRef: pulumi.Input<string>;
     imagePullSecretName: pulumi.Input<string>;
+    secretName: pulumi.Input<string>;
     versionLabels?: pulumi.Input<Record<string, string>>;
   },
 ): Input.apps.v1.Deployment {
   const w = a.service.workload;
-  const ports: Input.core.v1.ContainerPort[] = [
-    { name: "health", containerPort: w.healthPort, protocol: "TCP" },
-  ];
-  if (w.metricsPort !== undefined)
-    ports.push({ name: "metrics", containerPort: w.metricsPort, protocol: "TCP" });
   const podLabels = a.versionLabels
     ? pulumi.output(a.versionLabels).apply((v) => ({ ...a.labels.common, ...v }))
     : a.labels.common;
@@ -72,13 +149,13 @@ export function buildDeployment(
       template: {
         metadata: {
           labels: podLabels,
-          annotations: { "stigmer.ai/settings-checksum": settingsChecksum(w.settings) },
+          annotations: { "stigmer.ai/settings-checksum": settingsChecksum(w.env) },
         },
         spec: {
           serviceAccountName: a.service.name,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          terminationGracePeriodSeconds: 60,
+          terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
           imagePullSecrets: [{ name: a.imagePullSecretName }],
           securityContext: {
             runAsNonRoot: true,
@@ -104,25 +181,13 @@ export function buildDeployment(
               name: a.service.name,
               image: a.imageRef,
               imagePullPolicy: "IfNotPresent",
-              envFrom: [{ configMapRef: { name: `${a.service.name}-settings` } }],
-              ports,
+              ...buildEnv(a.service, a.secretName),
+              ports: containerPorts(a.service),
               resources: {
                 requests: { ...w.resources.requests },
                 limits: { ...w.resources.limits },
               },
-              livenessProbe: {
-                httpGet: { path: w.livenessPath, port: "health" },
-                initialDelaySeconds: 10,
-                periodSeconds: 10,
-                timeoutSeconds: 2,
-                failureThreshold: 3,
-              },
-              readinessProbe: {
-                httpGet: { path: w.readinessPath, port: "health" },
-                periodSeconds: 5,
-                timeoutSeconds: 2,
-                failureThreshold: 3,
-              },
+              ...buildProbes(a.service),
               securityContext: {
                 runAsNonRoot: true,
                 runAsUser: RUN_AS_ID,
@@ -143,6 +208,39 @@ export function buildDeployment(
   };
 }
 
+/** A probe as far as its target port goes. */
+interface ProbeLike {
+  readonly grpc?: { readonly port?: unknown };
+  readonly httpGet?: { readonly port?: unknown };
+  readonly tcpSocket?: { readonly port?: unknown };
+}
+
+/**
+ * Probes that aim at a port the mode does not open: every probe needs a network target the binary serves (only
+ * grpc and dual open one, GRPC_PORT). Returns one line per bad probe; empty when all is well. Pure.
+ */
+export function probeProblems(
+  service: ServiceDescription,
+  container: { readonly [probe: string]: unknown; readonly ports?: unknown },
+): string[] {
+  const w = service.workload;
+  const open = new Set<unknown>(
+    MODES[w.mode].servesGrpc && w.grpcPort !== undefined ? [w.grpcPort, GRPC_PORT_NAME] : [],
+  );
+  const problems: string[] = [];
+  for (const kind of ["startupProbe", "readinessProbe", "livenessProbe"]) {
+    const probe = container[kind] as ProbeLike | undefined;
+    if (!probe) continue;
+    const port = probe.grpc?.port ?? probe.httpGet?.port ?? probe.tcpSocket?.port;
+    if (probe.httpGet || probe.tcpSocket || !open.has(port)) {
+      problems.push(
+        `${kind} targets ${probe.httpGet ? "HTTP" : probe.tcpSocket ? "TCP" : "gRPC"} port ${String(port)}, but EXECUTION_MODE ${w.mode} serves ${open.size > 0 ? `only gRPC on ${w.grpcPort}` : "no port at all"}`,
+      );
+    }
+  }
+  return problems;
+}
+
 /** PodDisruptionBudget keeping `minAvailable` pods through voluntary evictions (node drains). Pure. */
 export function buildPodDisruptionBudget(a: WorkloadSpecArgs): Input.policy.v1.PodDisruptionBudget {
   return {
@@ -151,50 +249,120 @@ export function buildPodDisruptionBudget(a: WorkloadSpecArgs): Input.policy.v1.P
   };
 }
 
-/** The namespace of a cluster-local service host (`svc.ns.svc[.cluster.local]`), or undefined. Pure. */
+/** The namespace of a cluster-local Service host (`svc.ns.svc[.cluster.local]`), or undefined. Pure. */
 export function clusterServiceNamespace(host: string): string | undefined {
   return /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(host)?.[1];
 }
 
+/** Whether a host is an IPv4 address. Pure. */
+function isIPv4(host: string): boolean {
+  return /^[0-9]+(\.[0-9]+){3}$/.test(host);
+}
+
+/** The internet, less the ranges outbound traffic may not reach. Pure. */
+function internetPeer(denied: readonly string[]): Input.networking.v1.NetworkPolicyPeer {
+  return { ipBlock: { cidr: "0.0.0.0/0", ...(denied.length > 0 ? { except: [...denied] } : {}) } };
+}
+
+/** The peer an egress target is reached at: a cluster namespace (and pods), one IP, or the internet. Pure. */
+export function egressPeer(
+  target: EgressTarget,
+  denied: readonly string[],
+): Input.networking.v1.NetworkPolicyPeer {
+  const namespace = clusterServiceNamespace(target.host);
+  if (namespace) {
+    return {
+      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } },
+      ...(target.podLabels ? { podSelector: { matchLabels: { ...target.podLabels } } } : {}),
+    };
+  }
+  if (isIPv4(target.host)) return { ipBlock: { cidr: `${target.host}/32` } };
+  return internetPeer(denied);
+}
+
 /**
- * NetworkPolicy: egress to cluster DNS and to the Temporal frontend only; ingress only to the metrics port,
- * and only when one is configured. Pure.
+ * NetworkPolicy. Egress: cluster DNS; each target the worker dials (Temporal, the Stigmer backend, R2) at its own
+ * destination; and TCP 443 to the internet less `egressDeniedCidrs`, for the HTTPS calls user workflows make.
+ * Ingress: the gRPC port from the allowed namespaces in modes that serve it, the metrics port when configured. Pure.
  */
 export function buildNetworkPolicy(a: WorkloadSpecArgs): Input.networking.v1.NetworkPolicy {
   const w = a.service.workload;
-  const temporalNamespace = clusterServiceNamespace(w.temporal.host);
+  const internet = internetPeer(w.egressDeniedCidrs);
+  const rules: {
+    to: Input.networking.v1.NetworkPolicyPeer[];
+    ports: { port: number; protocol: string }[];
+  }[] = [
+    {
+      to: [
+        {
+          namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: "kube-system" } },
+          podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+        },
+      ],
+      ports: [
+        { port: 53, protocol: "UDP" },
+        { port: 53, protocol: "TCP" },
+      ],
+    },
+    { to: [internet], ports: [{ port: 443, protocol: "TCP" }] },
+  ];
+  const seen = new Set<string>([JSON.stringify([internet, 443])]);
+  for (const target of w.egress) {
+    const peer = egressPeer(target, w.egressDeniedCidrs);
+    const key = JSON.stringify([peer, target.port]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    rules.push({ to: [peer], ports: [{ port: target.port, protocol: "TCP" }] });
+  }
+  const ingress: Input.networking.v1.NetworkPolicyIngressRule[] = [];
+  if (MODES[w.mode].servesGrpc && w.grpcPort !== undefined) {
+    ingress.push({
+      from: [
+        {
+          namespaceSelector: {
+            matchExpressions: [
+              { key: NAMESPACE_NAME_LABEL, operator: "In", values: [...w.grpcIngressNamespaces] },
+            ],
+          },
+        },
+      ],
+      ports: [{ port: w.grpcPort, protocol: "TCP" }],
+    });
+  }
+  if (w.metricsPort !== undefined) ingress.push({ ports: [{ port: w.metricsPort, protocol: "TCP" }] });
   return {
     metadata: { name: a.service.name, namespace: a.namespace, labels: a.labels.common },
     spec: {
       podSelector: { matchLabels: a.labels.selector },
       policyTypes: ["Ingress", "Egress"],
-      ingress: w.metricsPort === undefined ? [] : [{ ports: [{ port: w.metricsPort, protocol: "TCP" }] }],
-      egress: [
-        {
-          to: [
-            {
-              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
-              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
-            },
-          ],
-          ports: [
-            { port: 53, protocol: "UDP" },
-            { port: 53, protocol: "TCP" },
-          ],
-        },
-        {
-          ...(temporalNamespace
-            ? {
-                to: [
-                  {
-                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": temporalNamespace } },
-                  },
-                ],
-              }
-            : {}),
-          ports: [{ port: w.temporal.port, protocol: "TCP" }],
-        },
-      ],
+      ingress,
+      egress: rules,
+    },
+  };
+}
+
+/** Egress rules without a destination or without ports: each would open everything by accident. Pure. */
+export function egressProblems(policy: {
+  spec?: { egress?: readonly { to?: readonly unknown[]; ports?: readonly unknown[] }[] };
+}): string[] {
+  return (policy.spec?.egress ?? []).flatMap((rule, i) => [
+    ...((rule.to?.length ?? 0) === 0
+      ? [`egress rule ${i} has no destination (it would allow every address)`]
+      : []),
+    ...((rule.ports?.length ?? 0) === 0 ? [`egress rule ${i} has no ports (it would allow every port)`] : []),
+  ]);
+}
+
+/** ClusterIP Service in front of the gRPC API, in modes that serve it. Pure. */
+export function buildGrpcService(a: WorkloadSpecArgs): Input.core.v1.Service | undefined {
+  const w = a.service.workload;
+  if (!MODES[w.mode].servesGrpc || w.grpcPort === undefined) return undefined;
+  return {
+    metadata: { name: a.service.name, namespace: a.namespace, labels: a.labels.common },
+    spec: {
+      type: "ClusterIP",
+      selector: a.labels.selector,
+      ports: [{ name: GRPC_PORT_NAME, port: w.grpcPort, targetPort: GRPC_PORT_NAME, protocol: "TCP" }],
     },
   };
 }
@@ -208,12 +376,34 @@ export function buildMetricsService(a: WorkloadSpecArgs): Input.core.v1.Service 
     spec: {
       type: "ClusterIP",
       selector: a.labels.selector,
-      ports: [{ name: "metrics", port, targetPort: "metrics", protocol: "TCP" }],
+      ports: [{ name: METRICS_PORT_NAME, port, targetPort: METRICS_PORT_NAME, protocol: "TCP" }],
     },
   };
 }
 
-/** A worker Deployment with its ServiceAccount, settings, disruption budget and network policy. */
+/** Refuses a rendering that cannot run: a secret without a value, a probe on a closed port, an open egress rule. */
+export function checkWorkload(
+  service: ServiceDescription,
+  secretValues: Readonly<Partial<Record<ContractVar, unknown>>>,
+  deployment: Input.apps.v1.Deployment,
+  policy: Input.networking.v1.NetworkPolicy,
+): void {
+  const container = (
+    deployment.spec as unknown as { template: { spec: { containers: Record<string, unknown>[] } } }
+  ).template.spec.containers[0];
+  const problems = [
+    ...service.workload.secretEnv
+      .filter((name) => secretValues[name] === undefined)
+      .map((name) => `${name} is required by the service but no value was given`),
+    ...probeProblems(service, container ?? {}),
+    ...egressProblems(policy as Parameters<typeof egressProblems>[0]),
+  ];
+  if (problems.length > 0) {
+    throw new Error(`WorkerDeployment ${service.name}: ${problems.join("; ")}`);
+  }
+}
+
+/** A worker Deployment with its ServiceAccount, settings, credentials, disruption budget and network policy. */
 export class WorkerDeployment extends pulumi.ComponentResource {
   /** Name of the Deployment. */
   public readonly deploymentName: pulumi.Output<string>;
@@ -231,6 +421,27 @@ export class WorkerDeployment extends pulumi.ComponentResource {
     const labels = serviceLabels(args.service);
     const base: WorkloadSpecArgs = { service: args.service, labels, namespace: args.namespace };
     const child = { parent: this };
+    const w = args.service.workload;
+
+    // A new suffix whenever a credential changes: the Secret is replaced under a new name, so the pods roll.
+    const keepers: Record<string, pulumi.Input<string>> = {};
+    for (const v of w.secretEnv) {
+      const value = args.secretValues[v];
+      if (value !== undefined) keepers[v] = pulumi.secret(value);
+    }
+    const suffix = new random.RandomId(`${name}-secret-suffix`, { byteLength: 4, keepers }, child);
+    const secretName = pulumi.interpolate`${args.service.name}-secrets-${suffix.hex}`;
+    const deploymentSpec = buildDeployment({
+      ...base,
+      imageRef: args.imageRef,
+      imagePullSecretName: args.imagePullSecretName,
+      secretName,
+      ...(args.imageTag !== undefined
+        ? { versionLabels: pulumi.output(args.imageTag).apply(versionLabel) }
+        : {}),
+    });
+    const policySpec = buildNetworkPolicy(base);
+    checkWorkload(args.service, args.secretValues, deploymentSpec, policySpec);
 
     // The pods' identity; no token is mounted: the worker does not talk to the Kubernetes API.
     const sa = new k8s.core.v1.ServiceAccount(
@@ -238,25 +449,28 @@ export class WorkerDeployment extends pulumi.ComponentResource {
       buildServiceAccount({ name: args.service.name, namespace: args.namespace, labels: labels.common }),
       child,
     );
-    // Non-secret settings, read by the container as environment.
+    // Plain environment, read by the container with envFrom.
     const settings = new k8s.core.v1.ConfigMap(`${name}-settings`, buildConfigMap(base), child);
-    // The worker itself, waiting for its settings and identity to exist.
-    const deployment = new k8s.apps.v1.Deployment(
-      `${name}-deployment`,
-      buildDeployment({
-        ...base,
-        imageRef: args.imageRef,
-        imagePullSecretName: args.imagePullSecretName,
-        ...(args.imageTag !== undefined
-          ? { versionLabels: pulumi.output(args.imageTag).apply(versionLabel) }
-          : {}),
-      }),
-      { parent: this, dependsOn: [sa, settings] },
+    // The service's credentials, read by the container with secretKeyRef.
+    const secret = new k8s.core.v1.Secret(
+      `${name}-secrets`,
+      buildWorkloadSecret({ ...base, name: secretName, values: args.secretValues }),
+      child,
     );
+    // The worker itself, waiting for its settings, credentials and identity to exist.
+    const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, deploymentSpec, {
+      parent: this,
+      dependsOn: [sa, settings, secret],
+    });
     // Keeps minAvailable pods through node drains.
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, buildPodDisruptionBudget(base), child);
-    // Egress to DNS and Temporal only; ingress to metrics only.
-    new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, buildNetworkPolicy(base), child);
+    // Egress to DNS, Temporal, the backend, R2 and the internet's HTTPS; ingress to what the mode serves.
+    new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, policySpec, child);
+    const grpcService = buildGrpcService(base);
+    if (grpcService) {
+      // The gRPC API, in the modes that serve it.
+      new k8s.core.v1.Service(`${name}-grpc`, grpcService, child);
+    }
     const metrics = buildMetricsService(base);
     if (metrics) {
       // The metrics endpoint, for scraping.

@@ -109,13 +109,32 @@ export const resourceLimits = policy(
   },
 );
 
-/** Liveness and readiness probes on every long-running container. */
+/** A probe's target port (number or name), or undefined for an exec probe. */
+function probePort(probe: Json): unknown {
+  return probe?.grpc?.port ?? probe?.httpGet?.port ?? probe?.tcpSocket?.port;
+}
+
+/**
+ * Probes that tell the truth: a Deployment container that opens a port has liveness and readiness probes aimed at
+ * one of its ports; a container that opens none (a Temporal worker in `temporal` mode) has no network probe, since
+ * nothing would answer it.
+ */
 export const probes = policy(
   "probes",
-  "Every Deployment container has liveness and readiness probes.",
+  "A Deployment container with ports has liveness and readiness probes on its own ports; one without ports has no network probes.",
   (args, report) => {
     if (args.type !== "kubernetes:apps/v1:Deployment") return;
     for (const c of podSpec(args)?.containers ?? []) {
+      const ports = new Set<unknown>((c.ports ?? []).flatMap((p: Json) => [p.containerPort, p.name]));
+      for (const kind of ["startupProbe", "livenessProbe", "readinessProbe"]) {
+        const probe = c[kind];
+        if (probe && probe.exec === undefined && !ports.has(probePort(probe))) {
+          report(
+            `container ${c.name}: ${kind} targets port ${String(probePort(probe))}, which the container does not open`,
+          );
+        }
+      }
+      if (ports.size === 0) continue;
       if (!c.livenessProbe) report(`container ${c.name}: no livenessProbe`);
       if (!c.readinessProbe) report(`container ${c.name}: no readinessProbe`);
     }

@@ -98,7 +98,7 @@ const cases: [string, string, Record<string, string>, string][] = [
     "memory request above its limit",
     "dev",
     { memoryRequest: "1Gi" },
-    `${P}:memoryRequest: got "1Gi"; allowed: a quantity no larger than memoryLimit (256Mi)`,
+    `${P}:memoryRequest: got "1Gi"; allowed: a quantity no larger than memoryLimit (500Mi)`,
   ],
   [
     "replica count of 0 in prod",
@@ -121,8 +121,8 @@ const cases: [string, string, Record<string, string>, string][] = [
   [
     "Temporal port out of range",
     "dev",
-    { temporalHostPort: "temporal:70000" },
-    `${P}:temporalHostPort: got "temporal:70000"; allowed: a port from 1 to 65535 after the colon`,
+    { temporalAddress: "temporal.temporal.svc:70000" },
+    `${P}:temporalAddress: got "temporal.temporal.svc:70000"; allowed: host:port of the Temporal frontend: <service>.<namespace>.svc[.cluster.local]:<port>, a dotted external host, or an IPv4 address`,
   ],
   [
     "unknown log level",
@@ -130,17 +130,12 @@ const cases: [string, string, Record<string, string>, string][] = [
     { logLevel: "verbose" },
     `${P}:logLevel: got "verbose"; allowed: one of debug, info, warn, error`,
   ],
+  ["gRPC port 0", "dev", { grpcPort: "0" }, `${P}:grpcPort: got "0"; allowed: a port number from 1 to 65535`],
   [
-    "health port 0",
+    "metrics port on the gRPC port",
     "dev",
-    { healthPort: "0" },
-    `${P}:healthPort: got "0"; allowed: a port number from 1 to 65535`,
-  ],
-  [
-    "metrics port on the health port",
-    "dev",
-    { metricsPort: "8080" },
-    `${P}:metricsPort: got "8080"; allowed: 0 or a port other than healthPort`,
+    { metricsPort: "8080", otelMetricsExporter: "prometheus", executionMode: "dual" },
+    `${P}:metricsPort: got "8080"; allowed: a port other than grpcPort (8080)`,
   ],
   [
     "boolean as yes",

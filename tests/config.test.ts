@@ -42,7 +42,7 @@ describe("parsePlainConfig", () => {
     assert.equal(cfg.imageDigest, undefined, "an empty default means no digest");
   });
 
-  const cases: [string, Record<string, string>, string][] = [
+  const cases: [string, Record<string, string>, ...string[]][] = [
     [
       "negative replicas",
       { replicas: "-1" },
@@ -90,8 +90,44 @@ describe("parsePlainConfig", () => {
     ],
     [
       "temporal without port",
-      { temporalHostPort: "temporal" },
-      'workflow-runner:temporalHostPort: got "temporal"; allowed: host:port, e.g. temporal-frontend.temporal.svc.cluster.local:7233',
+      { temporalAddress: "temporal.temporal.svc" },
+      'workflow-runner:temporalAddress: got "temporal.temporal.svc"; allowed: host:port of the Temporal frontend: <service>.<namespace>.svc[.cluster.local]:<port>, a dotted external host, or an IPv4 address',
+    ],
+    [
+      "temporal on a single-label host the NetworkPolicy cannot name",
+      { temporalAddress: "temporal:7233" },
+      'workflow-runner:temporalAddress: got "temporal:7233"; allowed: host:port of the Temporal frontend: <service>.<namespace>.svc[.cluster.local]:<port>, a dotted external host, or an IPv4 address',
+    ],
+    [
+      "an unknown mode (the binary would quietly run grpc)",
+      { executionMode: "worker" },
+      'workflow-runner:executionMode: got "worker"; allowed: one of grpc, temporal, dual (the binary silently runs grpc for anything else)',
+    ],
+    [
+      "an empty task queue (the binary would quietly use its default)",
+      { executionTaskQueue: "" },
+      'workflow-runner:executionTaskQueue: got ""; allowed: a non-empty Temporal task queue name',
+    ],
+    [
+      "no Stigmer backend endpoint",
+      { stigmerBackendEndpoint: "" },
+      'workflow-runner:stigmerBackendEndpoint: got ""; allowed: host:port of the Stigmer backend\'s gRPC API, e.g. stigmer-prod-api.planton.live:443',
+    ],
+    [
+      "claim check without bucket and endpoint",
+      { claimCheckEnabled: "true" },
+      "workflow-runner:r2Bucket: got (not set); allowed: empty, or an R2 bucket name (3 to 63 of a-z, 0-9, '-'); required when claimCheckEnabled is true: the service exits with \"R2_BUCKET is required when Claim Check is enabled\" (worker/config/config.go)",
+      'workflow-runner:r2Endpoint: got (not set); allowed: empty, or R2\'s https endpoint, e.g. https://<account id>.r2.cloudflarestorage.com; required when claimCheckEnabled is true: the service exits with "R2_ENDPOINT is required when Claim Check is enabled" (worker/config/config.go)',
+    ],
+    [
+      "claim check in grpc mode, which never reads it",
+      { claimCheckEnabled: "true", executionMode: "grpc" },
+      'workflow-runner:claimCheckEnabled: got "true"; allowed: false in executionMode grpc: only a mode that runs the worker (temporal, dual) reads the claim-check settings (worker/config/config.go)',
+    ],
+    [
+      "a metrics port the service is not told to serve",
+      { metricsPort: "9090" },
+      'workflow-runner:metricsPort: got "9090"; allowed: a port together with otelMetricsExporter prometheus, or 0 with none (got otelMetricsExporter none): a metrics port only exists where the service is told to serve metrics on it',
     ],
     [
       "invalid Bazel label",
@@ -129,11 +165,11 @@ describe("parsePlainConfig", () => {
       'workflow-runner:manageRepositoryFiles: got "true"; allowed: false unless buildPipeline is true: the committed pipeline is the one this stack applies',
     ],
   ];
-  for (const [title, overrides, message] of cases) {
+  for (const [title, overrides, ...messages] of cases) {
     it(`rejects ${title} with the key, the value and what is allowed`, () => {
       assert.deepEqual(
         problemsOf(() => parsePlainConfig(devRaw(overrides))),
-        [message],
+        messages,
       );
     });
   }
@@ -157,17 +193,41 @@ describe("quantities", () => {
 });
 
 describe("describeService", () => {
-  it("hands the Temporal settings to the workload and splits host and port", () => {
+  it("renders the contract's variables for temporal mode, and nothing the mode does not read", () => {
     const service = describeService(parsePlainConfig(devRaw()), "dev");
-    assert.equal(
-      service.workload.settings.TEMPORAL_HOST_PORT,
-      "temporal-frontend.temporal.svc.cluster.local:7233",
-    );
-    assert.deepEqual(service.workload.temporal, {
-      host: "temporal-frontend.temporal.svc.cluster.local",
-      port: 7233,
+    assert.deepEqual(service.workload.env, {
+      EXECUTION_MODE: "temporal",
+      LOG_LEVEL: "debug",
+      ENV: "dev",
+      TEMPORAL_SERVICE_ADDRESS: "temporal-frontend.temporal.svc.cluster.local:7233",
+      TEMPORAL_NAMESPACE: "stigmer-dev",
+      TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE: "workflow_execution_runner",
+      TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE: "zigflow_execution",
+      TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE: "workflow_validation_runner",
+      TEMPORAL_MAX_CONCURRENCY: "10",
+      STIGMER_BACKEND_ENDPOINT: "stigmer-dev-api.planton.live:443",
+      STIGMER_SERVICE_USE_TLS: "true",
+      CLAIMCHECK_ENABLED: "false",
+      LOG_FORMAT: "json",
+      OTEL_SERVICE_NAME: "workflow-runner",
+      OTEL_METRICS_EXPORTER: "none",
+      OTEL_LOGS_EXPORTER: "none",
     });
+    assert.deepEqual(service.workload.secretEnv, ["STIGMER_API_KEY"]);
     assert.equal(service.workload.metricsPort, undefined);
+    assert.equal(service.workload.grpcPort, undefined);
+  });
+  it("adds extra variables, and refuses one that collides with the contract or is not a valid name", () => {
+    const service = describeService(parsePlainConfig(devRaw({ extraEnv: '["GOMAXPROCS=2"]' })), "dev");
+    assert.equal(service.workload.env.GOMAXPROCS, "2");
+    for (const bad of ['["TEMPORAL_NAMESPACE=x"]', '["1BAD=x"]', '["A-B=x"]', '["A=1","A=2"]']) {
+      assert.deepEqual(
+        problemsOf(() => parsePlainConfig(devRaw({ extraEnv: bad }))),
+        [
+          `workflow-runner:extraEnv: got ${JSON.stringify(bad)}; allowed: a list of NAME=value strings; NAME a valid environment name outside the service contract`,
+        ],
+      );
+    }
   });
 });
 

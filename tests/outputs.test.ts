@@ -45,7 +45,7 @@ describe("the outputs contract", () => {
       });
       assert.deepEqual(Object.keys(ev.outputs).sort(), [...STACK_OUTPUT_NAMES].sort());
       for (const [name, out] of Object.entries(ev.outputs)) assert.equal(out.secret, false, name);
-      assert.equal(ev.outputs.temporalTaskQueue?.value, "workflow-runner");
+      assert.equal(ev.outputs.temporalTaskQueue?.value, "zigflow_execution");
     });
   }
 
@@ -97,7 +97,7 @@ describe("examples/consumer", () => {
         "stigmer/workflow-runner/dev": {
           imageRef: `${REPO}:v1@${digest("2")}`,
           temporalNamespace: "stigmer-dev",
-          temporalTaskQueue: "workflow-runner",
+          temporalTaskQueue: "zigflow_execution",
           imageTag: "v1",
           imageDigest: digest("2"),
           imageOrigin: "config",
@@ -112,9 +112,9 @@ describe("examples/consumer", () => {
       },
     });
     const cm = one(ev, "kubernetes:core/v1:ConfigMap");
-    assert.equal(at(cm.inputs, "data.TEMPORAL_TASK_QUEUE"), "workflow-runner");
+    assert.equal(at(cm.inputs, "data.TEMPORAL_TASK_QUEUE"), "zigflow_execution");
     assert.equal(at(cm.inputs, "data.WORKFLOW_RUNNER_IMAGE"), `${REPO}:v1@${digest("2")}`);
     assert.equal(at(cm.inputs, "metadata.namespace"), "stigmer-api-dev");
-    assert.equal(ev.outputs.taskQueue?.value, "workflow-runner");
+    assert.equal(ev.outputs.taskQueue?.value, "zigflow_execution");
   });
 });

@@ -106,8 +106,9 @@ const goodContainer = {
   name: "w",
   image: `${REPO}@${digest("3")}`,
   resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
-  livenessProbe: { httpGet: { path: "/", port: 1 } },
-  readinessProbe: { httpGet: { path: "/", port: 1 } },
+  ports: [{ name: "grpc", containerPort: 8080 }],
+  livenessProbe: { grpc: { port: 8080 } },
+  readinessProbe: { grpc: { port: 8080 } },
   securityContext: {
     runAsNonRoot: true,
     readOnlyRootFilesystem: true,
@@ -169,6 +170,21 @@ describe("each rule fires on a bad resource", () => {
       "container w: no livenessProbe",
       "container w: no readinessProbe",
     ]);
+    // A container without ports (temporal mode) needs no probe, and may not have a network one.
+    const { livenessProbe: _l2, readinessProbe: _r2, ports: _p, ...portless } = goodContainer;
+    assert.deepEqual(violations(probes, D, deployment(portless)), []);
+    assert.deepEqual(
+      violations(
+        probes,
+        D,
+        deployment({ ...portless, readinessProbe: { httpGet: { path: "/readyz", port: 8080 } } }),
+      ),
+      ["container w: readinessProbe targets port 8080, which the container does not open"],
+    );
+    assert.deepEqual(
+      violations(probes, D, deployment({ ...goodContainer, startupProbe: { grpc: { port: 9090 } } })),
+      ["container w: startupProbe targets port 9090, which the container does not open"],
+    );
   });
   it("no-plain-secrets", () => {
     assert.deepEqual(

@@ -54,7 +54,13 @@ describe("canaries in every secret key", () => {
       stack: "dev",
       preview: false,
       secrets: CANARIES,
-      config: { imageDigest: digest("1") },
+      // Claim check on, so the R2 keys are needed too.
+      config: {
+        imageDigest: digest("1"),
+        claimCheckEnabled: "true",
+        r2Bucket: "claimcheck-dev",
+        r2Endpoint: "https://acct.r2.cloudflarestorage.com",
+      },
     });
     for (const [key, canary] of Object.entries(CANARIES)) {
       const holders = ev.resources.filter((r) => JSON.stringify(r.revealedInputs).includes(canary));

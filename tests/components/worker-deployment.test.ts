@@ -1,13 +1,17 @@
-// components/worker-deployment.ts: the restricted pod, probes and resources, disruption budget and network policy.
+// components/worker-deployment.ts: the restricted pod, env by contract, ports and probes by mode, egress, guards.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { serviceLabels, versionLabel } from "../../components/labels";
 import {
   buildDeployment,
+  buildGrpcService,
   buildMetricsService,
   buildNetworkPolicy,
   buildPodDisruptionBudget,
+  checkWorkload,
   clusterServiceNamespace,
+  egressProblems,
+  probeProblems,
   settingsChecksum,
 } from "../../components/worker-deployment";
 import { describeService, parsePlainConfig, type ServiceDescription } from "../../config";
@@ -31,9 +35,18 @@ function spec(s: ServiceDescription) {
 // biome-ignore lint/suspicious/noExplicitAny: test access into Pulumi input types that are plain here.
 type Plain = any;
 
+function deploymentOf(s: ServiceDescription): Plain {
+  return buildDeployment({
+    ...spec(s),
+    imageRef: "repo:t@sha256:x",
+    imagePullSecretName: "pull",
+    secretName: "sec",
+  });
+}
+
 describe("buildDeployment", () => {
   const s = service("prod");
-  const d: Plain = buildDeployment({ ...spec(s), imageRef: "repo:t@sha256:x", imagePullSecretName: "pull" });
+  const d = deploymentOf(s);
   const pod = d.spec.template.spec;
   const container = pod.containers[0];
 
@@ -49,19 +62,30 @@ describe("buildDeployment", () => {
     assert.equal(pod.automountServiceAccountToken, false);
     assert.equal(pod.serviceAccountName, "workflow-runner");
   });
-  it("sets requests, limits and both probes from config", () => {
+  it("sets the prod overlay's requests and limits, and the configured grace period", () => {
     assert.deepEqual(container.resources, {
-      requests: { cpu: "250m", memory: "256Mi" },
-      limits: { cpu: "1", memory: "512Mi" },
+      requests: { cpu: "60m", memory: "100Mi" },
+      limits: { cpu: "2", memory: "2Gi" },
     });
-    assert.equal(container.livenessProbe.httpGet.path, "/healthz");
-    assert.equal(container.readinessProbe.httpGet.path, "/readyz");
+    assert.equal(pod.terminationGracePeriodSeconds, 60);
   });
-  it("reads the Temporal settings from the ConfigMap and rolls pods when they change", () => {
+  it("reads plain settings from the ConfigMap, rolling pods when they change", () => {
     assert.deepEqual(container.envFrom, [{ configMapRef: { name: "workflow-runner-settings" } }]);
     const annotation = d.spec.template.metadata.annotations["stigmer.ai/settings-checksum"];
-    assert.equal(annotation, settingsChecksum(s.workload.settings));
-    assert.notEqual(annotation, settingsChecksum({ ...s.workload.settings, LOG_LEVEL: "debug" }));
+    assert.equal(annotation, settingsChecksum(s.workload.env));
+    assert.notEqual(annotation, settingsChecksum({ ...s.workload.env, LOG_LEVEL: "debug" }));
+  });
+  it("reads each credential by secretKeyRef from the Secret, and never from the ConfigMap", () => {
+    assert.deepEqual(
+      container.env.map((e: Plain) => [e.name, e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key]),
+      [
+        ["STIGMER_API_KEY", "sec", "STIGMER_API_KEY"],
+        ["R2_ACCESS_KEY_ID", "sec", "R2_ACCESS_KEY_ID"],
+        ["R2_SECRET_ACCESS_KEY", "sec", "R2_SECRET_ACCESS_KEY"],
+      ],
+    );
+    for (const name of ["STIGMER_API_KEY", "R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY"])
+      assert.equal(s.workload.env[name], undefined);
   });
   it("selects on the immutable labels only and labels the pods with the full set", () => {
     assert.deepEqual(d.spec.selector.matchLabels, {
@@ -77,31 +101,127 @@ describe("buildDeployment", () => {
   });
 });
 
-describe("disruption budget, network policy, metrics", () => {
-  it("keeps minAvailable pods through drains", () => {
-    const pdb: Plain = buildPodDisruptionBudget(spec(service("prod")));
-    assert.equal(pdb.spec.minAvailable, 2);
+describe("ports and probes by mode", () => {
+  it("temporal: no port, no probe, no gRPC Service", () => {
+    const s = service("dev");
+    const c = deploymentOf(s).spec.template.spec.containers[0];
+    assert.deepEqual(c.ports, []);
+    assert.equal(c.livenessProbe ?? c.readinessProbe ?? c.startupProbe, undefined);
+    assert.equal(buildGrpcService(spec(s)), undefined);
+    assert.deepEqual((buildNetworkPolicy(spec(s)) as Plain).spec.ingress, []);
   });
-  it("allows egress to DNS and Temporal's namespace and port only, and no ingress without metrics", () => {
-    const np: Plain = buildNetworkPolicy(spec(service("dev")));
-    assert.deepEqual(np.spec.ingress, []);
-    assert.equal(np.spec.egress.length, 2);
-    assert.deepEqual(np.spec.egress[1], {
-      to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "temporal" } } }],
+  for (const mode of ["grpc", "dual"]) {
+    it(`${mode}: the gRPC port, grpc startup/readiness/liveness probes on it, and a ClusterIP Service`, () => {
+      const s = service("dev", { executionMode: mode, grpcPort: "9443" });
+      const c = deploymentOf(s).spec.template.spec.containers[0];
+      assert.deepEqual(c.ports, [{ name: "grpc", containerPort: 9443, protocol: "TCP" }]);
+      for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"])
+        assert.deepEqual(c[probe].grpc, { port: 9443 }, probe);
+      const svc: Plain = buildGrpcService(spec(s));
+      assert.equal(svc.spec.type, "ClusterIP");
+      assert.deepEqual(svc.spec.ports, [{ name: "grpc", port: 9443, targetPort: "grpc", protocol: "TCP" }]);
+      const np: Plain = buildNetworkPolicy(spec(s));
+      assert.deepEqual(np.spec.ingress[0].ports, [{ port: 9443, protocol: "TCP" }]);
+      assert.deepEqual(np.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values, [
+        "workflow-runner-dev",
+      ]);
+      assert.deepEqual(probeProblems(s, c), []);
+    });
+  }
+  it("refuses probes aimed at a port the mode does not open", () => {
+    const temporal = service("dev");
+    assert.deepEqual(probeProblems(temporal, { readinessProbe: { grpc: { port: 8080 } } }), [
+      "readinessProbe targets gRPC port 8080, but EXECUTION_MODE temporal serves no port at all",
+    ]);
+    const dual = service("dev", { executionMode: "dual" });
+    assert.deepEqual(probeProblems(dual, { livenessProbe: { httpGet: { path: "/healthz", port: 8080 } } }), [
+      "livenessProbe targets HTTP port 8080, but EXECUTION_MODE dual serves only gRPC on 8080",
+    ]);
+    assert.deepEqual(probeProblems(dual, { startupProbe: { grpc: { port: 9090 } } }), [
+      "startupProbe targets gRPC port 9090, but EXECUTION_MODE dual serves only gRPC on 8080",
+    ]);
+  });
+});
+
+describe("disruption budget, metrics", () => {
+  it("keeps the prod overlay's one pod through drains", () => {
+    const pdb: Plain = buildPodDisruptionBudget(spec(service("prod")));
+    assert.equal(pdb.spec.minAvailable, 1);
+  });
+  it("has no metrics port or Service unless the prometheus exporter is configured on it", () => {
+    assert.equal(buildMetricsService(spec(service("prod"))), undefined);
+    const s = service("dev", { metricsPort: "9464", otelMetricsExporter: "prometheus" });
+    assert.equal(s.workload.env.OTEL_EXPORTER_PROMETHEUS_PORT, "9464");
+    const svc: Plain = buildMetricsService(spec(s));
+    assert.equal(svc.spec.ports[0].targetPort, "metrics");
+    const c = deploymentOf(s).spec.template.spec.containers[0];
+    assert.deepEqual(c.ports, [{ name: "metrics", containerPort: 9464, protocol: "TCP" }]);
+  });
+});
+
+describe("egress", () => {
+  const internet = {
+    ipBlock: {
+      cidr: "0.0.0.0/0",
+      except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"],
+    },
+  };
+  it("allows DNS, the internet's HTTPS less cluster ranges and metadata, and the in-cluster Temporal frontend", () => {
+    const np: Plain = buildNetworkPolicy(spec(service("prod")));
+    assert.deepEqual(np.spec.egress[1], { to: [internet], ports: [{ port: 443, protocol: "TCP" }] });
+    assert.deepEqual(np.spec.egress[2], {
+      to: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "temporal" } },
+          podSelector: {
+            matchLabels: { "app.kubernetes.io/name": "temporal", "app.kubernetes.io/component": "frontend" },
+          },
+        },
+      ],
       ports: [{ port: 7233, protocol: "TCP" }],
     });
-    assert.equal(buildMetricsService(spec(service("dev"))), undefined);
+    // The backend and R2 are both on 443 outside the cluster: the HTTPS rule covers them; no duplicate rule.
+    assert.equal(np.spec.egress.length, 3);
+    assert.deepEqual(egressProblems(np), []);
   });
-  it("opens only the metrics port, behind a Service, when one is configured", () => {
-    const np: Plain = buildNetworkPolicy(spec(service("prod")));
-    assert.deepEqual(np.spec.ingress, [{ ports: [{ port: 9090, protocol: "TCP" }] }]);
-    const svc: Plain = buildMetricsService(spec(service("prod")));
-    assert.equal(svc.spec.ports[0].targetPort, "metrics");
-  });
-  it("allows Temporal on any address, by port, when the host is outside the cluster", () => {
-    const np: Plain = buildNetworkPolicy(spec(service("dev", { temporalHostPort: "ns.tmprl.cloud:7233" })));
-    assert.deepEqual(np.spec.egress[1], { ports: [{ port: 7233, protocol: "TCP" }] });
+  it("reaches Temporal by ipBlock when its address is an IP, and by port on the internet when it is external", () => {
+    const byIp: Plain = buildNetworkPolicy(spec(service("dev", { temporalAddress: "10.20.30.40:7233" })));
+    assert.deepEqual(byIp.spec.egress[2], {
+      to: [{ ipBlock: { cidr: "10.20.30.40/32" } }],
+      ports: [{ port: 7233, protocol: "TCP" }],
+    });
+    const external: Plain = buildNetworkPolicy(
+      spec(service("dev", { temporalAddress: "ns.tmprl.cloud:7233" })),
+    );
+    assert.deepEqual(external.spec.egress[2], { to: [internet], ports: [{ port: 7233, protocol: "TCP" }] });
     assert.equal(clusterServiceNamespace("ns.tmprl.cloud"), undefined);
+  });
+  it("opens a denied range only when it is removed from egressDeniedCidrs", () => {
+    const np: Plain = buildNetworkPolicy(spec(service("dev", { egressDeniedCidrs: '["169.254.0.0/16"]' })));
+    assert.deepEqual(np.spec.egress[1].to[0].ipBlock.except, ["169.254.0.0/16"]);
+  });
+  it("finds a rule without a destination or ports", () => {
+    assert.deepEqual(egressProblems({ spec: { egress: [{ ports: [{ port: 7233 }] }, { to: [{}] }] } }), [
+      "egress rule 0 has no destination (it would allow every address)",
+      "egress rule 1 has no ports (it would allow every port)",
+    ]);
+  });
+});
+
+describe("checkWorkload", () => {
+  it("refuses a missing secret value, a probe on a closed port, and an open egress rule, all at once", () => {
+    const s = service("prod");
+    const d = deploymentOf(s);
+    d.spec.template.spec.containers[0].readinessProbe = { grpc: { port: 8080 } };
+    assert.throws(
+      () =>
+        checkWorkload(s, { STIGMER_API_KEY: "k", R2_ACCESS_KEY_ID: "i" }, d, {
+          spec: { podSelector: {}, egress: [{ ports: [{ port: 7233 }] }] },
+        }),
+      new Error(
+        "WorkerDeployment workflow-runner: R2_SECRET_ACCESS_KEY is required by the service but no value was given; readinessProbe targets gRPC port 8080, but EXECUTION_MODE temporal serves no port at all; egress rule 0 has no destination (it would allow every address)",
+      ),
+    );
   });
 });
 

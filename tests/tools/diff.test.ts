@@ -54,11 +54,11 @@ describe("plan:diff on real plans", () => {
   });
 
   it("shows objects added by a new config key", async () => {
-    const text = await summary({ metricsPort: "9090" });
+    const text = await summary({ metricsPort: "9464", otelMetricsExporter: "prometheus" });
     assert.match(text, /- added: Service workflow-runner-dev\/workflow-runner-metrics/);
     assert.match(
       text,
-      /- changed: NetworkPolicy workflow-runner-dev\/workflow-runner\n {2}- `spec\.ingress`: `\[\]` -> `\[\{"ports":\[\{"port":9090,"protocol":"TCP"\}\]\}\]`/,
+      /- changed: NetworkPolicy workflow-runner-dev\/workflow-runner\n {2}- `spec\.ingress`: `\[\]` -> `\[\{"ports":\[\{"port":9464,"protocol":"TCP"\}\]\}\]`/,
     );
   });
 

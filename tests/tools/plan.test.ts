@@ -54,6 +54,8 @@ for (const stack of ["dev", "prod"]) {
         run.stdout,
         new RegExp(`Plan for workflow-runner/${stack}: \\d+ resources, \\d+ Kubernetes objects`),
       );
+      // Both stacks run temporal mode; the summary says why the worker has no port.
+      assert.match(run.stdout, /Worker: EXECUTION_MODE temporal: no container port, no probe and no Service/);
     });
 
     it("writes kubernetes.yaml, resources.json, outputs.json and files/", () => {

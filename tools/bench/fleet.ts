@@ -44,6 +44,11 @@ export function fleetProgram(base: ServiceDescription, count: number): () => Rec
           image: selectImage({ ...service.image, digest: `sha256:${"0".repeat(64)}` }),
           registryUsername: "bench",
           registryToken: "bench",
+          serviceSecrets: {
+            STIGMER_API_KEY: "bench",
+            R2_ACCESS_KEY_ID: "bench",
+            R2_SECRET_ACCESS_KEY: "bench",
+          },
           registryPushToken: "bench-push",
           pulumiAccessToken: "bench",
           githubProvider,

@@ -3,7 +3,14 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
-import { kubernetesObjects, planFiles, renderTree, repositoryFiles, writePlan } from "./render";
+import {
+  kubernetesObjects,
+  planFiles,
+  renderTree,
+  repositoryFiles,
+  workloadSummary,
+  writePlan,
+} from "./render";
 import { parseAssignment } from "./stack-files";
 
 const USAGE =
@@ -64,6 +71,8 @@ async function plan(argv: string[], io: CommandIO): Promise<number> {
   const k8sCount = kubernetesObjects(evaluation).length;
   const repoCount = repositoryFiles(evaluation).length;
   io.out(renderTree(evaluation));
+  const workload = workloadSummary(evaluation);
+  if (workload) io.out(`\n${workload}`);
   if (evaluation.outputs.imagePinned?.value === true) {
     io.out(
       `\nimagePin in force: the Deployment runs ${String(evaluation.outputs.imageRef?.value)} whatever tag, digest or promotion say.`,

@@ -1,4 +1,5 @@
 // Pulumi runtime mocks for the offline plan and the tests: record every resource, fake only provider-computed values.
+import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 
@@ -22,6 +23,12 @@ const COMPUTED: Readonly<Record<string, (name: string) => Record<string, unknown
   "random:index/randomPassword:RandomPassword": (name) => ({
     result: `mock-random-${name}-0123456789abcdef0123456789abcdef`,
     bcryptHash: "mock-bcrypt",
+  }),
+  "random:index/randomId:RandomId": (name) => ({
+    hex: createHash("sha256").update(name).digest("hex").slice(0, 8),
+    b64Url: "mock",
+    b64Std: "mock",
+    dec: "0",
   }),
   "github:index/repositoryWebhook:RepositoryWebhook": (name) => ({ url: `https://github.com/mock/${name}` }),
 };

@@ -184,3 +184,16 @@ export function writePlan(outDir: string, files: ReadonlyMap<string, string>): v
     writeFileSync(file, content);
   }
 }
+
+/** One line on how the worker runs: its mode, and what that mode opens (read from the plan's own objects). */
+export function workloadSummary(evaluation: Evaluation): string | undefined {
+  const objects = kubernetesObjects(evaluation);
+  const settings = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name?.endsWith("-settings"));
+  const data = (settings?.data ?? {}) as Record<string, string>;
+  const mode = data.EXECUTION_MODE;
+  if (!mode) return undefined;
+  const grpcPort = data.GRPC_PORT;
+  return mode === "temporal"
+    ? "Worker: EXECUTION_MODE temporal: no container port, no probe and no Service, because the binary opens no port in this mode (README: the service's start-up contract)."
+    : `Worker: EXECUTION_MODE ${mode}: gRPC on ${grpcPort ?? "8080"} with grpc startup, readiness and liveness probes and a ClusterIP Service.`;
+}
