@@ -1,6 +1,7 @@
 // The stack's configuration: every key the program reads, its constraint, and the typed service description built from it.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { serviceLabels } from "./components/labels";
 import {
   CONTRACT_VARS,
   type ContractVar,
@@ -14,6 +15,10 @@ import {
 
 /** The Pulumi project name; every key below lives in its namespace. */
 export const PROJECT = "workflow-runner";
+/** The service this program delivers, and how its labels describe it. */
+const SERVICE_NAME = "workflow-runner";
+const SERVICE_COMPONENT = "temporal-worker";
+const SERVICE_PART_OF = "stigmer";
 
 /**
  * Fully qualified names of the keys the pipeline's deploy step sets with `pulumi up -c`.
@@ -53,8 +58,10 @@ export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** RFC 1123 subdomain, as Kubernetes requires for most object names. */
 export const DNS1123_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** CPU: whole millicores, or cores with at most three decimals (finer is not representable). */
 const CPU_QUANTITY = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
-const MEMORY_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+/** Memory: a number with a unit (a bare number is bytes, never what a worker's memory means). */
+const MEMORY_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)$/;
 /** An IPv4 address in dotted-quad form, each octet 0-255. */
 export const IPV4 =
   /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
@@ -90,26 +97,75 @@ export const QUALIFIED_STACK =
 /** A path inside the repository, relative, without `..`. */
 const REPO_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/;
 
-/** CPU quantity in millicores ("500m" -> 500, "1.5" -> 1500). */
+/** CPU quantity in whole millicores, exactly ("500m" -> 500, "1.5" -> 1500). Pure. */
 export function cpuMillis(quantity: string): number {
-  return quantity.endsWith("m") ? Number(quantity.slice(0, -1)) : Math.round(Number(quantity) * 1000);
+  if (quantity.endsWith("m")) return Number(quantity.slice(0, -1));
+  const [whole = "0", fraction = ""] = quantity.split(".");
+  return Number(whole) * 1000 + Number(fraction.padEnd(3, "0"));
 }
 
-/** Memory quantity in bytes ("128Mi" -> 134217728). */
-export function memoryBytes(quantity: string): number {
-  const match = /^([0-9.]+)([A-Za-z]*)$/.exec(quantity);
-  const units: Record<string, number> = {
-    "": 1,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-  };
-  return Number(match?.[1]) * (units[match?.[2] ?? ""] ?? Number.NaN);
+const MEMORY_UNITS: Readonly<Record<string, bigint>> = {
+  k: 10n ** 3n,
+  M: 10n ** 6n,
+  G: 10n ** 9n,
+  T: 10n ** 12n,
+  Ki: 2n ** 10n,
+  Mi: 2n ** 20n,
+  Gi: 2n ** 30n,
+  Ti: 2n ** 40n,
+};
+
+/**
+ * Memory quantity as an exact fraction of bytes: `[numerator, denominator]` ("1.5Gi" -> [15 * 2^30, 10]), so two
+ * quantities compare without float rounding. Pure.
+ */
+export function memoryBytes(quantity: string): [bigint, bigint] {
+  const match = /^([0-9]+)(?:\.([0-9]+))?([A-Za-z]+)$/.exec(quantity);
+  const [whole = "0", fraction = "", unit = ""] = match ? match.slice(1) : [];
+  const scale = 10n ** BigInt(fraction.length);
+  return [(BigInt(whole) * scale + BigInt(fraction || "0")) * (MEMORY_UNITS[unit] ?? 0n), scale];
+}
+
+/** a < b, b == a, a > b for two memory quantities, exactly. Pure. */
+export function compareMemory(a: string, b: string): -1 | 0 | 1 {
+  const [an, ad] = memoryBytes(a);
+  const [bn, bd] = memoryBytes(b);
+  const [x, y] = [an * bd, bn * ad];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * Why a branch name is not a valid ref under `refs/heads/` by git's own rules (git check-ref-format), or
+ * undefined. Also refuses a leading '-', which would reach `git fetch` as an option. Pure.
+ */
+export function gitRefProblem(branch: string): string | undefined {
+  if (branch === "" || branch === "@") return "it is empty or '@'";
+  if (branch.startsWith("-")) return "it starts with '-' (git would read it as an option)";
+  const control = [...branch].some((ch) => (ch.codePointAt(0) ?? 0) <= 0x20 || ch.codePointAt(0) === 0x7f);
+  if (control || /[~^:?*[\\]/.test(branch))
+    return "it has a space, a control character or one of ~ ^ : ? * [ \\";
+  if (branch.includes("..")) return "it contains '..'";
+  if (branch.includes("@{")) return "it contains '@{'";
+  if (branch.startsWith("/") || branch.endsWith("/") || branch.includes("//"))
+    return "it starts or ends with '/' or contains '//'";
+  if (branch.endsWith(".")) return "it ends with '.'";
+  for (const part of branch.split("/")) {
+    if (part.startsWith(".")) return `its component "${part}" starts with '.'`;
+    if (part.endsWith(".lock")) return `its component "${part}" ends with '.lock'`;
+  }
+  return undefined;
+}
+
+/**
+ * Why a path cannot be an Ingress path (Kubernetes pkg/apis/networking/validation: invalidPathSequences "//",
+ * "/./", "/../", "%2f", "%2F"; invalidPathSuffixes "/..", "/."), or undefined. Pure.
+ */
+export function ingressPathProblem(path: string): string | undefined {
+  if (!path.startsWith("/")) return "it does not start with '/'";
+  for (const seq of ["//", "/./", "/../", "%2f", "%2F"])
+    if (path.includes(seq)) return `it contains '${seq}'`;
+  for (const suffix of ["/..", "/."]) if (path.endsWith(suffix)) return `it ends with '${suffix}'`;
+  return undefined;
 }
 
 // ---- Key table --------------------------------------------------------------------------------------------
@@ -461,12 +517,19 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
       ),
     );
   }
+  for (const k of ["cpuRequest", "cpuLimit"] as const) {
+    if (cpuMillis(cfg[k]) === 0) problems.push(problem(k, cfg[k], `${PLAIN_KEYS[k].allowed}, above zero`));
+  }
+  for (const k of ["memoryRequest", "memoryLimit"] as const) {
+    if (memoryBytes(cfg[k])[0] === 0n)
+      problems.push(problem(k, cfg[k], `${PLAIN_KEYS[k].allowed}, above zero`));
+  }
   if (cpuMillis(cfg.cpuRequest) > cpuMillis(cfg.cpuLimit)) {
     problems.push(
       problem("cpuRequest", cfg.cpuRequest, `a quantity no larger than cpuLimit (${cfg.cpuLimit})`),
     );
   }
-  if (memoryBytes(cfg.memoryRequest) > memoryBytes(cfg.memoryLimit)) {
+  if (compareMemory(cfg.memoryRequest, cfg.memoryLimit) > 0) {
     problems.push(
       problem(
         "memoryRequest",
@@ -474,6 +537,75 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
         `a quantity no larger than memoryLimit (${cfg.memoryLimit})`,
       ),
     );
+  }
+  if (!cfg.createNamespace && cfg.protectNamespace) {
+    problems.push(
+      problem(
+        "protectNamespace",
+        "true",
+        "false when createNamespace is false: this stack does not own the namespace, so it cannot protect it (protect it in the stack that creates it)",
+      ),
+    );
+  }
+  const branchProblem = gitRefProblem(cfg.gitBranch);
+  if (branchProblem) {
+    problems.push(
+      problem(
+        "gitBranch",
+        cfg.gitBranch,
+        `a branch name git accepts (git check-ref-format): ${branchProblem}`,
+      ),
+    );
+  }
+  if (cfg.gitRepository.toLowerCase().endsWith(".git")) {
+    problems.push(
+      problem(
+        "gitRepository",
+        cfg.gitRepository,
+        `the repository name without ".git" (${cfg.gitRepository.slice(0, -4)}), as GitHub reports it in push events`,
+      ),
+    );
+  }
+  const firstSegment = cfg.imageRepository.split("/")[0] ?? "";
+  if (!/[.:]/.test(firstSegment) && firstSegment !== "localhost") {
+    problems.push(
+      problem(
+        "imageRepository",
+        cfg.imageRepository,
+        `a repository that starts with its registry host (a name with a '.' or ':', e.g. ghcr.io/${cfg.imageRepository}); "${firstSegment}" would be taken as the registry`,
+      ),
+    );
+  }
+  if (cfg.webhookUrl) {
+    const {
+      host = "",
+      port,
+      path = "/",
+    } = /^https:\/\/(?<host>[^/:]+)(?::(?<port>[0-9]+))?(?<path>\/.*)?$/.exec(cfg.webhookUrl)?.groups ?? {};
+    const why = IPV4.test(host)
+      ? "its host is an IP address; an Ingress host must be a DNS name"
+      : port !== undefined
+        ? `it names port ${port}; the Ingress serves HTTPS on 443 only, so drop the port`
+        : ingressPathProblem(path);
+    if (why)
+      problems.push(problem("webhookUrl", cfg.webhookUrl, `an https URL an Ingress can serve: ${why}`));
+  }
+  const labels = serviceLabels({
+    name: SERVICE_NAME,
+    environment: cfg.environment,
+    component: SERVICE_COMPONENT,
+    partOf: SERVICE_PART_OF,
+  });
+  for (const [label, value] of Object.entries(labels.common)) {
+    if (!LABEL_VALUE.test(value)) {
+      problems.push(
+        problem(
+          "environment",
+          cfg.environment,
+          `a shorter name: the label ${label} becomes "${value}" (${value.length} characters), over the 63 a label value may have`,
+        ),
+      );
+    }
   }
   problems.push(...serviceStartProblems(cfg));
   if (cfg.imageTag === undefined && cfg.promoteFrom === undefined && cfg.imagePin === undefined) {
@@ -811,9 +943,9 @@ export function describeWorkload(cfg: PlainConfig): WorkloadDescription {
 /** Builds the service description of workflow-runner from parsed config. Pure. */
 export function describeService(cfg: PlainConfig, stack: string): ServiceDescription {
   return {
-    name: "workflow-runner",
-    component: "temporal-worker",
-    partOf: "stigmer",
+    name: SERVICE_NAME,
+    component: SERVICE_COMPONENT,
+    partOf: SERVICE_PART_OF,
     environment: cfg.environment,
     image: {
       repository: cfg.imageRepository,
@@ -903,11 +1035,84 @@ export function neededSecretKeys(cfg: PlainConfig): SecretKey[] {
   });
 }
 
+/** Edit distance between two short strings (Levenshtein). Pure. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+/** The declared key a mistyped one most likely meant, or undefined. Pure. */
+export function didYouMean(name: string, declared: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const ranked = declared
+    .map((k) => ({ k, d: k.toLowerCase() === lower ? 0 : editDistance(lower, k.toLowerCase()) }))
+    .sort((x, y) => x.d - y.d);
+  const best = ranked[0];
+  return best && best.d <= Math.max(2, Math.floor(name.length / 4)) ? best.k : undefined;
+}
+
+/** Every key Pulumi.yaml declares (plain and secret), without the project prefix. */
+export const DECLARED_KEYS: readonly string[] = [...Object.keys(PLAIN_KEYS), ...Object.keys(SECRET_KEYS)];
+
+/**
+ * What is wrong with the set of keys the engine handed the program, before any value is read: keys of this project
+ * that Pulumi.yaml does not declare (typos are otherwise ignored, and the default silently used), and plain keys
+ * given as secrets (the value is never shown). Pure over its arguments.
+ */
+export function configKeyProblems(
+  all: Readonly<Record<string, string>>,
+  isSecret: (fullKey: string) => boolean,
+): string[] {
+  const problems: string[] = [];
+  for (const full of Object.keys(all).sort()) {
+    if (!full.startsWith(`${PROJECT}:`)) continue;
+    const name = full.slice(PROJECT.length + 1);
+    if (!DECLARED_KEYS.includes(name)) {
+      const hint = didYouMean(name, DECLARED_KEYS);
+      problems.push(
+        `${full}: not a key of this project${hint ? ` (did you mean ${hint}?)` : ""}; allowed: one of the keys Pulumi.yaml declares. Remove it with \`pulumi config rm ${name}\``,
+      );
+    } else if (name in PLAIN_KEYS && isSecret(full)) {
+      problems.push(
+        `${full}: got a secret value (not shown); allowed: a plain value: ${name} is not a credential. Set it with \`pulumi config set ${name} <value>\` (without --secret)`,
+      );
+    }
+  }
+  return problems;
+}
+
 /** Reads and validates the whole stack configuration. Call before creating any resource. */
 export function loadStackConfig(): StackConfig {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  const keyProblems = configKeyProblems(
+    pulumi.runtime.allConfig(),
+    (k) => runtime.isConfigSecret?.(k) ?? false,
+  );
+  if (keyProblems.length > 0) throw new ConfigError(keyProblems);
   const config = new pulumi.Config(PROJECT);
   const raw = Object.fromEntries(Object.keys(PLAIN_KEYS).map((name) => [name, config.get(name)]));
   const plain = parsePlainConfig(raw);
+  const self = `${pulumi.getOrganization()}/${PROJECT}/${pulumi.getStack()}`;
+  if (plain.promoteFrom !== undefined && plain.promoteFrom === self) {
+    throw new ConfigError([
+      problem(
+        "promoteFrom",
+        plain.promoteFrom,
+        `another stack than this one (${self}): a stack cannot promote its own image`,
+      ),
+    ]);
+  }
   const problems: string[] = [];
   const needed = neededSecretKeys(plain);
   for (const name of needed) {

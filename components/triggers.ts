@@ -54,7 +54,9 @@ export const EVENT_LISTENER_PORT = 8080;
 export function pushFilter(build: BuildDescription): string {
   return [
     `body.ref == 'refs/heads/${build.git.branch}'`,
-    `body.repository.full_name == '${build.git.owner}/${build.git.repository}'`,
+    // GitHub names are case-insensitive; the payload carries the canonical case, so compare lowercased
+    // (lowerAscii is cel-go's strings extension, which Triggers' CEL interceptor includes).
+    `body.repository.full_name.lowerAscii() == '${`${build.git.owner}/${build.git.repository}`.toLowerCase()}'`,
     "!body.deleted",
   ].join(" && ");
 }

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import {
   ConfigError,
+  compareMemory,
   cpuMillis,
   describeService,
   memoryBytes,
@@ -187,8 +188,13 @@ describe("quantities", () => {
   it("converts CPU and memory to comparable numbers", () => {
     assert.equal(cpuMillis("250m"), 250);
     assert.equal(cpuMillis("1.5"), 1500);
-    assert.equal(memoryBytes("128Mi"), 128 * 2 ** 20);
-    assert.equal(memoryBytes("1G"), 1e9);
+    assert.equal(cpuMillis("0.001"), 1);
+    assert.deepEqual(memoryBytes("128Mi"), [128n * 2n ** 20n, 1n]);
+    assert.deepEqual(memoryBytes("1.5G"), [15n * 10n ** 9n, 10n]);
+    // Exactly: a float would call these equal.
+    assert.equal(compareMemory("0.50000000000000001Gi", "512Mi"), 1);
+    assert.equal(compareMemory("512Mi", "0.5Gi"), 0);
+    assert.equal(compareMemory("1k", "1Ki"), -1);
   });
 });
 

@@ -65,6 +65,14 @@ describe("the image flow from a push to a pod (dev)", () => {
       celMatches(filter, { ...payload, repository: { ...payload.repository, full_name: "x/y" } }),
       false,
     );
+    // GitHub reports the canonical case; the filter matches whatever case config or payload uses.
+    assert.equal(
+      celMatches(filter, {
+        ...payload,
+        repository: { ...payload.repository, full_name: "Leftbin/Stigmer-Cloud" },
+      }),
+      true,
+    );
   });
 
   it("carries the commit SHA from the payload through the binding into the PipelineRun's image-tag", () => {

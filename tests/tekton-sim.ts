@@ -36,8 +36,8 @@ export function bindPayload(binding: Obj, payload: Obj): Record<string, string> 
 
 /** Evaluates the simple CEL filter this project writes (==, &&, !) against a payload. */
 export function celMatches(filter: string, payload: Obj): boolean {
-  const js = filter.replace(/==/g, "===");
-  if (!/^[\w.'"\s=&!/-]+$/.test(js)) throw new Error(`filter outside the simulated subset: ${filter}`);
+  const js = filter.replace(/==/g, "===").replace(/\.lowerAscii\(\)/g, ".toLowerCase()");
+  if (!/^[\w.'"\s=&!/()-]+$/.test(js)) throw new Error(`filter outside the simulated subset: ${filter}`);
   return new Function("body", `return (${js});`)(payload) as boolean;
 }
 

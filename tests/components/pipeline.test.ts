@@ -212,7 +212,7 @@ describe("pure builders", () => {
     >[0];
     assert.equal(
       pushFilter(build),
-      "body.ref == 'refs/heads/release/1.x' && body.repository.full_name == 'o/r' && !body.deleted",
+      "body.ref == 'refs/heads/release/1.x' && body.repository.full_name.lowerAscii() == 'o/r' && !body.deleted",
     );
   });
   it("targets each URN given and passes the two image keys", () => {

@@ -1,9 +1,10 @@
-// `npm run plan -- --stack <name> [--out DIR] [--config k=v ...] [--secret k=v ...] [--stack-outputs name=file ...]`
+// `npm run plan -- --stack <name> [--out DIR] [--stack-file FILE] [--config k=v ...] [--secret k=v ...] [--stack-outputs name=file ...]`
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
 import {
+  checkPlanFolder,
   kubernetesObjects,
   planFiles,
   renderTree,
@@ -13,11 +14,51 @@ import {
 } from "./render";
 import { parseAssignment } from "./stack-files";
 
-const USAGE =
-  "usage: npm run plan -- --stack <name> [--out DIR] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...]";
+/** The Pulumi organization the stacks live in (as in promoteFrom), unless --org says otherwise. */
+export const DEFAULT_ORG = "stigmer";
 
-function assignments(list: readonly string[] | undefined): Record<string, string> {
-  return Object.fromEntries((list ?? []).map(parseAssignment));
+const USAGE =
+  "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...]";
+
+function assignments(flag: string, list: readonly string[] | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (list ?? []).map((text) => {
+      try {
+        return parseAssignment(text);
+      } catch {
+        // The text may be a secret: name the flag, never echo the value.
+        throw new Error(
+          `${flag}: expected key=value${flag === "--secret" ? "" : `, got ${JSON.stringify(text)}`}`,
+        );
+      }
+    }),
+  );
+}
+
+/** Reads one `--stack-outputs` file: a JSON object of outputs. Errors name the flag, the file and the line. */
+export function readStackOutputsFile(stack: string, file: string): Record<string, unknown> {
+  const where = `--stack-outputs ${stack}=${file}`;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new Error(`${where}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const position = Number(/position ([0-9]+)/.exec(message)?.[1]);
+    const line = Number.isNaN(position) ? undefined : text.slice(0, position).split("\n").length;
+    throw new Error(`${where}${line ? `: line ${line}` : ""}: not JSON (${message})`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new Error(
+      `${where}: holds ${value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`}; allowed: a JSON object of stack outputs, as \`pulumi stack output --json\` prints it`,
+    );
+  }
+  return value as Record<string, unknown>;
 }
 
 /** Where the command writes; the CLI passes the process's streams, tests pass collectors. */
@@ -28,21 +69,27 @@ export interface CommandIO {
 
 /** `npm run plan` as a function: parses argv, evaluates, writes the plan; returns the exit code. */
 export async function runPlanCommand(argv: string[], io: CommandIO): Promise<number> {
+  let outDir: string | undefined;
   try {
-    return await plan(argv, io);
+    return await plan(argv, io, (dir) => {
+      outDir = dir;
+    });
   } catch (err) {
     const message = err instanceof EvaluationError || err instanceof Error ? err.message : String(err);
-    io.err(`plan failed: ${message}\nNo plan files were written.`);
+    const where = outDir ? ` in ${path.relative(process.cwd(), outDir) || "."}` : "";
+    io.err(`plan failed: ${message}\nNo plan files were written; any previous plan${where} is unchanged.`);
     return 1;
   }
 }
 
-async function plan(argv: string[], io: CommandIO): Promise<number> {
+async function plan(argv: string[], io: CommandIO, target: (dir: string) => void): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
       stack: { type: "string" },
       out: { type: "string" },
+      "stack-file": { type: "string" },
+      org: { type: "string" },
       config: { type: "string", multiple: true },
       secret: { type: "string", multiple: true },
       "stack-outputs": { type: "string", multiple: true },
@@ -55,17 +102,22 @@ async function plan(argv: string[], io: CommandIO): Promise<number> {
     return 0;
   }
   if (!values.stack) throw new Error(`--stack is required\n${USAGE}`);
+  const outDir = path.resolve(values.out ?? path.join(PROJECT_DIR, "plan", values.stack));
+  target(outDir);
+  // Before any work: refuse a folder that holds something other than a plan.
+  checkPlanFolder(outDir);
   const stackOutputs: Record<string, Record<string, unknown>> = {};
-  for (const [name, file] of Object.entries(assignments(values["stack-outputs"]))) {
-    stackOutputs[name] = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+  for (const [name, file] of Object.entries(assignments("--stack-outputs", values["stack-outputs"]))) {
+    stackOutputs[name] = readStackOutputsFile(name, file);
   }
   const evaluation = await evaluate({
     stack: values.stack,
-    config: assignments(values.config),
-    secrets: assignments(values.secret),
+    organization: values.org ?? DEFAULT_ORG,
+    ...(values["stack-file"] ? { stackFile: values["stack-file"] } : {}),
+    config: assignments("--config", values.config),
+    secrets: assignments("--secret", values.secret),
     stackOutputs,
   });
-  const outDir = path.resolve(values.out ?? path.join(PROJECT_DIR, "plan", values.stack));
   const files = planFiles(evaluation);
   writePlan(outDir, files);
   const k8sCount = kubernetesObjects(evaluation).length;
@@ -86,6 +138,8 @@ async function plan(argv: string[], io: CommandIO): Promise<number> {
 
 if (require.main === module) {
   runPlanCommand(process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l) }).then(
-    (code) => process.exit(code),
+    (code) => {
+      process.exitCode = code;
+    },
   );
 }

@@ -6,7 +6,7 @@ import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { SECRET_KEYS } from "../../config";
 import { type MockOptions, PlanMocks } from "./mocks";
-import { readProjectFile, readStackFile, resolveConfig } from "./stack-files";
+import { readProjectFile, readStackFile, readStackFileAt, resolveConfig } from "./stack-files";
 
 /** The project this tool plans: the folder above tools/. */
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -71,6 +71,8 @@ export interface EvaluateOptions extends Partial<MockOptions> {
   readonly program?: string | (() => Record<string, unknown>);
   /** Folder of the Pulumi project (Pulumi.yaml, stack files). @default this project */
   readonly projectDir?: string;
+  /** A stack file to read instead of `<projectDir>/Pulumi.<stack>.yaml`. @default that file */
+  readonly stackFile?: string;
   /** Pulumi organization, as in fully qualified stack names. @default "organization" */
   readonly organization?: string;
 }
@@ -194,7 +196,9 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const project = readProjectFile(projectDir);
   const config = resolveConfig(
     project,
-    readStackFile(projectDir, options.stack),
+    options.stackFile
+      ? readStackFileAt(options.stackFile, project, `--stack-file ${options.stackFile}`)
+      : readStackFile(projectDir, options.stack, project),
     options.config,
     options.secrets,
     Object.keys(SECRET_KEYS),

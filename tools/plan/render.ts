@@ -1,5 +1,14 @@
 // Turns an evaluation into the plan's files: kubernetes.yaml, resources.json, outputs.json and files/.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { type Evaluation, type RecordedResource, SECRET_MARKER, UNKNOWN_MARKER } from "./evaluate";
@@ -175,14 +184,67 @@ export function planFiles(evaluation: Evaluation): Map<string, string> {
   return files;
 }
 
-/** Writes a plan, replacing whatever plan was in the folder before. */
-export function writePlan(outDir: string, files: ReadonlyMap<string, string>): void {
-  rmSync(outDir, { recursive: true, force: true });
-  for (const [rel, content] of files) {
-    const file = path.join(outDir, rel);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, content);
+/** The file that marks a folder as a plan this tool wrote; only such a folder is ever replaced. */
+export const PLAN_MARKER = ".workflow-runner-plan";
+/** What a plan folder holds. */
+const PLAN_ENTRIES = ["kubernetes.yaml", "resources.json", "outputs.json", "files", PLAN_MARKER];
+
+/**
+ * Refuses an output folder the plan may not replace: a file, or a non-empty folder without PLAN_MARKER (`--out .`
+ * would otherwise replace the checkout). A missing or empty folder, or an earlier plan, is fine.
+ */
+export function checkPlanFolder(outDir: string): void {
+  if (!existsSync(outDir)) return;
+  if (!statSync(outDir).isDirectory()) throw new Error(`--out ${outDir}: is a file, not a folder`);
+  const entries = readdirSync(outDir);
+  // A plan written before the marker existed holds only the plan's own files.
+  const earlierPlan = entries.length > 0 && entries.every((e) => PLAN_ENTRIES.includes(e));
+  if (entries.length > 0 && !entries.includes(PLAN_MARKER) && !earlierPlan) {
+    throw new Error(
+      `--out ${outDir}: refusing to replace a folder that is not a plan (it is not empty and has no ${PLAN_MARKER}); choose an empty or new folder`,
+    );
   }
+}
+
+/**
+ * Writes a plan: every file into a new folder beside the target, then swaps it into place with renames. A failure
+ * before the swap removes only the new folder and leaves the previous plan as it was; the previous plan (a folder
+ * with PLAN_MARKER) is removed only once the new one is in place. Never removes a folder it did not write.
+ */
+export function writePlan(outDir: string, files: ReadonlyMap<string, string>): void {
+  checkPlanFolder(outDir);
+  const parent = path.dirname(outDir);
+  mkdirSync(parent, { recursive: true });
+  const staging = mkdtempSync(path.join(parent, `.${path.basename(outDir)}.new-`));
+  try {
+    for (const [rel, content] of files) {
+      const file = path.join(staging, rel);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, content);
+    }
+    writeFileSync(
+      path.join(staging, PLAN_MARKER),
+      "written by npm run plan; the folder is replaced by the next plan\n",
+    );
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new Error(
+      `could not write the plan into ${staging} (${err instanceof Error ? err.message : String(err)}); it was removed`,
+    );
+  }
+  let previous: string | undefined;
+  if (existsSync(outDir)) {
+    previous = `${staging}.old`;
+    renameSync(outDir, previous);
+  }
+  try {
+    renameSync(staging, outDir);
+  } catch (err) {
+    if (previous) renameSync(previous, outDir);
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
+  if (previous) rmSync(previous, { recursive: true, force: true });
 }
 
 /** One line on how the worker runs: its mode, and what that mode opens (read from the plan's own objects). */
