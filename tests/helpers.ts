@@ -36,11 +36,11 @@ export function tempDir(prefix = "plan-"): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-/** Runs `npm run plan`'s script as a subprocess and returns its exit code and output. */
+/** Runs `npm run plan`'s command (the compiled plan, built first when stale) as a subprocess. */
 export function runPlan(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(
     process.execPath,
-    ["--import", "tsx", path.join(PROJECT_DIR, "tools/plan/cli.ts"), ...args],
+    [path.join(PROJECT_DIR, "tools/launch.cjs"), "tools/plan/cli", ...args],
     {
       cwd: PROJECT_DIR,
       encoding: "utf8",

@@ -1,4 +1,5 @@
-// `npm run bench`: medians of plan time per stack, the floor (mocks + the four Pulumi packages), and cost per service.
+// `npm run bench`: the plan command against a plain-node floor, the cost of each extra service, and peak memory.
+import "../plan/defer-sdk-modules";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -18,10 +19,15 @@ export function median(values: readonly number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** Wall time of one process, in ms; fails loudly when the process does. */
+/** Median, min, max and count of a series. Pure. */
+export function stats(values: readonly number[]) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values.length };
+}
+
+/** Wall time of one plain `node` process, in ms; fails loudly when the process does. */
 function timeProcess(args: string[]): number {
   const start = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, ["--import", "tsx", ...args], {
+  const run = spawnSync(process.execPath, args, {
     cwd: PROJECT_DIR,
     encoding: "utf8",
   });
@@ -85,8 +91,10 @@ async function main(): Promise<void> {
       imageRef: `ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner:v1@sha256:${"1".repeat(64)}`,
     }),
   );
+  // The plan exactly as package.json runs it (`npm run plan` without npm's own start-up).
   const planArgs = (stack: string) => [
-    "tools/plan/cli.ts",
+    "tools/launch.cjs",
+    "tools/plan/cli",
     "--stack",
     stack,
     "--out",
@@ -97,15 +105,15 @@ async function main(): Promise<void> {
   // Interleaved, so drift in the machine's load touches every series alike; one warm-up round first.
   for (let i = 0; i <= RUNS; i++) {
     const round = {
-      floor: timeProcess(["tools/bench/floor.ts"]),
+      floor: timeProcess(["build/tools/bench/floor.js"]),
       dev: timeProcess(planArgs("dev")),
       prod: timeProcess(planArgs("prod")),
     };
     if (i > 0) for (const [k, v] of Object.entries(round)) samples[k]?.push(v);
   }
-  const floor = median(samples.floor ?? []);
-  const dev = median(samples.dev ?? []);
-  const prod = median(samples.prod ?? []);
+  const floor = stats(samples.floor ?? []);
+  const dev = stats(samples.dev ?? []);
+  const prod = stats(samples.prod ?? []);
 
   const raw = resolveConfig(readProjectFile(PROJECT_DIR), readStackFile(PROJECT_DIR, "dev")).values;
   const plain = parsePlainConfig(
@@ -117,30 +125,48 @@ async function main(): Promise<void> {
   const sdkRuns: number[] = [];
   for (let i = 0; i < 3; i++) sdkRuns.push(await sdkPerResource());
   const sdk = median(sdkRuns);
+  const rss = JSON.parse(
+    spawnSync(process.execPath, ["build/tools/bench/fleet-rss.js", "100"], {
+      cwd: PROJECT_DIR,
+      encoding: "utf8",
+    }).stdout,
+  ) as { peakRssMiB: number; resources: number };
 
   const fmt = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
+  const series = (s: ReturnType<typeof stats>) =>
+    `median ${fmt(s.median)}  min ${fmt(s.min)}  max ${fmt(s.max)}  (${s.runs} runs)`;
   console.log(
-    `machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, node ${process.version}; medians of ${RUNS} runs`,
+    `machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
   );
-  console.log(`floor (mocks + 4 Pulumi packages)   ${fmt(floor)}`);
-  console.log(`plan dev                            ${fmt(dev)}   ratio ${(dev / floor).toFixed(2)}x floor`);
-  console.log(`plan prod                           ${fmt(prod)}   ratio ${(prod / floor).toFixed(2)}x floor`);
-  for (const [label, f] of [
-    ["full delivery", full],
-    ["workload only", workload],
+  console.log(`floor: plain node, mocks + 5 Pulumi packages   ${series(floor)}`);
+  for (const [name, s] of [
+    ["dev", dev],
+    ["prod", prod],
+  ] as const) {
+    console.log(
+      `plan ${name} (npm run plan's command)          ${series(s)}   ratio ${(s.median / floor.median).toFixed(2)}x floor`,
+    );
+  }
+  for (const [label, f, target] of [
+    ["full delivery", full, 45],
+    ["workload only", workload, 12],
   ] as const) {
     console.log(`${label} (${f.perServiceResources.toFixed(0)} resources a service):`);
     for (const count of [1, 10, 50])
       console.log(
         `  evaluate ${String(count).padStart(2)} services              ${fmt(f.times[count] ?? 0)}`,
       );
-    console.log(`  per extra service (1 -> 50)        ${f.perService.toFixed(1)} ms`);
+    console.log(
+      `  per extra service (1 -> 50)        ${f.perService.toFixed(1)} ms (target <= ${target} ms)`,
+    );
   }
+  console.log(
+    `peak RSS evaluating 100 services    ${rss.peakRssMiB.toFixed(0)} MiB (${rss.resources} resources; target <= 450 MiB)`,
+  );
   console.log(`SDK floor per bare resource         ${sdk.toFixed(2)} ms (2,000 ConfigMaps under mocks)`);
-  process.exit(0);
 }
 
 main().catch((err: unknown) => {
   console.error(err);
-  process.exit(1);
+  process.exitCode = 1;
 });

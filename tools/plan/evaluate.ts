@@ -1,4 +1,5 @@
 // Evaluates the real program (index.ts, a real stack file) under Pulumi's runtime mocks and records what it registers.
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { isUnknown } from "@pulumi/pulumi/output";
@@ -8,8 +9,15 @@ import { SECRET_KEYS } from "../../config";
 import { type MockOptions, PlanMocks } from "./mocks";
 import { readProjectFile, readStackFile, readStackFileAt, resolveConfig } from "./stack-files";
 
-/** The project this tool plans: the folder above tools/. */
-export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+/** Where the program's modules are: the folder above tools/ (the checkout, or build/ when running compiled). */
+export const CODE_DIR = path.resolve(__dirname, "..", "..");
+/** The project this tool plans: the nearest folder at or above CODE_DIR with a Pulumi.yaml. */
+export const PROJECT_DIR = (() => {
+  for (let dir = CODE_DIR; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+    if (path.dirname(dir) === dir) return CODE_DIR;
+  }
+})();
 
 /** A value as the plan writes it: secrets and unknowns replaced by markers. */
 export type PlanValue = string | number | boolean | null | PlanValue[] | { [key: string]: PlanValue };
@@ -67,7 +75,7 @@ export interface EvaluateOptions extends Partial<MockOptions> {
   readonly config?: Readonly<Record<string, string>>;
   /** Secret config values, like `pulumi config set --secret`. @default {} */
   readonly secrets?: Readonly<Record<string, string>>;
-  /** Program to evaluate: a module path, or a function returning its exports (for component tests). @default "<project>/index.ts" */
+  /** Program to evaluate: a module path, or a function returning its exports (for component tests). @default "<project>/index" (.ts, or .js when compiled) */
   readonly program?: string | (() => Record<string, unknown>);
   /** Folder of the Pulumi project (Pulumi.yaml, stack files). @default this project */
   readonly projectDir?: string;
@@ -139,25 +147,39 @@ function recordRegistrations(records: RecordedResource[]): void {
         struct as Parameters<typeof rpc.deserializeProperties>[0],
         true,
       ) as Record<string, unknown>;
+      // Everything the record needs, read now: the record must not keep the request (a protobuf message) alive.
+      const fields = {
+        type: req.getType(),
+        name: req.getName(),
+        parent: req.getParent(),
+        custom: req.getCustom?.() ?? true,
+        protect: req.getProtect?.() ?? false,
+        provider: req.getProvider?.() ?? "",
+      };
       await original(req, (err, resp) => {
-        if (!err) {
-          const urn = (resp as { getUrn(): string }).getUrn();
-          records.push({
-            type: req.getType(),
-            name: req.getName(),
-            urn,
-            parent: req.getParent(),
-            custom: req.getCustom?.() ?? true,
-            protect: req.getProtect?.() ?? false,
-            provider: req.getProvider?.() ?? "",
-            inputs: toPlanValue(raw, false) as { [key: string]: PlanValue },
-            revealedInputs: toPlanValue(raw, true) as { [key: string]: PlanValue },
-          });
-        }
+        if (!err) records.push(record(fields, (resp as { getUrn(): string }).getUrn(), raw));
         callback(err, resp);
       });
     };
   }
+}
+
+/** A record whose revealed inputs are computed on first read: plans never read them. */
+function record(
+  fields: Omit<RecordedResource, "urn" | "inputs" | "revealedInputs">,
+  urn: string,
+  raw: Record<string, unknown>,
+): RecordedResource {
+  let revealed: { [key: string]: PlanValue } | undefined;
+  return {
+    ...fields,
+    urn,
+    inputs: toPlanValue(raw, false) as { [key: string]: PlanValue },
+    get revealedInputs() {
+      revealed ??= toPlanValue(raw, true) as { [key: string]: PlanValue };
+      return revealed;
+    },
+  };
 }
 
 /** Resolves one exported value the way the engine records a stack output. */
@@ -178,7 +200,7 @@ async function resolveOutput(value: unknown): Promise<RecordedOutput> {
 function forgetProjectModules(): void {
   for (const id of Object.keys(require.cache)) {
     if (
-      id.startsWith(PROJECT_DIR) &&
+      id.startsWith(CODE_DIR) &&
       !id.includes(`${path.sep}node_modules${path.sep}`) &&
       !id.includes(`${path.sep}tools${path.sep}`)
     ) {
@@ -249,12 +271,18 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   );
   try {
     const run = async () => {
-      const program = options.program ?? path.join(projectDir, "index.ts");
+      // This project's program is resolved beside this tool (index.ts, or index.js when compiled); another
+      // project's (examples/) from its own folder, where the same rule applies.
+      const program =
+        options.program ??
+        (options.projectDir === undefined
+          ? path.join(CODE_DIR, "index")
+          : path.join(CODE_DIR, path.relative(PROJECT_DIR, projectDir), "index"));
       const loaded: unknown = typeof program === "function" ? program() : require(program);
       // A program may export its outputs, or (like index.ts) a function returning them, as Pulumi allows.
-      const exports = (typeof loaded === "function" ? await loaded() : loaded) as Record<string, unknown>;
+      const exported = (typeof loaded === "function" ? await loaded() : loaded) as Record<string, unknown>;
       const outputs: Record<string, RecordedOutput> = {};
-      for (const [name, value] of Object.entries(exports)) outputs[name] = await resolveOutput(value);
+      for (const [name, value] of Object.entries(exported)) outputs[name] = await resolveOutput(value);
       await waitForRPCs();
       await new Promise((resolve) => setImmediate(resolve));
       return outputs;

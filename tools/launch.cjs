@@ -1,0 +1,88 @@
+// Runs a tool from its compiled JavaScript (build/), compiling first when any source is newer than the build.
+//
+//   node tools/launch.cjs <tool module, e.g. tools/plan/cli> [args...]   run build/<module>.js as the main module
+//   node tools/launch.cjs --build                                         compile (tsc -p tsconfig.build.json)
+//
+// Plain JavaScript on purpose: it must run before anything is compiled. The tools then run without a
+// transpiler at run time. `pulumi up` does not use this: Pulumi's nodejs runtime runs index.ts itself.
+"use strict";
+const { spawnSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const ROOT = path.resolve(__dirname, "..");
+const BUILD = path.join(ROOT, "build");
+const STAMP = path.join(BUILD, ".built");
+const LOCK = path.join(ROOT, ".build-lock");
+/** Folders that hold no source of the build. */
+const SKIP = new Set(["node_modules", ".git", "build", "plan"]);
+
+/** The newest modification time of any TypeScript source or build setting, in ms. */
+function newestSource(dir = ROOT) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (SKIP.has(entry.name) || entry.name.startsWith(".")) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
+    else if (/\.ts$|^tsconfig.*\.json$|^package\.json$/.test(entry.name))
+      newest = Math.max(newest, fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+function isFresh() {
+  try {
+    return fs.statSync(STAMP).mtimeMs >= newestSource();
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Compiles into build/ under a lock, so parallel runs do not write it at once; writes the stamp on success. */
+function build(reason) {
+  for (;;) {
+    try {
+      fs.mkdirSync(LOCK);
+      break;
+    } catch (err) {
+      if (err.code !== "EEXIST") throw err;
+      // Another process is compiling: wait for it, then use its build if it is fresh.
+      sleep(100);
+      if (!fs.existsSync(LOCK) && isFresh()) return;
+    }
+  }
+  try {
+    if (reason) process.stderr.write(`${reason}: compiling (npm run build) first\n`);
+    const started = Date.now();
+    const tsc = spawnSync(
+      process.execPath,
+      [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json")],
+      {
+        cwd: ROOT,
+        stdio: "inherit",
+      },
+    );
+    if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+    fs.writeFileSync(STAMP, `compiled in ${Date.now() - started} ms\n`);
+  } finally {
+    fs.rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+const [first, ...rest] = process.argv.slice(2);
+if (first === "--build") {
+  build(undefined);
+} else if (first) {
+  if (!isFresh()) build(fs.existsSync(STAMP) ? "sources changed since the last build" : "no build yet");
+  const main = path.join(BUILD, `${first}.js`);
+  process.argv = [process.argv[0], main, ...rest];
+  // The tool checks `require.main === module`: load it as the main module.
+  require("node:module").runMain(main);
+} else {
+  process.stderr.write("usage: node tools/launch.cjs <tool module> [args...] | --build\n");
+  process.exit(2);
+}
