@@ -345,16 +345,31 @@ export const PLAIN_KEYS = {
     "a non-empty branch name of letters, digits, '.', '_', '-', '/', without '..', '//' or a leading or trailing '/'",
   ),
   bazelPushTarget: key(
-    str(BAZEL_LABEL),
-    "a Bazel label //package:target, e.g. //backend/services/workflow-runner:workflow_runner_push",
+    optional(str(BAZEL_LABEL)),
+    "empty (the monorepo's naming: //backend/services/<service>:<service with - as _>_push), or a Bazel label //package:target",
   ),
   bazelImageTarget: key(
-    str(BAZEL_LABEL),
-    "a Bazel label //package:target, e.g. //backend/services/workflow-runner:workflow_runner_image",
+    optional(str(BAZEL_LABEL)),
+    "empty (the monorepo's naming: //backend/services/<service>:<service with - as _>_image), or a Bazel label //package:target",
   ),
   bazelImage: key(
     toolImage,
-    "an image with a tag (not latest) or a digest, e.g. gcr.io/bazel-public/bazel:7.4.1",
+    "an image with a tag (not latest) or a digest, of the Bazel version in the monorepo's .bazelversion, e.g. gcr.io/bazel-public/bazel:8.0.0",
+  ),
+  trigger: key(
+    z.enum(["planton", "tekton"]),
+    "planton (the service-hub entry is the only trigger) or tekton (this program's EventListener and GitHub webhook)",
+  ),
+  rootPipelineName: key(str(DNS1123_LABEL), "a Tekton name (DNS-1123 label) for the shared root Pipeline"),
+  serviceHubEntryFormat: key(z.enum(["v1", "v1alpha1"]), "v1 (the monorepo's form) or v1alpha1"),
+  projectRoot: key(str(REPO_PATH), "the service's folder in the repository, relative, without '..'"),
+  triggerPaths: key(
+    jsonList(z.string().regex(/^(?!\/)[A-Za-z0-9._*/-]+$/)),
+    "a list of repository path globs (relative) whose changes also build the service",
+  ),
+  deployLockTimeoutSeconds: key(
+    int(0, 7200),
+    "an integer from 0 to 7200 (seconds the deploy waits for the stack's lock)",
   ),
   gitImage: key(toolImage, "an image with a tag (not latest) or a digest"),
   deployImage: key(
@@ -414,18 +429,24 @@ export const SECRET_KEYS = {
   },
   registryPushToken: {
     allowed: "a GHCR personal access token with write:packages, distinct from registryToken",
-    neededWhen: { reason: "buildPipeline is true", test: (c) => c.buildPipeline },
+    neededWhen: {
+      reason: "buildPipeline is true and trigger is tekton",
+      test: (c) => c.buildPipeline && c.trigger === "tekton",
+    },
   },
   githubToken: {
     allowed: "a GitHub token that may manage webhooks and write contents on the repository",
     neededWhen: {
-      reason: "buildPipeline or manageRepositoryFiles is true",
-      test: (c) => c.buildPipeline || c.manageRepositoryFiles,
+      reason: "manageRepositoryFiles is true, or trigger is tekton",
+      test: (c) => c.manageRepositoryFiles || (c.buildPipeline && c.trigger === "tekton"),
     },
   },
   pulumiAccessToken: {
     allowed: "a Pulumi access token (or backend credential) for the pipeline's deploy step",
-    neededWhen: { reason: "buildPipeline is true", test: (c) => c.buildPipeline },
+    neededWhen: {
+      reason: "buildPipeline is true and trigger is tekton (with Planton the token is a build secret)",
+      test: (c) => c.buildPipeline && c.trigger === "tekton",
+    },
   },
 } as const satisfies Record<string, SecretKeySpec>;
 
@@ -627,16 +648,16 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
       ),
     );
   }
-  if (cfg.buildPipeline && cfg.webhookUrl === undefined) {
+  if (cfg.buildPipeline && cfg.trigger === "tekton" && cfg.webhookUrl === undefined) {
     problems.push(
       problem(
         "webhookUrl",
         raw.webhookUrl,
-        `${PLAIN_KEYS.webhookUrl.allowed} (required when buildPipeline is true)`,
+        `${PLAIN_KEYS.webhookUrl.allowed} (required when trigger is tekton)`,
       ),
     );
   }
-  if (cfg.buildPipeline && cfg.ciNamespace === cfg.namespace) {
+  if (cfg.buildPipeline && cfg.trigger === "tekton" && cfg.ciNamespace === cfg.namespace) {
     problems.push(
       problem("ciNamespace", cfg.ciNamespace, `a namespace other than the worker's (${cfg.namespace})`),
     );
@@ -687,9 +708,33 @@ export interface ComputeResources {
   readonly limits: { readonly cpu: string; readonly memory: string };
 }
 
-/** How the service's image is built and delivered: the Tekton pipeline, its triggers, and the deploy step. */
+/** Who triggers a build: Planton's service-hub entry, or this program's own Tekton Triggers. */
+export type TriggerMode = "planton" | "tekton";
+
+/**
+ * The monorepo's shared root pipeline: what its committed files are made of. Nothing here names a service, so every
+ * service built by it renders the same files. Pure data.
+ */
+export interface RootPipelineDescription {
+  /** Name of the Pipeline (`.planton/pipeline.yaml`). */
+  readonly name: string;
+  /** Image Bazel runs in (the version of the monorepo's .bazelversion). */
+  readonly bazelImage: string;
+  /** Image the checkout step runs git in. */
+  readonly gitImage: string;
+  /** Image the deploy step runs `pulumi up` in (Pulumi CLI, Node.js, git). */
+  readonly deployImage: string;
+  /** Seconds the deploy step waits for the stack's lock before failing. */
+  readonly lockTimeoutSeconds: number;
+}
+
+/** How the service's image is built and delivered: the root pipeline, who triggers it, and the deploy step. */
 export interface BuildDescription {
-  /** Namespace the pipeline, its runs and its triggers live in. */
+  /** Who triggers: Planton (the entry) or this program's EventListener and webhook. */
+  readonly trigger: TriggerMode;
+  /** The shared root pipeline. */
+  readonly pipeline: RootPipelineDescription;
+  /** Namespace the self-hosted pipeline, its runs and its triggers live in (trigger tekton). */
   readonly ciNamespace: string;
   /** The monorepo. */
   readonly git: {
@@ -702,33 +747,28 @@ export interface BuildDescription {
     /** https clone URL. */
     readonly url: string;
   };
-  /** Bazel targets and the image Bazel runs in. */
-  readonly bazel: {
-    /** Image Bazel runs in. */
-    readonly image: string;
-    /** `oci_push` target: `bazel run <pushTarget> --stamp --define TAG=<tag>`. */
-    readonly pushTarget: string;
-    /** `oci_image` target whose layout's index.json names the pushed digest. */
-    readonly imageTarget: string;
-  };
-  /** Image the clone step runs in. */
-  readonly gitImage: string;
-  /** Image the deploy step runs `pulumi up` in (Pulumi CLI and Node.js). */
-  readonly deployImage: string;
+  /** The service's folder in the monorepo, and other paths whose changes build it. */
+  readonly projectRoot: string;
+  /** Globs whose changes also build the service. */
+  readonly triggerPaths: readonly string[];
+  /** Bazel targets when they differ from the monorepo's naming; undefined: derived from the service name. */
+  readonly bazel: { readonly pushTarget?: string; readonly imageTarget?: string };
   /** Path of this program inside the monorepo. */
   readonly programPath: string;
   /** Pulumi backend URL for the deploy step; undefined for Pulumi Cloud. */
   readonly pulumiBackendUrl?: string;
-  /** Public https URL GitHub sends push events to. */
+  /** Public https URL GitHub sends push events to (trigger tekton); "" otherwise. */
   readonly webhookUrl: string;
   /** IngressClass of the webhook's Ingress. */
   readonly ingressClassName: string;
   /** cert-manager ClusterIssuer that signs the webhook's certificate. */
   readonly tlsClusterIssuer: string;
-  /** The stack the deploy step updates. */
+  /** The fully qualified stack the deploy step updates. */
   readonly deployStack: string;
-  /** Kubernetes context name the deploy step gives its in-cluster credentials, matching the stack's provider. */
+  /** Kubernetes context name the deploy step gives its credentials, matching the stack's provider. */
   readonly deployKubeContext?: string;
+  /** Which form of the service-hub entry to write. */
+  readonly entryFormat: "v1" | "v1alpha1";
 }
 
 /** The service's Planton service-hub catalog entry. */
@@ -958,6 +998,14 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
     ...(cfg.buildPipeline
       ? {
           build: {
+            trigger: cfg.trigger,
+            pipeline: {
+              name: cfg.rootPipelineName,
+              bazelImage: cfg.bazelImage,
+              gitImage: cfg.gitImage,
+              deployImage: cfg.deployImage,
+              lockTimeoutSeconds: cfg.deployLockTimeoutSeconds,
+            },
             ciNamespace: cfg.ciNamespace,
             git: {
               owner: cfg.gitOwner,
@@ -965,13 +1013,12 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
               branch: cfg.gitBranch,
               url: `https://github.com/${cfg.gitOwner}/${cfg.gitRepository}.git`,
             },
+            projectRoot: cfg.projectRoot,
+            triggerPaths: cfg.triggerPaths,
             bazel: {
-              image: cfg.bazelImage,
-              pushTarget: cfg.bazelPushTarget,
-              imageTarget: cfg.bazelImageTarget,
+              ...(cfg.bazelPushTarget ? { pushTarget: cfg.bazelPushTarget } : {}),
+              ...(cfg.bazelImageTarget ? { imageTarget: cfg.bazelImageTarget } : {}),
             },
-            gitImage: cfg.gitImage,
-            deployImage: cfg.deployImage,
             programPath: cfg.programPath,
             ...(cfg.pulumiBackendUrl ? { pulumiBackendUrl: cfg.pulumiBackendUrl } : {}),
             webhookUrl: cfg.webhookUrl ?? "",
@@ -979,6 +1026,7 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
             tlsClusterIssuer: cfg.tlsClusterIssuer,
             deployStack: stack,
             ...(cfg.kubeContext ? { deployKubeContext: cfg.kubeContext } : {}),
+            entryFormat: cfg.serviceHubEntryFormat,
           },
         }
       : {}),
@@ -1142,7 +1190,8 @@ export function loadStackConfig(): StackConfig {
   ) as unknown as StackConfig["secrets"];
   return {
     plain,
-    service: describeService(plain, pulumi.getStack()),
+    // The deploy step names the stack fully qualified: its org, this project, this stack.
+    service: describeService(plain, self),
     secrets,
     ...(plain.kubeContext ? { kubeContext: plain.kubeContext } : {}),
   };

@@ -3,6 +3,8 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceDelivery } from "./components/delivery";
+import { ServiceNamespace } from "./components/namespace";
+import { RootPipeline, SHARED_LABELS } from "./components/pipeline";
 import { readPromotedImageRef, selectImage } from "./components/registry";
 import { loadStackConfig, serviceSecretValues } from "./config";
 import type { StackOutputsInput } from "./outputs";
@@ -27,6 +29,31 @@ export = async (): Promise<StackOutputsInput> => {
     ? new github.Provider("github", { owner: service.repository.owner, token: cfg.secrets.githubToken })
     : undefined;
 
+  // The monorepo's shared root pipeline, once for every service it builds: committed for Planton, and applied to
+  // the CI namespace when Tekton is self-hosted.
+  const build = service.build;
+  const ci =
+    build?.trigger === "tekton"
+      ? new ServiceNamespace(
+          "ci",
+          { name: build.ciNamespace, labels: { ...SHARED_LABELS }, podSecurity: "baseline" },
+          { providers: [kubernetes] },
+        )
+      : undefined;
+  const rootPipeline = build
+    ? new RootPipeline(
+        "root-pipeline",
+        {
+          pipeline: build.pipeline,
+          ...(service.manageRepositoryFiles
+            ? { commitTo: { repository: service.repository.name, branch: service.repository.branch } }
+            : {}),
+          ...(ci ? { namespace: ci.name } : {}),
+        },
+        { providers: githubProvider ? [kubernetes, githubProvider] : [kubernetes] },
+      )
+    : undefined;
+
   const delivery = new ServiceDelivery(
     service.name,
     {
@@ -38,6 +65,8 @@ export = async (): Promise<StackOutputsInput> => {
       ...(cfg.secrets.registryPushToken ? { registryPushToken: cfg.secrets.registryPushToken } : {}),
       ...(cfg.secrets.pulumiAccessToken ? { pulumiAccessToken: cfg.secrets.pulumiAccessToken } : {}),
       ...(githubProvider ? { githubProvider } : {}),
+      ...(rootPipeline ? { rootPipeline } : {}),
+      ...(ci ? { ciNamespace: ci.name } : {}),
     },
     { providers: [kubernetes] },
   );

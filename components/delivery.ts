@@ -4,9 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceDescription } from "../config";
 import type { ContractVar } from "../contracts/workflow-runner";
 import type { StackOutputsInput } from "../outputs";
+import { ServiceDeployer } from "./deployer";
 import { serviceLabels } from "./labels";
 import { ServiceNamespace } from "./namespace";
-import { PIPELINE_FILE, TektonPipeline } from "./pipeline";
+import { PIPELINE_FILE, type RootPipeline, SERVICE_PARAMS, serviceBuildParams } from "./pipeline";
 import { GhcrRegistry, type SelectedImage } from "./registry";
 import { ServiceHubEntry } from "./service-hub";
 import { PipelineTriggers } from "./triggers";
@@ -30,16 +31,20 @@ export interface ServiceDeliveryArgs {
   readonly serviceSecrets: Readonly<Partial<Record<ContractVar, pulumi.Input<string>>>>;
   /** GitHub provider (owner and token) for the webhook and committed files; required when either is on. @default none */
   readonly githubProvider?: github.Provider;
+  /** The shared root pipeline (one per program): its name and file. @default the file at PIPELINE_FILE */
+  readonly rootPipeline?: RootPipeline;
+  /** CI namespace of self-hosted runs (trigger tekton): ServiceNamespace's `name`. @default none */
+  readonly ciNamespace?: pulumi.Input<string>;
 }
 
 /** Refuses a description whose build side or repository files lack what they need. Pure. */
 export function checkDeliveryArgs(args: ServiceDeliveryArgs): void {
+  const tekton = args.service.build?.trigger === "tekton";
   const missing = [
-    ...(args.service.build && !args.registryPushToken ? ["registryPushToken"] : []),
-    ...(args.service.build && !args.pulumiAccessToken ? ["pulumiAccessToken"] : []),
-    ...((args.service.build || args.service.manageRepositoryFiles) && !args.githubProvider
-      ? ["githubProvider"]
-      : []),
+    ...(tekton && !args.registryPushToken ? ["registryPushToken"] : []),
+    ...(tekton && !args.pulumiAccessToken ? ["pulumiAccessToken"] : []),
+    ...(tekton && !args.ciNamespace ? ["ciNamespace"] : []),
+    ...((tekton || args.service.manageRepositoryFiles) && !args.githubProvider ? ["githubProvider"] : []),
   ];
   if (missing.length > 0)
     throw new Error(`ServiceDelivery ${args.service.name}: missing ${missing.join(", ")}`);
@@ -101,59 +106,64 @@ export class ServiceDelivery extends pulumi.ComponentResource {
     const commitTo = service.manageRepositoryFiles
       ? { repository: service.repository.name, branch: service.repository.branch }
       : undefined;
-    let pipeline: TektonPipeline | undefined;
+    const build = service.build;
+    // What the entry (and a self-hosted trigger) hand the root pipeline: this service, and where it deploys.
+    const params: pulumi.Output<Record<string, string>> = build
+      ? worker.deploymentUrn.apply((urn) => serviceBuildParams(service.name, build, [urn]))
+      : pulumi.output<Record<string, string>>({ [SERVICE_PARAMS.serviceName]: service.name });
     let triggers: PipelineTriggers | undefined;
-    if (service.build && args.registryPushToken && args.pulumiAccessToken) {
-      // The CI namespace. Tekton's injected init containers meet "restricted" only with its set-security-context
-      // flag on, so it enforces "baseline" and warns on anything short of "restricted".
-      const ciNamespace = new ServiceNamespace(
-        `${name}-ci`,
-        { name: service.build.ciNamespace, labels, podSecurity: "baseline" },
+    if (build) {
+      const tekton = build.trigger === "tekton";
+      // The deploy step's identity: patch this one Deployment, nothing else.
+      const deployer = new ServiceDeployer(
+        `${name}-deployer`,
+        {
+          serviceName: service.name,
+          workloadNamespace: workloadNamespace.name,
+          deploymentName: worker.deploymentName,
+          namespace: tekton && args.ciNamespace ? args.ciNamespace : workloadNamespace.name,
+          mountToken: tekton,
+          labels,
+        },
         child,
       );
-      // Tasks and Pipeline; the deploy step targets the worker's Deployment.
-      pipeline = new TektonPipeline(
-        name,
-        {
-          serviceName: service.name,
-          build: service.build,
-          namespace: ciNamespace.name,
-          workloadNamespace: workloadNamespace.name,
-          imageRepository: registry.repository,
-          deployTargets: [worker.deploymentUrn],
-          registryUsername: args.registryUsername,
-          pushToken: args.registryPushToken,
-          pulumiAccessToken: args.pulumiAccessToken,
-          labels,
-          ...(commitTo ? { commitTo } : {}),
-        },
-        withGithub,
-      );
-      // From a push on GitHub to a PipelineRun of that Pipeline.
-      triggers = new PipelineTriggers(
-        name,
-        {
-          serviceName: service.name,
-          build: service.build,
-          namespace: ciNamespace.name,
-          pipelineName: pipeline.pipelineName,
-          runServiceAccountName: pipeline.runServiceAccountName,
-          deployServiceAccountName: pipeline.deployServiceAccountName,
-          pushSecretName: pipeline.pushSecretName,
-          labels,
-        },
-        withGithub,
-      );
+      if (tekton && args.ciNamespace && args.registryPushToken && args.pulumiAccessToken) {
+        // Self-hosted: a push on GitHub starts the root pipeline with the params Planton would supply.
+        triggers = new PipelineTriggers(
+          name,
+          {
+            serviceName: service.name,
+            build,
+            namespace: args.ciNamespace,
+            pipelineName: args.rootPipeline?.pipelineName ?? build.pipeline.name,
+            params,
+            imageRepository: registry.repository,
+            deployServiceAccountName: deployer.serviceAccountName,
+            registryUsername: args.registryUsername,
+            pushToken: args.registryPushToken,
+            pulumiAccessToken: args.pulumiAccessToken,
+            labels,
+          },
+          withGithub,
+        );
+      }
     }
-    // The service-hub entry, pointing at the committed pipeline.
+    // The service-hub entry: Planton's trigger for this service, pointing at the shared root pipeline.
     const serviceHub = new ServiceHubEntry(
       name,
       {
         serviceName: service.name,
         serviceHub: service.serviceHub,
-        repository: service.repository,
-        pipelineFilePath: pipeline?.pipelineFilePath ?? PIPELINE_FILE,
+        repository: {
+          ...service.repository,
+          ...(build ? { projectRoot: build.projectRoot, triggerPaths: build.triggerPaths } : {}),
+        },
+        pipelineFilePath: args.rootPipeline?.pipelineFilePath ?? PIPELINE_FILE,
         imageRepository: registry.repository,
+        params,
+        pipelineDeploys: build !== undefined,
+        deployEnvironment: service.environment,
+        ...(build ? { format: build.entryFormat } : {}),
         ...(commitTo ? { commitTo } : {}),
       },
       withGithub,
@@ -170,7 +180,7 @@ export class ServiceDelivery extends pulumi.ComponentResource {
       deploymentName: worker.deploymentName,
       temporalNamespace: service.workload.temporal.namespace,
       temporalTaskQueue: service.workload.temporal.executionTaskQueue,
-      pipelineName: pipeline?.pipelineName ?? "",
+      pipelineName: build ? (args.rootPipeline?.pipelineName ?? build.pipeline.name) : "",
       eventListenerUrl: triggers?.eventListenerUrl ?? "",
       serviceHubEntryPath: serviceHub.entryPath,
     };

@@ -1,14 +1,16 @@
-// TektonPipeline: the Tasks and Pipeline that clone, build and push with Bazel, and deploy the pushed digest.
+// RootPipeline: the monorepo's shared root pipeline and its Tasks, generic over services (service-name picks one),
+// committed for Planton to compile and, when Tekton is self-hosted, applied to the CI namespace.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
-import { type BuildDescription, IMAGE_CONFIG_KEYS, PROJECT } from "../config";
-import { buildServiceAccount } from "./labels";
-import { buildDockerConfigJson, buildDockerConfigSecret, registryHost } from "./registry";
+import { type BuildDescription, IMAGE_CONFIG_KEYS, type RootPipelineDescription } from "../config";
+import { ALWAYS_SUPPLIED_PARAMS, BUILD_SECRET_FILES, REGISTRY_PARAM } from "../contracts/planton";
 import { commitFile, type RepositoryTarget, renderYamlFile } from "./repository-files";
 import {
-  type ObjectArgs,
-  type Param,
+  inNamespace,
+  type ParamSpec,
   type PipelineSpec,
   param,
   type Step,
@@ -19,52 +21,42 @@ import {
   typedObject,
 } from "./tekton";
 
-/** Arguments of TektonPipeline. */
-export interface TektonPipelineArgs {
-  /** Service name; prefixes every object. */
-  readonly serviceName: string;
-  /** The build side of the service description. */
-  readonly build: BuildDescription;
-  /** CI namespace (ServiceNamespace's output, so it exists first). */
-  readonly namespace: pulumi.Input<string>;
-  /** Namespace of the workload the deploy step updates. */
-  readonly workloadNamespace: pulumi.Input<string>;
-  /** Image repository the push target pushes to: GhcrRegistry's `repository`. */
-  readonly imageRepository: pulumi.Input<string>;
-  /** URNs of the resources the deploy step updates (`pulumi up --target`): the worker's Deployment. */
-  readonly deployTargets: pulumi.Input<string>[];
-  /** Registry user that owns the push token. */
-  readonly registryUsername: pulumi.Input<string>;
-  /** GHCR token with write:packages for the build step. Kept secret. */
-  readonly pushToken: pulumi.Input<string>;
-  /** Pulumi access token for the deploy step. Kept secret. */
-  readonly pulumiAccessToken: pulumi.Input<string>;
-  /** Labels for every object. @default {} */
-  readonly labels?: Readonly<Record<string, string>>;
-  /** Commit `.planton/pipeline.yaml` and `.planton/tasks/*.yaml` here. @default not committed */
-  readonly commitTo?: RepositoryTarget;
-}
-
-/** Path of the committed Pipeline, the file the service-hub entry points at. */
+/** Path of the committed root Pipeline, the file every service's entry points at. */
 export const PIPELINE_FILE = ".planton/pipeline.yaml";
-/** Folder of the committed Tasks. */
+/** Folder of the committed Tasks, where Planton resolves plain task references first. */
 export const TASKS_DIR = ".planton/tasks";
 /** UID every step runs as (the nonroot user of distroless and Tekton's own images). */
 export const STEP_UID = 65532;
 
-/** Names of the objects, derived once from the service name. Pure. */
-export function pipelineNames(serviceName: string) {
-  return {
-    pipeline: serviceName,
-    cloneTask: `${serviceName}-clone`,
-    buildPushTask: `${serviceName}-build-push`,
-    deployTask: `${serviceName}-deploy`,
-    runServiceAccount: `${serviceName}-pipeline`,
-    deployServiceAccount: `${serviceName}-deployer`,
-    pushSecret: `${serviceName}-ghcr-push`,
-    deploySecret: `${serviceName}-pulumi-deploy`,
-    deployRole: `${serviceName}-deployer`,
-  } as const;
+/** The Tasks of the root pipeline, by role: the name it is committed and referenced under. */
+export const TASK_NAMES = {
+  checkout: "source-checkout",
+  buildPush: "bazel-oci-push",
+  deploy: "pulumi-deploy",
+} as const;
+
+/** Labels of the shared files and objects: they belong to no one service. */
+export const SHARED_LABELS: Readonly<Record<string, string>> = {
+  "app.kubernetes.io/part-of": "stigmer",
+  "app.kubernetes.io/component": "root-pipeline",
+  "app.kubernetes.io/managed-by": "pulumi",
+};
+
+/** Params a service's entry hands the root pipeline beyond Planton's own (and the self-hosted trigger the same). */
+export const SERVICE_PARAMS = {
+  serviceName: "service-name",
+  pushTarget: "bazel-push-target",
+  imageTarget: "bazel-image-target",
+  deployStack: "deploy-stack",
+  deployProgramPath: "deploy-program-path",
+  deployTargets: "deploy-targets",
+  deployKubeContext: "deploy-kube-context",
+  pulumiBackendUrl: "pulumi-backend-url",
+} as const;
+
+/** A step script of this component, read from components/scripts/ (copied beside the compiled JavaScript). */
+export function readScript(name: string): string {
+  return readFileSync(path.join(__dirname, "scripts", name), "utf8");
 }
 
 /** The restricted security context every step runs with. */
@@ -79,105 +71,98 @@ function stepSecurityContext(): Input.core.v1.SecurityContext {
   };
 }
 
-/** A Bazel package's output path of a label (`//a/b:c` -> `a/b`). Pure. */
-export function bazelPackage(label: string): string {
-  return label.slice(2, label.indexOf(":"));
+function task(name: string, spec: TaskSpec): TypedObject<TaskSpec> {
+  return typedObject(TEKTON_API, "Task", { name, labels: { ...SHARED_LABELS } }, spec);
 }
 
-function task(a: ObjectArgs, spec: TaskSpec): TypedObject<TaskSpec> {
-  return typedObject(TEKTON_API, "Task", a, spec);
-}
-
-/** Task clone: fetches one revision of the monorepo into the `source` workspace; result `commit`. Pure. */
-export function buildCloneTask(a: ObjectArgs & { build: BuildDescription }) {
+/** Task source-checkout: the commit into the source workspace (idempotent over Planton's own checkout). Pure. */
+export function buildCheckoutTask(root: RootPipelineDescription): TypedObject<TaskSpec> {
   const step: Step = {
-    name: "clone",
-    image: a.build.gitImage,
+    name: "checkout",
+    image: root.gitImage,
     env: [
       { name: "GIT_URL", value: param("url") },
       { name: "GIT_REVISION", value: param("revision") },
-      { name: "HOME", value: "/tekton/home" },
+      { name: "SOURCE_DIR", value: "$(workspaces.source.path)" },
+      { name: "RESULT_COMMIT", value: "$(results.commit.path)" },
+      { name: "HOME", value: "/checkout-home" },
     ],
-    workingDir: "$(workspaces.source.path)",
-    script: [
-      "#!/bin/sh",
-      "set -eu",
-      "git config --global --add safe.directory '*'",
-      "git init -q .",
-      'git remote add origin "$GIT_URL"',
-      'git fetch -q --depth 1 origin "$GIT_REVISION"',
-      "git checkout -q FETCH_HEAD",
-      'printf "%s" "$(git rev-parse HEAD)" > "$(results.commit.path)"',
-      "",
-    ].join("\n"),
+    script: readScript("source-checkout.sh"),
     computeResources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
     securityContext: stepSecurityContext(),
+    volumeMounts: [{ name: "home", mountPath: "/checkout-home" }],
   };
-  return task(a, {
-    description: "Fetches one revision of the repository (shallow) into the source workspace.",
+  return task(TASK_NAMES.checkout, {
+    description:
+      "Puts one commit of the repository into the source workspace (shallow; a no-op over a checkout of it).",
     params: [
       { name: "url", type: "string", description: "https clone URL of the repository." },
-      { name: "revision", type: "string", description: "Commit SHA, branch or tag to check out." },
+      { name: "revision", type: "string", description: "Commit SHA to check out." },
     ],
     results: [{ name: "commit", type: "string", description: "The SHA checked out." }],
     workspaces: [{ name: "source", description: "Receives the checkout." }],
     steps: [step],
+    volumes: [{ name: "home", emptyDir: {} }],
   });
 }
 
-/**
- * Task build-push: `bazel run <push target> --stamp --define TAG=<tag>` with push credentials from the
- * dockerconfig workspace, then reports the pushed image as IMAGE_URL / IMAGE_DIGEST (the Tekton Chains pair)
- * and IMAGE_TAG. The digest is read from the image layout's index.json, which is what rules_oci pushes. Pure.
- */
-export function buildBuildPushTask(
-  a: ObjectArgs & {
-    build: BuildDescription;
-    imageRepository: pulumi.Input<string>;
-  },
-) {
-  const { pushTarget, imageTarget } = a.build.bazel;
-  const bazel = 'bazel --output_user_root="$HOME/bazel-root"';
+/** Task bazel-oci-push: `bazel run --config=ci --define TAG=<tag> <push target>` and the pushed digest. Pure. */
+export function buildBuildPushTask(root: RootPipelineDescription): TypedObject<TaskSpec> {
   const step: Step = {
     name: "bazel-push",
-    image: a.build.bazel.image,
+    image: root.bazelImage,
     workingDir: "$(workspaces.source.path)",
     env: [
-      { name: "IMAGE_TAG", value: param("image-tag") },
+      { name: "SERVICE_NAME", value: param("service-name") },
       { name: "COMMIT", value: param("commit") },
-      { name: "IMAGE_REPOSITORY", value: a.imageRepository },
-      { name: "DOCKER_CONFIG", value: "$(workspaces.dockerconfig.path)" },
+      { name: "IMAGE_NAME", value: param("image-name") },
+      { name: "PUSH_TARGET", value: param("push-target") },
+      { name: "IMAGE_TARGET", value: param("image-target") },
+      { name: "REGISTRY_CREDENTIALS_BOUND", value: "$(workspaces.registry-credentials.bound)" },
+      { name: "REGISTRY_CREDENTIALS_DIR", value: "$(workspaces.registry-credentials.path)" },
+      { name: "RESULT_IMAGE_URL", value: "$(results.IMAGE_URL.path)" },
+      { name: "RESULT_IMAGE_DIGEST", value: "$(results.IMAGE_DIGEST.path)" },
+      { name: "RESULT_IMAGE_TAG", value: "$(results.IMAGE_TAG.path)" },
       { name: "HOME", value: "/bazel-home" },
       { name: "USER", value: "builder" },
     ],
-    script: [
-      "#!/usr/bin/env bash",
-      "set -euo pipefail",
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template.
-      'tag="${IMAGE_TAG:-$COMMIT}"',
-      'if [[ ! "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$ ]]; then echo "not an OCI tag: $tag" >&2; exit 1; fi',
-      `${bazel} run ${pushTarget} --stamp --define "TAG=\${tag}"`,
-      `layout="$(${bazel} cquery --output=files ${imageTarget} 2>/dev/null | head -n 1)"`,
-      `digest="$(grep -o '"digest": *"sha256:[a-f0-9]\\{64\\}"' "$layout/index.json" | head -n 1 | grep -o 'sha256:[a-f0-9]\\{64\\}' || true)"`,
-      'if [ -z "$digest" ]; then echo "no sha256 digest in $layout/index.json" >&2; exit 1; fi',
-      'printf "%s" "$IMAGE_REPOSITORY:$tag" > "$(results.IMAGE_URL.path)"',
-      'printf "%s" "$digest" > "$(results.IMAGE_DIGEST.path)"',
-      'printf "%s" "$tag" > "$(results.IMAGE_TAG.path)"',
-      'echo "pushed $IMAGE_REPOSITORY:$tag@$digest"',
-      "",
-    ].join("\n"),
+    script: readScript("bazel-oci-push.sh"),
     computeResources: { requests: { cpu: "2", memory: "4Gi" }, limits: { cpu: "4", memory: "8Gi" } },
     securityContext: stepSecurityContext(),
     volumeMounts: [{ name: "bazel-home", mountPath: "/bazel-home" }],
   };
-  return task(a, {
-    description: `Builds and pushes ${bazelPackage(pushTarget)} with Bazel; reports the pushed digest.`,
+  return task(TASK_NAMES.buildPush, {
+    description:
+      "Builds and pushes //backend/services/<service-name> with Bazel as the monorepo does (--config=ci --define TAG=<tag>); reports the pushed digest.",
     params: [
-      { name: "image-tag", type: "string", description: "Tag to push; empty means the commit.", default: "" },
+      {
+        name: "service-name",
+        type: "string",
+        description: "The service to build (a folder of backend/services).",
+      },
       {
         name: "commit",
         type: "string",
-        description: "The commit checked out, the tag when image-tag is empty.",
+        description: "The commit checked out: the tag unless image-name names one.",
+      },
+      {
+        name: "image-name",
+        type: "string",
+        description:
+          "Planton's <registry>/<path>:<tag>; its tag is pushed and its repository must be the push target's.",
+        default: "",
+      },
+      {
+        name: "push-target",
+        type: "string",
+        description: "oci_push label; empty: the monorepo's naming.",
+        default: "",
+      },
+      {
+        name: "image-target",
+        type: "string",
+        description: "oci_image label; empty: the monorepo's naming.",
+        default: "",
       },
     ],
     results: [
@@ -192,9 +177,10 @@ export function buildBuildPushTask(
     workspaces: [
       { name: "source", description: "The checkout." },
       {
-        name: "dockerconfig",
-        description: "config.json with push credentials for the registry.",
+        name: "registry-credentials",
+        description: "config.json with push credentials; unbound, the run identity's docker config is used.",
         readOnly: true,
+        optional: true,
       },
     ],
     steps: [step],
@@ -202,155 +188,182 @@ export function buildBuildPushTask(
   });
 }
 
-/** The kubeconfig the deploy step writes: in-cluster credentials under the stack's context name. Pure. */
-export function inClusterKubeconfig(contextName: string): string {
-  return [
-    "apiVersion: v1",
-    "kind: Config",
-    "clusters:",
-    "  - name: in-cluster",
-    "    cluster:",
-    "      server: https://kubernetes.default.svc",
-    "      certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
-    "users:",
-    "  - name: deployer",
-    "    user:",
-    "      tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token",
-    "contexts:",
-    `  - name: ${contextName}`,
-    "    context:",
-    "      cluster: in-cluster",
-    "      user: deployer",
-    `current-context: ${contextName}`,
-  ].join("\n");
-}
-
-/**
- * The `pulumi up` command line of the deploy step. The `-c` keys are the ones config.ts reads. Besides the given
- * resources it targets the stack's root resource, so the stack outputs (the imageRef prod promotes) are updated
- * with the image. Pure.
- */
-export function deployCommand(targets: readonly string[]): string {
-  // The root resource's URN names the bare stack (an org-qualified $STACK loses its prefix).
-  const stackUrn = `urn:pulumi:\${STACK##*/}::${PROJECT}::pulumi:pulumi:Stack::${PROJECT}-\${STACK##*/}`;
-  return [
-    'pulumi up --yes --non-interactive --skip-preview --stack "$STACK"',
-    ...targets.map((t) => `--target '${t}'`),
-    `--target "${stackUrn}"`,
-    `-c "${IMAGE_CONFIG_KEYS.tag}=$IMAGE_TAG"`,
-    `-c "${IMAGE_CONFIG_KEYS.digest}=$IMAGE_DIGEST"`,
-  ].join(" \\\n  ");
-}
-
-/**
- * Task deploy: runs this program from the same checkout with `pulumi up`, handing it the tag and the digest
- * the build pushed. It updates only the worker's Deployment (`--target`), with the TaskRun's in-cluster
- * credentials, so its ServiceAccount needs rights on that Deployment alone. Pure.
- */
-export function buildDeployTask(
-  a: ObjectArgs & {
-    build: BuildDescription;
-    deployTargets: pulumi.Input<string>[];
-    deploySecret: string;
-  },
-) {
-  const script = pulumi
-    .all(a.deployTargets)
-    .apply((targets) =>
-      [
-        "#!/usr/bin/env bash",
-        "set -euo pipefail",
-        'if [[ ! "$IMAGE_DIGEST" =~ ^sha256:[a-f0-9]{64}$ ]]; then echo "refusing to deploy without a sha256 digest: \'$IMAGE_DIGEST\'" >&2; exit 1; fi',
-        `cd "$(workspaces.source.path)/${a.build.programPath}"`,
-        "npm ci --no-audit --no-fund",
-        'mkdir -p "$HOME/.kube"',
-        `cat > "$HOME/.kube/config" <<'KUBECONFIG'`,
-        inClusterKubeconfig(a.build.deployKubeContext ?? "in-cluster"),
-        "KUBECONFIG",
-        deployCommand(targets),
-        "",
-      ].join("\n"),
-    );
+/** Task pulumi-deploy: a delivery program's `pulumi up` with the pushed tag and digest, from a fresh clone. Pure. */
+export function buildDeployTask(root: RootPipelineDescription): TypedObject<TaskSpec> {
+  const configKey = (full: string) => full.slice(full.indexOf(":") + 1);
   const step: Step = {
     name: "pulumi-up",
-    image: a.build.deployImage,
+    image: root.deployImage,
     env: [
+      { name: "STACK", value: param("stack") },
+      { name: "PROGRAM_PATH", value: param("program-path") },
+      { name: "DEPLOY_TARGETS", value: param("targets") },
+      { name: "KUBE_CONTEXT", value: param("kube-context") },
       { name: "IMAGE_TAG", value: param("image-tag") },
       { name: "IMAGE_DIGEST", value: param("image-digest") },
-      { name: "STACK", value: param("stack") },
+      { name: "GIT_URL", value: param("git-url") },
+      { name: "GIT_REVISION", value: param("git-revision") },
+      { name: "PULUMI_BACKEND_URL", value: param("pulumi-backend-url") },
+      { name: "SECRETS_BOUND", value: "$(workspaces.secrets.bound)" },
+      { name: "SECRETS_DIR", value: "$(workspaces.secrets.path)" },
+      // The config keys config.ts reads (IMAGE_CONFIG_KEYS), without the project: the script prefixes it.
+      { name: "TAG_KEY", value: configKey(IMAGE_CONFIG_KEYS.tag) },
+      { name: "DIGEST_KEY", value: configKey(IMAGE_CONFIG_KEYS.digest) },
+      { name: "LOCK_TIMEOUT_SECONDS", value: String(root.lockTimeoutSeconds) },
+      { name: "RESULT_DEPLOYED", value: "$(results.deployed.path)" },
       { name: "HOME", value: "/deploy-home" },
       { name: "PULUMI_SKIP_UPDATE_CHECK", value: "true" },
     ],
-    envFrom: [{ secretRef: { name: a.deploySecret } }],
-    script,
+    script: readScript("pulumi-deploy.sh"),
     computeResources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } },
     securityContext: stepSecurityContext(),
     volumeMounts: [{ name: "deploy-home", mountPath: "/deploy-home" }],
   };
-  return task(a, {
-    description: "Deploys the pushed digest by running this Pulumi program's pulumi up for one stack.",
+  return task(TASK_NAMES.deploy, {
+    description: `Runs a delivery program's pulumi up for one stack with the pushed tag and digest; credentials are the ${Object.values(BUILD_SECRET_FILES).join(" and ")} files of the secrets workspace.`,
     params: [
+      { name: "stack", type: "string", description: "Fully qualified Pulumi stack to update." },
+      { name: "program-path", type: "string", description: "The program's folder in the repository." },
+      {
+        name: "targets",
+        type: "string",
+        description: "URNs pulumi up targets, space-separated.",
+        default: "",
+      },
+      {
+        name: "kube-context",
+        type: "string",
+        description: "Context name of the in-cluster kubeconfig.",
+        default: "",
+      },
       { name: "image-tag", type: "string", description: "Tag that was pushed." },
       { name: "image-digest", type: "string", description: "Digest that was pushed (sha256:<hex>)." },
-      { name: "stack", type: "string", description: "Pulumi stack to update." },
+      { name: "git-url", type: "string", description: "https clone URL of the repository." },
+      { name: "git-revision", type: "string", description: "The built commit (a full SHA)." },
+      {
+        name: "pulumi-backend-url",
+        type: "string",
+        description: "Backend to log in to; empty: Pulumi Cloud.",
+        default: "",
+      },
     ],
-    results: [],
-    workspaces: [{ name: "source", description: "The checkout holding this program." }],
+    results: [
+      { name: "deployed", type: "string", description: "true, or false when a newer build runs already." },
+    ],
+    workspaces: [
+      {
+        name: "secrets",
+        description: `Build secrets: ${BUILD_SECRET_FILES.pulumiAccessToken} and ${BUILD_SECRET_FILES.kubeconfig}.`,
+        readOnly: true,
+        optional: true,
+      },
+    ],
     steps: [step],
     volumes: [{ name: "deploy-home", emptyDir: {} }],
   });
 }
 
-/** The Pipeline: clone -> build-push -> deploy, results IMAGE_URL / IMAGE_DIGEST. Pure. */
-export function buildPipeline(a: {
-  serviceName: string;
-  build: BuildDescription;
-  namespace: pulumi.Input<string>;
-  labels: Record<string, string>;
-}): TypedObject<PipelineSpec> {
-  const n = pipelineNames(a.serviceName);
-  const ws = (name: string) => ({ name, workspace: name });
-  const p = (name: string, value: string): Param => ({ name, value });
-  return {
-    apiVersion: TEKTON_API,
-    kind: "Pipeline",
-    metadata: { name: n.pipeline, namespace: a.namespace, labels: a.labels },
-    spec: {
-      description: `Builds ${a.serviceName} with Bazel, pushes it to GHCR, and deploys the pushed digest.`,
-      params: [
-        {
-          name: "git-url",
-          type: "string",
-          description: "https clone URL of the repository.",
-          default: a.build.git.url,
-        },
-        {
-          name: "git-revision",
-          type: "string",
-          description: "Commit to build.",
-          default: a.build.git.branch,
-        },
-        {
-          name: "image-tag",
-          type: "string",
-          description: "Tag to push; empty means the commit SHA.",
-          default: "",
-        },
-        {
-          name: "deploy-stack",
-          type: "string",
-          description: "Pulumi stack the deploy step updates.",
-          default: a.build.deployStack,
-        },
-      ],
+/** The parameters the root Pipeline declares: Planton's contract, then the services' own. Pure. */
+export function rootPipelineParams(): ParamSpec[] {
+  const platform: Record<(typeof ALWAYS_SUPPLIED_PARAMS)[number], string> = {
+    "git-url": "Repository clone URL (Planton).",
+    "git-revision": "Commit SHA being built (Planton).",
+    "git-branch": "Branch name, empty for a tag build (Planton); unused.",
+    "project-root": "The service's project root (Planton); unused: service-name picks the Bazel package.",
+    "sparse-checkout-directories":
+      "Sparse-checkout patterns (Planton); unused: Bazel needs the whole repository.",
+    "owner-identifier-label-key": "Label key Planton stamps on the run for log attribution (Planton).",
+    "owner-identifier-label-value": "Label value Planton stamps on the run for log attribution (Planton).",
+    "kustomize-manifests-config-map-name": "Where Planton's deploy stage reads overlays (Planton); unused.",
+    "kustomize-base-directory": "The service's kustomize base (Planton); unused.",
+  };
+  return [
+    ...ALWAYS_SUPPLIED_PARAMS.map((name) => ({
+      name,
+      type: "string" as const,
+      description: platform[name],
+      ...(name === "git-url" || name === "git-revision" ? {} : { default: "" }),
+    })),
+    {
+      name: REGISTRY_PARAM,
+      type: "string",
+      description:
+        "Planton's <registry host>/<imageRepositoryPath>:<commit>: used as the pushed tag, and checked against the push target's repository.",
+      default: "",
+    },
+    {
+      name: SERVICE_PARAMS.serviceName,
+      type: "string",
+      description: "The service to build, from the entry's params.",
+    },
+    { name: SERVICE_PARAMS.pushTarget, type: "string", description: "oci_push label override.", default: "" },
+    {
+      name: SERVICE_PARAMS.imageTarget,
+      type: "string",
+      description: "oci_image label override.",
+      default: "",
+    },
+    {
+      name: SERVICE_PARAMS.deployStack,
+      type: "string",
+      description: "Pulumi stack to deploy; empty: no deploy.",
+      default: "",
+    },
+    {
+      name: SERVICE_PARAMS.deployProgramPath,
+      type: "string",
+      description: "The delivery program's folder.",
+      default: "",
+    },
+    {
+      name: SERVICE_PARAMS.deployTargets,
+      type: "string",
+      description: "URNs the deploy targets.",
+      default: "",
+    },
+    {
+      name: SERVICE_PARAMS.deployKubeContext,
+      type: "string",
+      description: "kubeconfig context of the stack.",
+      default: "",
+    },
+    {
+      name: SERVICE_PARAMS.pulumiBackendUrl,
+      type: "string",
+      description: "Pulumi backend; empty: Pulumi Cloud.",
+      default: "",
+    },
+  ];
+}
+
+/** The root Pipeline: checkout -> build-push -> deploy (only where the entry names a stack). Pure. */
+export function buildRootPipeline(root: RootPipelineDescription): TypedObject<PipelineSpec> {
+  const ws = (name: string, workspace = name) => ({ name, workspace });
+  const p = (name: string, value: string) => ({ name, value });
+  return typedObject(
+    TEKTON_API,
+    "Pipeline",
+    { name: root.name, labels: { ...SHARED_LABELS } },
+    {
+      description: [
+        "The monorepo's shared root pipeline: builds the Bazel service named by service-name and pushes it;",
+        "deploys the pushed digest with pulumi up when the entry names a deploy-stack.",
+        "image-name is used: its tag is the pushed tag, and its repository must equal the push target's.",
+      ].join(" "),
+      params: rootPipelineParams(),
       workspaces: [
-        { name: "source", description: "Per-run volume holding the checkout." },
-        { name: "dockerconfig", description: "Secret with config.json holding GHCR push credentials." },
+        { name: "source", description: "The checkout (Planton binds it)." },
+        { name: "secrets", description: "Build secrets, one file each (Planton binds it).", optional: true },
+        {
+          name: "registry-credentials",
+          description: "Push credentials (self-hosted runs bind it).",
+          optional: true,
+        },
       ],
       tasks: [
         {
-          name: "clone",
-          taskRef: { kind: "Task", name: n.cloneTask },
+          name: "checkout",
+          taskRef: { kind: "Task", name: TASK_NAMES.checkout },
           params: [p("url", param("git-url")), p("revision", param("git-revision"))],
           workspaces: [ws("source")],
           timeout: "10m",
@@ -358,23 +371,37 @@ export function buildPipeline(a: {
         },
         {
           name: "build-push",
-          taskRef: { kind: "Task", name: n.buildPushTask },
-          runAfter: ["clone"],
-          params: [p("image-tag", param("image-tag")), p("commit", taskResult("clone", "commit"))],
-          workspaces: [ws("source"), ws("dockerconfig")],
+          taskRef: { kind: "Task", name: TASK_NAMES.buildPush },
+          runAfter: ["checkout"],
+          params: [
+            p("service-name", param(SERVICE_PARAMS.serviceName)),
+            p("commit", taskResult("checkout", "commit")),
+            p("image-name", param(REGISTRY_PARAM)),
+            p("push-target", param(SERVICE_PARAMS.pushTarget)),
+            p("image-target", param(SERVICE_PARAMS.imageTarget)),
+          ],
+          workspaces: [ws("source"), ws("registry-credentials")],
           timeout: "45m",
         },
         {
           name: "deploy",
-          taskRef: { kind: "Task", name: n.deployTask },
+          taskRef: { kind: "Task", name: TASK_NAMES.deploy },
           runAfter: ["build-push"],
+          when: [{ input: param(SERVICE_PARAMS.deployStack), operator: "notin", values: [""] }],
           params: [
+            p("stack", param(SERVICE_PARAMS.deployStack)),
+            p("program-path", param(SERVICE_PARAMS.deployProgramPath)),
+            p("targets", param(SERVICE_PARAMS.deployTargets)),
+            p("kube-context", param(SERVICE_PARAMS.deployKubeContext)),
             p("image-tag", taskResult("build-push", "IMAGE_TAG")),
             p("image-digest", taskResult("build-push", "IMAGE_DIGEST")),
-            p("stack", param("deploy-stack")),
+            p("git-url", param("git-url")),
+            p("git-revision", taskResult("checkout", "commit")),
+            p("pulumi-backend-url", param(SERVICE_PARAMS.pulumiBackendUrl)),
           ],
-          workspaces: [ws("source")],
-          timeout: "20m",
+          // Only the deploy sees the build secrets: no pod that builds mounts them.
+          workspaces: [ws("secrets")],
+          timeout: "45m",
         },
       ],
       results: [
@@ -385,189 +412,108 @@ export function buildPipeline(a: {
         },
         {
           name: "IMAGE_DIGEST",
-          description: "Digest pushed and deployed.",
+          description: "Digest pushed.",
           value: taskResult("build-push", "IMAGE_DIGEST"),
         },
       ],
     },
-  };
+  );
 }
 
-/** The deployer's Role in the workload namespace: the Deployment and what Pulumi reads while awaiting it. Pure. */
-export function buildDeployerRole(a: {
-  name: string;
-  namespace: pulumi.Input<string>;
-  labels: Record<string, string>;
-}): Input.rbac.v1.Role {
+/** The Tasks of the root pipeline, by role. Pure. */
+export function rootPipelineTasks(root: RootPipelineDescription): Record<string, TypedObject<TaskSpec>> {
   return {
-    metadata: { name: a.name, namespace: a.namespace, labels: a.labels },
-    rules: [
-      {
-        apiGroups: ["apps"],
-        resources: ["deployments"],
-        verbs: ["get", "list", "watch", "create", "update", "patch"],
-      },
-      { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get", "list", "watch"] },
-      { apiGroups: [""], resources: ["pods", "events"], verbs: ["get", "list", "watch"] },
-    ],
+    [TASK_NAMES.checkout]: buildCheckoutTask(root),
+    [TASK_NAMES.buildPush]: buildBuildPushTask(root),
+    [TASK_NAMES.deploy]: buildDeployTask(root),
   };
 }
 
-/** The Tekton side of a service's build: Tasks, Pipeline, run identities, credentials, and committed files. */
-export class TektonPipeline extends pulumi.ComponentResource {
+/** The committed files: `.planton/pipeline.yaml` and `.planton/tasks/<task>.yaml`, by repository path. Pure. */
+export function rootPipelineFiles(root: RootPipelineDescription): Record<string, TypedObject<unknown>> {
+  return {
+    [PIPELINE_FILE]: buildRootPipeline(root),
+    ...Object.fromEntries(
+      Object.entries(rootPipelineTasks(root)).map(([name, obj]) => [`${TASKS_DIR}/${name}.yaml`, obj]),
+    ),
+  };
+}
+
+/**
+ * The params a service hands the root pipeline (its entry's `params`, and the self-hosted trigger's): which service,
+ * target overrides, and, where this stack deploys it, the stack, the program and the URNs to target. Pure.
+ */
+export function serviceBuildParams(
+  serviceName: string,
+  build: BuildDescription,
+  deployTargets: readonly string[],
+): Record<string, string> {
+  return {
+    [SERVICE_PARAMS.serviceName]: serviceName,
+    ...(build.bazel.pushTarget ? { [SERVICE_PARAMS.pushTarget]: build.bazel.pushTarget } : {}),
+    ...(build.bazel.imageTarget ? { [SERVICE_PARAMS.imageTarget]: build.bazel.imageTarget } : {}),
+    [SERVICE_PARAMS.deployStack]: build.deployStack,
+    [SERVICE_PARAMS.deployProgramPath]: build.programPath,
+    [SERVICE_PARAMS.deployTargets]: deployTargets.join(" "),
+    ...(build.deployKubeContext ? { [SERVICE_PARAMS.deployKubeContext]: build.deployKubeContext } : {}),
+    ...(build.pulumiBackendUrl ? { [SERVICE_PARAMS.pulumiBackendUrl]: build.pulumiBackendUrl } : {}),
+  };
+}
+
+/** Arguments of RootPipeline. */
+export interface RootPipelineArgs {
+  /** The shared pipeline's description. */
+  readonly pipeline: RootPipelineDescription;
+  /** Commit the Pipeline and Tasks here. @default not committed */
+  readonly commitTo?: RepositoryTarget;
+  /** Apply the Tasks and the Pipeline to this namespace (self-hosted Tekton). @default not applied */
+  readonly namespace?: pulumi.Input<string>;
+}
+
+/** The shared root pipeline: committed once per repository, applied once per self-hosted CI namespace. */
+export class RootPipeline extends pulumi.ComponentResource {
   /** Name of the Pipeline. */
   public readonly pipelineName: pulumi.Output<string>;
-  /** CI namespace. */
-  public readonly namespace: pulumi.Output<string>;
-  /** ServiceAccount the clone and build TaskRuns run as. */
-  public readonly runServiceAccountName: pulumi.Output<string>;
-  /** ServiceAccount the deploy TaskRun runs as. */
-  public readonly deployServiceAccountName: pulumi.Output<string>;
-  /** Secret holding the push credentials, bound as the dockerconfig workspace. */
-  public readonly pushSecretName: pulumi.Output<string>;
   /** Repository path of the committed Pipeline. */
   public readonly pipelineFilePath: pulumi.Output<string>;
 
-  constructor(name: string, args: TektonPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("stigmer:delivery:TektonPipeline", name, {}, opts);
-    const n = pipelineNames(args.serviceName);
-    const labels = { ...args.labels, "app.kubernetes.io/component": "pipeline" };
-    const ns = args.namespace;
-    const child = { parent: this };
-
-    // Identity of the clone and build TaskRuns: no API access, no token mounted.
-    const runSa = new k8s.core.v1.ServiceAccount(
-      `${name}-run-sa`,
-      buildServiceAccount({ name: n.runServiceAccount, namespace: ns, labels }),
-      child,
-    );
-    // Identity of the deploy TaskRun: its token is the deploy step's only cluster credential.
-    const deploySa = new k8s.core.v1.ServiceAccount(
-      `${name}-deploy-sa`,
-      buildServiceAccount({
-        name: n.deployServiceAccount,
-        namespace: ns,
-        labels,
-        tokenReason: "the deploy step's pulumi up updates the worker's Deployment",
-      }),
-      child,
-    );
-    // What the deployer may do: update the worker's Deployment and watch it roll out, nothing else.
-    const role = new k8s.rbac.v1.Role(
-      `${name}-deployer-role`,
-      buildDeployerRole({ name: n.deployRole, namespace: args.workloadNamespace, labels }),
-      child,
-    );
-    // Grants that Role to the deployer's ServiceAccount.
-    new k8s.rbac.v1.RoleBinding(
-      `${name}-deployer-binding`,
-      {
-        metadata: { name: n.deployRole, namespace: args.workloadNamespace, labels },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-        subjects: [{ kind: "ServiceAccount", name: deploySa.metadata.name, namespace: ns }],
-      },
-      child,
-    );
-    // GHCR push credentials (write:packages), distinct from the cluster's pull token.
-    const pushToken = pulumi.secret(args.pushToken);
-    const repository = pulumi.output(args.imageRepository);
-    const pushSecret = new k8s.core.v1.Secret(
-      `${name}-push-secret`,
-      buildDockerConfigSecret({
-        name: n.pushSecret,
-        namespace: ns,
-        labels,
-        dockerConfigJson: pulumi.secret(
-          pulumi
-            .all([repository, args.registryUsername, pushToken])
-            .apply(([repo, user, token]) => buildDockerConfigJson(registryHost(repo), user, token)),
-        ),
-      }),
-      child,
-    );
-    // The deploy step's Pulumi backend credentials.
-    new k8s.core.v1.Secret(
-      `${name}-deploy-secret`,
-      {
-        metadata: { name: n.deploySecret, namespace: ns, labels },
-        type: "Opaque",
-        stringData: {
-          PULUMI_ACCESS_TOKEN: pulumi.secret(args.pulumiAccessToken),
-          ...(args.build.pulumiBackendUrl ? { PULUMI_BACKEND_URL: args.build.pulumiBackendUrl } : {}),
-        },
-      },
-      child,
-    );
-
-    const tasks = {
-      clone: buildCloneTask({ name: n.cloneTask, build: args.build, namespace: ns, labels }),
-      "build-push": buildBuildPushTask({
-        name: n.buildPushTask,
-        build: args.build,
-        namespace: ns,
-        labels,
-        imageRepository: repository,
-      }),
-      deploy: buildDeployTask({
-        name: n.deployTask,
-        build: args.build,
-        namespace: ns,
-        labels,
-        deployTargets: args.deployTargets,
-        deploySecret: n.deploySecret,
-      }),
-    };
-    const taskResources = Object.entries(tasks).map(
-      // One Task per step of the path, keyed by its role.
-      ([key, obj]) => new k8s.apiextensions.CustomResource(`${name}-task-${key}`, obj, child),
-    );
-    const pipeline = buildPipeline({
-      serviceName: args.serviceName,
-      build: args.build,
-      namespace: ns,
-      labels,
-    });
-    // The Pipeline, applied once its Tasks exist.
-    const pipelineResource = new k8s.apiextensions.CustomResource(`${name}-pipeline`, pipeline, {
-      parent: this,
-      dependsOn: taskResources,
-    });
-
+  constructor(name: string, args: RootPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("stigmer:delivery:RootPipeline", name, {}, opts);
+    const files = rootPipelineFiles(args.pipeline);
     if (args.commitTo) {
-      // The same objects, committed where the service-hub entry and the platform read them.
-      commitFile(
-        this,
-        name,
-        "pipeline",
-        args.commitTo,
-        PIPELINE_FILE,
-        renderYamlFile("components/pipeline.ts", pipeline),
-      );
-      for (const [key, obj] of Object.entries(tasks)) {
+      for (const [file, obj] of Object.entries(files)) {
+        // The shared file, committed where Planton reads it at the commit it builds.
         commitFile(
           this,
           name,
-          `task-${key}`,
+          path.posix.basename(file, ".yaml"),
           args.commitTo,
-          `${TASKS_DIR}/${key}.yaml`,
+          file,
           renderYamlFile("components/pipeline.ts", obj),
         );
       }
     }
-
-    this.pipelineName = pipelineResource.metadata.name;
-    this.namespace = pulumi.output(ns);
-    this.runServiceAccountName = runSa.metadata.name;
-    this.deployServiceAccountName = deploySa.metadata.name;
-    this.pushSecretName = pushSecret.metadata.name;
+    if (args.namespace !== undefined) {
+      const ns = args.namespace;
+      const taskResources = Object.entries(rootPipelineTasks(args.pipeline)).map(
+        // One Task per role, for self-hosted runs.
+        ([taskName, obj]) =>
+          new k8s.apiextensions.CustomResource(`${name}-task-${taskName}`, inNamespace(obj, ns), {
+            parent: this,
+          }),
+      );
+      // The Pipeline, once its Tasks exist.
+      new k8s.apiextensions.CustomResource(
+        `${name}-pipeline`,
+        inNamespace(buildRootPipeline(args.pipeline), ns),
+        {
+          parent: this,
+          dependsOn: taskResources,
+        },
+      );
+    }
+    this.pipelineName = pulumi.output(args.pipeline.name);
     this.pipelineFilePath = pulumi.output(PIPELINE_FILE);
-    this.registerOutputs({
-      pipelineName: this.pipelineName,
-      namespace: this.namespace,
-      runServiceAccountName: this.runServiceAccountName,
-      deployServiceAccountName: this.deployServiceAccountName,
-      pushSecretName: this.pushSecretName,
-      pipelineFilePath: this.pipelineFilePath,
-    });
+    this.registerOutputs({ pipelineName: this.pipelineName, pipelineFilePath: this.pipelineFilePath });
   }
 }

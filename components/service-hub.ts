@@ -1,7 +1,24 @@
-// ServiceHubEntry: the Planton service-hub catalog entry that points the platform at the service's pipeline.
+// ServiceHubEntry: the Planton service-hub catalog entry that points the platform at the shared root pipeline.
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceHubDescription } from "../config";
+import {
+  BUILD_SECRET_FILES,
+  ENTRY_FORMATS,
+  type EntryFormat,
+  environmentSecretRef,
+} from "../contracts/planton";
 import { commitFile, type RepositoryTarget, renderYamlFile } from "./repository-files";
+
+/** Where the service lives in the monorepo, and what else builds it. */
+export interface EntryRepository {
+  readonly owner: string;
+  readonly name: string;
+  readonly branch: string;
+  /** The service's folder: only changes under it (and triggerPaths) build it. */
+  readonly projectRoot?: string;
+  /** Other globs whose changes build it. */
+  readonly triggerPaths?: readonly string[];
+}
 
 /** Arguments of ServiceHubEntry. */
 export interface ServiceHubEntryArgs {
@@ -10,11 +27,19 @@ export interface ServiceHubEntryArgs {
   /** Organization, registry connection and environments. */
   readonly serviceHub: ServiceHubDescription;
   /** The monorepo. */
-  readonly repository: { readonly owner: string; readonly name: string; readonly branch: string };
-  /** Repository path of the pipeline: TektonPipeline's `pipelineFilePath`. */
+  readonly repository: EntryRepository;
+  /** Repository path of the root pipeline: RootPipeline's `pipelineFilePath`. */
   readonly pipelineFilePath: pulumi.Input<string>;
   /** Image repository with its host: GhcrRegistry's `repository`. */
   readonly imageRepository: pulumi.Input<string>;
+  /** What the entry hands the pipeline (`service-name`, deploy params): serviceBuildParams. */
+  readonly params: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The pipeline deploys (pulumi up), so Planton's own deploy stage is turned off. @default false */
+  readonly pipelineDeploys?: boolean;
+  /** The environment whose build secrets the deploy reads (v1alpha1 names them). @default none */
+  readonly deployEnvironment?: string;
+  /** Entry form. @default "v1" */
+  readonly format?: EntryFormat;
   /** Commit the entry here. @default not committed */
   readonly commitTo?: RepositoryTarget;
 }
@@ -29,25 +54,41 @@ export function imageRepositoryPath(repository: string): string {
   return repository.slice(repository.indexOf("/") + 1);
 }
 
-/** The `service-hub.planton.ai/v1` Service. Pure. */
-export function buildServiceHubEntry(a: {
-  serviceName: string;
-  serviceHub: ServiceHubDescription;
-  repository: ServiceHubEntryArgs["repository"];
-  pipelineFilePath: string;
-  imageRepository: string;
-}) {
+/** The entry's inputs once resolved. */
+export interface EntryInputs {
+  readonly serviceName: string;
+  readonly serviceHub: ServiceHubDescription;
+  readonly repository: EntryRepository;
+  readonly pipelineFilePath: string;
+  readonly imageRepository: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly pipelineDeploys: boolean;
+  readonly deployEnvironment?: string;
+}
+
+function gitRepo(a: EntryInputs) {
   return {
-    apiVersion: "service-hub.planton.ai/v1",
+    gitRepoProvider: "github",
+    ownerName: a.repository.owner,
+    name: a.repository.name,
+    defaultBranch: a.repository.branch,
+    ...(a.repository.projectRoot ? { projectRoot: a.repository.projectRoot } : {}),
+    ...(a.repository.triggerPaths?.length ? { triggerPaths: [...a.repository.triggerPaths] } : {}),
+  };
+}
+
+/**
+ * The `service-hub.planton.ai/v1` Service, the form the monorepo's build note quotes: `pipelineProvider: self`, the
+ * root pipeline file, the service's params, and `disableDeployments` when the pipeline's own deploy step deploys.
+ * Build secrets are named in Planton for this form (it has no field for them). Pure.
+ */
+export function buildServiceHubEntryV1(a: EntryInputs) {
+  return {
+    apiVersion: ENTRY_FORMATS.v1.apiVersion,
     kind: "Service",
     metadata: { name: a.serviceName, org: a.serviceHub.org },
     spec: {
-      gitRepo: {
-        gitRepoProvider: "github",
-        ownerName: a.repository.owner,
-        name: a.repository.name,
-        defaultBranch: a.repository.branch,
-      },
+      gitRepo: gitRepo(a),
       packageType: "container_image",
       containerRegistry: a.serviceHub.containerRegistry,
       pipelineConfiguration: {
@@ -55,11 +96,54 @@ export function buildServiceHubEntry(a: {
         tektonPipelineYamlFile: a.pipelineFilePath,
         imageRepositoryPath: imageRepositoryPath(a.imageRepository),
         pipelineBranches: [a.repository.branch],
-        params: { "service-name": a.serviceName },
+        params: { ...a.params },
+        ...(a.pipelineDeploys ? { disableDeployments: true } : {}),
       },
       deploymentEnvironments: [...a.serviceHub.environments],
     },
   };
+}
+
+/**
+ * The `service-hub.planton.ai/v1alpha1` Service (self-managed-pipelines.md): `spec.build.tektonPipeline` with the
+ * pipeline file relative to the project root, the params, and the build secrets of the deploy's environment;
+ * `spec.deploy` turned off when the pipeline deploys. Pure.
+ */
+export function buildServiceHubEntryV1alpha1(a: EntryInputs) {
+  const root = a.repository.projectRoot ?? "";
+  const depth = root === "" ? 0 : root.split("/").length;
+  const yamlFile = `${"../".repeat(depth)}${a.pipelineFilePath}`;
+  return {
+    apiVersion: ENTRY_FORMATS.v1alpha1.apiVersion,
+    kind: "Service",
+    metadata: { name: a.serviceName, org: a.serviceHub.org },
+    spec: {
+      gitRepo: gitRepo(a),
+      build: {
+        tektonPipeline: {
+          yamlFile,
+          params: { ...a.params },
+          ...(a.pipelineDeploys && a.deployEnvironment
+            ? {
+                secrets: Object.values(BUILD_SECRET_FILES).map((file) => ({
+                  name: file,
+                  ref: environmentSecretRef(a.deployEnvironment ?? "", `${a.serviceName}-${file}`),
+                })),
+              }
+            : {}),
+        },
+        registry: a.serviceHub.containerRegistry,
+        imageRepositoryPath: imageRepositoryPath(a.imageRepository),
+        triggers: { branches: [a.repository.branch] },
+      },
+      deploy: a.pipelineDeploys ? { disabled: true } : { environments: [...a.serviceHub.environments] },
+    },
+  };
+}
+
+/** The entry in the chosen form. Pure. */
+export function buildServiceHubEntry(a: EntryInputs, format: EntryFormat = "v1") {
+  return format === "v1alpha1" ? buildServiceHubEntryV1alpha1(a) : buildServiceHubEntryV1(a);
 }
 
 /** The service-hub entry, rendered from the other components' outputs and committed where Planton reads it. */
@@ -73,9 +157,21 @@ export class ServiceHubEntry extends pulumi.ComponentResource {
     super("stigmer:delivery:ServiceHubEntry", name, {}, opts);
     const path = serviceHubEntryPath(args.serviceName);
     this.entry = pulumi
-      .all([args.pipelineFilePath, args.imageRepository])
-      .apply(([pipelineFilePath, imageRepository]) =>
-        buildServiceHubEntry({ ...args, pipelineFilePath, imageRepository }),
+      .all([args.pipelineFilePath, args.imageRepository, pulumi.output(args.params)])
+      .apply(([pipelineFilePath, imageRepository, params]) =>
+        buildServiceHubEntry(
+          {
+            serviceName: args.serviceName,
+            serviceHub: args.serviceHub,
+            repository: args.repository,
+            pipelineFilePath,
+            imageRepository,
+            params: params as Record<string, string>,
+            pipelineDeploys: args.pipelineDeploys ?? false,
+            ...(args.deployEnvironment ? { deployEnvironment: args.deployEnvironment } : {}),
+          },
+          args.format,
+        ),
       );
     if (args.commitTo) {
       // The entry in the monorepo, where `planton apply` and the platform read it.

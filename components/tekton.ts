@@ -33,7 +33,7 @@ export interface TaskResult {
 export interface Step {
   readonly name: string;
   readonly image: string;
-  readonly script: pulumi.Input<string>;
+  readonly script: string;
   readonly workingDir?: string;
   readonly env?: Input.core.v1.EnvVar[];
   readonly envFrom?: Input.core.v1.EnvFromSource[];
@@ -42,12 +42,14 @@ export interface Step {
   readonly volumeMounts?: Input.core.v1.VolumeMount[];
 }
 
-/** A Task's workspace declaration. */
+/** A Task's or Pipeline's workspace declaration. */
 export interface WorkspaceDeclaration {
   readonly name: string;
   readonly description: string;
   readonly readOnly?: boolean;
   readonly mountPath?: string;
+  /** A run may leave it unbound; `$(workspaces.<name>.bound)` says whether it did. */
+  readonly optional?: boolean;
 }
 
 /** `tekton.dev/v1` Task spec. */
@@ -60,16 +62,23 @@ export interface TaskSpec {
   readonly volumes?: Input.core.v1.Volume[];
 }
 
-/** A Kubernetes object with a typed spec. */
+/** A Kubernetes object with a typed spec; no namespace when it is a file for Planton to compile. */
 export interface TypedObject<S> {
   readonly apiVersion: string;
   readonly kind: string;
   readonly metadata: {
     readonly name: string;
-    readonly namespace: pulumi.Input<string>;
+    readonly namespace?: pulumi.Input<string>;
     readonly labels?: Readonly<Record<string, string>>;
   };
   readonly spec: S;
+}
+
+/** A Tekton `when` expression. */
+export interface WhenExpression {
+  readonly input: string;
+  readonly operator: "in" | "notin";
+  readonly values: string[];
 }
 
 /** A task inside a Pipeline. */
@@ -81,13 +90,14 @@ export interface PipelineTask {
   readonly runAfter?: string[];
   readonly timeout: string;
   readonly retries?: number;
+  readonly when?: WhenExpression[];
 }
 
 /** `tekton.dev/v1` Pipeline spec. */
 export interface PipelineSpec {
   readonly description: string;
   readonly params: ParamSpec[];
-  readonly workspaces: { readonly name: string; readonly description: string }[];
+  readonly workspaces: WorkspaceDeclaration[];
   readonly tasks: PipelineTask[];
   readonly results: { readonly name: string; readonly description: string; readonly value: string }[];
 }
@@ -95,13 +105,28 @@ export interface PipelineSpec {
 /** Name, namespace and labels: what every object builder here is given. */
 export interface ObjectArgs {
   readonly name: string;
-  readonly namespace: pulumi.Input<string>;
+  /** Omitted for a file Planton compiles (it runs the pipeline in its own namespace). */
+  readonly namespace?: pulumi.Input<string>;
   readonly labels: Record<string, string>;
 }
 
-/** A namespaced object of the given API and kind. Pure. */
-export function typedObject<S>(apiVersion: string, kind: string, a: ObjectArgs, spec: S) {
-  return { apiVersion, kind, metadata: { name: a.name, namespace: a.namespace, labels: a.labels }, spec };
+/** An object of the given API and kind, namespaced when a namespace is given. Pure. */
+export function typedObject<S>(apiVersion: string, kind: string, a: ObjectArgs, spec: S): TypedObject<S> {
+  return {
+    apiVersion,
+    kind,
+    metadata: {
+      name: a.name,
+      ...(a.namespace !== undefined ? { namespace: a.namespace } : {}),
+      labels: a.labels,
+    },
+    spec,
+  };
+}
+
+/** The same object placed in a namespace, to apply it to a cluster. Pure. */
+export function inNamespace<S>(obj: TypedObject<S>, namespace: pulumi.Input<string>): TypedObject<S> {
+  return { ...obj, metadata: { ...obj.metadata, namespace } };
 }
 
 /** A `$(params.<name>)` reference. */

@@ -5,8 +5,10 @@ import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { type BuildDescription, HTTPS_URL } from "../config";
+import { BUILD_SECRET_FILES, REGISTRY_PARAM } from "../contracts/planton";
 import { buildServiceAccount } from "./labels";
 import { STEP_UID } from "./pipeline";
+import { buildDockerConfigJson, buildDockerConfigSecret, registryHost } from "./registry";
 import { type ObjectArgs, TEKTON_API, TRIGGERS_API, typedObject } from "./tekton";
 
 /** Arguments of PipelineTriggers. */
@@ -17,14 +19,20 @@ export interface PipelineTriggersArgs {
   readonly build: BuildDescription;
   /** CI namespace. */
   readonly namespace: pulumi.Input<string>;
-  /** Pipeline to run: TektonPipeline's `pipelineName`. */
+  /** Root Pipeline to run: RootPipeline's `pipelineName`. */
   readonly pipelineName: pulumi.Input<string>;
-  /** ServiceAccount of the clone and build TaskRuns: TektonPipeline's `runServiceAccountName`. */
-  readonly runServiceAccountName: pulumi.Input<string>;
-  /** ServiceAccount of the deploy TaskRun: TektonPipeline's `deployServiceAccountName`. */
+  /** The service's params for the root pipeline (serviceBuildParams), as its entry hands them to Planton. */
+  readonly params: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Image repository the push target pushes to, for image-name (as Planton forms it). */
+  readonly imageRepository: pulumi.Input<string>;
+  /** ServiceAccount of the deploy TaskRun: ServiceDeployer's `serviceAccountName`. */
   readonly deployServiceAccountName: pulumi.Input<string>;
-  /** Secret bound as the dockerconfig workspace: TektonPipeline's `pushSecretName`. */
-  readonly pushSecretName: pulumi.Input<string>;
+  /** Registry user that owns the push token. */
+  readonly registryUsername: pulumi.Input<string>;
+  /** GHCR token with write:packages, for the registry-credentials workspace. Kept secret. */
+  readonly pushToken: pulumi.Input<string>;
+  /** Pulumi access token, the secrets workspace's pulumi-access-token file. Kept secret. */
+  readonly pulumiAccessToken: pulumi.Input<string>;
   /** Labels for every object. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
   /** Size of each run's source volume. @default "5Gi" */
@@ -42,6 +50,10 @@ export function triggerNames(serviceName: string) {
     webhookSecret: `${serviceName}-github-webhook`,
     ingress: `${serviceName}-webhook`,
     tlsSecret: `${serviceName}-webhook-tls`,
+    runServiceAccount: `${serviceName}-pipeline`,
+    pushSecret: `${serviceName}-ghcr-push`,
+    buildSecrets: `${serviceName}-build-secrets`,
+    listenerRole: `${serviceName}-triggers`,
   } as const;
 }
 
@@ -71,29 +83,50 @@ export function buildTriggerBinding(a: ObjectArgs) {
   });
 }
 
-/** The PipelineRun a push creates: the tag is the commit SHA, the source a fresh volume per run. Pure. */
+/** The label a self-hosted run stamps on everything it creates, as Planton's owner-identifier does. */
+export const OWNER_LABEL_KEY = "stigmer.ai/build-owner";
+
+/**
+ * The PipelineRun a push creates: the root Pipeline with exactly the params Planton would supply (its nine, image-name,
+ * and the service's own), the source volume, the build secrets as the secrets workspace and the push credentials as
+ * registry-credentials, the deploy task as the deployer. Its labels (the owner identifier among them) propagate to
+ * every TaskRun and Pod it creates. Pure.
+ */
 export function buildPipelineRunTemplate(a: {
   serviceName: string;
   build: BuildDescription;
   labels: Record<string, string>;
   pipelineName: pulumi.Input<string>;
-  runServiceAccountName: pulumi.Input<string>;
+  params: Record<string, pulumi.Input<string>>;
+  imageRepository: pulumi.Input<string>;
+  runServiceAccountName: string;
   deployServiceAccountName: pulumi.Input<string>;
-  pushSecretName: pulumi.Input<string>;
+  pushSecretName: string;
+  buildSecretsName: string;
   sourceVolumeSize: string;
 }) {
+  const platform: Record<string, pulumi.Input<string>> = {
+    "git-url": "$(tt.params.git-url)",
+    "git-revision": "$(tt.params.git-revision)",
+    "git-branch": a.build.git.branch,
+    "project-root": a.build.projectRoot,
+    "sparse-checkout-directories": "",
+    "owner-identifier-label-key": OWNER_LABEL_KEY,
+    "owner-identifier-label-value": a.serviceName,
+    "kustomize-manifests-config-map-name": "",
+    "kustomize-base-directory": "",
+    [REGISTRY_PARAM]: pulumi.interpolate`${a.imageRepository}:$(tt.params.git-revision)`,
+  };
   return {
     apiVersion: TEKTON_API,
     kind: "PipelineRun",
-    metadata: { generateName: `${a.serviceName}-`, labels: a.labels },
+    metadata: {
+      generateName: `${a.serviceName}-`,
+      labels: { ...a.labels, [OWNER_LABEL_KEY]: a.serviceName },
+    },
     spec: {
       pipelineRef: { name: a.pipelineName },
-      params: [
-        { name: "git-url", value: "$(tt.params.git-url)" },
-        { name: "git-revision", value: "$(tt.params.git-revision)" },
-        { name: "image-tag", value: "$(tt.params.git-revision)" },
-        { name: "deploy-stack", value: a.build.deployStack },
-      ],
+      params: Object.entries({ ...platform, ...a.params }).map(([name, value]) => ({ name, value })),
       workspaces: [
         {
           name: "source",
@@ -104,8 +137,9 @@ export function buildPipelineRunTemplate(a: {
             },
           },
         },
+        { name: "secrets", secret: { secretName: a.buildSecretsName } },
         {
-          name: "dockerconfig",
+          name: "registry-credentials",
           secret: {
             secretName: a.pushSecretName,
             items: [{ key: ".dockerconfigjson", path: "config.json" }],
@@ -125,14 +159,14 @@ export function buildPipelineRunTemplate(a: {
         },
       },
       taskRunSpecs: [{ pipelineTaskName: "deploy", serviceAccountName: a.deployServiceAccountName }],
-      timeouts: { pipeline: "1h30m0s", tasks: "1h20m0s", finally: "10m0s" },
+      timeouts: { pipeline: "1h45m0s", tasks: "1h35m0s", finally: "10m0s" },
     },
   };
 }
 
 /** TriggerTemplate wrapping the PipelineRun. Pure. */
 export function buildTriggerTemplate(
-  a: ObjectArgs & { pipelineRun: ReturnType<typeof buildPipelineRunTemplate> },
+  a: ObjectArgs & { pipelineRun: pulumi.Input<ReturnType<typeof buildPipelineRunTemplate>> },
 ) {
   return typedObject(TRIGGERS_API, "TriggerTemplate", a, {
     params: [
@@ -229,7 +263,45 @@ export function buildWebhookIngress(a: {
   };
 }
 
-/** From a push on GitHub to a PipelineRun: webhook, Ingress, EventListener and its RBAC, binding, template. */
+/**
+ * The EventListener's own Role in the CI namespace: read its Triggers objects and create PipelineRuns, nothing else
+ * (no Secret reads: the GitHub interceptor runs in Triggers' core-interceptors with its own identity; no
+ * impersonation). Pure.
+ */
+export function buildListenerRole(a: ObjectArgs): Input.rbac.v1.Role {
+  return {
+    metadata: { name: a.name, namespace: a.namespace, labels: a.labels },
+    rules: [
+      {
+        apiGroups: ["triggers.tekton.dev"],
+        resources: ["eventlisteners", "triggerbindings", "triggertemplates", "triggers", "interceptors"],
+        verbs: ["get", "list", "watch"],
+      },
+      { apiGroups: ["tekton.dev"], resources: ["pipelineruns"], verbs: ["create"] },
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
+    ],
+  };
+}
+
+/** The cluster-scoped Triggers objects an EventListener reads (interceptors, cluster bindings), read-only. Pure. */
+export function buildListenerClusterRole(a: {
+  name: pulumi.Input<string>;
+  labels: Record<string, string>;
+}): Input.rbac.v1.ClusterRole {
+  return {
+    metadata: { name: a.name, labels: a.labels },
+    rules: [
+      {
+        apiGroups: ["triggers.tekton.dev"],
+        resources: ["clusterinterceptors", "clustertriggerbindings"],
+        verbs: ["get", "list", "watch"],
+      },
+    ],
+  };
+}
+
+/** Self-hosted Tekton: from a push on GitHub to a PipelineRun of the root pipeline, with Planton's params. */
 export class PipelineTriggers extends pulumi.ComponentResource {
   /** Name of the EventListener. */
   public readonly eventListenerName: pulumi.Output<string>;
@@ -258,6 +330,38 @@ export class PipelineTriggers extends pulumi.ComponentResource {
       },
       child,
     );
+    // GHCR push credentials (write:packages), bound only to the build task as registry-credentials.
+    const pushToken = pulumi.secret(args.pushToken);
+    new k8s.core.v1.Secret(
+      `${name}-push-secret`,
+      buildDockerConfigSecret({
+        name: names.pushSecret,
+        namespace: ns,
+        labels,
+        dockerConfigJson: pulumi.secret(
+          pulumi
+            .all([args.imageRepository, args.registryUsername, pushToken])
+            .apply(([repo, user, tok]) => buildDockerConfigJson(registryHost(repo), user, tok)),
+        ),
+      }),
+      child,
+    );
+    // The deploy's build secrets, one file each, bound only to the deploy task as the secrets workspace.
+    new k8s.core.v1.Secret(
+      `${name}-build-secrets`,
+      {
+        metadata: { name: names.buildSecrets, namespace: ns, labels },
+        type: "Opaque",
+        stringData: { [BUILD_SECRET_FILES.pulumiAccessToken]: pulumi.secret(args.pulumiAccessToken) },
+      },
+      child,
+    );
+    // Identity of the checkout and build TaskRuns: no API access, no token mounted.
+    new k8s.core.v1.ServiceAccount(
+      `${name}-run-sa`,
+      buildServiceAccount({ name: names.runServiceAccount, namespace: ns, labels }),
+      child,
+    );
     // The EventListener's identity.
     const sa = new k8s.core.v1.ServiceAccount(
       `${name}-sa`,
@@ -269,29 +373,36 @@ export class PipelineTriggers extends pulumi.ComponentResource {
       }),
       child,
     );
-    // Lets the EventListener read its triggers and create PipelineRuns in its namespace (ClusterRole shipped by Triggers).
+    // Its own Role: its Triggers objects and PipelineRuns, in its namespace only.
+    const role = new k8s.rbac.v1.Role(
+      `${name}-listener-role`,
+      buildListenerRole({ name: names.listenerRole, namespace: ns, labels }),
+      child,
+    );
     new k8s.rbac.v1.RoleBinding(
-      `${name}-roles`,
+      `${name}-listener-binding`,
       {
-        metadata: { name: `${names.serviceAccount}-roles`, namespace: ns, labels },
-        roleRef: {
-          apiGroup: "rbac.authorization.k8s.io",
-          kind: "ClusterRole",
-          name: "tekton-triggers-eventlistener-roles",
-        },
+        metadata: { name: names.listenerRole, namespace: ns, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
         subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns }],
       },
       child,
     );
-    // Lets the EventListener read cluster interceptors (ClusterRole shipped by Triggers).
+    // Read-only access to the cluster-scoped interceptors and bindings, nothing else cluster-wide.
+    const clusterRoleName = pulumi.interpolate`${ns}-${names.listenerRole}`;
+    const clusterRole = new k8s.rbac.v1.ClusterRole(
+      `${name}-listener-cluster-role`,
+      buildListenerClusterRole({ name: clusterRoleName, labels }),
+      child,
+    );
     new k8s.rbac.v1.ClusterRoleBinding(
-      `${name}-clusterroles`,
+      `${name}-listener-cluster-binding`,
       {
-        metadata: { name: pulumi.interpolate`${ns}-${names.serviceAccount}-clusterroles`, labels },
+        metadata: { name: clusterRoleName, labels },
         roleRef: {
           apiGroup: "rbac.authorization.k8s.io",
           kind: "ClusterRole",
-          name: "tekton-triggers-eventlistener-clusterroles",
+          name: clusterRole.metadata.name,
         },
         subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: ns }],
       },
@@ -303,23 +414,28 @@ export class PipelineTriggers extends pulumi.ComponentResource {
       buildTriggerBinding({ name: names.binding, namespace: ns, labels }),
       child,
     );
-    // Params -> PipelineRun.
+    // Params -> PipelineRun of the root pipeline, with what Planton would supply.
     const template = new k8s.apiextensions.CustomResource(
       `${name}-template`,
       buildTriggerTemplate({
         name: names.template,
         namespace: ns,
         labels,
-        pipelineRun: buildPipelineRunTemplate({
-          serviceName: args.serviceName,
-          build: args.build,
-          labels,
-          pipelineName: args.pipelineName,
-          runServiceAccountName: args.runServiceAccountName,
-          deployServiceAccountName: args.deployServiceAccountName,
-          pushSecretName: args.pushSecretName,
-          sourceVolumeSize: args.sourceVolumeSize ?? "5Gi",
-        }),
+        pipelineRun: pulumi.output(args.params).apply((params) =>
+          buildPipelineRunTemplate({
+            serviceName: args.serviceName,
+            build: args.build,
+            labels,
+            pipelineName: args.pipelineName,
+            params: params as Record<string, string>,
+            imageRepository: args.imageRepository,
+            runServiceAccountName: names.runServiceAccount,
+            deployServiceAccountName: args.deployServiceAccountName,
+            pushSecretName: names.pushSecret,
+            buildSecretsName: names.buildSecrets,
+            sourceVolumeSize: args.sourceVolumeSize ?? "5Gi",
+          }),
+        ),
       }),
       child,
     );

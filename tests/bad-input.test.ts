@@ -160,19 +160,19 @@ const configCases: [string, string, Record<string, string>, string][] = [
     "Bazel label without //",
     "dev",
     { bazelPushTarget: "backend/x:push" },
-    `${P}:bazelPushTarget: got "backend/x:push"; allowed: a Bazel label //package:target, e.g. //backend/services/workflow-runner:workflow_runner_push`,
+    `${P}:bazelPushTarget: got "backend/x:push"; allowed: empty (the monorepo's naming: //backend/services/<service>:<service with - as _>_push), or a Bazel label //package:target`,
   ],
   [
     "Bazel label without a target",
     "dev",
     { bazelImageTarget: "//backend/services/workflow-runner" },
-    `${P}:bazelImageTarget: got "//backend/services/workflow-runner"; allowed: a Bazel label //package:target, e.g. //backend/services/workflow-runner:workflow_runner_image`,
+    `${P}:bazelImageTarget: got "//backend/services/workflow-runner"; allowed: empty (the monorepo's naming: //backend/services/<service>:<service with - as _>_image), or a Bazel label //package:target`,
   ],
   [
     "Bazel image without tag or digest",
     "dev",
     { bazelImage: "gcr.io/bazel-public/bazel" },
-    `${P}:bazelImage: got "gcr.io/bazel-public/bazel"; allowed: ${TOOL}, e.g. gcr.io/bazel-public/bazel:7.4.1`,
+    `${P}:bazelImage: got "gcr.io/bazel-public/bazel"; allowed: an image with a tag (not latest) or a digest, of the Bazel version in the monorepo's .bazelversion, e.g. gcr.io/bazel-public/bazel:8.0.0`,
   ],
   [
     "deploy image on latest",
@@ -227,13 +227,13 @@ const configCases: [string, string, Record<string, string>, string][] = [
     "a needed credential left empty",
     "dev",
     { githubToken: "" },
-    `${P}:githubToken: got (not set); allowed: a GitHub token that may manage webhooks and write contents on the repository, set with \`pulumi config set --secret githubToken\` (needed because buildPipeline or manageRepositoryFiles is true)`,
+    `${P}:githubToken: got (not set); allowed: a GitHub token that may manage webhooks and write contents on the repository, set with \`pulumi config set --secret githubToken\` (needed because manageRepositoryFiles is true, or trigger is tekton)`,
   ],
   [
     "a credential set in plain text",
     "dev",
-    { pulumiAccessToken: "pul-plain" },
-    `${P}:pulumiAccessToken: got a plain-text value (not shown); allowed: an encrypted value, set with \`pulumi config set --secret pulumiAccessToken\` (needed because buildPipeline is true)`,
+    { trigger: "tekton", pulumiAccessToken: "pul-plain" },
+    `${P}:pulumiAccessToken: got a plain-text value (not shown); allowed: an encrypted value, set with \`pulumi config set --secret pulumiAccessToken\` (needed because buildPipeline is true and trigger is tekton (with Planton the token is a build secret))`,
   ],
 ];
 

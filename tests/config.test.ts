@@ -133,7 +133,7 @@ describe("parsePlainConfig", () => {
     [
       "invalid Bazel label",
       { bazelPushTarget: "backend/services/workflow-runner:push" },
-      'workflow-runner:bazelPushTarget: got "backend/services/workflow-runner:push"; allowed: a Bazel label //package:target, e.g. //backend/services/workflow-runner:workflow_runner_push',
+      'workflow-runner:bazelPushTarget: got "backend/services/workflow-runner:push"; allowed: empty (the monorepo\'s naming: //backend/services/<service>:<service with - as _>_push), or a Bazel label //package:target',
     ],
     [
       "empty branch",
@@ -148,17 +148,17 @@ describe("parsePlainConfig", () => {
     [
       "Bazel image without tag or digest",
       { bazelImage: "gcr.io/bazel-public/bazel" },
-      'workflow-runner:bazelImage: got "gcr.io/bazel-public/bazel"; allowed: an image with a tag (not latest) or a digest, e.g. gcr.io/bazel-public/bazel:7.4.1',
+      'workflow-runner:bazelImage: got "gcr.io/bazel-public/bazel"; allowed: an image with a tag (not latest) or a digest, of the Bazel version in the monorepo\'s .bazelversion, e.g. gcr.io/bazel-public/bazel:8.0.0',
     ],
     [
       "Bazel image on latest",
       { bazelImage: "gcr.io/bazel-public/bazel:latest" },
-      'workflow-runner:bazelImage: got "gcr.io/bazel-public/bazel:latest"; allowed: an image with a tag (not latest) or a digest, e.g. gcr.io/bazel-public/bazel:7.4.1',
+      'workflow-runner:bazelImage: got "gcr.io/bazel-public/bazel:latest"; allowed: an image with a tag (not latest) or a digest, of the Bazel version in the monorepo\'s .bazelversion, e.g. gcr.io/bazel-public/bazel:8.0.0',
     ],
     [
-      "pipeline without a webhook URL",
-      { webhookUrl: "" },
-      'workflow-runner:webhookUrl: got ""; allowed: empty, or an https:// URL with a host name, e.g. https://hooks.dev.stigmer.ai/workflow-runner (required when buildPipeline is true)',
+      "a self-hosted trigger without a webhook URL",
+      { webhookUrl: "", trigger: "tekton" },
+      'workflow-runner:webhookUrl: got ""; allowed: empty, or an https:// URL with a host name, e.g. https://hooks.dev.stigmer.ai/workflow-runner (required when trigger is tekton)',
     ],
     [
       "repository files without the pipeline",

@@ -1,11 +1,15 @@
-// The image flow link by link: push payload -> binding -> PipelineRun -> --define TAG -> IMAGE_DIGEST -> pulumi up -c -> pod.
+// The image flow link by link, from the parameters Planton supplies: entry params -> root pipeline -> --define TAG ->
+// the pushed digest -> pulumi up -c -> the pod's image. And the same from a self-hosted push.
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { PIPELINE_FILE, TASKS_DIR } from "../components/pipeline";
 import { IMAGE_CONFIG_KEYS, PLAIN_KEYS, PROJECT } from "../config";
+import { ALWAYS_SUPPLIED_PARAMS, REGISTRY_PARAM } from "../contracts/planton";
 import { type Evaluation, evaluate } from "../tools/plan/evaluate";
-import { kubernetesObjects } from "../tools/plan/render";
+import { kubernetesObjects, repositoryFiles } from "../tools/plan/render";
 import { parseAssignment } from "../tools/plan/stack-files";
 import { at, digest, one, tempDir } from "./helpers";
 import { bindPayload, celMatches, instantiateTemplate, type Obj, runTask, substitute } from "./tekton-sim";
@@ -13,6 +17,7 @@ import { bindPayload, celMatches, instantiateTemplate, type Obj, runTask, substi
 const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
 const SHA = "0123456789abcdef0123456789abcdef01234567";
 const PUSHED = digest("7");
+const ENTRY = "_ops/planton/service-hub/services/workflow-runner.yaml";
 
 const payload = {
   ref: "refs/heads/main",
@@ -24,136 +29,153 @@ const payload = {
   },
 };
 
-/** Stubs standing in for git, Bazel, npm and pulumi: they record their arguments and answer like the real ones. */
-function stubs(root: string, indexJson: string) {
+/** Stub tools: they record their arguments and answer like the real ones. */
+function stubs(root: string) {
   const log = path.join(root, "calls.log");
   return {
     log,
     stubs: {
-      git: `echo "git $*" >> ${log}; if [ "$1" = rev-parse ]; then echo ${SHA}; fi`,
+      git: [
+        `echo "git $*" >> ${log}`,
+        'dir=""; if [ "$1" = -C ]; then dir="$2"; shift 2; fi',
+        'case "$1" in',
+        `  rev-parse) echo ${SHA} ;;`,
+        `  checkout) if [ -n "$dir" ]; then mkdir -p "$dir/_ops/pulumi/workflow-runner" && printf 'name: workflow-runner\\n' > "$dir/_ops/pulumi/workflow-runner/Pulumi.yaml"; fi ;;`,
+        "esac",
+      ].join("\n"),
       bazel: [
         `echo "bazel $*" >> ${log}`,
+        'if [[ " $* " == *" run "* ]]; then',
+        `  for ((i=1; i<=$#; i++)); do if [ "\${!i}" = --image-refs ]; then j=$((i+1)); printf '%s' '${REPO}@${PUSHED}' > "\${!j}"; fi; done`,
+        "fi",
         'if [[ " $* " == *" cquery "* ]]; then',
-        `  mkdir -p ${root}/layout && printf '%s' '${indexJson}' > ${root}/layout/index.json && echo ${root}/layout`,
+        `  mkdir -p ${root}/layout && printf '%s' '{"manifests":[{"digest":"${PUSHED}"}]}' > ${root}/layout/index.json && echo ${root}/layout`,
         "fi",
       ].join("\n"),
       npm: `echo "npm $*" >> ${log}`,
-      pulumi: `for a in "$@"; do echo "pulumi-arg $a" >> ${log}; done`,
+      pulumi: `if [ "$1" = stack ]; then exit 0; fi; for a in "$@"; do echo "pulumi-arg $a" >> ${log}; done`,
     },
   };
 }
 
-const OCI_INDEX = `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":1234,"digest":"${PUSHED}"}]}`;
+/** Runs the Pipeline's tasks in order with the given run params, as Tekton would; returns every task's results. */
+function runPipeline(
+  pipeline: Obj,
+  tasks: Readonly<Record<string, Obj>>,
+  runParams: Readonly<Record<string, string>>,
+  root: string,
+  tools: Record<string, string>,
+): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const p of pipeline.spec.params) if (p.default !== undefined) vars[`params.${p.name}`] = p.default;
+  for (const [k, v] of Object.entries(runParams)) {
+    assert.ok(
+      pipeline.spec.params.some((p: Obj) => p.name === k),
+      `the run passes ${k}, which the Pipeline declares`,
+    );
+    vars[`params.${k}`] = v;
+  }
+  for (const p of pipeline.spec.params) assert.ok(`params.${p.name}` in vars, `${p.name} has a value`);
+  // The build secrets of the environment, as Planton mounts them (one file each).
+  const secrets = path.join(root, "workspaces", "secrets");
+  mkdirSync(secrets, { recursive: true });
+  writeFileSync(path.join(secrets, "pulumi-access-token"), "pul-flow");
+  writeFileSync(path.join(secrets, "kubeconfig"), "apiVersion: v1\nkind: Config\n");
+  chmodSync(path.join(secrets, "pulumi-access-token"), 0o600);
+  for (const pt of pipeline.spec.tasks) {
+    const skip = (pt.when ?? []).some(
+      (w: Obj) => (w.operator === "notin") === w.values.includes(substitute(w.input, vars)),
+    );
+    if (skip) continue;
+    const task = tasks[pt.taskRef.name];
+    assert.ok(task, `Task ${pt.taskRef.name} is committed beside the pipeline`);
+    const params = Object.fromEntries(pt.params.map((p: Obj) => [p.name, substitute(p.value, vars)]));
+    // Self-hosted and Planton runs alike leave registry-credentials to the run identity here.
+    const result = runTask(task, params, root, tools, {}, ["registry-credentials"]);
+    assert.equal(result.status, 0, `${pt.name} failed: ${result.stderr}`);
+    for (const [k, v] of Object.entries(result.results)) vars[`tasks.${pt.name}.results.${k}`] = v;
+  }
+  return vars;
+}
 
-describe("the image flow from a push to a pod (dev)", () => {
+describe("the image flow from Planton's parameters to a pod (dev)", () => {
   let ev: Evaluation;
-  let objects: Obj[];
-  const byKind = (kind: string) => objects.filter((o) => o.kind === kind);
-  const named = (kind: string, name: string) => byKind(kind).find((o) => o.metadata.name === name);
-
+  let pipeline: Obj;
+  let tasks: Record<string, Obj>;
+  let entry: Obj;
   before(async () => {
     ev = await evaluate({ stack: "dev", preview: false, registryDigests: { [`${REPO}:main`]: digest("0") } });
-    objects = kubernetesObjects(ev);
-  });
-
-  it("filters pushes to main of this repository, not other branches or deletions", () => {
-    const filter = byKind("EventListener")[0].spec.triggers[0].interceptors[1].params[0].value;
-    assert.equal(celMatches(filter, payload), true);
-    assert.equal(celMatches(filter, { ...payload, ref: "refs/heads/feature" }), false);
-    assert.equal(celMatches(filter, { ...payload, deleted: true }), false);
-    assert.equal(
-      celMatches(filter, { ...payload, repository: { ...payload.repository, full_name: "x/y" } }),
-      false,
+    const files = Object.fromEntries(repositoryFiles(ev).map((f) => [f.path, parse(f.content)]));
+    pipeline = files[PIPELINE_FILE];
+    tasks = Object.fromEntries(
+      Object.entries(files)
+        .filter(([p]) => p.startsWith(`${TASKS_DIR}/`))
+        .map(([, t]) => [t.metadata.name, t]),
     );
-    // GitHub reports the canonical case; the filter matches whatever case config or payload uses.
-    assert.equal(
-      celMatches(filter, {
-        ...payload,
-        repository: { ...payload.repository, full_name: "Leftbin/Stigmer-Cloud" },
-      }),
-      true,
-    );
+    entry = files[ENTRY];
   });
 
-  it("carries the commit SHA from the payload through the binding into the PipelineRun's image-tag", () => {
-    const listener = byKind("EventListener")[0];
-    const binding = named("TriggerBinding", listener.spec.triggers[0].bindings[0].ref);
-    const template = named("TriggerTemplate", listener.spec.triggers[0].template.ref);
-    assert.ok(binding && template, "the listener's binding and template exist");
-    const run = instantiateTemplate(template, bindPayload(binding, payload));
-    assert.equal(run.kind, "PipelineRun");
-    assert.equal(run.spec.pipelineRef.name, byKind("Pipeline")[0].metadata.name);
-    const params = Object.fromEntries(run.spec.params.map((p: Obj) => [p.name, p.value]));
-    assert.equal(params["git-revision"], SHA);
-    assert.equal(params["image-tag"], SHA);
-    assert.equal(params["deploy-stack"], "dev");
-  });
-
-  it("runs clone, build-push and deploy so that pulumi up receives the pushed tag and digest", async () => {
+  it("builds, pushes, and deploys so that the pod runs exactly the pushed digest", async () => {
     const root = tempDir("flow-");
-    const { log, stubs: tools } = stubs(root, OCI_INDEX);
-    const listener = byKind("EventListener")[0];
-    const run = instantiateTemplate(
-      named("TriggerTemplate", listener.spec.triggers[0].template.ref),
-      bindPayload(named("TriggerBinding", listener.spec.triggers[0].bindings[0].ref), payload),
+    const { log, stubs: tools } = stubs(root);
+    // What Planton supplies for a push of SHA on main: its nine, image-name, and the entry's params.
+    const platform: Record<string, string> = Object.fromEntries(ALWAYS_SUPPLIED_PARAMS.map((p) => [p, ""]));
+    Object.assign(platform, {
+      "git-url": "https://github.com/leftbin/stigmer-cloud.git",
+      "git-revision": SHA,
+      "git-branch": "main",
+      "project-root": entry.spec.gitRepo.projectRoot,
+      [REGISTRY_PARAM]: `ghcr.io/${entry.spec.pipelineConfiguration.imageRepositoryPath}:${SHA}`,
+    });
+    const vars = runPipeline(
+      pipeline,
+      tasks,
+      { ...platform, ...entry.spec.pipelineConfiguration.params },
+      root,
+      tools,
     );
-    const pipeline = byKind("Pipeline")[0];
-    const vars: Record<string, string> = {};
-    for (const p of pipeline.spec.params) vars[`params.${p.name}`] = p.default;
-    for (const p of run.spec.params) {
-      assert.ok(`params.${p.name}` in vars, `the PipelineRun passes ${p.name}, which the Pipeline declares`);
-      vars[`params.${p.name}`] = p.value;
-    }
-    // The deploy step's program checkout, where it runs npm ci and pulumi up.
-    const programDir = path.join(root, "workspaces", "source", "_ops", "pulumi", "workflow-runner");
-    mkdirSync(programDir, { recursive: true });
-    for (const pt of pipeline.spec.tasks) {
-      const task = named("Task", pt.taskRef.name);
-      assert.ok(task, `Task ${pt.taskRef.name} exists`);
-      const params = Object.fromEntries(pt.params.map((p: Obj) => [p.name, substitute(p.value, vars)]));
-      const result = runTask(task, params, root, tools);
-      assert.equal(result.status, 0, `${pt.name} failed: ${result.stderr}`);
-      for (const [k, v] of Object.entries(result.results)) vars[`tasks.${pt.name}.results.${k}`] = v;
-    }
     const calls = readFileSync(log, "utf8");
-    // Bazel pushed the service description's target with the commit as TAG.
+    // Bazel pushed the monorepo's target for service-name, with --config=ci and the commit as TAG.
     assert.match(
       calls,
       new RegExp(
-        `bazel .* run //backend/services/workflow-runner:workflow_runner_push --stamp --define TAG=${SHA}\\n`,
+        `bazel .* run --config=ci --define=TAG=${SHA} //backend/services/workflow-runner:workflow_runner_push -- --image-refs`,
       ),
     );
-    // The results are the Tekton Chains pair, with the digest from the image layout.
-    assert.equal(vars["tasks.build-push.results.IMAGE_DIGEST"], PUSHED);
-    assert.equal(vars["tasks.build-push.results.IMAGE_URL"], `${REPO}:${SHA}`);
     const results = Object.fromEntries(
       pipeline.spec.results.map((r: Obj) => [r.name, substitute(r.value, vars)]),
     );
     assert.deepEqual(results, { IMAGE_URL: `${REPO}:${SHA}`, IMAGE_DIGEST: PUSHED });
+    assert.equal(vars["tasks.deploy.results.deployed"], "true");
+
     // pulumi up got exactly the keys the program reads, with the pushed values, for the Deployment only.
     const args = calls
       .split("\n")
       .filter((l) => l.startsWith("pulumi-arg "))
       .map((l) => l.slice("pulumi-arg ".length));
-    assert.deepEqual(args.slice(0, 5), ["up", "--yes", "--non-interactive", "--skip-preview", "--stack"]);
-    assert.equal(args[5], "dev");
-    const targets = args.flatMap((a, i) => (args[i - 1] === "--target" ? [a] : []));
-    // The Deployment, and the stack's root resource so that its outputs (what prod promotes) follow.
-    assert.deepEqual(targets, [
-      one(ev, "kubernetes:apps/v1:Deployment").urn,
-      "urn:pulumi:dev::workflow-runner::pulumi:pulumi:Stack::workflow-runner-dev",
+    assert.deepEqual(args.slice(0, 6), [
+      "up",
+      "--yes",
+      "--non-interactive",
+      "--skip-preview",
+      "--stack",
+      "stigmer/workflow-runner/dev",
     ]);
+    assert.deepEqual(
+      args.flatMap((a, i) => (args[i - 1] === "--target" ? [a] : [])),
+      [
+        one(ev, "kubernetes:apps/v1:Deployment").urn,
+        "urn:pulumi:dev::workflow-runner::pulumi:pulumi:Stack::workflow-runner-dev",
+      ],
+    );
     const config = Object.fromEntries(
       args.flatMap((a, i) => (args[i - 1] === "-c" ? [parseAssignment(a)] : [])),
     );
     assert.deepEqual(config, { [IMAGE_CONFIG_KEYS.tag]: SHA, [IMAGE_CONFIG_KEYS.digest]: PUSHED });
-    // The in-cluster kubeconfig carries the stack's context name, so the provider sees the same context.
-    const kubeconfig = readFileSync(path.join(root, "deploy-home", ".kube", "config"), "utf8");
-    assert.match(kubeconfig, /current-context: stigmer-dev/);
-
-    // Those keys are the ones the program reads, and the Deployment then runs the pushed digest.
     assert.deepEqual(Object.keys(config).sort(), [`${PROJECT}:imageDigest`, `${PROJECT}:imageTag`]);
     assert.ok("imageTag" in PLAIN_KEYS && "imageDigest" in PLAIN_KEYS);
+
+    // Those keys are the ones the program reads, and the Deployment then runs the pushed digest.
     const deployed = await evaluate({ stack: "dev", config });
     const image = at(
       one(deployed, "kubernetes:apps/v1:Deployment").inputs,
@@ -163,37 +185,73 @@ describe("the image flow from a push to a pod (dev)", () => {
     assert.equal(deployed.outputs.imageRef?.value, image);
   });
 
-  it("fails the build when the image layout names no digest, so nothing is deployed", () => {
+  it("skips the deploy for a service whose entry names no stack (built only)", () => {
     const root = tempDir("flow-");
-    const { stubs: tools } = stubs(root, '{"manifests":[]}');
-    const task = named("Task", "workflow-runner-build-push");
-    const run = runTask(task, { "image-tag": SHA, commit: SHA }, root, tools);
-    assert.notEqual(run.status, 0);
-    assert.match(run.stderr, /no sha256 digest/);
-    assert.equal(run.results.IMAGE_DIGEST, undefined);
+    const { log, stubs: tools } = stubs(root);
+    const params = {
+      "git-url": "https://github.com/leftbin/stigmer-cloud.git",
+      "git-revision": SHA,
+      "service-name": "stigmer-service",
+    };
+    runPipeline(pipeline, tasks, params, root, tools);
+    const calls = readFileSync(log, "utf8");
+    assert.match(calls, /\/\/backend\/services\/stigmer-service:stigmer_service_push/);
+    assert.doesNotMatch(calls, /pulumi-arg/);
+  });
+});
+
+describe("the same flow from a self-hosted push (trigger tekton)", () => {
+  let objects: Obj[];
+  let pipeline: Obj;
+  const named = (kind: string, name: string) =>
+    objects.find((o) => o.kind === kind && o.metadata.name === name);
+  before(async () => {
+    const ev = await evaluate({
+      stack: "dev",
+      preview: false,
+      config: { trigger: "tekton" },
+      registryDigests: { [`${REPO}:main`]: digest("0") },
+    });
+    objects = kubernetesObjects(ev);
+    pipeline = objects.find((o) => o.kind === "Pipeline");
   });
 
-  it("refuses to deploy without a sha256 digest and never calls pulumi", () => {
-    const root = tempDir("flow-");
-    const { log, stubs: tools } = stubs(root, OCI_INDEX);
-    const task = named("Task", "workflow-runner-deploy");
-    const run = runTask(task, { "image-tag": SHA, "image-digest": "", stack: "dev" }, root, tools);
-    assert.notEqual(run.status, 0);
-    assert.match(run.stderr, /refusing to deploy without a sha256 digest/);
-    assert.throws(() => readFileSync(log, "utf8"));
-  });
-
-  it("falls back to the commit as the tag when the run gives none", () => {
-    const root = tempDir("flow-");
-    const { log, stubs: tools } = stubs(root, OCI_INDEX);
-    const run = runTask(
-      named("Task", "workflow-runner-build-push"),
-      { "image-tag": "", commit: SHA },
-      root,
-      tools,
+  it("filters pushes to main of this repository, in any case, not other branches or deletions", () => {
+    const filter = objects.find((o) => o.kind === "EventListener").spec.triggers[0].interceptors[1].params[0]
+      .value;
+    assert.equal(celMatches(filter, payload), true);
+    assert.equal(celMatches(filter, { ...payload, ref: "refs/heads/feature" }), false);
+    assert.equal(celMatches(filter, { ...payload, deleted: true }), false);
+    assert.equal(
+      celMatches(filter, { ...payload, repository: { ...payload.repository, full_name: "x/y" } }),
+      false,
     );
-    assert.equal(run.status, 0, run.stderr);
-    assert.equal(run.results.IMAGE_TAG, SHA);
-    assert.match(readFileSync(log, "utf8"), new RegExp(`--define TAG=${SHA}`));
+    assert.equal(
+      celMatches(filter, {
+        ...payload,
+        repository: { ...payload.repository, full_name: "Leftbin/Stigmer-Cloud" },
+      }),
+      true,
+    );
+  });
+
+  it("runs the same root pipeline to the same deploy, from the payload through binding and template", () => {
+    const listener = objects.find((o) => o.kind === "EventListener");
+    const run = instantiateTemplate(
+      named("TriggerTemplate", listener.spec.triggers[0].template.ref),
+      bindPayload(named("TriggerBinding", listener.spec.triggers[0].bindings[0].ref), payload),
+    );
+    assert.equal(run.spec.pipelineRef.name, pipeline.metadata.name);
+    const params = Object.fromEntries(run.spec.params.map((p: Obj) => [p.name, p.value]));
+    assert.equal(params["git-revision"], SHA);
+    assert.equal(params[REGISTRY_PARAM], `${REPO}:${SHA}`);
+    const root = tempDir("flow-tk-");
+    const { log, stubs: tools } = stubs(root);
+    const tasks = Object.fromEntries(
+      objects.filter((o) => o.kind === "Task").map((t) => [t.metadata.name, t]),
+    );
+    const vars = runPipeline(pipeline, tasks, params, root, tools);
+    assert.equal(vars["tasks.build-push.results.IMAGE_DIGEST"], PUSHED);
+    assert.match(readFileSync(log, "utf8"), new RegExp(`pulumi-arg ${IMAGE_CONFIG_KEYS.digest}=${PUSHED}`));
   });
 });

@@ -54,9 +54,10 @@ describe("canaries in every secret key", () => {
       stack: "dev",
       preview: false,
       secrets: CANARIES,
-      // Claim check on, so the R2 keys are needed too.
+      // Claim check on and a self-hosted trigger, so every credential key is needed.
       config: {
         imageDigest: digest("1"),
+        trigger: "tekton",
         claimCheckEnabled: "true",
         r2Bucket: "claimcheck-dev",
         r2Endpoint: "https://acct.r2.cloudflarestorage.com",

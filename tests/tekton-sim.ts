@@ -9,10 +9,14 @@ export type Obj = any;
 
 /** Replaces every `$(name)` with its value; an unknown reference fails, as Tekton's validation would. */
 export function substitute(text: string, vars: Readonly<Record<string, string>>): string {
-  return text.replace(/\$\(([^()\s]+)\)/g, (whole, name: string) => {
-    if (name in vars) return vars[name] as string;
-    throw new Error(`unresolved reference ${whole}`);
-  });
+  // Tekton and Triggers replace only their own variables; `$(mktemp)` in a script is the shell's.
+  return text.replace(
+    /\$\(((?:params|workspaces|results|tasks|context|tt\.params|body|extensions)\.[^()\s]+)\)/g,
+    (whole, name: string) => {
+      if (name in vars) return vars[name] as string;
+      throw new Error(`unresolved reference ${whole}`);
+    },
+  );
 }
 
 /** Reads `body.a.b` out of a payload. */
@@ -72,6 +76,8 @@ export function runTask(
   root: string,
   stubs: Stubs,
   extraEnv: Readonly<Record<string, string>> = {},
+  /** Optional workspaces the run leaves unbound. @default every optional workspace is bound */
+  unbound?: readonly string[],
 ): TaskRunResult {
   const vars: Record<string, string> = {};
   for (const p of task.spec.params) {
@@ -81,8 +87,10 @@ export function runTask(
   }
   for (const w of task.spec.workspaces) {
     const dir = path.join(root, "workspaces", w.name);
-    mkdirSync(dir, { recursive: true });
-    vars[`workspaces.${w.name}.path`] = dir;
+    const bound = !w.optional || !(unbound ?? []).includes(w.name);
+    if (bound) mkdirSync(dir, { recursive: true });
+    vars[`workspaces.${w.name}.path`] = bound ? dir : "";
+    vars[`workspaces.${w.name}.bound`] = String(bound);
   }
   const resultsDir = path.join(root, "results", task.metadata.name);
   mkdirSync(resultsDir, { recursive: true });
@@ -96,8 +104,10 @@ export function runTask(
   }
   let last: TaskRunResult = { results: {}, stdout: "", stderr: "", status: 0 };
   for (const step of task.spec.steps) {
-    const env: Record<string, string> = { PATH: `${bin}:${process.env.PATH}`, ...extraEnv };
+    const env: Record<string, string> = { PATH: `${bin}:${process.env.PATH}` };
     for (const e of step.env ?? []) env[e.name] = substitute(String(e.value), vars);
+    // The test's own values last: they stand in for what a cluster or a timer would give.
+    Object.assign(env, extraEnv);
     if (env.HOME?.startsWith("/")) env.HOME = path.join(root, env.HOME);
     mkdirSync(env.HOME ?? root, { recursive: true });
     const script = path.join(root, `${task.metadata.name}-${step.name}.sh`);

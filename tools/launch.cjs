@@ -14,17 +14,18 @@ const ROOT = path.resolve(__dirname, "..");
 const BUILD = path.join(ROOT, "build");
 const STAMP = path.join(BUILD, ".built");
 const LOCK = path.join(ROOT, ".build-lock");
-/** Folders that hold no source of the build. */
-const SKIP = new Set(["node_modules", ".git", "build", "plan"]);
+/** Folders that hold no source of the build: anywhere (node_modules), or at the top (the outputs). */
+const SKIP_ANYWHERE = new Set(["node_modules"]);
+const SKIP_AT_ROOT = new Set([path.join(ROOT, "build"), path.join(ROOT, "plan")]);
 
 /** The newest modification time of any TypeScript source or build setting, in ms. */
 function newestSource(dir = ROOT) {
   let newest = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (SKIP.has(entry.name) || entry.name.startsWith(".")) continue;
     const full = path.join(dir, entry.name);
+    if (SKIP_ANYWHERE.has(entry.name) || SKIP_AT_ROOT.has(full) || entry.name.startsWith(".")) continue;
     if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
-    else if (/\.ts$|^tsconfig.*\.json$|^package\.json$/.test(entry.name))
+    else if (/\.ts$|\.sh$|^tsconfig.*\.json$|^package\.json$/.test(entry.name))
       newest = Math.max(newest, fs.statSync(full).mtimeMs);
   }
   return newest;
@@ -35,6 +36,18 @@ function isFresh() {
     return fs.statSync(STAMP).mtimeMs >= newestSource();
   } catch {
     return false;
+  }
+}
+
+/** Copies every .sh file under `from` to the same place under `to`. */
+function copyScripts(from, to) {
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    if (entry.isDirectory()) copyScripts(source, path.join(to, entry.name));
+    else if (entry.name.endsWith(".sh")) {
+      fs.mkdirSync(to, { recursive: true });
+      fs.copyFileSync(source, path.join(to, entry.name));
+    }
   }
 }
 
@@ -50,11 +63,19 @@ function build(reason) {
       break;
     } catch (err) {
       if (err.code !== "EEXIST") throw err;
+      // A lock left by a compile that was killed is stale after ten minutes (a compile takes seconds).
+      try {
+        if (Date.now() - fs.statSync(LOCK).mtimeMs > 600_000)
+          fs.rmSync(LOCK, { recursive: true, force: true });
+      } catch {
+        // Released in the meantime.
+      }
       // Another process is compiling: wait for it, then use its build if it is fresh.
       sleep(100);
       if (!fs.existsSync(LOCK) && isFresh()) return;
     }
   }
+  let status = 0;
   try {
     if (reason) process.stderr.write(`${reason}: compiling (npm run build) first\n`);
     const started = Date.now();
@@ -66,10 +87,15 @@ function build(reason) {
         stdio: "inherit",
       },
     );
-    if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+    status = tsc.status ?? 1;
+    if (status !== 0) return;
+    // The step scripts the components read at evaluation time, beside their compiled modules.
+    copyScripts(path.join(ROOT, "components"), path.join(BUILD, "components"));
     fs.writeFileSync(STAMP, `compiled in ${Date.now() - started} ms\n`);
   } finally {
     fs.rmSync(LOCK, { recursive: true, force: true });
+    // Exit only once the lock is released.
+    if (status !== 0) process.exit(status);
   }
 }
 

@@ -1,224 +1,643 @@
-// components/pipeline.ts and triggers.ts: lint-clean Tekton objects, least-privilege identities, one webhook token.
+// components/pipeline.ts, triggers.ts, deployer.ts: the shared root pipeline as Planton compiles it, generic over
+// services; one trigger; one deployer; the step scripts run with stub tools.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
+import * as github from "@pulumi/github";
+import * as k8s from "@pulumi/kubernetes";
 import { parse, stringify } from "yaml";
-import { deployCommand, PIPELINE_FILE } from "../../components/pipeline";
-import { pushFilter } from "../../components/triggers";
-import { type Evaluation, evaluate, type RecordedResource, SECRET_MARKER } from "../../tools/plan/evaluate";
+import { ServiceDelivery } from "../../components/delivery";
+import { PIPELINE_FILE, RootPipeline, TASK_NAMES, TASKS_DIR } from "../../components/pipeline";
+import { selectImage } from "../../components/registry";
+import { describeService, parsePlainConfig, type ServiceDescription } from "../../config";
+import {
+  ALWAYS_SUPPLIED_PARAMS,
+  BUILD_SECRET_FILES,
+  COMPILE_VERDICTS,
+  type CompileVerdict,
+  MONOREPO_BAZEL_VERSION,
+  REGISTRY_PARAM,
+} from "../../contracts/planton";
+import { type Evaluation, evaluate, PROJECT_DIR } from "../../tools/plan/evaluate";
 import { kubernetesObjects, renderKubernetesYaml, repositoryFiles } from "../../tools/plan/render";
-import { at, CUSTOM_RESOURCE_GROUPS, digest, one, tektonLint, tempDir } from "../helpers";
-import type { Obj } from "../tekton-sim";
+import { readProjectFile, readStackFile, resolveConfig } from "../../tools/plan/stack-files";
+import { at, digest, tektonLint, tempDir } from "../helpers";
+import { type CompileInput, compile } from "../planton-compile";
+import { type Obj, runTask } from "../tekton-sim";
 
-describe("the dev stack's build side", () => {
+const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const SHA = "0123456789abcdef0123456789abcdef01234567";
+const OLDER = "89abcdef0123456789abcdef0123456789abcdef";
+const PUSHED = digest("7");
+const SERVICE_NAMES = /workflow[-_]runner|stigmer[-_]service|agent[-_]runner/;
+
+function service(stack: string, overrides: Record<string, string> = {}): ServiceDescription {
+  const resolved = resolveConfig(readProjectFile(PROJECT_DIR), readStackFile(PROJECT_DIR, stack), overrides);
+  const raw = Object.fromEntries(
+    Object.entries(resolved.values).map(([k, v]) => [k.replace(/^workflow-runner:/, ""), v]),
+  );
+  return describeService(parsePlainConfig(raw), `stigmer/workflow-runner/${stack}`);
+}
+
+/** The committed files of a plan, by path. */
+function filesOf(ev: Evaluation): Record<string, string> {
+  return Object.fromEntries(repositoryFiles(ev).map((f) => [f.path, f.content]));
+}
+
+/** What Planton compiles for a service: the committed files and the entry's params. */
+function compileInputOf(files: Record<string, string>, entryPath: string): CompileInput {
+  const entry = parse(files[entryPath] ?? "");
+  return {
+    pipelineFile: files[PIPELINE_FILE],
+    taskFiles: Object.fromEntries(Object.entries(files).filter(([p]) => p.startsWith(`${TASKS_DIR}/`))),
+    entryParams: entry.spec.pipelineConfiguration.params,
+    registry: true,
+    buildSecrets: Object.values(BUILD_SECRET_FILES),
+  };
+}
+
+const ENTRY = "_ops/planton/service-hub/services/workflow-runner.yaml";
+
+describe("the root pipeline, as Planton compiles it", () => {
   let ev: Evaluation;
-  let objects: Obj[];
+  let files: Record<string, string>;
+  let input: CompileInput;
   before(async () => {
     ev = await evaluate({ stack: "dev", preview: false, config: { imageDigest: digest("5") } });
-    objects = kubernetesObjects(ev);
+    files = filesOf(ev);
+    input = compileInputOf(files, ENTRY);
   });
 
-  it("passes tekton-lint with no errors", async () => {
-    const file = path.join(tempDir("lint-"), "tekton.yaml");
-    const tekton = objects.filter((o) =>
-      CUSTOM_RESOURCE_GROUPS.some((g) => String(o.apiVersion).startsWith(g)),
-    );
-    assert.deepEqual(tekton.map((o) => o.kind).sort(), [
-      "EventListener",
-      "Pipeline",
-      "Task",
-      "Task",
-      "Task",
-      "TriggerBinding",
-      "TriggerTemplate",
+  it("commits one Pipeline and its three Tasks, and the entry", () => {
+    assert.deepEqual(Object.keys(files).sort(), [
+      PIPELINE_FILE,
+      `${TASKS_DIR}/${TASK_NAMES.buildPush}.yaml`,
+      `${TASKS_DIR}/${TASK_NAMES.deploy}.yaml`,
+      `${TASKS_DIR}/${TASK_NAMES.checkout}.yaml`,
+      ENTRY,
     ]);
-    writeFileSync(file, renderKubernetesYaml(tekton));
-    const problems = await tektonLint([file]);
-    assert.deepEqual(
-      problems.filter((p) => p.level === "error"),
-      [],
-    );
   });
 
-  it("defines its own tasks: no hub resolver anywhere", () => {
-    assert.doesNotMatch(JSON.stringify(objects), /"resolver"/);
-    const pipeline = objects.find((o) => o.kind === "Pipeline");
-    for (const t of pipeline.spec.tasks) assert.equal(t.taskRef.kind, "Task");
+  it("compiles with no verdict", () => {
+    assert.deepEqual(compile(input), []);
   });
 
-  it("runs every step non-root with requests and limits", () => {
-    for (const task of objects.filter((o) => o.kind === "Task")) {
-      for (const step of task.spec.steps) {
-        assert.equal(step.securityContext.runAsNonRoot, true, `${task.metadata.name}/${step.name}`);
-        assert.equal(step.securityContext.allowPrivilegeEscalation, false);
-        assert.ok(step.computeResources.requests && step.computeResources.limits);
-      }
+  it("declares every parameter Planton always supplies, and image-name", () => {
+    const declared = parse(files[PIPELINE_FILE] ?? "").spec.params.map((p: Obj) => p.name);
+    for (const name of [...ALWAYS_SUPPLIED_PARAMS, REGISTRY_PARAM]) assert.ok(declared.includes(name), name);
+  });
+
+  it("names no service in the shared files", () => {
+    for (const [file, content] of Object.entries(files)) {
+      if (file.startsWith(".planton/")) assert.doesNotMatch(content, SERVICE_NAMES, file);
     }
   });
 
-  it("gives the deployer rights on Deployments in the workload namespace only", () => {
-    const role = one(ev, "kubernetes:rbac.authorization.k8s.io/v1:Role");
-    assert.equal(at(role.inputs, "metadata.namespace"), "workflow-runner-dev");
-    const rules = role.inputs.rules as Obj[];
-    const writable = rules.filter((r) =>
+  it("passes tekton-lint, which does catch an undefined param", async () => {
+    const dir = tempDir("lint-");
+    const good = path.join(dir, "good.yaml");
+    writeFileSync(
+      good,
+      Object.entries(files)
+        .filter(([p]) => p.startsWith(".planton/"))
+        .map(([, c]) => `---\n${c}`)
+        .join(""),
+    );
+    assert.deepEqual(
+      (await tektonLint([good])).filter((p) => p.level === "error"),
+      [],
+    );
+    const bad = path.join(dir, "bad.yaml");
+    writeFileSync(bad, readFileSync(good, "utf8").replace("$(params.git-url)", "$(params.git-urls)"));
+    assert.ok((await tektonLint([bad])).some((p) => p.rule === "no-undefined-param"));
+  });
+
+  /** Breaks a copy of the compile input; each verdict has one. */
+  const mutatePipeline = (i: CompileInput, f: (p: Obj) => void): CompileInput => {
+    const p = parse(i.pipelineFile ?? "");
+    f(p);
+    return { ...i, pipelineFile: stringify(p) };
+  };
+  const mutateTask = (i: CompileInput, name: string, f: (t: Obj) => void): CompileInput => {
+    const file = `${TASKS_DIR}/${name}.yaml`;
+    const t = parse(i.taskFiles[file] ?? "");
+    f(t);
+    return { ...i, taskFiles: { ...i.taskFiles, [file]: stringify(t) } };
+  };
+  const breakers: Record<CompileVerdict, (i: CompileInput) => CompileInput> = {
+    invalid_yaml: (i) => ({ ...i, pipelineFile: `${i.pipelineFile}\n  broken: [unclosed\n` }),
+    invalid_pipeline_schema: (i) => mutatePipeline(i, (p) => (p.apiVersion = "tekton.dev/v1beta1")),
+    multiple_pipeline_documents: (i) => ({ ...i, pipelineFile: `${i.pipelineFile}---\n${i.pipelineFile}` }),
+    unexpected_document_kind: (i) => ({
+      ...i,
+      taskFiles: {
+        ...i.taskFiles,
+        [`${TASKS_DIR}/settings.yaml`]: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+      },
+    }),
+    duplicate_task_definition: (i) => ({
+      ...i,
+      taskFiles: {
+        ...i.taskFiles,
+        [`${TASKS_DIR}/copy.yaml`]: i.taskFiles[`${TASKS_DIR}/${TASK_NAMES.deploy}.yaml`] ?? "",
+      },
+    }),
+    unresolved_task_ref: (i) => ({
+      ...i,
+      taskFiles: Object.fromEntries(
+        Object.entries(i.taskFiles).filter(([p]) => !p.endsWith(`${TASK_NAMES.checkout}.yaml`)),
+      ),
+    }),
+    resolver_ref_unsupported: (i) =>
+      mutatePipeline(i, (p) => (p.spec.tasks[0].taskRef = { resolver: "hub", params: [] })),
+    undeclared_param: (i) => ({ ...i, entryParams: { ...i.entryParams, "node-version": "20" } }),
+    missing_required_param: (i) => ({
+      ...i,
+      entryParams: Object.fromEntries(Object.entries(i.entryParams).filter(([k]) => k !== "service-name")),
+    }),
+    unbindable_workspace: (i) =>
+      mutatePipeline(
+        i,
+        (p) => (p.spec.workspaces.find((w: Obj) => w.name === "registry-credentials").optional = false),
+      ),
+    secrets_workspace_without_secrets: (i) => ({
+      ...mutatePipeline(
+        i,
+        (p) => (p.spec.workspaces.find((w: Obj) => w.name === "secrets").optional = false),
+      ),
+      buildSecrets: [],
+    }),
+    build_secrets_never_mounted: (i) =>
+      mutatePipeline(i, (p) => {
+        p.spec.workspaces = p.spec.workspaces.filter((w: Obj) => w.name !== "secrets");
+        for (const t of p.spec.tasks) t.workspaces = t.workspaces.filter((w: Obj) => w.name !== "secrets");
+      }),
+    dangling_result_reference: (i) =>
+      mutatePipeline(i, (p) => (p.spec.results[1].value = "$(tasks.build-push.results.IMAGE_DIGESTS)")),
+    literal_secret_env: (i) =>
+      mutateTask(i, TASK_NAMES.deploy, (t) =>
+        t.spec.steps[0].env.push({ name: "PULUMI_ACCESS_TOKEN", value: "pul-0123456789abcdef" }),
+      ),
+    repo_file_unreadable: (i) => ({ ...i, pipelineFile: undefined }),
+  };
+  for (const code of COMPILE_VERDICTS) {
+    it(`refuses a broken copy with ${code}`, () => {
+      const verdicts = compile(breakers[code](input));
+      assert.ok(
+        verdicts.some((v) => v.code === code),
+        `expected ${code} among ${JSON.stringify(verdicts)}`,
+      );
+    });
+  }
+});
+
+describe("a second service through the same components", () => {
+  it("renders byte-identical pipeline and task files and its own entry", async () => {
+    const base = service("dev");
+    const build = base.build;
+    assert.ok(build);
+    const others: ServiceDescription[] = ["stigmer-service", "agent-runner"].map((name) => ({
+      ...base,
+      name,
+      workload: { ...base.workload, namespace: `${name}-dev` },
+      build: { ...build, projectRoot: `backend/services/${name}` },
+    }));
+    const ev = await evaluate({
+      stack: "dev",
+      preview: false,
+      program: () => {
+        const kubernetes = new k8s.Provider("kubernetes", {});
+        const githubProvider = new github.Provider("github", { owner: base.repository.owner, token: "t" });
+        const commitTo = { repository: base.repository.name, branch: base.repository.branch };
+        const root = new RootPipeline(
+          "root-pipeline",
+          { pipeline: build.pipeline, commitTo },
+          { providers: [kubernetes, githubProvider] },
+        );
+        for (const s of [base, ...others]) {
+          new ServiceDelivery(
+            s.name,
+            {
+              service: s,
+              image: selectImage({ ...s.image, digest: digest("1") }),
+              registryUsername: "u",
+              registryToken: "t",
+              serviceSecrets: { STIGMER_API_KEY: "k" },
+              rootPipeline: root,
+              githubProvider,
+            },
+            { providers: [kubernetes] },
+          );
+        }
+        return {};
+      },
+    });
+    const fleet = filesOf(ev);
+    const single = filesOf(
+      await evaluate({ stack: "dev", preview: false, config: { imageDigest: digest("5") } }),
+    );
+    for (const file of Object.keys(single).filter((p) => p.startsWith(".planton/"))) {
+      assert.equal(fleet[file], single[file], `${file} differs`);
+    }
+    for (const name of ["workflow-runner", "stigmer-service", "agent-runner"]) {
+      const entryPath = `_ops/planton/service-hub/services/${name}.yaml`;
+      const entry = parse(fleet[entryPath] ?? "");
+      assert.equal(entry.metadata.name, name);
+      assert.equal(entry.spec.pipelineConfiguration.params["service-name"], name);
+      assert.equal(entry.spec.gitRepo.projectRoot, `backend/services/${name}`);
+      assert.deepEqual(compile(compileInputOf(fleet, entryPath)), [], name);
+    }
+  });
+});
+
+describe("one trigger", () => {
+  let planton: Obj[];
+  let tekton: Obj[];
+  let tektonFiles: Record<string, string>;
+  before(async () => {
+    planton = kubernetesObjects(await evaluate({ stack: "dev", config: { imageDigest: digest("5") } }));
+    const tev = await evaluate({ stack: "dev", config: { imageDigest: digest("5"), trigger: "tekton" } });
+    tekton = kubernetesObjects(tev);
+    tektonFiles = filesOf(tev);
+  });
+
+  it("planton (the default): no EventListener, Ingress, template or Tekton object in any cluster", () => {
+    const kinds = new Set(planton.map((o) => o.kind));
+    for (const kind of ["EventListener", "TriggerTemplate", "TriggerBinding", "Ingress", "Pipeline", "Task"])
+      assert.ok(!kinds.has(kind), kind);
+  });
+
+  it("tekton: the EventListener, its template and the root pipeline applied, from the same files", () => {
+    const kinds = new Set(tekton.map((o) => o.kind));
+    for (const kind of ["EventListener", "TriggerTemplate", "TriggerBinding", "Ingress", "Pipeline", "Task"])
+      assert.ok(kinds.has(kind), kind);
+    const committed = parse(tektonFiles[PIPELINE_FILE] ?? "");
+    const applied = tekton.find((o) => o.kind === "Pipeline");
+    assert.deepEqual(applied.spec, committed.spec);
+    assert.equal(applied.metadata.namespace, "workflow-runner-ci");
+  });
+
+  it("tekton: the template hands the pipeline exactly what Planton would, and the files compile with it", () => {
+    const template = tekton.find((o) => o.kind === "TriggerTemplate");
+    const run = template.spec.resourcetemplates[0];
+    const params = Object.fromEntries(run.spec.params.map((p: Obj) => [p.name, p.value]));
+    const entry = parse(tektonFiles[ENTRY] ?? "").spec.pipelineConfiguration.params;
+    assert.deepEqual(
+      Object.keys(params).sort(),
+      [...ALWAYS_SUPPLIED_PARAMS, REGISTRY_PARAM, ...Object.keys(entry)].sort(),
+    );
+    for (const [k, v] of Object.entries(entry)) assert.equal(params[k], v, k);
+    assert.equal(params[REGISTRY_PARAM], `${REPO}:$(tt.params.git-revision)`);
+    assert.deepEqual(
+      run.spec.workspaces.map((w: Obj) => w.name),
+      ["source", "secrets", "registry-credentials"],
+    );
+    const platform = Object.fromEntries(Object.entries(params).filter(([k]) => !(k in entry)));
+    const verdicts = compile({
+      ...compileInputOf(tektonFiles, ENTRY),
+      entryParams: { ...entry, ...Object.fromEntries(Object.keys(platform).map((k) => [k, ""])) },
+    });
+    assert.deepEqual(
+      verdicts.filter((v) => v.code !== "undeclared_param"),
+      [],
+    );
+    // The run's labels carry the owner identifier, and Tekton propagates them to every TaskRun and Pod.
+    assert.equal(
+      run.metadata.labels[params["owner-identifier-label-key"]],
+      params["owner-identifier-label-value"],
+    );
+  });
+
+  it("tekton: the EventListener's own least roles, no Secret reads, no impersonation", () => {
+    const roles = tekton.filter(
+      (o) => (o.kind === "Role" || o.kind === "ClusterRole") && o.metadata.name.includes("triggers"),
+    );
+    assert.equal(roles.length, 2);
+    for (const role of roles) {
+      for (const rule of role.rules) {
+        assert.ok(!rule.resources.includes("secrets"), JSON.stringify(rule));
+        assert.ok(!rule.verbs.includes("impersonate") && !rule.verbs.includes("*"), JSON.stringify(rule));
+      }
+    }
+    const bindings = tekton.filter((o) => o.kind === "ClusterRoleBinding" || o.kind === "RoleBinding");
+    for (const b of bindings) assert.doesNotMatch(b.roleRef.name, /tekton-triggers-eventlistener/);
+  });
+});
+
+describe("one deployer", () => {
+  let ev: Evaluation;
+  let files: Record<string, string>;
+  before(async () => {
+    ev = await evaluate({ stack: "dev", preview: false, config: { imageDigest: digest("5") } });
+    files = filesOf(ev);
+  });
+
+  it("turns Planton's deploy stage off in the entry, since the pipeline's deploy step deploys", () => {
+    assert.equal(parse(files[ENTRY] ?? "").spec.pipelineConfiguration.disableDeployments, true);
+  });
+
+  it("gives the build secrets to the deploy task only, as files, never as params or env literals", () => {
+    const pipeline = parse(files[PIPELINE_FILE] ?? "");
+    const byTask = Object.fromEntries(
+      pipeline.spec.tasks.map((t: Obj) => [t.name, t.workspaces.map((w: Obj) => w.name)]),
+    );
+    assert.deepEqual(byTask, {
+      checkout: ["source"],
+      "build-push": ["source", "registry-credentials"],
+      deploy: ["secrets"],
+    });
+    for (const [file, content] of Object.entries(files).filter(([p]) => p.startsWith(TASKS_DIR))) {
+      for (const step of parse(content).spec.steps) {
+        for (const e of step.env ?? [])
+          assert.ok(e.valueFrom === undefined, `${file}: ${e.name} from a Secret`);
+        assert.equal(step.envFrom, undefined, file);
+      }
+    }
+    assert.doesNotMatch(JSON.stringify(pipeline.spec.params), /token|password/i);
+  });
+
+  it("lets the deployer patch the one Deployment by name, and create nothing", () => {
+    const role = ev.resources.find((r) => r.name === "workflow-runner-deployer-role");
+    const rules = role?.inputs.rules as Obj[];
+    const writes = rules.filter((r) =>
       r.verbs.some((v: string) => ["create", "update", "patch", "delete"].includes(v)),
     );
-    assert.deepEqual(
-      writable.map((r) => r.resources),
-      [["deployments"]],
-    );
-    assert.ok(
-      !rules.some(
-        (r) => r.verbs.includes("*") || r.resources.includes("*") || r.resources.includes("secrets"),
+    assert.deepEqual(writes, [
+      {
+        apiGroups: ["apps"],
+        resources: ["deployments"],
+        resourceNames: ["workflow-runner"],
+        verbs: ["get", "patch", "update"],
+      },
+    ]);
+    assert.ok(!rules.some((r) => r.verbs.includes("create") || r.resources.includes("secrets")));
+    assert.equal(at(role?.inputs, "metadata.namespace"), "workflow-runner-dev");
+  });
+
+  it("builds with the monorepo's Bazel version", () => {
+    const task = parse(files[`${TASKS_DIR}/${TASK_NAMES.buildPush}.yaml`] ?? "");
+    assert.match(
+      task.spec.steps[0].image,
+      new RegExp(
+        `^gcr\\.io/bazel-public/bazel:${MONOREPO_BAZEL_VERSION.replace(/\./g, "\\.")}(@sha256:[a-f0-9]{64})?$`,
       ),
     );
-    const binding = ev.resources.find((r) => r.name === "workflow-runner-deployer-binding");
-    assert.deepEqual(at(binding?.inputs, "subjects.0"), {
-      kind: "ServiceAccount",
-      name: "workflow-runner-deployer",
-      namespace: "workflow-runner-ci",
-    });
   });
 
-  it("binds the listener to the shipped Triggers ClusterRoles", () => {
-    const rb = ev.resources.find((r) => r.name === "workflow-runner-roles");
-    const crb = one(ev, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding");
-    assert.equal(at(rb?.inputs, "roleRef.name"), "tekton-triggers-eventlistener-roles");
-    assert.equal(at(crb.inputs, "roleRef.name"), "tekton-triggers-eventlistener-clusterroles");
-    const listener = objects.find((o) => o.kind === "EventListener");
-    assert.equal(at(rb?.inputs, "subjects.0.name"), listener.spec.serviceAccountName);
-  });
-
-  it("keeps the push token apart from the pull token", () => {
-    const push = one(ev, "kubernetes:core/v1:Secret", "workflow-runner-push-secret");
-    const pull = one(ev, "kubernetes:core/v1:Secret", "workflow-runner-pull");
-    assert.equal(push.inputs.stringData, SECRET_MARKER);
-    const token = (r: RecordedResource): string =>
-      JSON.parse(String((r.revealedInputs.stringData as Record<string, string>)[".dockerconfigjson"])).auths[
-        "ghcr.io"
-      ].password;
-    assert.notEqual(token(push), token(pull));
-    assert.match(token(push), /registryPushToken/);
-  });
-
-  it("hands GitHub and the EventListener the same webhook token, secret everywhere", () => {
-    const webhook = one(ev, "github:index/repositoryWebhook:RepositoryWebhook");
-    const secret = ev.resources.find((r) => r.name === "workflow-runner-webhook-secret");
-    const inGithub = at(webhook.revealedInputs, "configuration.secret");
-    const inCluster = at(secret?.revealedInputs, "stringData.secretToken");
-    assert.equal(typeof inGithub, "string");
-    assert.equal(inGithub, inCluster);
-    // The provider marks the whole configuration secret, so the plan redacts all of it.
-    assert.equal(webhook.inputs.configuration, SECRET_MARKER);
-    assert.equal(
-      at(webhook.revealedInputs, "configuration.url"),
-      "https://hooks.dev.stigmer.ai/workflow-runner",
-    );
-    const listener = objects.find((o) => o.kind === "EventListener");
-    assert.equal(
-      listener.spec.triggers[0].interceptors[0].params[0].value.secretName,
-      "workflow-runner-github-webhook",
-    );
-  });
-
-  it("publishes the listener's Service at the webhook URL over TLS", () => {
-    const ingress = objects.find((o) => o.kind === "Ingress");
-    assert.equal(ingress.spec.rules[0].host, "hooks.dev.stigmer.ai");
-    assert.equal(ingress.spec.rules[0].http.paths[0].path, "/workflow-runner");
-    assert.deepEqual(ingress.spec.rules[0].http.paths[0].backend.service, {
-      name: "el-workflow-runner",
-      port: { number: 8080 },
-    });
-    assert.deepEqual(ingress.spec.tls[0].hosts, ["hooks.dev.stigmer.ai"]);
-  });
-
-  it("commits the same Pipeline it applies, and the service-hub entry points at it", () => {
-    const files = repositoryFiles(ev);
-    assert.deepEqual(
-      files.map((f) => f.path),
-      [
-        ".planton/pipeline.yaml",
-        ".planton/tasks/build-push.yaml",
-        ".planton/tasks/clone.yaml",
-        ".planton/tasks/deploy.yaml",
-        "_ops/planton/service-hub/services/workflow-runner.yaml",
-      ],
-    );
-    const applied = objects.find((o) => o.kind === "Pipeline");
-    const committed = files.find((f) => f.path === PIPELINE_FILE)?.content ?? "";
-    assert.match(committed, /^# Generated by the workflow-runner Pulumi program/);
-    assert.deepEqual(parse(committed), applied);
-    const entry = parse(files.find((f) => f.path.startsWith("_ops/"))?.content ?? "");
-    assert.equal(entry.spec.pipelineConfiguration.tektonPipelineYamlFile, PIPELINE_FILE);
-    assert.equal(entry.spec.pipelineConfiguration.pipelineProvider, "self");
-    assert.deepEqual(entry.spec.pipelineConfiguration.params, { "service-name": "workflow-runner" });
-    assert.equal(
-      entry.spec.pipelineConfiguration.imageRepositoryPath,
-      "leftbin/stigmer-cloud/backend/services/workflow-runner",
-    );
-    for (const f of files) assert.equal(f.branch, "main");
-    assert.equal(
-      ev.outputs.serviceHubEntryPath?.value,
-      "_ops/planton/service-hub/services/workflow-runner.yaml",
-    );
+  it("renders valid Kubernetes schemas for every object in both trigger modes", async () => {
+    const { kubernetesSchemaError, CUSTOM_RESOURCE_GROUPS } = await import("../helpers");
+    const tev = await evaluate({ stack: "dev", config: { imageDigest: digest("5"), trigger: "tekton" } });
+    for (const o of kubernetesObjects(tev)) {
+      if (CUSTOM_RESOURCE_GROUPS.some((g) => String(o.apiVersion).startsWith(g))) continue;
+      assert.equal(await kubernetesSchemaError(o), undefined, `${o.kind} ${o.metadata.name}`);
+    }
+    assert.ok(renderKubernetesYaml(kubernetesObjects(tev)).length > 0);
   });
 });
 
-describe("tekton-lint", () => {
-  it("reports an error for a task that references an undeclared param", async () => {
-    const file = path.join(tempDir("lint-"), "broken.yaml");
-    writeFileSync(
-      file,
-      stringify({
-        apiVersion: "tekton.dev/v1",
-        kind: "Task",
-        metadata: { name: "broken" },
-        spec: {
-          params: [{ name: "declared", type: "string", description: "d" }],
-          steps: [
-            {
-              name: "s",
-              image: "alpine:3.20",
-              script: "#!/bin/sh\necho $(params.declared) $(params.undeclared)\n",
-            },
-          ],
-        },
+/** Stub tools for the scripts: they log their arguments and answer like the real ones. */
+function stubTools(
+  root: string,
+  opts: { index?: string; refs?: string; running?: string; ancestor?: boolean; lockedTimes?: number } = {},
+) {
+  const log = path.join(root, "calls.log");
+  const counter = path.join(root, "up-count");
+  writeFileSync(counter, "0");
+  return {
+    log,
+    stubs: {
+      git: [
+        `echo "git $*" >> ${log}`,
+        'dir=""; if [ "$1" = -C ]; then dir="$2"; shift 2; fi',
+        'case "$1" in',
+        `  rev-parse) echo ${SHA} ;;`,
+        `  checkout) mkdir -p "$dir/_ops/pulumi/workflow-runner" && printf 'name: workflow-runner\\nruntime: nodejs\\n' > "$dir/_ops/pulumi/workflow-runner/Pulumi.yaml" ;;`,
+        `  merge-base) exit ${opts.ancestor === false ? 1 : 0} ;;`,
+        "esac",
+      ].join("\n"),
+      bazel: [
+        `echo "bazel $*" >> ${log}`,
+        'if [[ " $* " == *" run "* ]]; then',
+        // Writes the pushed reference to the file after --image-refs, as rules_oci's push script does.
+        `  for ((i=1; i<=$#; i++)); do if [ "\${!i}" = --image-refs ]; then j=$((i+1)); printf '%s' "${opts.refs ?? `${REPO}@${PUSHED}`}" > "\${!j}"; fi; done`,
+        "fi",
+        'if [[ " $* " == *" cquery "* ]]; then',
+        `  mkdir -p ${root}/layout && printf '%s' '${opts.index ?? `{"manifests":[{"digest":"${PUSHED}"}]}`}' > ${root}/layout/index.json && echo ${root}/layout`,
+        "fi",
+      ].join("\n"),
+      npm: `echo "npm $*" >> ${log}`,
+      pulumi: [
+        'if [ "$1" = stack ]; then',
+        `  echo "${opts.running ?? ""}"; exit 0`,
+        "fi",
+        `for a in "$@"; do echo "pulumi-arg $a" >> ${log}; done`,
+        `n=$(( $(cat ${counter}) + 1 )); echo $n > ${counter}`,
+        `if [ "$n" -le ${opts.lockedTimes ?? 0} ]; then echo "error: [409] Conflict: Another update is currently in progress."; exit 255; fi`,
+        'echo "Update succeeded"',
+      ].join("\n"),
+      sleep: `echo "sleep $*" >> ${log}`,
+    },
+  };
+}
+
+describe("the step scripts, with stub tools", () => {
+  let tasks: Record<string, Obj>;
+  before(async () => {
+    const ev = await evaluate({ stack: "dev", preview: false, config: { imageDigest: digest("5") } });
+    const files = filesOf(ev);
+    tasks = Object.fromEntries(
+      Object.values(TASK_NAMES).map((n) => [n, parse(files[`${TASKS_DIR}/${n}.yaml`] ?? "")]),
+    );
+  });
+  const buildParams = (extra: Record<string, string> = {}) => ({
+    "service-name": "workflow-runner",
+    commit: SHA,
+    "image-name": `${REPO}:${SHA}`,
+    ...extra,
+  });
+
+  it("build-push derives the monorepo's targets from service-name and builds with --config=ci and TAG", () => {
+    const root = tempDir("bp-");
+    const { log, stubs } = stubTools(root, {
+      refs: `ghcr.io/leftbin/stigmer-cloud/backend/services/agent-runner@${PUSHED}`,
+    });
+    const run = runTask(
+      tasks[TASK_NAMES.buildPush],
+      buildParams({ "service-name": "agent-runner", "image-name": "" }),
+      root,
+      stubs,
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const calls = readFileSync(log, "utf8");
+    assert.match(
+      calls,
+      new RegExp(
+        `run --config=ci --define=TAG=${SHA} //backend/services/agent-runner:agent_runner_push -- --image-refs `,
+      ),
+    );
+    assert.match(
+      calls,
+      new RegExp(
+        `cquery --config=ci --define=TAG=${SHA} --output=files //backend/services/agent-runner:agent_runner_image`,
+      ),
+    );
+    assert.equal(run.results.IMAGE_DIGEST, PUSHED);
+  });
+
+  it("build-push takes the tag from image-name, honours target overrides, and reports the Chains pair", () => {
+    const root = tempDir("bp-");
+    const { log, stubs } = stubTools(root);
+    const run = runTask(
+      tasks[TASK_NAMES.buildPush],
+      buildParams({
+        "image-name": `${REPO}:v2`,
+        "push-target": "//x/y:push_all",
+        "image-target": "//x/y:img",
       }),
+      root,
+      stubs,
     );
-    const errors = (await tektonLint([file])).filter((p) => p.level === "error");
-    assert.equal(errors.length, 1);
-    assert.equal(errors[0]?.rule, "no-undefined-param");
-    assert.match(errors[0]?.message ?? "", /undeclared/);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(readFileSync(log, "utf8"), /run --config=ci --define=TAG=v2 \/\/x\/y:push_all /);
+    assert.deepEqual(run.results, { IMAGE_URL: `${REPO}:v2`, IMAGE_DIGEST: PUSHED, IMAGE_TAG: "v2" });
   });
-});
 
-describe("prod, which does not build", () => {
-  it("has no Tekton, triggers, webhook or repository files, and needs no build credentials", async () => {
-    const ev = await evaluate({
-      stack: "prod",
-      config: { promoteFrom: "", imageTag: "v1", imageDigest: digest("6") },
+  for (const [title, opts, params, message] of [
+    ["a push that reports no digest", { refs: `${REPO}:latest` }, {}, /the push reported no sha256 digest/],
+    [
+      "a built digest that differs from the pushed one",
+      { index: `{"manifests":[{"digest":"${digest("9")}"}]}` },
+      {},
+      /built with the same flags is/,
+    ],
+    [
+      "a push to another repository than image-name's",
+      {},
+      { "image-name": `ghcr.io/other/repo:${SHA}` },
+      /but Planton's image-name names ghcr.io\/other\/repo/,
+    ],
+    ["a tag that is not an OCI tag", {}, { "image-name": `${REPO}:-bad` }, /not an OCI tag/],
+    ["a service name that is not one", {}, { "service-name": "../etc" }, /not a service name/],
+  ] as const) {
+    it(`build-push fails on ${title}, before deploy`, () => {
+      const root = tempDir("bp-");
+      const { stubs } = stubTools(root, opts);
+      const run = runTask(tasks[TASK_NAMES.buildPush], buildParams(params), root, stubs);
+      assert.notEqual(run.status, 0);
+      assert.match(run.stderr, message);
+      assert.equal(run.results.IMAGE_DIGEST, undefined);
     });
-    assert.equal(ev.resources.filter((r) => /tekton|github:/.test(r.type)).length, 0);
-    assert.equal(ev.outputs.pipelineName?.value, "");
-    assert.equal(ev.outputs.eventListenerUrl?.value, "");
-  });
-});
+  }
 
-describe("pure builders", () => {
-  it("filters on the branch and repository from config", () => {
-    const build = { git: { branch: "release/1.x", owner: "o", repository: "r" } } as Parameters<
-      typeof pushFilter
-    >[0];
-    assert.equal(
-      pushFilter(build),
-      "body.ref == 'refs/heads/release/1.x' && body.repository.full_name.lowerAscii() == 'o/r' && !body.deleted",
+  const deployParams = (extra: Record<string, string> = {}) => ({
+    stack: "stigmer/workflow-runner/dev",
+    "program-path": "_ops/pulumi/workflow-runner",
+    targets: "urn:a urn:b",
+    "image-tag": SHA,
+    "image-digest": PUSHED,
+    "git-url": "https://github.com/leftbin/stigmer-cloud.git",
+    "git-revision": SHA,
+    ...extra,
+  });
+  /** Writes the build secrets a deploy reads. */
+  function secrets(
+    root: string,
+    files: Record<string, string> = { "pulumi-access-token": "pul-test", kubeconfig: "apiVersion: v1\n" },
+  ) {
+    const dir = path.join(root, "workspaces", "secrets");
+    mkdirSync(dir, { recursive: true });
+    for (const [f, c] of Object.entries(files)) {
+      writeFileSync(path.join(dir, f), c);
+      chmodSync(path.join(dir, f), 0o600);
+    }
+  }
+  const upArgs = (log: string) =>
+    (existsSync(log) ? readFileSync(log, "utf8") : "")
+      .split("\n")
+      .filter((l) => l.startsWith("pulumi-arg "))
+      .map((l) => l.slice("pulumi-arg ".length));
+
+  it("deploy runs pulumi up from a fresh clone with the pushed tag and digest, targets and the policy pack", () => {
+    const root = tempDir("dp-");
+    secrets(root);
+    const { log, stubs } = stubTools(root, { running: OLDER, ancestor: true });
+    const run = runTask(tasks[TASK_NAMES.deploy], deployParams(), root, stubs);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.results.deployed, "true");
+    const args = upArgs(log);
+    assert.deepEqual(args.slice(0, 6), [
+      "up",
+      "--yes",
+      "--non-interactive",
+      "--skip-preview",
+      "--stack",
+      "stigmer/workflow-runner/dev",
+    ]);
+    assert.deepEqual(
+      args.flatMap((a, i) => (args[i - 1] === "--target" ? [a] : [])),
+      ["urn:a", "urn:b", "urn:pulumi:dev::workflow-runner::pulumi:pulumi:Stack::workflow-runner-dev"],
     );
+    assert.deepEqual(
+      args.flatMap((a, i) => (args[i - 1] === "-c" ? [a] : [])),
+      [`workflow-runner:imageTag=${SHA}`, `workflow-runner:imageDigest=${PUSHED}`],
+    );
+    const calls = readFileSync(log, "utf8");
+    assert.match(calls, new RegExp(`git -C \\S+ fetch -q --filter=blob:none origin ${SHA}`));
+    assert.doesNotMatch(calls, /workspaces\/source/, "the deploy never touches the build's checkout");
   });
-  it("targets each URN given and passes the two image keys", () => {
-    const cmd = deployCommand(["urn:a", "urn:b"]);
-    assert.match(cmd, /--target 'urn:a' \\\n {2}--target 'urn:b'/);
-    assert.match(cmd, /-c "workflow-runner:imageTag=\$IMAGE_TAG"/);
-    assert.match(cmd, /-c "workflow-runner:imageDigest=\$IMAGE_DIGEST"/);
+
+  it("deploy skips, and succeeds, when the running commit is not an ancestor of the built one", () => {
+    const root = tempDir("dp-");
+    secrets(root);
+    const { log, stubs } = stubTools(root, { running: OLDER, ancestor: false });
+    const run = runTask(tasks[TASK_NAMES.deploy], deployParams(), root, stubs);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.results.deployed, "false");
+    assert.match(run.stdout, /not an ancestor of it/);
+    assert.deepEqual(upArgs(log), []);
   });
+
+  it("deploy waits for another update's lock instead of failing", () => {
+    const root = tempDir("dp-");
+    secrets(root);
+    const { log, stubs } = stubTools(root, { lockedTimes: 2 });
+    const run = runTask(tasks[TASK_NAMES.deploy], deployParams(), root, stubs, { LOCK_POLL_SECONDS: "1" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.results.deployed, "true");
+    assert.equal((readFileSync(log, "utf8").match(/^sleep 1$/gm) ?? []).length, 2);
+  });
+
+  it("deploy gives up when the lock outlasts its timeout", () => {
+    const root = tempDir("dp-");
+    secrets(root);
+    const { stubs } = stubTools(root, { lockedTimes: 99 });
+    const run = runTask(tasks[TASK_NAMES.deploy], deployParams(), root, stubs, {
+      LOCK_POLL_SECONDS: "1",
+      LOCK_TIMEOUT_SECONDS: "0",
+    });
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /pulumi up failed/);
+  });
+
+  for (const [title, params, files, message] of [
+    [
+      "without a sha256 digest",
+      { "image-digest": "" },
+      undefined,
+      /refusing to deploy without a sha256 digest/,
+    ],
+    ["a revision that is not a SHA", { "git-revision": "main" }, undefined, /not a commit SHA/],
+    ["without a Pulumi token file", {}, { kubeconfig: "x" }, /no pulumi-access-token file/],
+  ] as const) {
+    it(`deploy refuses ${title} and never calls pulumi up`, () => {
+      const root = tempDir("dp-");
+      secrets(root, files);
+      const { log, stubs } = stubTools(root);
+      const run = runTask(tasks[TASK_NAMES.deploy], deployParams(params), root, stubs);
+      assert.notEqual(run.status, 0);
+      assert.match(run.stderr, message);
+      assert.deepEqual(upArgs(log), []);
+    });
+  }
 });

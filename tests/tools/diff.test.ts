@@ -18,9 +18,13 @@ async function planDev(root: string, side: string, config: Record<string, string
   return dir;
 }
 
-async function summary(change: Record<string, string>, budget?: number): Promise<string> {
+async function summary(
+  change: Record<string, string>,
+  budget?: number,
+  baseChange: Record<string, string> = {},
+): Promise<string> {
   const root = tempDir("diff-");
-  const base = await planDev(root, "base", BASE);
+  const base = await planDev(root, "base", { ...BASE, ...baseChange });
   const head = await planDev(root, "head", { ...BASE, ...change });
   return renderSummary(diffDirs(base, head), budget);
 }
@@ -63,12 +67,18 @@ describe("plan:diff on real plans", () => {
   });
 
   it("names pipeline task changes and the repository files they touch", async () => {
-    const text = await summary({ bazelPushTarget: "//backend/services/workflow-runner:push_all" });
+    const text = await summary(
+      { trigger: "tekton", bazelImage: "gcr.io/bazel-public/bazel:8.0.1" },
+      undefined,
+      {
+        trigger: "tekton",
+      },
+    );
     assert.match(
       text,
-      /\*\*Pipeline\*\*\n- Task workflow-runner-ci\/workflow-runner-build-push: step bazel-push changed/,
+      /\*\*Pipeline\*\*\n- Task workflow-runner-ci\/bazel-oci-push: step bazel-push changed/,
     );
-    assert.match(text, /- changed: `\.planton\/tasks\/build-push\.yaml`/);
+    assert.match(text, /- changed: `\.planton\/tasks\/bazel-oci-push\.yaml`/);
   });
 
   it("shows service-hub entry changes field by field", async () => {

@@ -4,9 +4,10 @@ import "./defer-sdk-modules";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
+import { DEFAULT_ORG, EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
 import {
   checkPlanFolder,
+  deliverySummary,
   kubernetesObjects,
   planFiles,
   renderTree,
@@ -15,9 +16,6 @@ import {
   writePlan,
 } from "./render";
 import { parseAssignment } from "./stack-files";
-
-/** The Pulumi organization the stacks live in (as in promoteFrom), unless --org says otherwise. */
-export const DEFAULT_ORG = "stigmer";
 
 const USAGE =
   "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...]";
@@ -127,6 +125,7 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   io.out(renderTree(evaluation));
   const workload = workloadSummary(evaluation);
   if (workload) io.out(`\n${workload}`);
+  io.out(deliverySummary(evaluation));
   if (evaluation.outputs.imagePinned?.value === true) {
     io.out(
       `\nimagePin in force: the Deployment runs ${String(evaluation.outputs.imageRef?.value)} whatever tag, digest or promotion say.`,

@@ -22,6 +22,9 @@ export const PROJECT_DIR = (() => {
 /** A value as the plan writes it: secrets and unknowns replaced by markers. */
 export type PlanValue = string | number | boolean | null | PlanValue[] | { [key: string]: PlanValue };
 
+/** The Pulumi organization the stacks live in (as promoteFrom names them), unless an evaluation says otherwise. */
+export const DEFAULT_ORG = "stigmer";
+
 /** How long one evaluation may take before it is failed (a healthy one takes well under a second). */
 export const EVALUATION_TIMEOUT_MS = 30_000;
 
@@ -81,7 +84,7 @@ export interface EvaluateOptions extends Partial<MockOptions> {
   readonly projectDir?: string;
   /** A stack file to read instead of `<projectDir>/Pulumi.<stack>.yaml`. @default that file */
   readonly stackFile?: string;
-  /** Pulumi organization, as in fully qualified stack names. @default "organization" */
+  /** Pulumi organization, as in fully qualified stack names. @default DEFAULT_ORG */
   readonly organization?: string;
 }
 
@@ -237,7 +240,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     project.name,
     options.stack,
     options.preview ?? true,
-    options.organization ?? "organization",
+    options.organization ?? DEFAULT_ORG,
   );
   const resources: RecordedResource[] = [];
   recordRegistrations(resources);

@@ -259,3 +259,22 @@ export function workloadSummary(evaluation: Evaluation): string | undefined {
     ? "Worker: EXECUTION_MODE temporal: no container port, no probe and no Service, because the binary opens no port in this mode (README: the service's start-up contract)."
     : `Worker: EXECUTION_MODE ${mode}: gRPC on ${grpcPort ?? "8080"} with grpc startup, readiness and liveness probes and a ClusterIP Service.`;
 }
+
+/** One line on who triggers the build and who deploys, read from the plan's own objects and outputs. */
+export function deliverySummary(evaluation: Evaluation): string {
+  const objects = kubernetesObjects(evaluation);
+  const pipeline = String(evaluation.outputs.pipelineName?.value ?? "");
+  const origin = String(evaluation.outputs.imageOrigin?.value ?? "");
+  const trigger = objects.some((o) => o.kind === "EventListener")
+    ? "tekton: this program's EventListener and GitHub webhook start the root pipeline"
+    : pipeline !== ""
+      ? "planton: the service-hub entry is the only trigger (Planton owns the webhook)"
+      : "none: this stack does not build";
+  const deployer =
+    pipeline !== ""
+      ? `the root pipeline's deploy step (pulumi up for this stack; the entry turns Planton's deploy stage off)`
+      : origin === "promotion"
+        ? "pulumi up of this stack, promoting another stack's image"
+        : "pulumi up of this stack";
+  return `Trigger: ${trigger}. Deploys: ${deployer}.`;
+}

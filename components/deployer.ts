@@ -1,0 +1,107 @@
+// ServiceDeployer: the identity the root pipeline's deploy step uses in the workload cluster, allowed one Deployment.
+import * as k8s from "@pulumi/kubernetes";
+import type { input as Input } from "@pulumi/kubernetes/types";
+import * as pulumi from "@pulumi/pulumi";
+import { buildServiceAccount } from "./labels";
+
+/** Arguments of ServiceDeployer. */
+export interface ServiceDeployerArgs {
+  /** Service name; the ServiceAccount is `<service>-deployer`. */
+  readonly serviceName: string;
+  /** Namespace of the workload the deploy step updates (where the Role is). */
+  readonly workloadNamespace: pulumi.Input<string>;
+  /** Name of the Deployment the deploy step updates: the only object it may change. */
+  readonly deploymentName: pulumi.Input<string>;
+  /**
+   * Namespace of the ServiceAccount. Self-hosted Tekton: the CI namespace, where the deploy TaskRun runs as it (its
+   * token mounted). Planton: the workload namespace; an operator mints a token for the kubeconfig build secret.
+   */
+  readonly namespace: pulumi.Input<string>;
+  /** Mount the token in the deploy TaskRun (self-hosted Tekton). @default false */
+  readonly mountToken?: boolean;
+  /** Labels for every object. @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** Names of the deployer's objects. Pure. */
+export function deployerNames(serviceName: string) {
+  return { serviceAccount: `${serviceName}-deployer`, role: `${serviceName}-deployer` } as const;
+}
+
+/**
+ * The deployer's Role in the workload namespace: read, patch and update the one Deployment (by `resourceNames`, no
+ * `create`: a missing Deployment is an infrastructure change, not a deploy), and read what Pulumi watches while the
+ * rollout converges (list and watch cannot be narrowed by name; they only read). Pure.
+ */
+export function buildDeployerRole(a: {
+  name: string;
+  namespace: pulumi.Input<string>;
+  deploymentName: pulumi.Input<string>;
+  labels: Readonly<Record<string, string>>;
+}): Input.rbac.v1.Role {
+  return {
+    metadata: { name: a.name, namespace: a.namespace, labels: { ...a.labels } },
+    rules: [
+      {
+        apiGroups: ["apps"],
+        resources: ["deployments"],
+        resourceNames: [a.deploymentName],
+        verbs: ["get", "patch", "update"],
+      },
+      { apiGroups: ["apps"], resources: ["deployments", "replicasets"], verbs: ["list", "watch"] },
+      { apiGroups: [""], resources: ["pods", "events"], verbs: ["get", "list", "watch"] },
+    ],
+  };
+}
+
+/** The deploy step's identity in the workload cluster. */
+export class ServiceDeployer extends pulumi.ComponentResource {
+  /** Name of the ServiceAccount. */
+  public readonly serviceAccountName: pulumi.Output<string>;
+  /** Its namespace. */
+  public readonly namespace: pulumi.Output<string>;
+
+  constructor(name: string, args: ServiceDeployerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("stigmer:delivery:ServiceDeployer", name, {}, opts);
+    const names = deployerNames(args.serviceName);
+    const labels = { ...args.labels, "app.kubernetes.io/component": "deployer" };
+    const child = { parent: this };
+    // The identity itself; its token is mounted only where the deploy TaskRun runs as it.
+    const sa = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      buildServiceAccount({
+        name: names.serviceAccount,
+        namespace: args.namespace,
+        labels,
+        ...(args.mountToken
+          ? { tokenReason: "the pipeline's deploy step runs pulumi up as this identity" }
+          : {}),
+      }),
+      child,
+    );
+    // What it may do: update the one Deployment and watch it roll out.
+    const role = new k8s.rbac.v1.Role(
+      `${name}-role`,
+      buildDeployerRole({
+        name: names.role,
+        namespace: args.workloadNamespace,
+        deploymentName: args.deploymentName,
+        labels,
+      }),
+      child,
+    );
+    // Grants it.
+    new k8s.rbac.v1.RoleBinding(
+      `${name}-binding`,
+      {
+        metadata: { name: names.role, namespace: args.workloadNamespace, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: args.namespace }],
+      },
+      child,
+    );
+    this.serviceAccountName = sa.metadata.name;
+    this.namespace = pulumi.output(args.namespace);
+    this.registerOutputs({ serviceAccountName: this.serviceAccountName, namespace: this.namespace });
+  }
+}

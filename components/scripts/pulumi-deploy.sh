@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Deploys a pushed digest by running a delivery program's `pulumi up` for one stack.
+#  - Credentials are files of the secrets workspace (Planton build secrets, one per environment): a Pulumi access
+#    token and a kubeconfig; never params or literal env values. Without a kubeconfig file it uses the TaskRun's own
+#    in-cluster identity (self-hosted Tekton runs deploy as the deployer ServiceAccount).
+#  - The program runs from a fresh clone of the built commit, which no earlier step could write.
+#  - It never deploys a build older than the one running: the stack's current imageTag (a commit SHA) must be an
+#    ancestor of the built commit, or the deploy is skipped (result deployed=false) and the step still succeeds.
+#  - One deploy at a time: while another update holds the stack's lock, it waits (up to LOCK_TIMEOUT_SECONDS).
+# Environment: STACK, PROGRAM_PATH, DEPLOY_TARGETS (space-separated URNs), KUBE_CONTEXT, IMAGE_TAG, IMAGE_DIGEST,
+# GIT_URL, GIT_REVISION, SECRETS_BOUND, SECRETS_DIR, TAG_KEY, DIGEST_KEY, PULUMI_BACKEND_URL (may be empty),
+# LOCK_TIMEOUT_SECONDS, LOCK_POLL_SECONDS, RESULT_DEPLOYED, HOME.
+set -euo pipefail
+: "${STACK:?}" "${PROGRAM_PATH:?}" "${IMAGE_TAG?}" "${IMAGE_DIGEST?}" "${GIT_URL:?}" "${GIT_REVISION:?}"
+: "${TAG_KEY:?}" "${DIGEST_KEY:?}" "${RESULT_DEPLOYED:?}" "${HOME:?}"
+
+fail() {
+  echo "$*" >&2
+  exit 1
+}
+
+[[ "$IMAGE_DIGEST" =~ ^sha256:[a-f0-9]{64}$ ]] || fail "refusing to deploy without a sha256 digest: '$IMAGE_DIGEST'"
+[[ "$IMAGE_TAG" =~ ^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$ ]] || fail "refusing to deploy without an OCI tag: '$IMAGE_TAG'"
+[[ "$GIT_REVISION" =~ ^[0-9a-f]{40}$ ]] || fail "refusing to deploy a revision that is not a commit SHA: '$GIT_REVISION'"
+
+# Credentials, from files only.
+token_file="${SECRETS_DIR:-}/pulumi-access-token"
+if [ "${SECRETS_BOUND:-false}" != "true" ] || [ ! -r "$token_file" ]; then
+  fail "no pulumi-access-token file in the secrets workspace: name it as a build secret of this environment"
+fi
+PULUMI_ACCESS_TOKEN="$(cat "$token_file")"
+export PULUMI_ACCESS_TOKEN
+if [ -r "${SECRETS_DIR}/kubeconfig" ]; then
+  export KUBECONFIG="${SECRETS_DIR}/kubeconfig"
+elif [ -r /var/run/secrets/kubernetes.io/serviceaccount/token ]; then
+  context="${KUBE_CONTEXT:-in-cluster}"
+  mkdir -p "$HOME/.kube"
+  cat > "$HOME/.kube/config" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+  - name: in-cluster
+    cluster:
+      server: https://kubernetes.default.svc
+      certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt
+users:
+  - name: deployer
+    user:
+      tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token
+contexts:
+  - name: ${context}
+    context:
+      cluster: in-cluster
+      user: deployer
+current-context: ${context}
+KUBECONFIG
+  export KUBECONFIG="$HOME/.kube/config"
+else
+  fail "no kubeconfig file in the secrets workspace and no in-cluster identity: nothing to deploy with"
+fi
+if [ -n "${PULUMI_BACKEND_URL:-}" ]; then
+  pulumi login --non-interactive "$PULUMI_BACKEND_URL"
+fi
+
+# A fresh clone of the built commit: its history (without file contents) serves the ancestry check.
+work="$(mktemp -d)"
+git -C "$work" init -q
+git -C "$work" remote add origin "$GIT_URL"
+git -C "$work" fetch -q --filter=blob:none origin "$GIT_REVISION"
+git -C "$work" checkout -q --detach FETCH_HEAD
+[ "$(git -C "$work" rev-parse HEAD)" = "$GIT_REVISION" ] || fail "the fresh clone is not at $GIT_REVISION"
+cd "$work/$PROGRAM_PATH"
+project="$(sed -n 's/^name: *//p' Pulumi.yaml | head -n 1)"
+[ -n "$project" ] || fail "no project name in $PROGRAM_PATH/Pulumi.yaml"
+
+# Never older than what runs.
+running="$(pulumi stack output "$TAG_KEY" --stack "$STACK" 2>/dev/null || true)"
+if [[ "$running" =~ ^[0-9a-f]{40}$ ]] && [ "$running" != "$GIT_REVISION" ]; then
+  git -C "$work" fetch -q --filter=blob:none origin "$running" || true
+  if ! git -C "$work" merge-base --is-ancestor "$running" "$GIT_REVISION"; then
+    echo "not deploying $GIT_REVISION: $STACK runs $running, which is not an ancestor of it (a newer build is running)"
+    printf 'false' > "$RESULT_DEPLOYED"
+    exit 0
+  fi
+fi
+
+npm ci --no-audit --no-fund
+targets=()
+for urn in ${DEPLOY_TARGETS:-}; do
+  targets+=(--target "$urn")
+done
+# The stack's root resource too, so its outputs (the imageRef the next environment promotes) move with the image.
+stack_name="${STACK##*/}"
+targets+=(--target "urn:pulumi:${stack_name}::${project}::pulumi:pulumi:Stack::${project}-${stack_name}")
+policy=()
+if [ -f policy/PulumiPolicy.yaml ]; then
+  policy=(--policy-pack policy)
+fi
+
+deadline=$((SECONDS + ${LOCK_TIMEOUT_SECONDS:-1800}))
+until out="$(pulumi up --yes --non-interactive --skip-preview --stack "$STACK" "${targets[@]}" "${policy[@]}" \
+  -c "${project}:${TAG_KEY}=${IMAGE_TAG}" -c "${project}:${DIGEST_KEY}=${IMAGE_DIGEST}" 2>&1)"; do
+  echo "$out"
+  if grep -qE 'Another update is currently in progress|\[409\] Conflict' <<<"$out" && [ "$SECONDS" -lt "$deadline" ]; then
+    echo "$STACK is locked by another update; waiting ${LOCK_POLL_SECONDS:-20} s"
+    sleep "${LOCK_POLL_SECONDS:-20}"
+    continue
+  fi
+  fail "pulumi up failed for $STACK"
+done
+echo "$out"
+printf 'true' > "$RESULT_DEPLOYED"

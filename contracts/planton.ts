@@ -1,0 +1,106 @@
+// Planton's contract for self-managed Tekton pipelines and its service-hub entry formats: the facts this program
+// builds the root pipeline and the entry from, and the tests check them against.
+//
+// Source: plantonhq/planton site/public/docs/ci-cd/self-managed-pipelines.md (dbe2e717): "The parameter contract",
+// "Workspaces", "Secrets and Variables", "Compile verdicts"; site/public/docs/ci-cd/what-is-a-service.md (project
+// root, trigger paths); a search hit in the same site for v1 `pipelineConfiguration.disableDeployments`; and the
+// monorepo's build note (stigmer/stigmer backend/services/workflow-runner/docs/guides/build-strategy.md): the v1
+// entry with `pipelineProvider: self`, `tektonPipelineYamlFile: .planton/pipeline.yaml`, `params.service-name`, and
+// the shared root pipeline `stigmer-java-backend-service-pipeline` that builds stigmer-service and workflow-runner.
+
+/** Parameters Planton hands every build; a pipeline must declare each (`undeclared_param`). Defaults are fine. */
+export const ALWAYS_SUPPLIED_PARAMS = [
+  "git-url",
+  "git-revision",
+  "git-branch",
+  "project-root",
+  "sparse-checkout-directories",
+  "owner-identifier-label-key",
+  "owner-identifier-label-value",
+  "kustomize-manifests-config-map-name",
+  "kustomize-base-directory",
+] as const;
+
+/** Supplied when the entry names a registry: `<registry host>/<imageRepositoryPath>:<commit SHA>`. */
+export const REGISTRY_PARAM = "image-name";
+
+/** Supplied for Dockerfile builds only (not this pipeline's). */
+export const DOCKERFILE_PARAMS = ["dockerfile-config-map-name", "build-context", "dockerfile-path"] as const;
+
+/** Supplied only when the pipeline declares them ("trigger facts"). */
+export const DECLARED_ONLY_PARAMS = ["git-tag", "pull-request-number", "trigger-type"] as const;
+
+/** Workspaces the platform binds: the checkout, and the build secrets (one file each). Others must be optional. */
+export const BOUND_WORKSPACES = ["source", "secrets"] as const;
+
+/** Tasks the platform catalog resolves by plain name when the repository and the organization do not. */
+export const CATALOG_TASKS = ["git-clone", "buildkit-daemonless", "buildpacks", "kustomize-build"] as const;
+
+/** Remote resolvers a taskRef may not use (`resolver_ref_unsupported`). */
+export const REMOTE_RESOLVERS = ["git", "hub", "bundles"] as const;
+
+/** Every compile verdict the documentation lists, by code. */
+export const COMPILE_VERDICTS = [
+  "invalid_yaml",
+  "invalid_pipeline_schema",
+  "multiple_pipeline_documents",
+  "unexpected_document_kind",
+  "duplicate_task_definition",
+  "unresolved_task_ref",
+  "resolver_ref_unsupported",
+  "undeclared_param",
+  "missing_required_param",
+  "unbindable_workspace",
+  "secrets_workspace_without_secrets",
+  "build_secrets_never_mounted",
+  "dangling_result_reference",
+  "literal_secret_env",
+  "repo_file_unreadable",
+] as const;
+/** One compile verdict. */
+export type CompileVerdict = (typeof COMPILE_VERDICTS)[number];
+
+/** The files this pipeline reads from the `secrets` workspace: Planton build secrets, one per environment. */
+export const BUILD_SECRET_FILES = {
+  /** A Pulumi access token allowed to update the deploy stack. */
+  pulumiAccessToken: "pulumi-access-token",
+  /** A kubeconfig for the target cluster (the workload namespace's deployer ServiceAccount). */
+  kubeconfig: "kubeconfig",
+} as const;
+
+/** Entry API versions and the fields this program writes under `spec`, as documented. */
+export const ENTRY_FORMATS = {
+  /** The form the monorepo's build note quotes. */
+  v1: {
+    apiVersion: "service-hub.planton.ai/v1",
+    spec: ["gitRepo", "packageType", "containerRegistry", "pipelineConfiguration", "deploymentEnvironments"],
+    gitRepo: ["gitRepoProvider", "ownerName", "name", "defaultBranch", "projectRoot", "triggerPaths"],
+    pipelineConfiguration: [
+      "pipelineProvider",
+      "tektonPipelineYamlFile",
+      "imageRepositoryPath",
+      "pipelineBranches",
+      "params",
+      "disableDeployments",
+    ],
+  },
+  /** The current form (self-managed-pipelines.md): `spec.build` selects the builder, `spec.deploy` the deploy stage. */
+  v1alpha1: {
+    apiVersion: "service-hub.planton.ai/v1alpha1",
+    spec: ["gitRepo", "build", "deploy"],
+    gitRepo: ["gitRepoProvider", "ownerName", "name", "defaultBranch", "projectRoot", "triggerPaths"],
+    build: ["tektonPipeline", "registry", "imageRepositoryPath", "triggers"],
+    tektonPipeline: ["yamlFile", "params", "secrets"],
+  },
+} as const;
+
+/** Entry format names. */
+export type EntryFormat = keyof typeof ENTRY_FORMATS;
+
+/** `$secret/@<env>/<slug>`: a build secret that reaches only builds for that environment. */
+export function environmentSecretRef(environment: string, slug: string): string {
+  return `$secret/@${environment}/${slug}`;
+}
+
+/** The monorepo's Bazel version (stigmer/stigmer `.bazelversion` at b070f18): the build image must match it. */
+export const MONOREPO_BAZEL_VERSION = "8.0.0";
