@@ -53,6 +53,13 @@ export const IMAGE_REPOSITORY =
 export const PINNED_IMAGE = new RegExp(
   `^(?<repository>${IMAGE_REPOSITORY.source.slice(1, -1)})(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127}))?@(?<digest>sha256:[a-f0-9]{64})$`,
 );
+/** Namespaces that belong to the cluster itself: never a workload's or CI's. */
+export const RESERVED_NAMESPACES: readonly string[] = [
+  "kube-system",
+  "kube-public",
+  "kube-node-lease",
+  "default",
+];
 /** RFC 1123 label, as Kubernetes requires for namespace names. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** RFC 1123 subdomain, as Kubernetes requires for most object names. */
@@ -386,6 +393,10 @@ export const PLAIN_KEYS = {
     "empty, or an https:// URL with a host name, e.g. https://hooks.dev.stigmer.ai/workflow-runner",
   ),
   ingressClassName: key(str(DNS1123_LABEL), "an IngressClass name (DNS-1123 label)"),
+  ingressControllerNamespace: key(
+    str(DNS1123_LABEL),
+    "the namespace of the ingress controller that forwards the webhook (DNS-1123 label)",
+  ),
   tlsClusterIssuer: key(str(DNS1123_SUBDOMAIN), "a cert-manager ClusterIssuer name"),
   serviceHubOrg: key(str(DNS1123_LABEL), "a Planton organization id (DNS-1123 label)"),
   containerRegistryConnection: key(
@@ -559,6 +570,36 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
       ),
     );
   }
+  for (const k of ["namespace", "ciNamespace"] as const) {
+    if (RESERVED_NAMESPACES.includes(cfg[k])) {
+      problems.push(
+        problem(
+          k,
+          cfg[k],
+          `a namespace of its own, not one of ${RESERVED_NAMESPACES.join(", ")} (the cluster's own)`,
+        ),
+      );
+    }
+  }
+  // What a mandatory policy of the pack (policy/rules.ts) would reject at preview, refused here first.
+  if (cfg.environment === "prod" && cfg.createNamespace && !cfg.protectNamespace) {
+    problems.push(
+      problem(
+        "protectNamespace",
+        "false",
+        "true in prod: the policy prod-namespace-protected refuses a prod namespace that pulumi destroy could delete",
+      ),
+    );
+  }
+  if (cfg.imageTag === "latest") {
+    problems.push(
+      problem(
+        "imageTag",
+        "latest",
+        "a tag other than latest: the policy images-pinned-by-digest refuses :latest",
+      ),
+    );
+  }
   if (!cfg.createNamespace && cfg.protectNamespace) {
     problems.push(
       problem(
@@ -629,15 +670,6 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
     }
   }
   problems.push(...serviceStartProblems(cfg));
-  if (cfg.imageTag === undefined && cfg.promoteFrom === undefined && cfg.imagePin === undefined) {
-    problems.push(
-      problem(
-        "imageTag",
-        raw.imageTag,
-        `${PLAIN_KEYS.imageTag.allowed} (required unless promoteFrom or imagePin is set)`,
-      ),
-    );
-  }
   const promoted = cfg.promoteFrom ? QUALIFIED_STACK.exec(cfg.promoteFrom)?.groups : undefined;
   if (promoted && promoted.project !== PROJECT) {
     problems.push(
@@ -690,7 +722,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
 export interface ImageSource {
   /** Repository without tag or digest. */
   readonly repository: string;
-  /** The tag the pipeline pushed. */
+  /** The tag the pipeline pushed; "" when this run names none (the stack keeps what it runs). */
   readonly tag: string;
   /** The digest the pipeline reported; absent when it must be looked up on the registry. */
   readonly digest?: string;
@@ -698,6 +730,8 @@ export interface ImageSource {
   readonly pin?: string;
   /** Fully qualified stack whose `imageRef` this stack deploys. */
   readonly promoteFrom?: string;
+  /** This stack, fully qualified: where its current image is read when nothing names a new one. */
+  readonly self: string;
 }
 
 /** A container's CPU and memory requests and limits. */
@@ -761,6 +795,8 @@ export interface BuildDescription {
   readonly webhookUrl: string;
   /** IngressClass of the webhook's Ingress. */
   readonly ingressClassName: string;
+  /** Namespace of the ingress controller: the only source the CI namespace accepts traffic from. */
+  readonly ingressControllerNamespace: string;
   /** cert-manager ClusterIssuer that signs the webhook's certificate. */
   readonly tlsClusterIssuer: string;
   /** The fully qualified stack the deploy step updates. */
@@ -989,6 +1025,7 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
     environment: cfg.environment,
     image: {
       repository: cfg.imageRepository,
+      self: stack,
       tag: cfg.imageTag ?? "",
       ...(cfg.imageDigest ? { digest: cfg.imageDigest } : {}),
       ...(cfg.imagePin ? { pin: cfg.imagePin } : {}),
@@ -1023,6 +1060,7 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
             ...(cfg.pulumiBackendUrl ? { pulumiBackendUrl: cfg.pulumiBackendUrl } : {}),
             webhookUrl: cfg.webhookUrl ?? "",
             ingressClassName: cfg.ingressClassName,
+            ingressControllerNamespace: cfg.ingressControllerNamespace,
             tlsClusterIssuer: cfg.tlsClusterIssuer,
             deployStack: stack,
             ...(cfg.kubeContext ? { deployKubeContext: cfg.kubeContext } : {}),
@@ -1152,6 +1190,16 @@ export function loadStackConfig(): StackConfig {
   const raw = Object.fromEntries(Object.keys(PLAIN_KEYS).map((name) => [name, config.get(name)]));
   const plain = parsePlainConfig(raw);
   const self = `${pulumi.getOrganization()}/${PROJECT}/${pulumi.getStack()}`;
+  const stack = pulumi.getStack();
+  if (stack !== plain.environment && !stack.startsWith(`${plain.environment}-`)) {
+    throw new ConfigError([
+      problem(
+        "environment",
+        plain.environment,
+        `the environment of stack "${stack}" (its name, or its prefix before '-'): the ${"stigmer.ai/environment"} label it stamps decides which policies apply (prod-namespace-protected)`,
+      ),
+    ]);
+  }
   if (plain.promoteFrom !== undefined && plain.promoteFrom === self) {
     throw new ConfigError([
       problem(

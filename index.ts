@@ -2,10 +2,11 @@
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CiNetworkPolicy } from "./components/ci-network-policy";
 import { ServiceDelivery } from "./components/delivery";
 import { ServiceNamespace } from "./components/namespace";
 import { RootPipeline, SHARED_LABELS } from "./components/pipeline";
-import { readPromotedImageRef, selectImage } from "./components/registry";
+import { readStackImageRef, selectImage } from "./components/registry";
 import { loadStackConfig, serviceSecretValues } from "./config";
 import type { StackOutputsInput } from "./outputs";
 
@@ -14,12 +15,13 @@ export = async (): Promise<StackOutputsInput> => {
   const cfg = loadStackConfig();
   const service = cfg.service;
 
-  // The image: a pin wins; a promotion deploys the other stack's imageRef (read before anything is created here).
-  const promotedRef =
-    service.image.promoteFrom && !service.image.pin
-      ? await readPromotedImageRef(service.image.promoteFrom)
-      : undefined;
-  const image = selectImage(service.image, promotedRef);
+  // The image: a pin wins; a promotion deploys the other stack's imageRef; the pipeline's tag and digest next; else
+  // the stack keeps the image it runs (its own last imageRef). Read before anything is created here.
+  const { pin, promoteFrom, tag, digest, self } = service.image;
+  const promotedRef = promoteFrom && !pin ? await readStackImageRef(promoteFrom, "promote-from") : undefined;
+  const keepsCurrent = !pin && !promoteFrom && !tag && !digest;
+  const currentRef = keepsCurrent ? await readStackImageRef(self, "current") : undefined;
+  const image = selectImage(service.image, promotedRef, currentRef);
   if (image.warning) pulumi.log.warn(image.warning);
 
   // The cluster this stack deploys to: the configured kubeconfig context, or the ambient current one.
@@ -40,6 +42,19 @@ export = async (): Promise<StackOutputsInput> => {
           { providers: [kubernetes] },
         )
       : undefined;
+  if (ci && build) {
+    // Default-deny in the CI namespace, opened only for what runs there.
+    new CiNetworkPolicy(
+      "ci-network",
+      {
+        namespace: ci.name,
+        ingressControllerNamespace: build.ingressControllerNamespace,
+        deniedCidrs: ["169.254.0.0/16"],
+        labels: { ...SHARED_LABELS },
+      },
+      { providers: [kubernetes] },
+    );
+  }
   const rootPipeline = build
     ? new RootPipeline(
         "root-pipeline",

@@ -1,8 +1,11 @@
 // The typed contract of this stack's outputs, for index.ts to export and for other stacks to read with StackReference.
 import type * as pulumi from "@pulumi/pulumi";
 
-/** Where the deployed image came from: an operator's pin, a promotion, a configured digest, or a registry lookup. */
-export type ImageOrigin = "pin" | "promotion" | "config" | "registry";
+/**
+ * Where the deployed image came from: an operator's pin, a promotion, a configured digest (the pipeline's deploy),
+ * a registry lookup of a configured tag, or the image the stack already ran (nothing named a new one).
+ */
+export type ImageOrigin = "pin" | "promotion" | "config" | "registry" | "current";
 
 /** Every output of a workflow-runner stack. None is secret. */
 export interface StackOutputs {

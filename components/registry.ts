@@ -71,11 +71,16 @@ export interface SelectedImage {
 
 /**
  * Chooses the image: an operator's pin wins over everything; otherwise a promotion deploys exactly the other
- * stack's imageRef; otherwise the configured tag and digest. Refuses, with a ConfigError, a pin or promotion
+ * stack's imageRef; otherwise the configured tag and digest (the pipeline's deploy); otherwise the image the stack
+ * runs now (`currentRef`, its own last imageRef), so an infrastructure update never moves the image. Refuses, with a ConfigError, a pin or promotion
  * from another repository, a promoted imageRef without a digest, and a configured tag or digest that
  * disagrees with the promotion. Pure.
  */
-export function selectImage(image: ImageSource, promotedRef?: string | null): SelectedImage {
+export function selectImage(
+  image: ImageSource,
+  promotedRef?: string | null,
+  currentRef?: string | null,
+): SelectedImage {
   const key = (k: string) => `${PROJECT}:${k}`;
   if (image.pin) {
     const pin = parsePinnedImage(image.pin);
@@ -130,15 +135,39 @@ export function selectImage(image: ImageSource, promotedRef?: string | null): Se
     if (problems.length > 0) throw new ConfigError(problems);
     return { ...promoted, origin: "promotion" };
   }
-  return image.digest
-    ? { repository: image.repository, tag: image.tag, digest: image.digest, origin: "config" }
-    : { repository: image.repository, tag: image.tag, origin: "registry" };
+  if (image.digest)
+    return { repository: image.repository, tag: image.tag, digest: image.digest, origin: "config" };
+  if (image.tag) return { repository: image.repository, tag: image.tag, origin: "registry" };
+  // Nothing names a new image: the stack keeps exactly the one it runs.
+  if (currentRef === undefined || currentRef === null || currentRef === "") {
+    throw new ConfigError([
+      `${key("imageTag")}: got (not set), and ${image.self} has never deployed an image (it has no imageRef output); allowed: a first image for this stack: imageTag and imageDigest (the pipeline's deploy sets both), or imagePin. Afterwards a plain pulumi up keeps the image the stack runs.`,
+    ]);
+  }
+  const current = parsePinnedImage(currentRef);
+  if (!current) {
+    throw new ConfigError([
+      `${key("imageTag")}: got (not set), and the image ${image.self} runs (${JSON.stringify(currentRef)}) has no digest; allowed: imageTag and imageDigest, or imagePin`,
+    ]);
+  }
+  if (current.repository !== image.repository) {
+    throw new ConfigError([
+      `${key("imageRepository")}: got ${JSON.stringify(image.repository)}, but ${image.self} runs ${current.repository}; allowed: the repository it runs, or a new imageTag and imageDigest in the new one`,
+    ]);
+  }
+  return { ...current, origin: "current" };
 }
 
-/** Reads another stack's `imageRef` output (secret or not) through a StackReference. */
-export async function readPromotedImageRef(stack: string): Promise<string | undefined> {
-  // The stack this one promotes from; read, never managed.
-  const ref = new pulumi.StackReference(`promote-from-${stack.replace(/\//g, "-")}`, { name: stack });
+/**
+ * Reads a stack's `imageRef` output (secret or not) through a StackReference: another stack's (promotion), or this
+ * stack's own last one (the engine reads the outputs of its last update).
+ */
+export async function readStackImageRef(
+  stack: string,
+  role: "promote-from" | "current",
+): Promise<string | undefined> {
+  // The stack read; never managed.
+  const ref = new pulumi.StackReference(`${role}-${stack.replace(/\//g, "-")}`, { name: stack });
   const details = await ref.getOutputDetails("imageRef");
   const value = details.value ?? details.secretValue;
   return typeof value === "string" ? value : undefined;

@@ -538,6 +538,49 @@ const cases: Case[] = [
     names: `${P}:extraEnv`,
     message: "NAME a valid environment name outside the service contract",
   },
+  // What a mandatory policy would reject, refused up front with the policy's name.
+  {
+    title: "prod with an unprotected namespace",
+    stack: "prod",
+    kind: "policies",
+    config: { protectNamespace: "false" },
+    names: `${P}:protectNamespace`,
+    message: "the policy prod-namespace-protected refuses a prod namespace that pulumi destroy could delete",
+  },
+  {
+    title: "environment prod on the dev stack",
+    stack: "dev",
+    kind: "policies",
+    config: { environment: "prod", protectNamespace: "true", deploymentEnvironments: '["dev","prod"]' },
+    names: `${P}:environment`,
+    message: "the environment of stack \"dev\" (its name, or its prefix before '-')",
+  },
+  {
+    title: "the latest tag",
+    stack: "dev",
+    kind: "policies",
+    config: { imageTag: "latest" },
+    names: `${P}:imageTag`,
+    message: "the policy images-pinned-by-digest refuses :latest",
+  },
+  ...(["kube-system", "default"] as const).map(
+    (ns): Case => ({
+      title: `the reserved namespace ${ns} for the workload`,
+      stack: "dev",
+      kind: "policies",
+      config: { namespace: ns },
+      names: `${P}:namespace`,
+      message: "a namespace of its own, not one of kube-system, kube-public, kube-node-lease, default",
+    }),
+  ),
+  {
+    title: "the reserved namespace kube-public for CI",
+    stack: "dev",
+    kind: "policies",
+    config: { ciNamespace: "kube-public" },
+    names: `${P}:ciNamespace`,
+    message: "a namespace of its own",
+  },
   // Files.
   ...(
     [
@@ -655,8 +698,8 @@ function snapshotOf(target: string): unknown {
 }
 
 describe("bad input", () => {
-  it("has at least 79 distinct cases across every class", () => {
-    assert.ok(cases.length >= 79, `${cases.length} cases`);
+  it("has at least 85 distinct cases across every class", () => {
+    assert.ok(cases.length >= 85, `${cases.length} cases`);
     assert.equal(new Set(cases.map((c) => c.title)).size, cases.length);
     assert.deepEqual(
       [...new Set(cases.map((c) => c.kind))].sort(),
@@ -666,6 +709,7 @@ describe("bad input", () => {
         "files",
         "git refs",
         "plan writer",
+        "policies",
         "quantities",
         "secrets",
         "service contract",

@@ -75,11 +75,6 @@ describe("parsePlainConfig", () => {
       "workflow-runner:namespace: got \"Workflow\"; allowed: a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters",
     ],
     [
-      "missing tag",
-      { imageTag: "" },
-      'workflow-runner:imageTag: got ""; allowed: an OCI tag: [A-Za-z0-9_][A-Za-z0-9._-]{0,127} (required unless promoteFrom or imagePin is set)',
-    ],
-    [
       "request above limit",
       { cpuRequest: "2", cpuLimit: "500m" },
       'workflow-runner:cpuRequest: got "2"; allowed: a quantity no larger than cpuLimit (500m)',

@@ -11,7 +11,7 @@ import { ALWAYS_SUPPLIED_PARAMS, REGISTRY_PARAM } from "../contracts/planton";
 import { type Evaluation, evaluate } from "../tools/plan/evaluate";
 import { kubernetesObjects, repositoryFiles } from "../tools/plan/render";
 import { parseAssignment } from "../tools/plan/stack-files";
-import { at, digest, one, tempDir } from "./helpers";
+import { at, devOutputs, digest, one, tempDir } from "./helpers";
 import { bindPayload, celMatches, instantiateTemplate, type Obj, runTask, substitute } from "./tekton-sim";
 
 const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
@@ -104,7 +104,7 @@ describe("the image flow from Planton's parameters to a pod (dev)", () => {
   let tasks: Record<string, Obj>;
   let entry: Obj;
   before(async () => {
-    ev = await evaluate({ stack: "dev", preview: false, registryDigests: { [`${REPO}:main`]: digest("0") } });
+    ev = await evaluate({ stack: "dev", preview: false, stackOutputs: devOutputs() });
     const files = Object.fromEntries(repositoryFiles(ev).map((f) => [f.path, parse(f.content)]));
     pipeline = files[PIPELINE_FILE];
     tasks = Object.fromEntries(
@@ -210,7 +210,7 @@ describe("the same flow from a self-hosted push (trigger tekton)", () => {
       stack: "dev",
       preview: false,
       config: { trigger: "tekton" },
-      registryDigests: { [`${REPO}:main`]: digest("0") },
+      stackOutputs: devOutputs(),
     });
     objects = kubernetesObjects(ev);
     pipeline = objects.find((o) => o.kind === "Pipeline");

@@ -1,6 +1,6 @@
 // Shared test helpers: finding recorded resources, running the plan CLI, and Kubernetes schema validation.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { type Evaluation, type PlanValue, PROJECT_DIR, type RecordedResource } from "../tools/plan/evaluate";
@@ -96,4 +96,12 @@ export async function tektonLint(files: readonly string[]): Promise<LintProblem[
   cfg.globs = [...files];
   const problems = await Linter.run(cfg);
   return problems.map((p) => ({ level: String(p.level), rule: String(p.rule), message: String(p.message) }));
+}
+
+/** The example of dev's last outputs (examples/stack-outputs/dev.json), as the dev stack reads its current image. */
+export const DEV_OUTPUTS_FILE = path.join(PROJECT_DIR, "examples", "stack-outputs", "dev.json");
+
+/** Stack outputs for an evaluation in which dev keeps the image it runs (and prod promotes it). */
+export function devOutputs(): Record<string, Record<string, unknown>> {
+  return { "stigmer/workflow-runner/dev": JSON.parse(readFileSync(DEV_OUTPUTS_FILE, "utf8")) };
 }

@@ -1,8 +1,11 @@
 // index.ts evaluated end to end with both real stack files: the wiring from config to registry to Deployment.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 import { ConfigError } from "../config";
 import { type Evaluation, EvaluationError, evaluate, UNKNOWN_MARKER } from "../tools/plan/evaluate";
+import { repositoryFiles } from "../tools/plan/render";
 import { at, digest, one } from "./helpers";
 
 const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
@@ -94,8 +97,8 @@ describe("stack differences", () => {
       "workflow-runner-dev",
     );
   });
-  it("shows the image as unknown, not as a bare tag, when no digest is configured", async () => {
-    const ev = await evaluate({ stack: "dev" });
+  it("shows the image as unknown, not as a bare tag, when a tag comes without a digest", async () => {
+    const ev = await evaluate({ stack: "dev", config: { imageTag: "v1" } });
     assert.equal(
       at(one(ev, "kubernetes:apps/v1:Deployment").inputs, "spec.template.spec.containers.0.image"),
       UNKNOWN_MARKER,
@@ -133,5 +136,33 @@ describe("explicit providers", () => {
     assert.equal(gh.length, 5);
     for (const r of gh)
       assert.equal(r.provider.split("::").slice(0, -1).join("::"), githubProvider, `${r.type} ${r.name}`);
+  });
+});
+
+describe("URNs as the engine forms them", () => {
+  it("carry the whole parent-type chain, as pulumi.createUrn builds them, in the plan and the deploy targets", async () => {
+    const ev = await evaluate({ stack: "dev", preview: false, config: { imageDigest: digest("5") } });
+    const deployment = one(ev, "kubernetes:apps/v1:Deployment");
+    const parent = ev.resources.find((r) => r.urn === deployment.parent);
+    assert.ok(parent);
+    const sdk = await new Promise<string>((resolve) =>
+      pulumi.createUrn(deployment.name, deployment.type, parent.urn, "workflow-runner", "dev").apply(resolve),
+    );
+    assert.equal(deployment.urn, sdk);
+    assert.equal(
+      deployment.urn,
+      "urn:pulumi:dev::workflow-runner::stigmer:delivery:ServiceDelivery$stigmer:delivery:WorkerDeployment$kubernetes:apps/v1:Deployment::workflow-runner-deployment",
+    );
+    // The entry hands the pipeline's deploy step exactly that URN to target.
+    const entry = repositoryFiles(ev).find((f) => f.path.endsWith("services/workflow-runner.yaml"));
+    assert.equal(
+      parse(entry?.content ?? "").spec.pipelineConfiguration.params["deploy-targets"],
+      deployment.urn,
+    );
+    // A top-level resource has no parent type, as under the engine's root Stack.
+    assert.equal(
+      one(ev, "pulumi:providers:kubernetes").urn,
+      "urn:pulumi:dev::workflow-runner::pulumi:providers:kubernetes::kubernetes",
+    );
   });
 });

@@ -157,14 +157,16 @@ describe("imagePin", () => {
 });
 
 describe("selectImage", () => {
-  const base = { repository: REPO, tag: "main" };
+  const self = "stigmer/workflow-runner/dev";
+  const base = { repository: REPO, tag: "main", self };
   it("takes the configured digest, or leaves the tag to the registry", () => {
     assert.deepEqual(selectImage({ ...base, digest: digest("1") }), {
-      ...base,
+      repository: REPO,
+      tag: "main",
       digest: digest("1"),
       origin: "config",
     });
-    assert.deepEqual(selectImage(base), { ...base, origin: "registry" });
+    assert.deepEqual(selectImage(base), { repository: REPO, tag: "main", origin: "registry" });
   });
   it("refuses a pin outside the image repository", () => {
     assert.deepEqual(
@@ -188,9 +190,33 @@ describe("selectImage", () => {
   it("refuses a promotion from a stack that deploys another repository", () => {
     assert.match(
       problems(() =>
-        selectImage({ repository: REPO, tag: "", promoteFrom: DEV }, `ghcr.io/other/x:v1@${digest("5")}`),
+        selectImage(
+          { repository: REPO, tag: "", promoteFrom: DEV, self },
+          `ghcr.io/other/x:v1@${digest("5")}`,
+        ),
       )[0] ?? "",
       /which deploys ghcr.io\/other\/x; allowed: a stack deploying imageRepository/,
+    );
+  });
+  it("keeps the image the stack runs when nothing names a new one", () => {
+    const running = `${REPO}:abc@${digest("6")}`;
+    assert.deepEqual(selectImage({ repository: REPO, tag: "", self }, undefined, running), {
+      repository: REPO,
+      tag: "abc",
+      digest: digest("6"),
+      origin: "current",
+    });
+  });
+  it("refuses a stack that has never deployed an image, and a running image in another repository", () => {
+    assert.match(
+      problems(() => selectImage({ repository: REPO, tag: "", self }, undefined, undefined))[0] ?? "",
+      /workflow-runner:imageTag: got \(not set\), and stigmer\/workflow-runner\/dev has never deployed an image/,
+    );
+    assert.match(
+      problems(() =>
+        selectImage({ repository: REPO, tag: "", self }, undefined, `ghcr.io/o/x:v@${digest("7")}`),
+      )[0] ?? "",
+      /but stigmer\/workflow-runner\/dev runs ghcr.io\/o\/x/,
     );
   });
 });

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { type Evaluation, evaluate } from "../tools/plan/evaluate";
-import { digest } from "./helpers";
+import { devOutputs, digest } from "./helpers";
 import { type Destination, egressAllows, resolveEnv, startService } from "./service-startup";
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects as plain JSON.
@@ -87,7 +87,7 @@ describe("the real service starts from each stack's rendering", () => {
         stack: "dev",
         preview: false,
         secrets,
-        registryDigests: { [`${REPO}:main`]: digest("d") },
+        stackOutputs: devOutputs(),
       }),
     );
     plans.prod = objectsOf(

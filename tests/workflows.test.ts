@@ -42,11 +42,11 @@ describe("GitHub workflows", () => {
     assert.ok(problems.length >= 2);
   });
 
-  it("pr.yml checks, plans both stacks on base and head, keeps one comment, and previews only with secrets", () => {
+  it("pr.yml checks, plans both stacks on base and head, keeps one comment, and previews dev read-only", () => {
     const pr = workflow("pr.yml");
     assert.deepEqual(Object.keys(pr.on), ["pull_request"]);
     const checkRuns = pr.jobs.check.steps.map((s: Workflow) => s.run).filter(Boolean);
-    assert.deepEqual(checkRuns, ["npm ci", "npm run build", "npm run lint", "npm test"]);
+    assert.deepEqual(checkRuns, ["npm ci", "npm run typecheck", "npm run build", "npm run lint", "npm test"]);
     const planScript = pr.jobs["plan-diff"].steps.find((s: Workflow) => s.name === "Plan base and head").run;
     assert.match(planScript, /for side in base head/);
     assert.match(planScript, /--stack dev/);
@@ -58,29 +58,94 @@ describe("GitHub workflows", () => {
     assert.match(comment.with.script, /<!-- workflow-runner-plan-diff -->/);
     assert.match(comment.if, /head\.repo\.full_name == github\.repository/);
     const preview = pr.jobs.preview;
-    assert.deepEqual(preview.strategy.matrix.stack, ["dev", "prod"]);
-    const action = preview.steps.find((s: Workflow) => s.uses?.startsWith("pulumi/actions"));
-    assert.equal(action.with.command, "preview");
-    assert.equal(action.with["comment-on-pr"], true);
-    assert.equal(action.if, "steps.secrets.outputs.present == 'true'");
+    assert.equal(preview.environment, "pr-preview");
+    assert.match(preview.if, /head\.repo\.full_name == github\.repository/);
+    assert.match(JSON.stringify(preview.steps), /--stack \\"\$STACK\\" --policy-pack policy/);
   });
 
-  it("deploy.yml deploys dev on push to main and prod only by dispatch through an approval environment", () => {
+  it("no pull-request job can read a prod secret, or any secret that can write", () => {
+    const pr = read("pr.yml");
+    assert.doesNotMatch(pr, /secrets\.[A-Z_]*PROD/);
+    for (const [name, job] of Object.entries(workflow("pr.yml").jobs) as [string, Workflow][]) {
+      const secrets = [...JSON.stringify(job).matchAll(/secrets\.([A-Z_]+)/g)].map((m) => m[1]);
+      for (const secret of secrets) {
+        assert.ok(
+          secret === "GITHUB_TOKEN" || /_READONLY$/.test(secret ?? ""),
+          `pr.yml job ${name} reads ${secret}, which is not read-only`,
+        );
+      }
+      if (secrets.length > 0 && secrets.some((x) => x !== "GITHUB_TOKEN"))
+        assert.equal(job.environment, "pr-preview", name);
+    }
+  });
+
+  it("prod credentials exist only in jobs of the prod environment; drift reads with read-only ones", () => {
+    for (const file of ["pr.yml", "deploy.yml", "drift.yml"]) {
+      for (const [name, job] of Object.entries(workflow(file).jobs) as [string, Workflow][]) {
+        const text = JSON.stringify(job);
+        if (/secrets\.[A-Z_]*PROD/.test(text)) assert.equal(job.environment, "prod", `${file} ${name}`);
+      }
+    }
+    const drift = workflow("drift.yml").jobs.drift;
+    assert.equal(drift.environment, `${"$"}{{ matrix.stack }}-readonly`);
+    for (const m of JSON.stringify(drift).matchAll(/secrets\.([A-Z_]+)/g))
+      assert.match(m[1] ?? "", /_READONLY$/);
+  });
+
+  it("pins every action by a full commit SHA with its version, and the Pulumi CLI to the SDK's version", () => {
+    const sdk = JSON.parse(
+      readFileSync(path.join(PROJECT_DIR, "node_modules/@pulumi/pulumi/package.json"), "utf8"),
+    ) as {
+      version: string;
+    };
+    for (const file of ["pr.yml", "deploy.yml", "drift.yml"]) {
+      const uses = [...read(file).matchAll(/uses: (\S+)(.*)$/gm)];
+      assert.ok(uses.length > 0);
+      for (const [, action, rest] of uses) {
+        assert.match(action ?? "", /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${file}: ${action}`);
+        assert.match(rest ?? "", /^ # v\d+(\.\d+){0,2}$/, `${file}: ${action} has no version comment`);
+      }
+      assert.equal(workflow(file).env.PULUMI_VERSION, sdk.version, file);
+      for (const step of Object.values(workflow(file).jobs).flatMap((j) => (j as Workflow).steps)) {
+        if (String(step.uses ?? "").startsWith("pulumi/actions@")) {
+          assert.equal(step.with["pulumi-version"], `${"$"}{{ env.PULUMI_VERSION }}`, file);
+        }
+      }
+    }
+  });
+
+  it("runs the policy pack with every preview and every up", () => {
+    for (const file of ["pr.yml", "deploy.yml"]) {
+      for (const step of Object.values(workflow(file).jobs).flatMap((j) => (j as Workflow).steps)) {
+        if (/pulumi (up|preview)\b/.test(String(step.run ?? "")))
+          assert.match(step.run, /--policy-pack policy/, file);
+      }
+    }
+  });
+
+  it("deploy.yml: dev keeps its image, prod applies exactly the reviewed one, one deploy per stack at a time", () => {
     const deploy = workflow("deploy.yml");
     assert.deepEqual(deploy.on.push.branches, ["main"]);
-    assert.ok("workflow_dispatch" in deploy.on);
+    assert.equal(deploy.on.workflow_dispatch.inputs.image_ref.required, true);
     assert.equal(deploy.jobs.dev.if, "github.event_name == 'push'");
-    assert.equal(deploy.jobs.prod.environment, "prod");
-    assert.match(deploy.jobs.prod.if, /workflow_dispatch/);
-    const up = deploy.jobs.prod.steps.find((s: Workflow) => s.uses?.startsWith("pulumi/actions"));
-    assert.equal(up.with.command, "up");
-    assert.match(up.with["stack-name"], /workflow-runner\/prod$/);
     const devUp = deploy.jobs.dev.steps.find((s: Workflow) => /pulumi up/.test(s.run ?? ""));
-    assert.match(
-      devUp.run,
-      /workflow-runner:imageDigest=\$digest/,
-      "dev keeps the image the pipeline deployed",
+    assert.doesNotMatch(devUp.run, / -c /, "an infrastructure update never names an image");
+    assert.equal(deploy.jobs.prod.environment, "prod");
+    assert.equal(deploy.jobs.prod.needs, "prod-plan");
+    assert.equal(
+      deploy.jobs["prod-plan"].environment,
+      undefined,
+      "the plan shown for approval uses no credential",
     );
+    const planStep = deploy.jobs["prod-plan"].steps.find((s: Workflow) => /npm run plan/.test(s.run ?? ""));
+    assert.match(planStep.run, /--config "imageDigest=\$DIGEST"/);
+    const prodUp = deploy.jobs.prod.steps.find((s: Workflow) => /pulumi up/.test(s.run ?? ""));
+    assert.match(prodUp.run, /-c "workflow-runner:imageDigest=\$DIGEST"/);
+    assert.equal(prodUp.env.DIGEST, `${"$"}{{ needs.prod-plan.outputs.digest }}`);
+    for (const job of ["dev", "prod"]) {
+      assert.equal(deploy.jobs[job].concurrency.group, `deploy-stigmer-workflow-runner-${job}`);
+      assert.equal(deploy.jobs[job].concurrency["cancel-in-progress"], false);
+    }
   });
 
   it("drift.yml refreshes each stack on a schedule and fails on any change", () => {

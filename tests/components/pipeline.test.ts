@@ -309,6 +309,29 @@ describe("one trigger", () => {
     );
   });
 
+  it("tekton: the CI namespace denies by default, and opens DNS, HTTPS out and the webhook from the ingress controller", () => {
+    const policies = tekton.filter(
+      (o) => o.kind === "NetworkPolicy" && o.metadata.namespace === "workflow-runner-ci",
+    );
+    const byName = Object.fromEntries(policies.map((p) => [p.metadata.name, p.spec]));
+    assert.deepEqual(byName["default-deny"], { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    const out = byName["allow-dns-and-https"].egress[1];
+    assert.deepEqual(
+      out.ports.map((p: Obj) => p.port),
+      [443, 6443],
+    );
+    assert.deepEqual(out.to[0].ipBlock.except, ["169.254.0.0/16"]);
+    assert.deepEqual(byName["allow-event-listeners"].ingress, [
+      {
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
+        ports: [{ port: 8080, protocol: "TCP" }],
+      },
+    ]);
+    assert.ok(
+      !planton.some((o) => o.kind === "NetworkPolicy" && o.metadata.namespace === "workflow-runner-ci"),
+    );
+  });
+
   it("tekton: the EventListener's own least roles, no Secret reads, no impersonation", () => {
     const roles = tekton.filter(
       (o) => (o.kind === "Role" || o.kind === "ClusterRole") && o.metadata.name.includes("triggers"),

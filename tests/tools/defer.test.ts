@@ -81,7 +81,8 @@ describe("deferred SDK modules", () => {
       const quiet = { out: () => {}, err: (l) => process.stderr.write(l + "\\n") };
       (async () => {
         const codes = [
-          await cli.runPlanCommand(["--stack", "dev", "--out", ${JSON.stringify(tempDir("defer-dev-"))}], quiet),
+          await cli.runPlanCommand(["--stack", "dev", "--out", ${JSON.stringify(tempDir("defer-dev-"))},
+            "--stack-outputs", "stigmer/workflow-runner/dev=${outputs}"], quiet),
           await cli.runPlanCommand(["--stack", "prod", "--out", ${JSON.stringify(tempDir("defer-prod-"))},
             "--stack-outputs", "stigmer/workflow-runner/dev=${outputs}"], quiet),
         ];
@@ -113,7 +114,7 @@ describe("the compiled plan", () => {
     it(`${stack}: writes byte-identical files to the transpiled (tsx) path`, () => {
       const outputs = path.join(tempDir("same-"), "dev.json");
       writeFileSync(outputs, JSON.stringify({ imageRef: `${REPO}:v1@${digest("1")}` }));
-      const extra = stack === "prod" ? ["--stack-outputs", `stigmer/workflow-runner/dev=${outputs}`] : [];
+      const extra = ["--stack-outputs", `stigmer/workflow-runner/dev=${outputs}`];
       const [compiled, transpiled] = [path.join(tempDir("c-"), "plan"), path.join(tempDir("t-"), "plan")];
       const a = spawnSync(
         process.execPath,

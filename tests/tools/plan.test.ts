@@ -112,7 +112,8 @@ function listFiles(dir: string): string[] {
 describe("plan without a digest", () => {
   it("shows the image as unknown, never as a bare tag", () => {
     const out = tempDir();
-    const run = runPlan(["--stack", "dev", "--out", out]);
+    // A tag without a digest is looked up on the registry at deploy time: unknown in preview.
+    const run = runPlan(["--stack", "dev", "--out", out, "--config", "imageTag=v1"]);
     assert.equal(run.status, 0, run.stderr);
     const deployment = readObjects(out).find((o) => o.kind === "Deployment");
     assert.equal(deployment?.spec?.template?.spec?.containers?.[0]?.image, UNKNOWN_MARKER);

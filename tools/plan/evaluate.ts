@@ -138,9 +138,31 @@ type MonitorMethod = (
   callback: (err: unknown, resp?: unknown) => void,
 ) => Promise<void>;
 
+/**
+ * A URN as the engine forms it: the parent's whole qualified type chain, then `$`, then the type (the root Stack's
+ * type is never part of it). The SDK's mock monitor keeps only the immediate parent type, which gives URNs the
+ * engine never forms; `pulumi.createUrn` follows the engine's rule, and a test compares the two. Pure.
+ */
+export function engineUrn(
+  stack: string,
+  project: string,
+  parent: string,
+  type: string,
+  name: string,
+): string {
+  const parentType = parent ? (parent.split("::")[2] ?? "") : "";
+  const qualified =
+    parentType === "" || parentType === "pulumi:pulumi:Stack" ? type : `${parentType}$${type}`;
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
 /** Wraps the mock monitor so that each registration is recorded with its parent, as the engine would see it. */
-function recordRegistrations(records: RecordedResource[]): void {
-  const monitor = settings.getMonitor() as unknown as Record<string, MonitorMethod>;
+function recordRegistrations(records: RecordedResource[], stack: string, project: string): void {
+  const monitor = settings.getMonitor() as unknown as Record<string, MonitorMethod> & {
+    newUrn?: (parent: string, type: string, name: string) => string;
+  };
+  if (typeof monitor.newUrn !== "function") throw new Error("the mock monitor has no newUrn to correct");
+  monitor.newUrn = (parent, type, name) => engineUrn(stack, project, parent, type, name);
   for (const method of ["registerResource", "readResource"] as const) {
     const original = monitor[method]?.bind(monitor);
     if (!original) throw new Error(`the mock monitor has no ${method}`);
@@ -243,7 +265,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     options.organization ?? DEFAULT_ORG,
   );
   const resources: RecordedResource[] = [];
-  recordRegistrations(resources);
+  recordRegistrations(resources, options.stack, project.name);
 
   forgetProjectModules();
   // The SDK captures a stack trace for every promise and a full one for every resource; mapped through source
