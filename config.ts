@@ -81,6 +81,18 @@ export const IPV4_CIDR = new RegExp(`^${IPV4.source.slice(1, -1)}/(3[0-2]|[12]?[
  */
 export const SERVICE_ADDRESS =
   /^(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+):(?<port>6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})$/;
+/** A duration: whole days, hours, minutes and seconds, in that order, e.g. 2h, 1h30m, 0s. */
+const DURATION = /^(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/;
+
+/** A duration's seconds ("1h30m" -> 5400). Pure. */
+export function durationSeconds(duration: string): number {
+  const units: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1 };
+  return [...duration.matchAll(/(\d+)([dhms])/g)].reduce(
+    (sum, m) => sum + Number(m[1]) * (units[m[2] ?? "s"] ?? 0),
+    0,
+  );
+}
+
 /** A Temporal task queue name: non-empty, printable, no spaces. */
 const TASK_QUEUE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,999}$/;
 /** A Bazel target label in the main repository: `//package/path:target`. */
@@ -306,6 +318,19 @@ export const PLAIN_KEYS = {
   ),
   otelMetricsExporter: key(z.enum(["none", "prometheus"]), "none or prometheus"),
   terminationGracePeriodSeconds: key(int(1, 3600), "an integer from 1 to 3600 (seconds)"),
+  verifyRollout: key(bool, "true or false"),
+  verifyImage: key(
+    toolImage,
+    "an image with the Temporal CLI, bash, grep and curl, with a tag (not latest) or a digest, e.g. temporalio/admin-tools:1.28.1-tctl-1.18.4-cli-1.4.1",
+  ),
+  verifyTimeoutSeconds: key(int(30, 3600), "an integer from 30 to 3600 (seconds)"),
+  minSoak: key(
+    z
+      .string()
+      .regex(DURATION)
+      .refine((d) => durationSeconds(d) <= 30 * 86400),
+    "a duration of at most 30 days such as 2h, 90m, 1h30m or 0s",
+  ),
   extraEnv: key(
     extraEnvList,
     "a list of NAME=value strings; NAME a valid environment name outside the service contract",
@@ -732,6 +757,8 @@ export interface ImageSource {
   readonly promoteFrom?: string;
   /** This stack, fully qualified: where its current image is read when nothing names a new one. */
   readonly self: string;
+  /** How long a promoted image must have been verified on the stack it comes from, in seconds. @default 0 */
+  readonly minSoakSeconds?: number;
 }
 
 /** A container's CPU and memory requests and limits. */
@@ -861,6 +888,8 @@ export interface WorkloadDescription {
   readonly egress: readonly EgressTarget[];
   /** IPv4 ranges outbound internet traffic may not reach (cluster ranges, cloud metadata). */
   readonly egressDeniedCidrs: readonly string[];
+  /** The rollout's verification (pollers of the new digest on every task queue), where configured. */
+  readonly verification?: { readonly image: string; readonly timeoutSeconds: number };
   /** The Temporal side, for outputs and verification. */
   readonly temporal: {
     readonly address: string;
@@ -1007,6 +1036,9 @@ export function describeWorkload(cfg: PlainConfig): WorkloadDescription {
     secretEnv,
     egress,
     egressDeniedCidrs: cfg.egressDeniedCidrs,
+    ...(cfg.verifyRollout && mode.runsWorker
+      ? { verification: { image: cfg.verifyImage, timeoutSeconds: cfg.verifyTimeoutSeconds } }
+      : {}),
     temporal: {
       address: cfg.temporalAddress,
       namespace: cfg.temporalNamespace,
@@ -1029,7 +1061,9 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
       tag: cfg.imageTag ?? "",
       ...(cfg.imageDigest ? { digest: cfg.imageDigest } : {}),
       ...(cfg.imagePin ? { pin: cfg.imagePin } : {}),
-      ...(cfg.promoteFrom ? { promoteFrom: cfg.promoteFrom } : {}),
+      ...(cfg.promoteFrom
+        ? { promoteFrom: cfg.promoteFrom, minSoakSeconds: durationSeconds(cfg.minSoak) }
+        : {}),
     },
     workload: describeWorkload(cfg),
     ...(cfg.buildPipeline

@@ -6,7 +6,7 @@ import { CiNetworkPolicy } from "./components/ci-network-policy";
 import { ServiceDelivery } from "./components/delivery";
 import { ServiceNamespace } from "./components/namespace";
 import { RootPipeline, SHARED_LABELS } from "./components/pipeline";
-import { readStackImageRef, selectImage } from "./components/registry";
+import { promotedImageRef, readStackOutputs, selectImage } from "./components/registry";
 import { loadStackConfig, serviceSecretValues } from "./config";
 import type { StackOutputsInput } from "./outputs";
 
@@ -17,10 +17,17 @@ export = async (): Promise<StackOutputsInput> => {
 
   // The image: a pin wins; a promotion deploys the other stack's imageRef; the pipeline's tag and digest next; else
   // the stack keeps the image it runs (its own last imageRef). Read before anything is created here.
+  // A promotion deploys the source's verified image, once soaked (its evidence outputs).
   const { pin, promoteFrom, tag, digest, self } = service.image;
-  const promotedRef = promoteFrom && !pin ? await readStackImageRef(promoteFrom, "promote-from") : undefined;
+  const source =
+    promoteFrom && !pin
+      ? await readStackOutputs(promoteFrom, ["imageRef", "verifiedImageRef", "verifiedAt"], "promote-from")
+      : undefined;
+  const promotedRef = source ? promotedImageRef(service.image, source, Date.now()) : undefined;
   const keepsCurrent = !pin && !promoteFrom && !tag && !digest;
-  const currentRef = keepsCurrent ? await readStackImageRef(self, "current") : undefined;
+  const currentRef = keepsCurrent
+    ? (await readStackOutputs(self, ["imageRef"], "current")).imageRef
+    : undefined;
   const image = selectImage(service.image, promotedRef, currentRef);
   if (image.warning) pulumi.log.warn(image.warning);
 

@@ -35,6 +35,12 @@ export interface StackOutputs {
   readonly eventListenerUrl: string;
   /** Path of the service-hub entry in the monorepo. */
   readonly serviceHubEntryPath: string;
+  /** The exact `repository:tag@digest` whose rollout was verified (pollers on every task queue); "" when none. */
+  readonly verifiedImageRef: string;
+  /** When that digest was first verified, RFC 3339 UTC; fixed for the digest, so re-runs do not reset it. "" when none. */
+  readonly verifiedAt: string;
+  /** What ran the verification (the Job and its image); "" when none. */
+  readonly verifiedBy: string;
 }
 
 /** What index.ts returns: each output as a Pulumi Input of its contract type. */
@@ -55,6 +61,9 @@ export const STACK_OUTPUT_NAMES = [
   "pipelineName",
   "eventListenerUrl",
   "serviceHubEntryPath",
+  "verifiedImageRef",
+  "verifiedAt",
+  "verifiedBy",
 ] as const satisfies readonly (keyof StackOutputs)[];
 
 /** Fails to compile when STACK_OUTPUT_NAMES misses a key of StackOutputs. */

@@ -11,7 +11,8 @@ import { PIPELINE_FILE, type RootPipeline, SERVICE_PARAMS, serviceBuildParams } 
 import { GhcrRegistry, type SelectedImage } from "./registry";
 import { ServiceHubEntry } from "./service-hub";
 import { PipelineTriggers } from "./triggers";
-import { WorkerDeployment } from "./worker-deployment";
+import { RolloutVerification } from "./verification";
+import { egressPeer, WorkerDeployment } from "./worker-deployment";
 
 /** Arguments of ServiceDelivery. */
 export interface ServiceDeliveryArgs {
@@ -103,13 +104,42 @@ export class ServiceDelivery extends pulumi.ComponentResource {
       child,
     );
 
+    // After the rollout, proof that the new pods poll every task queue: the stack's evidence.
+    const verify = service.workload.verification;
+    const temporalTarget = service.workload.egress.find((t) => t.purpose === "Temporal frontend");
+    const verification =
+      verify && temporalTarget
+        ? new RolloutVerification(
+            `${name}-verification`,
+            {
+              serviceName: service.name,
+              namespace: workloadNamespace.name,
+              imageRef: registry.imageRef,
+              deployment: worker.deployment,
+              podSelector: serviceLabels(service).selector,
+              temporal: {
+                address: service.workload.temporal.address,
+                namespace: service.workload.temporal.namespace,
+                taskQueues: service.workload.temporal.taskQueues,
+              },
+              temporalPeer: egressPeer(temporalTarget, service.workload.egressDeniedCidrs),
+              temporalPort: temporalTarget.port,
+              image: verify.image,
+              timeoutSeconds: verify.timeoutSeconds,
+              labels,
+            },
+            child,
+          )
+        : undefined;
+
     const commitTo = service.manageRepositoryFiles
       ? { repository: service.repository.name, branch: service.repository.branch }
       : undefined;
     const build = service.build;
     // What the entry (and a self-hosted trigger) hand the root pipeline: this service, and where it deploys.
+    const deployTargets = pulumi.all([worker.deploymentUrn, ...(verification ? [verification.jobUrn] : [])]);
     const params: pulumi.Output<Record<string, string>> = build
-      ? worker.deploymentUrn.apply((urn) => serviceBuildParams(service.name, build, [urn]))
+      ? deployTargets.apply((urns) => serviceBuildParams(service.name, build, urns))
       : pulumi.output<Record<string, string>>({ [SERVICE_PARAMS.serviceName]: service.name });
     let triggers: PipelineTriggers | undefined;
     if (build) {
@@ -121,6 +151,7 @@ export class ServiceDelivery extends pulumi.ComponentResource {
           serviceName: service.name,
           workloadNamespace: workloadNamespace.name,
           deploymentName: worker.deploymentName,
+          runsVerification: verification !== undefined,
           namespace: tekton && args.ciNamespace ? args.ciNamespace : workloadNamespace.name,
           mountToken: tekton,
           labels,
@@ -183,6 +214,9 @@ export class ServiceDelivery extends pulumi.ComponentResource {
       pipelineName: build ? (args.rootPipeline?.pipelineName ?? build.pipeline.name) : "",
       eventListenerUrl: triggers?.eventListenerUrl ?? "",
       serviceHubEntryPath: serviceHub.entryPath,
+      verifiedImageRef: verification?.verifiedImageRef ?? "",
+      verifiedAt: verification?.verifiedAt ?? "",
+      verifiedBy: verification?.verifiedBy ?? "",
     };
     this.registerOutputs({ ...this.outputs });
   }

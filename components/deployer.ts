@@ -17,6 +17,11 @@ export interface ServiceDeployerArgs {
    * token mounted). Planton: the workload namespace; an operator mints a token for the kubeconfig build secret.
    */
   readonly namespace: pulumi.Input<string>;
+  /**
+   * The deploy also runs the rollout's verification Job (named after the digest, so each deploy creates one and
+   * deletes the last): the Role then creates, reads and deletes Jobs in the namespace. @default false
+   */
+  readonly runsVerification?: boolean;
   /** Mount the token in the deploy TaskRun (self-hosted Tekton). @default false */
   readonly mountToken?: boolean;
   /** Labels for every object. @default {} */
@@ -38,6 +43,7 @@ export function buildDeployerRole(a: {
   namespace: pulumi.Input<string>;
   deploymentName: pulumi.Input<string>;
   labels: Readonly<Record<string, string>>;
+  runsVerification?: boolean;
 }): Input.rbac.v1.Role {
   return {
     metadata: { name: a.name, namespace: a.namespace, labels: { ...a.labels } },
@@ -50,6 +56,9 @@ export function buildDeployerRole(a: {
       },
       { apiGroups: ["apps"], resources: ["deployments", "replicasets"], verbs: ["list", "watch"] },
       { apiGroups: [""], resources: ["pods", "events"], verbs: ["get", "list", "watch"] },
+      ...(a.runsVerification
+        ? [{ apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch", "delete"] }]
+        : []),
     ],
   };
 }
@@ -87,6 +96,7 @@ export class ServiceDeployer extends pulumi.ComponentResource {
         namespace: args.workloadNamespace,
         deploymentName: args.deploymentName,
         labels,
+        runsVerification: args.runsVerification ?? false,
       }),
       child,
     );

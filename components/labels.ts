@@ -5,6 +5,8 @@ import type { ServiceDescription } from "../config";
 
 /** Label naming the environment of every object; the policy pack protects `prod` namespaces by it. */
 export const ENVIRONMENT_LABEL = "stigmer.ai/environment";
+/** Label on a pod template whose containers are tools (pinned by tag or digest), not the service's own image. */
+export const TOOL_IMAGE_LABEL = "stigmer.ai/tool-image";
 /** Annotation a ServiceAccount carries to say why it needs an API token mounted. */
 export const TOKEN_REASON_ANNOTATION = "stigmer.ai/api-token-reason";
 
@@ -66,4 +68,13 @@ export function buildServiceAccount(a: {
     },
     automountServiceAccountToken: a.tokenReason !== undefined,
   };
+}
+
+/** Label on the worker's pods naming the digest they run (its first 40 hex digits): what verification selects by. */
+export const DIGEST_LABEL = "stigmer.ai/image-digest";
+
+/** The digest label of an image reference `...@sha256:<hex>`, or none without a digest. Pure. */
+export function digestLabel(imageRef: string): Record<string, string> {
+  const hex = /@sha256:([a-f0-9]{64})$/.exec(imageRef)?.[1];
+  return hex ? { [DIGEST_LABEL]: hex.slice(0, 40) } : {};
 }

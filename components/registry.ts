@@ -158,19 +158,64 @@ export function selectImage(
   return { ...current, origin: "current" };
 }
 
+/** The outputs a promotion reads from the stack it promotes from. */
+export interface PromotionSource {
+  readonly imageRef?: string;
+  readonly verifiedImageRef?: string;
+  readonly verifiedAt?: string;
+}
+
 /**
- * Reads a stack's `imageRef` output (secret or not) through a StackReference: another stack's (promotion), or this
- * stack's own last one (the engine reads the outputs of its last update).
+ * The image a promotion deploys: the source stack's `verifiedImageRef`, and only when that evidence is for the image
+ * the source runs now and at least `minSoakSeconds` old at `now`. Refuses, naming what is missing and when the soak
+ * ends. Pure.
  */
-export async function readStackImageRef(
+export function promotedImageRef(image: ImageSource, source: PromotionSource, now: number): string {
+  const from = image.promoteFrom ?? "";
+  const key = `${PROJECT}:promoteFrom`;
+  const running = source.imageRef ?? "";
+  const verified = source.verifiedImageRef ?? "";
+  if (verified === "") {
+    throw new ConfigError([
+      `${key}: got ${JSON.stringify(from)}, whose image ${running ? JSON.stringify(running) : "(none)"} has no evidence: its verifiedImageRef is empty (its last rollout was not verified); allowed: a stack whose current image passed its rollout verification`,
+    ]);
+  }
+  if (verified !== running) {
+    throw new ConfigError([
+      `${key}: got ${JSON.stringify(from)}, whose evidence is for ${JSON.stringify(verified)} but which runs ${JSON.stringify(running)}; allowed: evidence for the image it runs now (wait for the verification of its current rollout)`,
+    ]);
+  }
+  const at = Date.parse(source.verifiedAt ?? "");
+  if (Number.isNaN(at)) {
+    throw new ConfigError([
+      `${key}: got ${JSON.stringify(from)}, whose verifiedAt ${JSON.stringify(source.verifiedAt ?? "")} is not an RFC 3339 time; allowed: evidence with the time it was verified`,
+    ]);
+  }
+  const soak = image.minSoakSeconds ?? 0;
+  const ends = at + soak * 1000;
+  if (ends > now) {
+    throw new ConfigError([
+      `${PROJECT}:minSoak: ${JSON.stringify(verified)} was verified on ${from} at ${new Date(at).toISOString()}; its soak of ${soak} s ends at ${new Date(ends).toISOString()} (now ${new Date(now).toISOString()}); allowed: promote once the soak has passed, or pin an image with imagePin`,
+    ]);
+  }
+  return verified;
+}
+
+/** Reads outputs of a stack (secret or not) through a StackReference: another stack's, or this stack's own last. */
+export async function readStackOutputs(
   stack: string,
+  names: readonly string[],
   role: "promote-from" | "current",
-): Promise<string | undefined> {
+): Promise<Record<string, string | undefined>> {
   // The stack read; never managed.
   const ref = new pulumi.StackReference(`${role}-${stack.replace(/\//g, "-")}`, { name: stack });
-  const details = await ref.getOutputDetails("imageRef");
-  const value = details.value ?? details.secretValue;
-  return typeof value === "string" ? value : undefined;
+  const out: Record<string, string | undefined> = {};
+  for (const name of names) {
+    const details = await ref.getOutputDetails(name);
+    const value = details.value ?? details.secretValue;
+    out[name] = typeof value === "string" ? value : undefined;
+  }
+  return out;
 }
 
 /** Builds a `kubernetes.io/dockerconfigjson` Secret (pull or push). The document stays a secret Output. Pure. */

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { EgressTarget, ServiceDescription } from "../config";
 import { type ContractVar, MODES } from "../contracts/workflow-runner";
-import { buildServiceAccount, type ServiceLabels, serviceLabels, versionLabel } from "./labels";
+import { buildServiceAccount, digestLabel, type ServiceLabels, serviceLabels, versionLabel } from "./labels";
 
 /** Arguments of WorkerDeployment. */
 export interface WorkerDeploymentArgs {
@@ -415,6 +415,8 @@ export class WorkerDeployment extends pulumi.ComponentResource {
   public readonly image: pulumi.Output<string>;
   /** URN of the Deployment: what the pipeline's deploy step targets. */
   public readonly deploymentUrn: pulumi.Output<string>;
+  /** The Deployment itself, for what must wait for its rollout (the verification). */
+  public readonly deployment: k8s.apps.v1.Deployment;
 
   constructor(name: string, args: WorkerDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("stigmer:delivery:WorkerDeployment", name, {}, opts);
@@ -436,9 +438,10 @@ export class WorkerDeployment extends pulumi.ComponentResource {
       imageRef: args.imageRef,
       imagePullSecretName: args.imagePullSecretName,
       secretName,
-      ...(args.imageTag !== undefined
-        ? { versionLabels: pulumi.output(args.imageTag).apply(versionLabel) }
-        : {}),
+      // The version and the digest the pods run, as labels (verification selects the new pods by the digest).
+      versionLabels: pulumi
+        .all([args.imageTag ?? "", args.imageRef])
+        .apply(([tag, ref]) => ({ ...versionLabel(tag), ...digestLabel(ref) })),
     });
     const policySpec = buildNetworkPolicy(base);
     checkWorkload(args.service, args.secretValues, deploymentSpec, policySpec);
@@ -482,6 +485,7 @@ export class WorkerDeployment extends pulumi.ComponentResource {
     this.namespace = pulumi.output(args.namespace);
     this.image = pulumi.output(args.imageRef);
     this.deploymentUrn = deployment.urn;
+    this.deployment = deployment;
     this.registerOutputs({
       deploymentUrn: this.deploymentUrn,
       deploymentName: this.deploymentName,

@@ -7,7 +7,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 
-import { ENVIRONMENT_LABEL, TOKEN_REASON_ANNOTATION } from "../components/labels";
+import { ENVIRONMENT_LABEL, TOKEN_REASON_ANNOTATION, TOOL_IMAGE_LABEL } from "../components/labels";
 
 // biome-ignore lint/suspicious/noExplicitAny: resource inputs are schemaless JSON to a policy.
 type Json = any;
@@ -23,6 +23,13 @@ const WORKLOADS: Readonly<Record<string, (props: Json) => Json>> = {
 /** The pod spec of a workload, or undefined for anything else. */
 function podSpec(args: { type: string; props: Json }): Json | undefined {
   return WORKLOADS[args.type]?.(args.props);
+}
+
+/** The pod template's labels of a workload, or undefined. */
+function podTemplateLabels(args: { type: string; props: Json }): Json | undefined {
+  return args.type === "kubernetes:core/v1:Pod"
+    ? args.props.metadata?.labels
+    : args.props.spec?.template?.metadata?.labels;
 }
 
 function containers(pod: Json): Json[] {
@@ -56,9 +63,13 @@ export const imagesPinned = policy(
   "images-pinned-by-digest",
   "Workload images are referenced by sha256 digest and never by :latest; Tekton step images never by :latest.",
   (args, report) => {
+    // A tool (the rollout verification's Temporal CLI) may be pinned by tag like a Tekton step, never by latest.
+    const tool = podTemplateLabels(args)?.[TOOL_IMAGE_LABEL] === "true";
     for (const c of containers(podSpec(args))) {
-      if (!/@sha256:[a-f0-9]{64}$/.test(String(c.image)))
+      if (!tool && !/@sha256:[a-f0-9]{64}$/.test(String(c.image)))
         report(`container ${c.name} runs ${c.image}, not pinned by digest`);
+      if (tool && !/[:@]/.test(String(c.image).split("/").pop() ?? ""))
+        report(`container ${c.name} runs ${c.image}: give it a tag other than latest, or a digest`);
       if (/:latest(@|$)/.test(String(c.image))) report(`container ${c.name} runs :latest`);
     }
     if (args.type === "kubernetes:tekton.dev/v1:Task") {

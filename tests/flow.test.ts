@@ -165,6 +165,7 @@ describe("the image flow from Planton's parameters to a pod (dev)", () => {
       args.flatMap((a, i) => (args[i - 1] === "--target" ? [a] : [])),
       [
         one(ev, "kubernetes:apps/v1:Deployment").urn,
+        one(ev, "kubernetes:batch/v1:Job").urn,
         "urn:pulumi:dev::workflow-runner::pulumi:pulumi:Stack::workflow-runner-dev",
       ],
     );

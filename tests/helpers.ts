@@ -105,3 +105,11 @@ export const DEV_OUTPUTS_FILE = path.join(PROJECT_DIR, "examples", "stack-output
 export function devOutputs(): Record<string, Record<string, unknown>> {
   return { "stigmer/workflow-runner/dev": JSON.parse(readFileSync(DEV_OUTPUTS_FILE, "utf8")) };
 }
+
+/** The time test evidence is verified at: long before any soak ends. */
+export const VERIFIED_AT = "2026-01-01T00:00:00.000Z";
+
+/** A stack's outputs with verified, soaked evidence for the image it runs: what prod promotes. */
+export function promotable(imageRef: string): Record<string, string> {
+  return { imageRef, verifiedImageRef: imageRef, verifiedAt: VERIFIED_AT };
+}

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import ts from "typescript";
 import { STACK_OUTPUT_NAMES } from "../outputs";
 import { evaluate, PROJECT_DIR } from "../tools/plan/evaluate";
-import { at, digest, one } from "./helpers";
+import { at, digest, one, promotable } from "./helpers";
 
 const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
 
@@ -41,7 +41,7 @@ describe("the outputs contract", () => {
       const ev = await evaluate({
         stack,
         config: { imageTag: "v1", imageDigest: digest("1") },
-        stackOutputs: { "stigmer/workflow-runner/dev": { imageRef: `${REPO}:v1@${digest("1")}` } },
+        stackOutputs: { "stigmer/workflow-runner/dev": promotable(`${REPO}:v1@${digest("1")}`) },
       });
       assert.deepEqual(Object.keys(ev.outputs).sort(), [...STACK_OUTPUT_NAMES].sort());
       for (const [name, out] of Object.entries(ev.outputs)) assert.equal(out.secret, false, name);
@@ -56,6 +56,7 @@ describe("the outputs contract", () => {
         imageRef: "r", imageTag: "t", imageDigest: "d", imageOrigin: "config", imagePinned: false, namespace: "n",
         serviceAccountName: "s", deploymentName: "d", temporalNamespace: "tn", temporalTaskQueue: "q",
         pipelineName: "", eventListenerUrl: "", serviceHubEntryPath: "p",
+        verifiedImageRef: "", verifiedAt: "", verifiedBy: "",
       };`);
     assert.deepEqual(errors, []);
   });
@@ -108,6 +109,9 @@ describe("examples/consumer", () => {
           pipelineName: "workflow-runner",
           eventListenerUrl: "https://hooks.dev.stigmer.ai/workflow-runner",
           serviceHubEntryPath: "_ops/planton/service-hub/services/workflow-runner.yaml",
+          verifiedImageRef: "",
+          verifiedAt: "",
+          verifiedBy: "",
         },
       },
     });

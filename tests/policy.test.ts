@@ -16,7 +16,7 @@ import {
   tektonStepResources,
 } from "../policy/rules";
 import { type Evaluation, evaluate, type RecordedResource } from "../tools/plan/evaluate";
-import { digest } from "./helpers";
+import { digest, promotable } from "./helpers";
 
 const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
 // biome-ignore lint/suspicious/noExplicitAny: hand-built resource inputs.
@@ -68,7 +68,7 @@ const stacks: Record<string, () => Promise<Evaluation>> = {
     evaluate({
       stack: "prod",
       preview: false,
-      stackOutputs: { "stigmer/workflow-runner/dev": { imageRef: `${REPO}:v1@${digest("2")}` } },
+      stackOutputs: { "stigmer/workflow-runner/dev": promotable(`${REPO}:v1@${digest("2")}`) },
     }),
 };
 

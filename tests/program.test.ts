@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { ConfigError } from "../config";
 import { type Evaluation, EvaluationError, evaluate, UNKNOWN_MARKER } from "../tools/plan/evaluate";
 import { repositoryFiles } from "../tools/plan/render";
-import { at, digest, one } from "./helpers";
+import { at, digest, one, promotable } from "./helpers";
 
 const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
 const DEV = "stigmer/workflow-runner/dev";
@@ -19,7 +19,7 @@ for (const stack of ["dev", "prod"]) {
       ev =
         stack === "dev"
           ? await evaluate({ stack, config: { imageTag: "v1.2.3", imageDigest: dig } })
-          : await evaluate({ stack, stackOutputs: { [DEV]: { imageRef: `${REPO}:v1.2.3@${dig}` } } });
+          : await evaluate({ stack, stackOutputs: { [DEV]: promotable(`${REPO}:v1.2.3@${dig}`) } });
       assert.ok(ev.resources.length > 5);
     });
     it("runs exactly the registry's imageRef in the Deployment", () => {
@@ -153,11 +153,11 @@ describe("URNs as the engine forms them", () => {
       deployment.urn,
       "urn:pulumi:dev::workflow-runner::stigmer:delivery:ServiceDelivery$stigmer:delivery:WorkerDeployment$kubernetes:apps/v1:Deployment::workflow-runner-deployment",
     );
-    // The entry hands the pipeline's deploy step exactly that URN to target.
+    // The entry hands the pipeline's deploy step exactly those URNs to target: the Deployment and its verification.
     const entry = repositoryFiles(ev).find((f) => f.path.endsWith("services/workflow-runner.yaml"));
     assert.equal(
       parse(entry?.content ?? "").spec.pipelineConfiguration.params["deploy-targets"],
-      deployment.urn,
+      `${deployment.urn} ${one(ev, "kubernetes:batch/v1:Job").urn}`,
     );
     // A top-level resource has no parent type, as under the engine's root Stack.
     assert.equal(

@@ -7,7 +7,7 @@ import { parseAllDocuments } from "yaml";
 import { selectImage } from "../components/registry";
 import { ConfigError } from "../config";
 import { runPlanCommand } from "../tools/plan/cli";
-import { digest, runPlan, tempDir } from "./helpers";
+import { digest, runPlan, tempDir, VERIFIED_AT } from "./helpers";
 
 const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
 const DEV = "stigmer/workflow-runner/dev";
@@ -53,18 +53,24 @@ describe("prod fed with dev's plan", () => {
       `imageDigest=${devDigest}`,
     ]);
     assert.equal(dev.status, 0, dev.stderr);
+    // What dev's outputs say once its rollout of that image was verified (the plan previews, so they are unknown).
+    const outputs = JSON.parse(readFileSync(path.join(devDir, "outputs.json"), "utf8"));
+    writeFileSync(
+      path.join(devDir, "verified.json"),
+      JSON.stringify({ ...outputs, verifiedImageRef: outputs.imageRef, verifiedAt: VERIFIED_AT }),
+    );
   });
+  const verified = () => path.join(devDir, "verified.json");
+  /** dev's outputs with its evidence changed. */
+  const evidence = (change: Record<string, string>) => {
+    const file = path.join(tempDir("evidence-"), "dev.json");
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(verified(), "utf8")), ...change }));
+    return file;
+  };
 
   it("deploys dev's exact imageRef", () => {
     const out = path.join(root, "prod");
-    const run = runPlan([
-      "--stack",
-      "prod",
-      "--out",
-      out,
-      "--stack-outputs",
-      `${DEV}=${path.join(devDir, "outputs.json")}`,
-    ]);
+    const run = runPlan(["--stack", "prod", "--out", out, "--stack-outputs", `${DEV}=${verified()}`]);
     assert.equal(run.status, 0, run.stderr);
     const devRef = JSON.parse(readFileSync(path.join(devDir, "outputs.json"), "utf8")).imageRef;
     assert.equal(devRef, `${REPO}:abc123@${devDigest}`);
@@ -79,20 +85,38 @@ describe("prod fed with dev's plan", () => {
       "dev's imageRef has no digest",
       () => {
         const noDigest = path.join(root, "dev-unknown.json");
-        writeFileSync(noDigest, JSON.stringify({ imageRef: "[unknown]" }));
+        writeFileSync(
+          noDigest,
+          JSON.stringify({ imageRef: "[unknown]", verifiedImageRef: "[unknown]", verifiedAt: VERIFIED_AT }),
+        );
         return ["--stack-outputs", `${DEV}=${noDigest}`];
       },
       /workflow-runner:promoteFrom: got "stigmer\/workflow-runner\/dev", whose imageRef "\[unknown\]" has no digest/,
     ],
     [
       "an explicit imageDigest disagrees",
+      () => ["--stack-outputs", `${DEV}=${verified()}`, "--config", `imageDigest=${digest("b")}`],
+      /workflow-runner:imageDigest: got "sha256:b{64}"; allowed: empty, or the digest promoted from stigmer\/workflow-runner\/dev \(sha256:a{64}\)/,
+    ],
+    [
+      "dev's outputs carry no evidence",
+      () => ["--stack-outputs", `${DEV}=${evidence({ verifiedImageRef: "", verifiedAt: "" })}`],
+      /workflow-runner:promoteFrom: got "stigmer\/workflow-runner\/dev", whose image "ghcr\.io\S+" has no evidence: its verifiedImageRef is empty/,
+    ],
+    [
+      "the evidence is for another image than dev runs",
+      () => ["--stack-outputs", `${DEV}=${evidence({ verifiedImageRef: `${REPO}:older@${digest("9")}` })}`],
+      /whose evidence is for "\S+:older@sha256:9{64}" but which runs "\S+:abc123@sha256:a{64}"; allowed: evidence for the image it runs now/,
+    ],
+    [
+      "the evidence is younger than minSoak at --now",
       () => [
         "--stack-outputs",
-        `${DEV}=${path.join(devDir, "outputs.json")}`,
-        "--config",
-        `imageDigest=${digest("b")}`,
+        `${DEV}=${evidence({ verifiedAt: "2026-11-27T08:00:00Z" })}`,
+        "--now",
+        "2026-11-27T09:30:00Z",
       ],
-      /workflow-runner:imageDigest: got "sha256:b{64}"; allowed: empty, or the digest promoted from stigmer\/workflow-runner\/dev \(sha256:a{64}\)/,
+      /workflow-runner:minSoak: "\S+" was verified on stigmer\/workflow-runner\/dev at 2026-11-27T08:00:00\.000Z; its soak of 7200 s ends at 2026-11-27T10:00:00\.000Z \(now 2026-11-27T09:30:00\.000Z\)/,
     ],
     [
       "the referenced stack is another project's",
@@ -105,6 +129,35 @@ describe("prod fed with dev's plan", () => {
       /no outputs for stack stigmer\/workflow-runner\/dev: pass --stack-outputs/,
     ],
   ];
+  it("promotes the same evidence once the soak has passed at --now, exactly that image", async () => {
+    const out = path.join(tempDir("soaked-"), "prod");
+    const run = await planInProcess([
+      "--stack",
+      "prod",
+      "--out",
+      out,
+      "--stack-outputs",
+      `${DEV}=${evidence({ verifiedAt: "2026-11-27T08:00:00Z" })}`,
+      "--now",
+      "2026-11-27T10:00:00Z",
+    ]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(deploymentImage(out), `${REPO}:abc123@${digest("a")}`);
+  });
+
+  it("refuses a --now that is not an RFC 3339 time", async () => {
+    const run = await planInProcess([
+      "--stack",
+      "prod",
+      "--stack-outputs",
+      `${DEV}=${verified()}`,
+      "--now",
+      "tomorrow",
+    ]);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /--now: got "tomorrow"; allowed: an RFC 3339 time/);
+  });
+
   for (const [title, args, message] of refusals) {
     it(`refuses when ${title}, and writes no plan files`, async () => {
       const out = path.join(tempDir("refuse-"), "plan");

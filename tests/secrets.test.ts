@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { SECRET_KEYS } from "../config";
 import { evaluate, SECRET_MARKER } from "../tools/plan/evaluate";
-import { digest, runPlan, tempDir } from "./helpers";
+import { digest, promotable, runPlan, tempDir } from "./helpers";
 
 const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
 /** A distinct canary per secret key. */
@@ -20,7 +20,7 @@ function filesUnder(dir: string): string[] {
 
 function devOutputsFile(): string {
   const file = path.join(tempDir("outputs-"), "dev.json");
-  writeFileSync(file, JSON.stringify({ imageRef: `${REPO}:v1@${digest("1")}` }));
+  writeFileSync(file, JSON.stringify(promotable(`${REPO}:v1@${digest("1")}`)));
   return file;
 }
 

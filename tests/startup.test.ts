@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { type Evaluation, evaluate } from "../tools/plan/evaluate";
-import { devOutputs, digest } from "./helpers";
+import { devOutputs, digest, promotable } from "./helpers";
 import { type Destination, egressAllows, resolveEnv, startService } from "./service-startup";
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects as plain JSON.
@@ -95,7 +95,7 @@ describe("the real service starts from each stack's rendering", () => {
         stack: "prod",
         preview: false,
         secrets,
-        stackOutputs: { "stigmer/workflow-runner/dev": { imageRef: devRef } },
+        stackOutputs: { "stigmer/workflow-runner/dev": promotable(devRef) },
       }),
     );
   });

@@ -380,7 +380,7 @@ describe("one deployer", () => {
     assert.doesNotMatch(JSON.stringify(pipeline.spec.params), /token|password/i);
   });
 
-  it("lets the deployer patch the one Deployment by name, and create nothing", () => {
+  it("lets the deployer patch the one Deployment by name, create only Jobs (the verification), and touch no Secret", () => {
     const role = ev.resources.find((r) => r.name === "workflow-runner-deployer-role");
     const rules = role?.inputs.rules as Obj[];
     const writes = rules.filter((r) =>
@@ -393,8 +393,9 @@ describe("one deployer", () => {
         resourceNames: ["workflow-runner"],
         verbs: ["get", "patch", "update"],
       },
+      { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch", "delete"] },
     ]);
-    assert.ok(!rules.some((r) => r.verbs.includes("create") || r.resources.includes("secrets")));
+    assert.ok(!rules.some((r) => r.resources.includes("secrets")));
     assert.equal(at(role?.inputs, "metadata.namespace"), "workflow-runner-dev");
   });
 

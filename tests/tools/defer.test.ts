@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { DEFERRED_MODULES } from "../../tools/plan/defer-sdk-modules";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
-import { digest, tempDir } from "../helpers";
+import { digest, promotable, tempDir } from "../helpers";
 
 /** The SDK version DEFERRED_MODULES was checked against; an update must re-check it (and this line). */
 const CHECKED_SDK = "3.248.0";
@@ -74,7 +74,7 @@ describe("deferred SDK modules", () => {
 
   it("are deferred by the plan and never loaded by a whole dev or prod plan", () => {
     const outputs = path.join(tempDir("defer-"), "dev.json");
-    writeFileSync(outputs, JSON.stringify({ imageRef: `${REPO}:v1@${digest("1")}` }));
+    writeFileSync(outputs, JSON.stringify(promotable(`${REPO}:v1@${digest("1")}`)));
     const result = nodeJson(`
       const cli = require("./build/tools/plan/cli");
       const defer = require("./build/tools/plan/defer-sdk-modules");
@@ -113,7 +113,7 @@ describe("the compiled plan", () => {
   for (const stack of ["dev", "prod"]) {
     it(`${stack}: writes byte-identical files to the transpiled (tsx) path`, () => {
       const outputs = path.join(tempDir("same-"), "dev.json");
-      writeFileSync(outputs, JSON.stringify({ imageRef: `${REPO}:v1@${digest("1")}` }));
+      writeFileSync(outputs, JSON.stringify(promotable(`${REPO}:v1@${digest("1")}`)));
       const extra = ["--stack-outputs", `stigmer/workflow-runner/dev=${outputs}`];
       const [compiled, transpiled] = [path.join(tempDir("c-"), "plan"), path.join(tempDir("t-"), "plan")];
       const a = spawnSync(

@@ -6,7 +6,14 @@ import { before, describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { runPlanCommand } from "../../tools/plan/cli";
 import { SECRET_MARKER, UNKNOWN_MARKER } from "../../tools/plan/evaluate";
-import { CUSTOM_RESOURCE_GROUPS, digest, kubernetesSchemaError, runPlan, tempDir } from "../helpers";
+import {
+  CUSTOM_RESOURCE_GROUPS,
+  digest,
+  kubernetesSchemaError,
+  promotable,
+  runPlan,
+  tempDir,
+} from "../helpers";
 
 const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
 
@@ -31,7 +38,7 @@ for (const stack of ["dev", "prod"]) {
     before(() => {
       // dev gets tag and digest as the pipeline's deploy step passes them; prod promotes them from dev's outputs.
       const devOutputs = path.join(tempDir(), "dev-outputs.json");
-      writeFileSync(devOutputs, JSON.stringify({ imageRef: `${REPO}:v1.2.3@${dig}` }));
+      writeFileSync(devOutputs, JSON.stringify(promotable(`${REPO}:v1.2.3@${dig}`)));
       const image =
         stack === "dev"
           ? ["--config", "workflow-runner:imageTag=v1.2.3", "--config", `workflow-runner:imageDigest=${dig}`]

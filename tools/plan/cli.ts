@@ -18,7 +18,7 @@ import {
 import { parseAssignment } from "./stack-files";
 
 const USAGE =
-  "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...]";
+  "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--now RFC3339] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...]";
 
 function assignments(flag: string, list: readonly string[] | undefined): Record<string, string> {
   return Object.fromEntries(
@@ -90,6 +90,7 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
       out: { type: "string" },
       "stack-file": { type: "string" },
       org: { type: "string" },
+      now: { type: "string" },
       config: { type: "string", multiple: true },
       secret: { type: "string", multiple: true },
       "stack-outputs": { type: "string", multiple: true },
@@ -110,8 +111,21 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   for (const [name, file] of Object.entries(assignments("--stack-outputs", values["stack-outputs"]))) {
     stackOutputs[name] = readStackOutputsFile(name, file);
   }
+  let now: number | undefined;
+  if (values.now !== undefined) {
+    now = Date.parse(values.now);
+    if (
+      !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(values.now) ||
+      Number.isNaN(now)
+    ) {
+      throw new Error(
+        `--now: got ${JSON.stringify(values.now)}; allowed: an RFC 3339 time, e.g. 2026-11-27T12:00:00Z`,
+      );
+    }
+  }
   const evaluation = await evaluate({
     stack: values.stack,
+    ...(now !== undefined ? { now } : {}),
     organization: values.org ?? DEFAULT_ORG,
     ...(values["stack-file"] ? { stackFile: values["stack-file"] } : {}),
     config: assignments("--config", values.config),

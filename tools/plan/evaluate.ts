@@ -84,6 +84,8 @@ export interface EvaluateOptions extends Partial<MockOptions> {
   readonly projectDir?: string;
   /** A stack file to read instead of `<projectDir>/Pulumi.<stack>.yaml`. @default that file */
   readonly stackFile?: string;
+  /** The clock during the evaluation (ms since the epoch), for reproducible promotions. @default the real clock */
+  readonly now?: number;
   /** Pulumi organization, as in fully qualified stack names. @default DEFAULT_ORG */
   readonly organization?: string;
 }
@@ -271,6 +273,12 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   // The SDK captures a stack trace for every promise and a full one for every resource; mapped through source
   // maps (tsx turns them on) that is most of an evaluation's time. Plans skip both unless PLAN_STACK_TRACES is set
   // (for debugging a failing program); the resource traces only feed the engine's source positions.
+  // The evaluation's clock: a promotion's soak is judged against it.
+  const realNow = Date.now;
+  if (options.now !== undefined) {
+    const fixed = options.now;
+    Date.now = () => fixed;
+  }
   const stackTraceLimit = Error.stackTraceLimit;
   const sourceMaps = process.sourceMapsEnabled;
   if (!process.env.PLAN_STACK_TRACES) {
@@ -320,6 +328,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     await new Promise((resolve) => setTimeout(resolve, 25));
     throw new EvaluationError(err, resources);
   } finally {
+    Date.now = realNow;
     Error.stackTraceLimit = stackTraceLimit;
     process.setSourceMapsEnabled(sourceMaps);
     clearTimeout(timer);

@@ -30,6 +30,10 @@ const COMPUTED: Readonly<Record<string, (name: string) => Record<string, unknown
     b64Std: "mock",
     dec: "0",
   }),
+  // A verification Job that pulumi up waited for: succeeded, completed now (the evaluation's clock).
+  "kubernetes:batch/v1:Job": () => ({
+    status: { succeeded: 1, completionTime: new Date(Date.now()).toISOString() },
+  }),
   "github:index/repositoryWebhook:RepositoryWebhook": (name) => ({ url: `https://github.com/mock/${name}` }),
 };
 

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Verifies a rollout of a Temporal worker: every task queue has pollers from pods that run the new image.
+# Runs in the workload's namespace (its network reaches Temporal as the worker's does). The Go SDK's default worker
+# identity is "<pid>@<hostname>@", and a pod's hostname is its name; the pods that run the new image are read from
+# the Kubernetes API with this Job's own token (a Role that may only get and list pods here), by the digest label
+# the pod template carries.
+# Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUES (space-separated), IMAGE_REF (repository:tag@digest),
+# POD_SELECTOR (a label selector), POD_NAMESPACE, TIMEOUT_SECONDS, POLL_SECONDS.
+set -euo pipefail
+: "${TEMPORAL_ADDRESS:?}" "${TEMPORAL_NAMESPACE:?}" "${TASK_QUEUES:?}" "${IMAGE_REF:?}" "${POD_SELECTOR:?}"
+: "${POD_NAMESPACE:?}" "${TIMEOUT_SECONDS:?}"
+
+digest="${IMAGE_REF##*@}"
+api="https://kubernetes.default.svc"
+sa="${SA_DIR:-/var/run/secrets/kubernetes.io/serviceaccount}"
+
+# Names of the running pods that run the new digest: the pod template labels them with it (POD_SELECTOR carries it).
+# The API server's JSON is compact and starts each object's metadata with its name.
+new_pods() {
+  curl -fsS --cacert "$sa/ca.crt" -H "Authorization: Bearer $(cat "$sa/token")" \
+    "$api/api/v1/namespaces/$POD_NAMESPACE/pods?labelSelector=$POD_SELECTOR&fieldSelector=status.phase%3DRunning" |
+    grep -o '"metadata":{"name":"[^"]*"' | sed 's/.*"name":"//; s/"$//' | sort -u
+}
+
+# Worker identities polling one task queue.
+pollers() {
+  temporal task-queue describe --address "$TEMPORAL_ADDRESS" --namespace "$TEMPORAL_NAMESPACE" \
+    --task-queue "$1" --output json | grep -o '"identity": *"[^"]*"' | sed 's/"identity": *"//; s/"$//' | sort -u
+}
+
+deadline=$((SECONDS + TIMEOUT_SECONDS))
+while :; do
+  pods="$(new_pods || true)"
+  missing=()
+  for queue in $TASK_QUEUES; do
+    ids="$(pollers "$queue" || true)"
+    found=""
+    for pod in $pods; do
+      if grep -q "@${pod}@" <<<"$ids"; then found="$pod"; break; fi
+    done
+    [ -n "$found" ] || missing+=("$queue")
+  done
+  if [ -z "$pods" ]; then
+    state="no running pod runs $digest yet"
+  elif [ "${#missing[@]}" -eq 0 ]; then
+    echo "verified $IMAGE_REF: every task queue ($TASK_QUEUES) has pollers from pods that run it ($(echo "$pods" | tr '\n' ' '))"
+    exit 0
+  else
+    state="no poller from a pod that runs $digest on: ${missing[*]}"
+  fi
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "verification of $IMAGE_REF failed after ${TIMEOUT_SECONDS} s: $state" >&2
+    exit 1
+  fi
+  echo "waiting: $state"
+  sleep "${POLL_SECONDS:-10}"
+done

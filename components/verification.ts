@@ -1,0 +1,252 @@
+// RolloutVerification: after a rollout, a Job named after the digest proves the new pods poll every task queue.
+import * as k8s from "@pulumi/kubernetes";
+import type { input as Input } from "@pulumi/kubernetes/types";
+import * as pulumi from "@pulumi/pulumi";
+import { buildServiceAccount, DIGEST_LABEL, TOOL_IMAGE_LABEL } from "./labels";
+import { readScript } from "./pipeline";
+
+/** Arguments of RolloutVerification. */
+export interface RolloutVerificationArgs {
+  /** Service name; prefixes every object. */
+  readonly serviceName: string;
+  /** The workload's namespace: the Job runs on its network, as the worker does. */
+  readonly namespace: pulumi.Input<string>;
+  /** The rolled-out image, `<repository>:<tag>@sha256:<hex>`. */
+  readonly imageRef: pulumi.Input<string>;
+  /** The workload's Deployment: the Job starts once its rollout is done. */
+  readonly deployment: pulumi.Resource;
+  /** The worker pods' selector labels. */
+  readonly podSelector: Readonly<Record<string, string>>;
+  /** Temporal frontend `host:port` and namespace, and the task queues every new pod must poll. */
+  readonly temporal: {
+    readonly address: string;
+    readonly namespace: string;
+    readonly taskQueues: readonly string[];
+  };
+  /** How the Job's pod reaches Temporal: the worker's own egress rule for it. */
+  readonly temporalPeer: Input.networking.v1.NetworkPolicyPeer;
+  /** Temporal frontend port. */
+  readonly temporalPort: number;
+  /** Image with the Temporal CLI, bash, grep and curl, pinned. */
+  readonly image: string;
+  /** Seconds the pollers have to appear. */
+  readonly timeoutSeconds: number;
+  /** Labels for every object. @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** UID the verification runs as. */
+const RUN_AS = 65532;
+
+/** The Job's name: the service and the digest's first 12 hex digits, so one digest is verified once. Pure. */
+export function verificationJobName(serviceName: string, imageRef: string): string {
+  const hex = /@sha256:([a-f0-9]{64})$/.exec(imageRef)?.[1] ?? "unknown";
+  return `${serviceName}-verify-${hex.slice(0, 12)}`;
+}
+
+/** The verification Job: restricted, no retries, bounded by the timeout. Pure. */
+export function buildVerificationJob(
+  a: Omit<RolloutVerificationArgs, "deployment" | "temporalPeer" | "temporalPort"> & {
+    imageRef: string;
+    serviceAccountName: string;
+  },
+): Input.batch.v1.Job {
+  const labels = { ...a.labels, "app.kubernetes.io/component": "rollout-verification" };
+  const hex = /@sha256:([a-f0-9]{64})$/.exec(a.imageRef)?.[1] ?? "";
+  const selector = Object.entries({ ...a.podSelector, [DIGEST_LABEL]: hex.slice(0, 40) })
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+  return {
+    metadata: { name: verificationJobName(a.serviceName, a.imageRef), namespace: a.namespace, labels },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: a.timeoutSeconds + 120,
+      template: {
+        metadata: { labels: { ...labels, "stigmer.ai/verifies": a.serviceName, [TOOL_IMAGE_LABEL]: "true" } },
+        spec: {
+          serviceAccountName: a.serviceAccountName,
+          // No automounted token: a projected one, short-lived, mounted where the script reads it.
+          automountServiceAccountToken: false,
+          restartPolicy: "Never",
+          enableServiceLinks: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RUN_AS,
+            runAsGroup: RUN_AS,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [
+            {
+              name: "verify",
+              image: a.image,
+              command: ["bash", "-c", readScript("verify-pollers.sh")],
+              env: [
+                { name: "TEMPORAL_ADDRESS", value: a.temporal.address },
+                { name: "TEMPORAL_NAMESPACE", value: a.temporal.namespace },
+                { name: "TASK_QUEUES", value: a.temporal.taskQueues.join(" ") },
+                { name: "IMAGE_REF", value: a.imageRef },
+                { name: "POD_SELECTOR", value: encodeURIComponent(selector) },
+                { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+                { name: "TIMEOUT_SECONDS", value: String(a.timeoutSeconds) },
+                { name: "POLL_SECONDS", value: "10" },
+                { name: "SA_DIR", value: "/var/run/secrets/verify" },
+                { name: "HOME", value: "/tmp" },
+              ],
+              resources: {
+                requests: { cpu: "50m", memory: "64Mi" },
+                limits: { cpu: "500m", memory: "256Mi" },
+              },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: RUN_AS,
+                runAsGroup: RUN_AS,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                privileged: false,
+                capabilities: { drop: ["ALL"] },
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              volumeMounts: [
+                { name: "tmp", mountPath: "/tmp" },
+                { name: "api-token", mountPath: "/var/run/secrets/verify", readOnly: true },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+            {
+              name: "api-token",
+              projected: {
+                sources: [
+                  { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
+                  { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+                ],
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** What a verification proves, as the stack's evidence outputs. */
+export interface VerificationEvidence {
+  /** The exact image verified, or "" when the Job did not succeed. */
+  readonly verifiedImageRef: pulumi.Output<string>;
+  /** When that digest was first verified (the Job's completion, RFC 3339 UTC); "" when not verified. */
+  readonly verifiedAt: pulumi.Output<string>;
+  /** What ran the verification. */
+  readonly verifiedBy: pulumi.Output<string>;
+}
+
+/** The rollout's verification: its Job, the Job's identity (read pods), and the Job's egress. */
+export class RolloutVerification extends pulumi.ComponentResource implements VerificationEvidence {
+  public readonly verifiedImageRef: pulumi.Output<string>;
+  public readonly verifiedAt: pulumi.Output<string>;
+  public readonly verifiedBy: pulumi.Output<string>;
+  /** URN of the Job: the pipeline's deploy step targets it with the Deployment. */
+  public readonly jobUrn: pulumi.Output<string>;
+
+  constructor(name: string, args: RolloutVerificationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("stigmer:delivery:RolloutVerification", name, {}, opts);
+    const labels = { ...args.labels, "app.kubernetes.io/component": "rollout-verification" };
+    const saName = `${args.serviceName}-verify`;
+    const child = { parent: this };
+    // The Job's identity: its projected token reads the pods of this namespace, nothing else.
+    const sa = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      buildServiceAccount({
+        name: saName,
+        namespace: args.namespace,
+        labels,
+      }),
+      child,
+    );
+    const role = new k8s.rbac.v1.Role(
+      `${name}-role`,
+      {
+        metadata: { name: saName, namespace: args.namespace, labels },
+        rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }],
+      },
+      child,
+    );
+    const binding = new k8s.rbac.v1.RoleBinding(
+      `${name}-binding`,
+      {
+        metadata: { name: saName, namespace: args.namespace, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: args.namespace }],
+      },
+      child,
+    );
+    // The Job's egress: DNS, the Temporal frontend as the worker reaches it, and the API server.
+    const policy = new k8s.networking.v1.NetworkPolicy(
+      `${name}-network-policy`,
+      {
+        metadata: { name: saName, namespace: args.namespace, labels },
+        spec: {
+          podSelector: { matchLabels: { "stigmer.ai/verifies": args.serviceName } },
+          policyTypes: ["Ingress", "Egress"],
+          ingress: [],
+          egress: [
+            {
+              to: [
+                {
+                  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                },
+              ],
+              ports: [
+                { port: 53, protocol: "UDP" },
+                { port: 53, protocol: "TCP" },
+              ],
+            },
+            { to: [args.temporalPeer], ports: [{ port: args.temporalPort, protocol: "TCP" }] },
+            {
+              to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }],
+              ports: [
+                { port: 443, protocol: "TCP" },
+                { port: 6443, protocol: "TCP" },
+              ],
+            },
+          ],
+        },
+      },
+      child,
+    );
+    // The verification itself, once the rollout is done; pulumi up waits for it and fails with it.
+    const built = pulumi
+      .output(args.imageRef)
+      .apply((imageRef) => buildVerificationJob({ ...args, imageRef, serviceAccountName: saName }));
+    const job = new k8s.batch.v1.Job(
+      `${name}-job`,
+      {
+        metadata: {
+          name: pulumi.output(args.imageRef).apply((ref) => verificationJobName(args.serviceName, ref)),
+          namespace: args.namespace,
+          labels,
+        },
+        spec: built.apply((j) => j.spec as Input.batch.v1.JobSpec),
+      },
+      {
+        parent: this,
+        dependsOn: [args.deployment, binding, policy],
+        customTimeouts: { create: `${args.timeoutSeconds + 300}s` },
+      },
+    );
+    const succeeded = job.status.apply((s) => (s?.succeeded ?? 0) >= 1);
+    this.verifiedImageRef = pulumi.all([succeeded, args.imageRef]).apply(([ok, ref]) => (ok ? ref : ""));
+    this.verifiedAt = pulumi
+      .all([succeeded, job.status])
+      .apply(([ok, s]) => (ok && s?.completionTime ? new Date(s.completionTime).toISOString() : ""));
+    this.verifiedBy = pulumi.interpolate`job ${job.metadata.namespace}/${job.metadata.name} (${args.image}: temporal task-queue describe)`;
+    this.jobUrn = job.urn;
+    this.registerOutputs({
+      verifiedImageRef: this.verifiedImageRef,
+      verifiedAt: this.verifiedAt,
+      verifiedBy: this.verifiedBy,
+      jobUrn: this.jobUrn,
+    });
+  }
+}

@@ -1,0 +1,191 @@
+// components/verification.ts: the rollout's verification Job, its evidence, and its script against stub tools.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { before, describe, it } from "node:test";
+import { DIGEST_LABEL } from "../../components/labels";
+import { readScript } from "../../components/pipeline";
+import { verificationJobName } from "../../components/verification";
+import { type Evaluation, evaluate } from "../../tools/plan/evaluate";
+import { kubernetesObjects } from "../../tools/plan/render";
+import { devOutputs, digest, kubernetesSchemaError, one, tempDir } from "../helpers";
+import type { Obj } from "../tekton-sim";
+
+const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const NOW = Date.parse("2026-11-27T12:00:00Z");
+
+describe("the verification of dev's rollout", () => {
+  let ev: Evaluation;
+  let objects: Obj[];
+  const ref = `${REPO}:v7@${digest("7")}`;
+  before(async () => {
+    ev = await evaluate({
+      stack: "dev",
+      preview: false,
+      now: NOW,
+      config: { imageTag: "v7", imageDigest: digest("7") },
+      stackOutputs: devOutputs(),
+    });
+    objects = kubernetesObjects(ev);
+  });
+  const job = () => objects.find((o) => o.kind === "Job");
+
+  it("is a Job named after the digest, valid against the Kubernetes schema, run once with no retry", async () => {
+    assert.equal(job().metadata.name, `workflow-runner-verify-${"7".repeat(12)}`);
+    assert.equal(await kubernetesSchemaError(job()), undefined);
+    assert.equal(job().spec.backoffLimit, 0);
+    assert.equal(job().spec.template.spec.restartPolicy, "Never");
+  });
+
+  it("names the same Job for the same digest (so evidence is not reset) and another for another", () => {
+    assert.equal(
+      verificationJobName("workflow-runner", ref),
+      verificationJobName("workflow-runner", `${REPO}:retag@${digest("7")}`),
+    );
+    assert.notEqual(
+      verificationJobName("workflow-runner", ref),
+      verificationJobName("workflow-runner", `${REPO}:v7@${digest("8")}`),
+    );
+  });
+
+  it("runs restricted, with a short-lived projected token instead of an automounted one", () => {
+    const pod = job().spec.template.spec;
+    const c = pod.containers[0];
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.deepEqual(c.securityContext.capabilities.drop, ["ALL"]);
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+    const token = pod.volumes.find((v: Obj) => v.name === "api-token").projected.sources[0]
+      .serviceAccountToken;
+    assert.equal(token.expirationSeconds, 3600);
+    assert.match(c.image, /^temporalio\/admin-tools:[\w.-]+$/);
+  });
+
+  it("checks every task queue of the contract, in the worker's Temporal namespace, for pods labelled with the digest", () => {
+    const env = Object.fromEntries(
+      job().spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value]),
+    );
+    assert.equal(env.TASK_QUEUES, "workflow_execution_runner zigflow_execution workflow_validation_runner");
+    assert.equal(env.TEMPORAL_NAMESPACE, "stigmer-dev");
+    assert.equal(env.TEMPORAL_ADDRESS, "temporal-frontend.temporal.svc.cluster.local:7233");
+    assert.equal(env.IMAGE_REF, ref);
+    assert.match(decodeURIComponent(env.POD_SELECTOR), new RegExp(`${DIGEST_LABEL}=${"7".repeat(40)}`));
+    const deployment = objects.find((o) => o.kind === "Deployment");
+    assert.equal(deployment.spec.template.metadata.labels[DIGEST_LABEL], "7".repeat(40));
+  });
+
+  it("reaches only DNS, the Temporal frontend and the API server, and may only read pods", () => {
+    const policy = objects.find(
+      (o) => o.kind === "NetworkPolicy" && o.metadata.name === "workflow-runner-verify",
+    );
+    assert.deepEqual(policy.spec.podSelector, { matchLabels: { "stigmer.ai/verifies": "workflow-runner" } });
+    assert.deepEqual(policy.spec.ingress, []);
+    assert.deepEqual(
+      policy.spec.egress.map((r: Obj) => r.ports.map((p: Obj) => p.port)),
+      [[53, 53], [7233], [443, 6443]],
+    );
+    assert.deepEqual(policy.spec.egress[1].to[0].namespaceSelector.matchLabels, {
+      "kubernetes.io/metadata.name": "temporal",
+    });
+    assert.deepEqual(policy.spec.egress[2].to[0].ipBlock.except, ["169.254.0.0/16"]);
+    const role = objects.find((o) => o.kind === "Role" && o.metadata.name === "workflow-runner-verify");
+    assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }]);
+  });
+
+  it("publishes the evidence: the exact image, when it was verified, and what verified it", () => {
+    assert.equal(ev.outputs.verifiedImageRef?.value, ref);
+    assert.equal(ev.outputs.verifiedAt?.value, new Date(NOW).toISOString());
+    assert.match(
+      String(ev.outputs.verifiedBy?.value),
+      /^job workflow-runner-dev\/workflow-runner-verify-7{12} \(temporalio\/admin-tools:/,
+    );
+    assert.ok(one(ev, "kubernetes:batch/v1:Job"));
+  });
+
+  it("is not rendered, and no evidence published, where verifyRollout is off (prod)", async () => {
+    const prod = await evaluate({
+      stack: "prod",
+      config: { promoteFrom: "", imageTag: "v1", imageDigest: digest("1") },
+    });
+    assert.ok(!prod.resources.some((r) => r.type === "kubernetes:batch/v1:Job"));
+    assert.equal(prod.outputs.verifiedImageRef?.value, "");
+  });
+});
+
+/** Runs the verification script with stub curl and temporal. */
+function verify(opts: { pods: string[]; pollers: Record<string, string[]>; timeout?: number }) {
+  const root = tempDir("verify-");
+  const bin = path.join(root, "bin");
+  const sa = path.join(root, "sa");
+  mkdirSync(bin, { recursive: true });
+  mkdirSync(sa, { recursive: true });
+  writeFileSync(path.join(sa, "token"), "t");
+  writeFileSync(path.join(sa, "ca.crt"), "ca");
+  // The API server's compact pod list: each object's metadata starts with its name.
+  const podList = JSON.stringify({
+    kind: "PodList",
+    items: opts.pods.map((name) => ({ metadata: { name, namespace: "ns" } })),
+  });
+  const stubs: Record<string, string> = {
+    curl: `printf '%s' '${podList}'`,
+    temporal: [
+      'q=""; while [ $# -gt 0 ]; do if [ "$1" = --task-queue ]; then q="$2"; fi; shift; done',
+      'case "$q" in',
+      ...Object.entries(opts.pollers).map(
+        ([queue, ids]) =>
+          `  ${queue}) printf '%s' '${JSON.stringify({ pollers: ids.map((identity) => ({ identity })) })}' ;;`,
+      ),
+      "  *) printf '{}' ;;",
+      "esac",
+    ].join("\n"),
+    sleep: "true",
+  };
+  for (const [name, body] of Object.entries(stubs)) {
+    writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\n${body}\n`);
+    chmodSync(path.join(bin, name), 0o755);
+  }
+  return spawnSync("bash", ["-c", readScript("verify-pollers.sh")], {
+    encoding: "utf8",
+    env: {
+      PATH: `${bin}:${process.env.PATH}`,
+      TEMPORAL_ADDRESS: "temporal:7233",
+      TEMPORAL_NAMESPACE: "stigmer-dev",
+      TASK_QUEUES: "orch exec valid",
+      IMAGE_REF: `${REPO}:v7@${digest("7")}`,
+      POD_SELECTOR: "x",
+      POD_NAMESPACE: "ns",
+      TIMEOUT_SECONDS: String(opts.timeout ?? 0),
+      SA_DIR: sa,
+    },
+  });
+}
+
+describe("the verification script, with stub Temporal CLI outputs", () => {
+  const NEW = "workflow-runner-7d9f8c6b5-abcde";
+  const OLD = "workflow-runner-5c4b3a291-zyxwv";
+  it("succeeds when every task queue has pollers from a pod that runs the new digest", () => {
+    const id = `1@${NEW}@`;
+    const run = verify({ pods: [NEW], pollers: { orch: [id], exec: [id, `1@${OLD}@`], valid: [id] } });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /verified ghcr\.io\S+: every task queue \(orch exec valid\) has pollers/);
+  });
+  it("fails when a task queue has no pollers at all", () => {
+    const id = `1@${NEW}@`;
+    const run = verify({ pods: [NEW], pollers: { orch: [id], exec: [id] } });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /no poller from a pod that runs sha256:7{64} on: valid/);
+  });
+  it("fails when only the old pods poll", () => {
+    const old = `1@${OLD}@`;
+    const run = verify({ pods: [NEW], pollers: { orch: [old], exec: [old], valid: [old] } });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /on: orch exec valid/);
+  });
+  it("fails when no pod runs the new digest by the timeout", () => {
+    const run = verify({ pods: [], pollers: {}, timeout: 0 });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /failed after 0 s: no running pod runs sha256:7{64} yet/);
+  });
+});
