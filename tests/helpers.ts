@@ -91,7 +91,7 @@ export interface LintProblem {
 
 /** Runs @ibm/tekton-lint (its library API, ESM) over YAML files. */
 export async function tektonLint(files: readonly string[]): Promise<LintProblem[]> {
-  const { Config, Linter } = await import("@ibm/tekton-lint");
+  const { Config, Linter } = (await nativeImport("@ibm/tekton-lint")) as typeof import("@ibm/tekton-lint");
   const cfg = Config.getDefaultConfig();
   cfg.globs = [...files];
   const problems = await Linter.run(cfg);
@@ -113,3 +113,11 @@ export const VERIFIED_AT = "2026-01-01T00:00:00.000Z";
 export function promotable(imageRef: string): Record<string, string> {
   return { imageRef, verifiedImageRef: imageRef, verifiedAt: VERIFIED_AT };
 }
+
+/**
+ * A native dynamic import: the suite runs compiled to CommonJS, where TypeScript turns `import()` into `require()`,
+ * which cannot load an ES module such as @ibm/tekton-lint.
+ */
+const nativeImport = new Function("specifier", "return import(specifier)") as (
+  specifier: string,
+) => Promise<unknown>;

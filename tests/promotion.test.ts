@@ -41,8 +41,9 @@ describe("prod fed with dev's plan", () => {
   const root = tempDir("promote-");
   const devDir = path.join(root, "dev");
   const devDigest = digest("a");
-  before(() => {
-    const dev = runPlan([
+  before(async () => {
+    // In this process: the flow from dev's plan to prod's is what is tested, not the process.
+    const dev = await planInProcess([
       "--stack",
       "dev",
       "--out",
@@ -68,9 +69,16 @@ describe("prod fed with dev's plan", () => {
     return file;
   };
 
-  it("deploys dev's exact imageRef", () => {
+  it("deploys dev's exact imageRef", async () => {
     const out = path.join(root, "prod");
-    const run = runPlan(["--stack", "prod", "--out", out, "--stack-outputs", `${DEV}=${verified()}`]);
+    const run = await planInProcess([
+      "--stack",
+      "prod",
+      "--out",
+      out,
+      "--stack-outputs",
+      `${DEV}=${verified()}`,
+    ]);
     assert.equal(run.status, 0, run.stderr);
     const devRef = JSON.parse(readFileSync(path.join(devDir, "outputs.json"), "utf8")).imageRef;
     assert.equal(devRef, `${REPO}:abc123@${devDigest}`);

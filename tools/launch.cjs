@@ -2,6 +2,7 @@
 //
 //   node tools/launch.cjs <tool module, e.g. tools/plan/cli> [args...]   run build/<module>.js as the main module
 //   node tools/launch.cjs --build                                         compile (tsc -p tsconfig.build.json)
+//   node tools/launch.cjs --fresh                                         compile only if a source is newer
 //
 // Plain JavaScript on purpose: it must run before anything is compiled. The tools then run without a
 // transpiler at run time. `pulumi up` does not use this: Pulumi's nodejs runtime runs index.ts itself.
@@ -102,6 +103,8 @@ function build(reason) {
 const [first, ...rest] = process.argv.slice(2);
 if (first === "--build") {
   build(undefined);
+} else if (first === "--fresh") {
+  if (!isFresh()) build(fs.existsSync(STAMP) ? "sources changed since the last build" : "no build yet");
 } else if (first) {
   if (!isFresh()) build(fs.existsSync(STAMP) ? "sources changed since the last build" : "no build yet");
   const main = path.join(BUILD, `${first}.js`);
@@ -109,6 +112,6 @@ if (first === "--build") {
   // The tool checks `require.main === module`: load it as the main module.
   require("node:module").runMain(main);
 } else {
-  process.stderr.write("usage: node tools/launch.cjs <tool module> [args...] | --build\n");
+  process.stderr.write("usage: node tools/launch.cjs <tool module> [args...] | --build | --fresh\n");
   process.exit(2);
 }

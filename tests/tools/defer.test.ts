@@ -109,36 +109,53 @@ describe("deferred SDK modules", () => {
   });
 });
 
+/** Plans dev and prod in one process (compiled, or transpiled by tsx); returns each stack's summary and files. */
+function planBoth(
+  loader: "compiled" | "tsx",
+  outputs: string,
+): Record<string, { summary: string; files: Record<string, string> }> {
+  const outs = {
+    dev: path.join(tempDir(`${loader}-`), "dev"),
+    prod: path.join(tempDir(`${loader}-`), "prod"),
+  };
+  const cli = loader === "compiled" ? "./build/tools/plan/cli" : "./tools/plan/cli.ts";
+  const script = `
+    const { runPlanCommand } = require(${JSON.stringify(cli)});
+    (async () => {
+      const summaries = {};
+      for (const [stack, out] of Object.entries(${JSON.stringify(outs)})) {
+        const lines = [];
+        const code = await runPlanCommand(
+          ["--stack", stack, "--out", out, "--stack-outputs", "stigmer/workflow-runner/dev=${outputs}"],
+          { out: (l) => lines.push(l), err: (l) => process.stderr.write(l + "\\n") },
+        );
+        if (code !== 0) process.exit(code);
+        summaries[stack] = lines.join("\\n").replace(/ -> \\S+$/, " -> OUT");
+      }
+      process.stdout.write(JSON.stringify(summaries));
+    })();`;
+  const args = loader === "tsx" ? ["--import", "tsx", "-e", script] : ["-e", script];
+  const run = spawnSync(process.execPath, args, { cwd: PROJECT_DIR, encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  const summaries = JSON.parse(run.stdout) as Record<string, string>;
+  return Object.fromEntries(
+    Object.entries(outs).map(([stack, dir]) => [
+      stack,
+      { summary: summaries[stack] ?? "", files: filesUnder(dir) },
+    ]),
+  );
+}
+
 describe("the compiled plan", () => {
-  for (const stack of ["dev", "prod"]) {
-    it(`${stack}: writes byte-identical files to the transpiled (tsx) path`, () => {
-      const outputs = path.join(tempDir("same-"), "dev.json");
-      writeFileSync(outputs, JSON.stringify(promotable(`${REPO}:v1@${digest("1")}`)));
-      const extra = ["--stack-outputs", `stigmer/workflow-runner/dev=${outputs}`];
-      const [compiled, transpiled] = [path.join(tempDir("c-"), "plan"), path.join(tempDir("t-"), "plan")];
-      const a = spawnSync(
-        process.execPath,
-        ["tools/launch.cjs", "tools/plan/cli", "--stack", stack, "--out", compiled, ...extra],
-        {
-          cwd: PROJECT_DIR,
-          encoding: "utf8",
-        },
-      );
-      const b = spawnSync(
-        process.execPath,
-        ["--import", "tsx", "tools/plan/cli.ts", "--stack", stack, "--out", transpiled, ...extra],
-        {
-          cwd: PROJECT_DIR,
-          encoding: "utf8",
-        },
-      );
-      assert.equal(a.status, 0, a.stderr);
-      assert.equal(b.status, 0, b.stderr);
-      // The summary ends with the (different) output folder; everything before it must be the same.
-      const summary = (out: string) => out.replace(/ -> \S+\n$/, " -> OUT\n");
-      assert.equal(summary(a.stdout), summary(b.stdout));
-      assert.match(a.stdout, / -> OUT\n$|plan\n$/);
-      assert.deepEqual(filesUnder(compiled), filesUnder(transpiled));
-    });
-  }
+  it("writes byte-identical files and summaries to the transpiled (tsx) path, for dev and prod", () => {
+    const outputs = path.join(tempDir("same-"), "dev.json");
+    writeFileSync(outputs, JSON.stringify(promotable(`${REPO}:v1@${digest("1")}`)));
+    const compiled = planBoth("compiled", outputs);
+    const transpiled = planBoth("tsx", outputs);
+    for (const stack of ["dev", "prod"]) {
+      assert.ok(Object.keys(compiled[stack]?.files ?? {}).length >= 3, stack);
+      assert.deepEqual(compiled[stack], transpiled[stack], stack);
+      assert.match(compiled[stack]?.summary ?? "", /Plan for workflow-runner\/\w+: .* -> OUT$/);
+    }
+  });
 });

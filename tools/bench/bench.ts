@@ -1,7 +1,6 @@
 // `npm run bench`: the plan command against a plain-node floor, the cost of each extra service, and peak memory.
 import "../plan/defer-sdk-modules";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
@@ -84,13 +83,8 @@ async function fleetFigures(base: ReturnType<typeof describeService>) {
 }
 
 async function main(): Promise<void> {
-  const outputs = path.join(tmpdir(), `bench-dev-outputs-${process.pid}.json`);
-  writeFileSync(
-    outputs,
-    JSON.stringify({
-      imageRef: `ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner:v1@sha256:${"1".repeat(64)}`,
-    }),
-  );
+  // dev's last outputs, with soaked evidence: what dev keeps and prod promotes.
+  const outputs = path.join(PROJECT_DIR, "examples", "stack-outputs", "dev.json");
   // The plan exactly as package.json runs it (`npm run plan` without npm's own start-up).
   const planArgs = (stack: string) => [
     "tools/launch.cjs",
@@ -99,7 +93,8 @@ async function main(): Promise<void> {
     stack,
     "--out",
     path.join(tmpdir(), `bench-plan-${process.pid}-${stack}`),
-    ...(stack === "prod" ? ["--stack-outputs", `stigmer/workflow-runner/dev=${outputs}`] : []),
+    "--stack-outputs",
+    `stigmer/workflow-runner/dev=${outputs}`,
   ];
   const samples: Record<string, number[]> = { floor: [], dev: [], prod: [] };
   // Interleaved, so drift in the machine's load touches every series alike; one warm-up round first.

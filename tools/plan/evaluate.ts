@@ -191,17 +191,21 @@ function recordRegistrations(records: RecordedResource[], stack: string, project
   }
 }
 
-/** A record whose revealed inputs are computed on first read: plans never read them. */
+/** A record whose inputs (plan-safe and revealed) are computed on first read: a large evaluation keeps one copy. */
 function record(
   fields: Omit<RecordedResource, "urn" | "inputs" | "revealedInputs">,
   urn: string,
   raw: Record<string, unknown>,
 ): RecordedResource {
+  let inputs: { [key: string]: PlanValue } | undefined;
   let revealed: { [key: string]: PlanValue } | undefined;
   return {
     ...fields,
     urn,
-    inputs: toPlanValue(raw, false) as { [key: string]: PlanValue },
+    get inputs() {
+      inputs ??= toPlanValue(raw, false) as { [key: string]: PlanValue };
+      return inputs;
+    },
     get revealedInputs() {
       revealed ??= toPlanValue(raw, true) as { [key: string]: PlanValue };
       return revealed;
