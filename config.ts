@@ -212,18 +212,6 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");
-const labelList = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: "custom", message: "not JSON" });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.array(z.string().regex(DNS1123_LABEL)).min(1));
-
 /** A JSON list of strings (how the CLI hands an array key to the program), each checked by `item`. */
 const jsonList = (item: z.ZodType<string>) =>
   z
@@ -258,6 +246,7 @@ const extraEnvList = jsonList(
 ).refine((list) => new Set(list.map((kv) => kv.slice(0, kv.indexOf("=")))).size === list.length);
 const cidrList = jsonList(z.string().regex(IPV4_CIDR));
 const namespaceList = jsonList(z.string().regex(DNS1123_LABEL));
+const labelList = jsonList(z.string().regex(DNS1123_LABEL)).pipe(z.array(z.string()).min(1));
 
 /** Every plain (non-secret) key the program reads, without the project prefix. Pulumi.yaml declares the same set. */
 export const PLAIN_KEYS = {

@@ -11,12 +11,23 @@ import { ALWAYS_SUPPLIED_PARAMS, REGISTRY_PARAM } from "../contracts/planton";
 import { type Evaluation, evaluate } from "../tools/plan/evaluate";
 import { kubernetesObjects, repositoryFiles } from "../tools/plan/render";
 import { parseAssignment } from "../tools/plan/stack-files";
-import { at, devOutputs, digest, one, tempDir } from "./helpers";
-import { bindPayload, celMatches, instantiateTemplate, type Obj, runTask, substitute } from "./tekton-sim";
+import { at, devOutputs, one, tempDir } from "./helpers";
+import {
+  bindPayload,
+  celMatches,
+  instantiateTemplate,
+  type Obj,
+  runTask,
+  STUB_PUSHED,
+  STUB_REPO,
+  STUB_SHA,
+  stubTools,
+  substitute,
+} from "./tekton-sim";
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
-const SHA = "0123456789abcdef0123456789abcdef01234567";
-const PUSHED = digest("7");
+const REPO = STUB_REPO;
+const SHA = STUB_SHA;
+const PUSHED = STUB_PUSHED;
 const ENTRY = "_ops/planton/service-hub/services/workflow-runner.yaml";
 
 const payload = {
@@ -28,35 +39,6 @@ const payload = {
     full_name: "leftbin/stigmer-cloud",
   },
 };
-
-/** Stub tools: they record their arguments and answer like the real ones. */
-function stubs(root: string) {
-  const log = path.join(root, "calls.log");
-  return {
-    log,
-    stubs: {
-      git: [
-        `echo "git $*" >> ${log}`,
-        'dir=""; if [ "$1" = -C ]; then dir="$2"; shift 2; fi',
-        'case "$1" in',
-        `  rev-parse) echo ${SHA} ;;`,
-        `  checkout) if [ -n "$dir" ]; then mkdir -p "$dir/_ops/pulumi/workflow-runner" && printf 'name: workflow-runner\\n' > "$dir/_ops/pulumi/workflow-runner/Pulumi.yaml"; fi ;;`,
-        "esac",
-      ].join("\n"),
-      bazel: [
-        `echo "bazel $*" >> ${log}`,
-        'if [[ " $* " == *" run "* ]]; then',
-        `  for ((i=1; i<=$#; i++)); do if [ "\${!i}" = --image-refs ]; then j=$((i+1)); printf '%s' '${REPO}@${PUSHED}' > "\${!j}"; fi; done`,
-        "fi",
-        'if [[ " $* " == *" cquery "* ]]; then',
-        `  mkdir -p ${root}/layout && printf '%s' '{"manifests":[{"digest":"${PUSHED}"}]}' > ${root}/layout/index.json && echo ${root}/layout`,
-        "fi",
-      ].join("\n"),
-      npm: `echo "npm $*" >> ${log}`,
-      pulumi: `if [ "$1" = stack ]; then exit 0; fi; for a in "$@"; do echo "pulumi-arg $a" >> ${log}; done`,
-    },
-  };
-}
 
 /** Runs the Pipeline's tasks in order with the given run params, as Tekton would; returns every task's results. */
 function runPipeline(
@@ -117,7 +99,7 @@ describe("the image flow from Planton's parameters to a pod (dev)", () => {
 
   it("builds, pushes, and deploys so that the pod runs exactly the pushed digest", async () => {
     const root = tempDir("flow-");
-    const { log, stubs: tools } = stubs(root);
+    const { log, stubs: tools } = stubTools(root);
     // What Planton supplies for a push of SHA on main: its nine, image-name, and the entry's params.
     const platform: Record<string, string> = Object.fromEntries(ALWAYS_SUPPLIED_PARAMS.map((p) => [p, ""]));
     Object.assign(platform, {
@@ -188,7 +170,7 @@ describe("the image flow from Planton's parameters to a pod (dev)", () => {
 
   it("skips the deploy for a service whose entry names no stack (built only)", () => {
     const root = tempDir("flow-");
-    const { log, stubs: tools } = stubs(root);
+    const { log, stubs: tools } = stubTools(root);
     const params = {
       "git-url": "https://github.com/leftbin/stigmer-cloud.git",
       "git-revision": SHA,
@@ -247,7 +229,7 @@ describe("the same flow from a self-hosted push (trigger tekton)", () => {
     assert.equal(params["git-revision"], SHA);
     assert.equal(params[REGISTRY_PARAM], `${REPO}:${SHA}`);
     const root = tempDir("flow-tk-");
-    const { log, stubs: tools } = stubs(root);
+    const { log, stubs: tools } = stubTools(root);
     const tasks = Object.fromEntries(
       objects.filter((o) => o.kind === "Task").map((t) => [t.metadata.name, t]),
     );

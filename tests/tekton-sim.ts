@@ -128,3 +128,55 @@ export function runTask(
   }
   return { ...last, results };
 }
+
+export const STUB_REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+export const STUB_SHA = "0123456789abcdef0123456789abcdef01234567";
+export const STUB_PUSHED = `sha256:${"7".repeat(64)}`;
+
+/**
+ * Stub tools for the step scripts: they log their arguments and answer like the real ones (git at STUB_SHA, a
+ * push of STUB_REPO that reports STUB_PUSHED, a `pulumi up` that can be held by another update's lock).
+ */
+export function stubTools(
+  root: string,
+  opts: { index?: string; refs?: string; running?: string; ancestor?: boolean; lockedTimes?: number } = {},
+) {
+  const log = path.join(root, "calls.log");
+  const counter = path.join(root, "up-count");
+  writeFileSync(counter, "0");
+  return {
+    log,
+    stubs: {
+      git: [
+        `echo "git $*" >> ${log}`,
+        'dir=""; if [ "$1" = -C ]; then dir="$2"; shift 2; fi',
+        'case "$1" in',
+        `  rev-parse) echo ${STUB_SHA} ;;`,
+        `  checkout) if [ -n "$dir" ]; then mkdir -p "$dir/_ops/pulumi/workflow-runner" && printf 'name: workflow-runner\\nruntime: nodejs\\n' > "$dir/_ops/pulumi/workflow-runner/Pulumi.yaml"; fi ;;`,
+        `  merge-base) exit ${opts.ancestor === false ? 1 : 0} ;;`,
+        "esac",
+      ].join("\n"),
+      bazel: [
+        `echo "bazel $*" >> ${log}`,
+        'if [[ " $* " == *" run "* ]]; then',
+        // Writes the pushed reference to the file after --image-refs, as rules_oci's push script does.
+        `  for ((i=1; i<=$#; i++)); do if [ "\${!i}" = --image-refs ]; then j=$((i+1)); printf '%s' "${opts.refs ?? `${STUB_REPO}@${STUB_PUSHED}`}" > "\${!j}"; fi; done`,
+        "fi",
+        'if [[ " $* " == *" cquery "* ]]; then',
+        `  mkdir -p ${root}/layout && printf '%s' '${opts.index ?? `{"manifests":[{"digest":"${STUB_PUSHED}"}]}`}' > ${root}/layout/index.json && echo ${root}/layout`,
+        "fi",
+      ].join("\n"),
+      npm: `echo "npm $*" >> ${log}`,
+      pulumi: [
+        'if [ "$1" = stack ]; then',
+        `  echo "${opts.running ?? ""}"; exit 0`,
+        "fi",
+        `for a in "$@"; do echo "pulumi-arg $a" >> ${log}; done`,
+        `n=$(( $(cat ${counter}) + 1 )); echo $n > ${counter}`,
+        `if [ "$n" -le ${opts.lockedTimes ?? 0} ]; then echo "error: [409] Conflict: Another update is currently in progress."; exit 255; fi`,
+        'echo "Update succeeded"',
+      ].join("\n"),
+      sleep: `echo "sleep $*" >> ${log}`,
+    },
+  };
+}

@@ -24,12 +24,12 @@ import { kubernetesObjects, renderKubernetesYaml, repositoryFiles } from "../../
 import { readProjectFile, readStackFile, resolveConfig } from "../../tools/plan/stack-files";
 import { at, digest, tektonLint, tempDir } from "../helpers";
 import { type CompileInput, compile } from "../planton-compile";
-import { type Obj, runTask } from "../tekton-sim";
+import { type Obj, runTask, STUB_PUSHED, STUB_REPO, STUB_SHA, stubTools } from "../tekton-sim";
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
-const SHA = "0123456789abcdef0123456789abcdef01234567";
+const REPO = STUB_REPO;
+const SHA = STUB_SHA;
 const OLDER = "89abcdef0123456789abcdef0123456789abcdef";
-const PUSHED = digest("7");
+const PUSHED = STUB_PUSHED;
 const SERVICE_NAMES = /workflow[-_]runner|stigmer[-_]service|agent[-_]runner/;
 
 function service(stack: string, overrides: Record<string, string> = {}): ServiceDescription {
@@ -419,51 +419,6 @@ describe("one deployer", () => {
     assert.ok(renderKubernetesYaml(kubernetesObjects(tev)).length > 0);
   });
 });
-
-/** Stub tools for the scripts: they log their arguments and answer like the real ones. */
-function stubTools(
-  root: string,
-  opts: { index?: string; refs?: string; running?: string; ancestor?: boolean; lockedTimes?: number } = {},
-) {
-  const log = path.join(root, "calls.log");
-  const counter = path.join(root, "up-count");
-  writeFileSync(counter, "0");
-  return {
-    log,
-    stubs: {
-      git: [
-        `echo "git $*" >> ${log}`,
-        'dir=""; if [ "$1" = -C ]; then dir="$2"; shift 2; fi',
-        'case "$1" in',
-        `  rev-parse) echo ${SHA} ;;`,
-        `  checkout) mkdir -p "$dir/_ops/pulumi/workflow-runner" && printf 'name: workflow-runner\\nruntime: nodejs\\n' > "$dir/_ops/pulumi/workflow-runner/Pulumi.yaml" ;;`,
-        `  merge-base) exit ${opts.ancestor === false ? 1 : 0} ;;`,
-        "esac",
-      ].join("\n"),
-      bazel: [
-        `echo "bazel $*" >> ${log}`,
-        'if [[ " $* " == *" run "* ]]; then',
-        // Writes the pushed reference to the file after --image-refs, as rules_oci's push script does.
-        `  for ((i=1; i<=$#; i++)); do if [ "\${!i}" = --image-refs ]; then j=$((i+1)); printf '%s' "${opts.refs ?? `${REPO}@${PUSHED}`}" > "\${!j}"; fi; done`,
-        "fi",
-        'if [[ " $* " == *" cquery "* ]]; then',
-        `  mkdir -p ${root}/layout && printf '%s' '${opts.index ?? `{"manifests":[{"digest":"${PUSHED}"}]}`}' > ${root}/layout/index.json && echo ${root}/layout`,
-        "fi",
-      ].join("\n"),
-      npm: `echo "npm $*" >> ${log}`,
-      pulumi: [
-        'if [ "$1" = stack ]; then',
-        `  echo "${opts.running ?? ""}"; exit 0`,
-        "fi",
-        `for a in "$@"; do echo "pulumi-arg $a" >> ${log}; done`,
-        `n=$(( $(cat ${counter}) + 1 )); echo $n > ${counter}`,
-        `if [ "$n" -le ${opts.lockedTimes ?? 0} ]; then echo "error: [409] Conflict: Another update is currently in progress."; exit 255; fi`,
-        'echo "Update succeeded"',
-      ].join("\n"),
-      sleep: `echo "sleep $*" >> ${log}`,
-    },
-  };
-}
 
 describe("the step scripts, with stub tools", () => {
   let tasks: Record<string, Obj>;
