@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import { runPlanCommand } from "../tools/plan/cli";
 import { EvaluationError, evaluate, PROJECT_DIR } from "../tools/plan/evaluate";
 import { PLAN_MARKER } from "../tools/plan/render";
-import { digest, tempDir } from "./helpers";
+import { digest, filesUnder, tempDir } from "./helpers";
 
 const P = "workflow-runner";
 const DNS_LABEL = "a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters";
@@ -672,22 +672,10 @@ const cases: Case[] = [
   },
 ];
 
-/** Every file under a folder with its content: what "unchanged" compares. */
-function snapshot(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => [
-        path.relative(dir, path.join(e.parentPath, e.name)),
-        readFileSync(path.join(e.parentPath, e.name), "utf8"),
-      ]),
-  );
-}
-
 /** A folder's snapshot, a file's content, or null when nothing is there. */
 function snapshotOf(target: string): unknown {
   try {
-    return snapshot(target);
+    return filesUnder(target);
   } catch {
     try {
       return readFileSync(target, "utf8");
@@ -727,7 +715,7 @@ describe("bad input", () => {
       mkdirSync(out);
       writeFileSync(path.join(out, PLAN_MARKER), "previous\n");
       writeFileSync(path.join(out, "kubernetes.yaml"), "# the previous plan\n");
-      const before = snapshot(out);
+      const before = filesUnder(out);
       const work = tempDir("bad-input-");
       // prod promotes; these cases plan it from its own tag and digest, so only the bad value fails.
       const full: Record<string, string> = {
@@ -767,7 +755,7 @@ describe("bad input", () => {
       assert.match(text, /No plan files were written; any previous plan in .* is unchanged\.$/);
       if (c.hidden)
         assert.ok(![...stdout, ...stderr].join("\n").includes(c.hidden), "a secret value was echoed");
-      assert.deepEqual(snapshot(out), before, "the output folder changed");
+      assert.deepEqual(filesUnder(out), before, "the output folder changed");
       assert.deepEqual(snapshotOf(target), targetBefore, "the folder --out names changed");
     });
   }
@@ -792,14 +780,14 @@ describe("bad input", () => {
     mkdirSync(out);
     writeFileSync(path.join(out, PLAN_MARKER), "previous\n");
     writeFileSync(path.join(out, "kubernetes.yaml"), "# the previous plan\n");
-    const before = snapshot(out);
+    const before = filesUnder(out);
     // A path that cannot be a file (a NUL byte) fails the write halfway through.
     const files = new Map([
       ["kubernetes.yaml", "new"],
       ["bad\0name", "x"],
     ]);
     assert.throws(() => writePlan(out, files), /could not write the plan into .*; it was removed/);
-    assert.deepEqual(snapshot(out), before);
+    assert.deepEqual(filesUnder(out), before);
     assert.deepEqual(
       readdirSync(path.dirname(out)).filter((e) => e !== "plan"),
       [],

@@ -23,6 +23,7 @@ import {
   STUB_SHA,
   stubTools,
   substitute,
+  upArgs,
 } from "./tekton-sim";
 
 const REPO = STUB_REPO;
@@ -131,10 +132,7 @@ describe("the image flow from Planton's parameters to a pod (dev)", () => {
     assert.equal(vars["tasks.deploy.results.deployed"], "true");
 
     // pulumi up got exactly the keys the program reads, with the pushed values, for the Deployment only.
-    const args = calls
-      .split("\n")
-      .filter((l) => l.startsWith("pulumi-arg "))
-      .map((l) => l.slice("pulumi-arg ".length));
+    const args = upArgs(log);
     assert.deepEqual(args.slice(0, 6), [
       "up",
       "--yes",

@@ -1,6 +1,6 @@
 // Shared test helpers: finding recorded resources, running the plan CLI, and Kubernetes schema validation.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { type Evaluation, type PlanValue, PROJECT_DIR, type RecordedResource } from "../tools/plan/evaluate";
@@ -121,3 +121,16 @@ export function promotable(imageRef: string): Record<string, string> {
 const nativeImport = new Function("specifier", "return import(specifier)") as (
   specifier: string,
 ) => Promise<unknown>;
+
+/** Every file under a folder, by its path relative to the folder, with its text: what "unchanged" compares. */
+export function filesUnder(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e): [string, string] => [
+        path.relative(dir, path.join(e.parentPath, e.name)),
+        readFileSync(path.join(e.parentPath, e.name), "utf8"),
+      ])
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+}

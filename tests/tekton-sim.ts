@@ -1,6 +1,6 @@
 // A small Tekton run simulator for tests: variable substitution as Tekton does it, and steps run by bash with stub tools.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
 /** A Kubernetes object as the plan renders it. */
@@ -179,4 +179,12 @@ export function stubTools(
       sleep: `echo "sleep $*" >> ${log}`,
     },
   };
+}
+
+/** The arguments `pulumi` was run with, as the stub logged them (none when it never ran). */
+export function upArgs(log: string): string[] {
+  return (existsSync(log) ? readFileSync(log, "utf8") : "")
+    .split("\n")
+    .filter((l) => l.startsWith("pulumi-arg "))
+    .map((l) => l.slice("pulumi-arg ".length));
 }

@@ -1,7 +1,7 @@
 // components/pipeline.ts, triggers.ts, deployer.ts: the shared root pipeline as Planton compiles it, generic over
 // services; one trigger; one deployer; the step scripts run with stub tools.
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import * as github from "@pulumi/github";
@@ -24,7 +24,7 @@ import { kubernetesObjects, renderKubernetesYaml, repositoryFiles } from "../../
 import { readProjectFile, readStackFile, resolveConfig } from "../../tools/plan/stack-files";
 import { at, digest, tektonLint, tempDir } from "../helpers";
 import { type CompileInput, compile } from "../planton-compile";
-import { type Obj, runTask, STUB_PUSHED, STUB_REPO, STUB_SHA, stubTools } from "../tekton-sim";
+import { type Obj, runTask, STUB_PUSHED, STUB_REPO, STUB_SHA, stubTools, upArgs } from "../tekton-sim";
 
 const REPO = STUB_REPO;
 const SHA = STUB_SHA;
@@ -531,12 +531,6 @@ describe("the step scripts, with stub tools", () => {
       chmodSync(path.join(dir, f), 0o600);
     }
   }
-  const upArgs = (log: string) =>
-    (existsSync(log) ? readFileSync(log, "utf8") : "")
-      .split("\n")
-      .filter((l) => l.startsWith("pulumi-arg "))
-      .map((l) => l.slice("pulumi-arg ".length));
-
   it("deploy runs pulumi up from a fresh clone with the pushed tag and digest, targets and the policy pack", () => {
     const root = tempDir("dp-");
     secrets(root);

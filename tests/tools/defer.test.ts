@@ -2,12 +2,12 @@
 // writes exactly what the transpiled one does.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { DEFERRED_MODULES } from "../../tools/plan/defer-sdk-modules";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
-import { digest, promotable, tempDir } from "../helpers";
+import { digest, filesUnder, promotable, tempDir } from "../helpers";
 
 /** The SDK version DEFERRED_MODULES was checked against; an update must re-check it (and this line). */
 const CHECKED_SDK = "3.248.0";
@@ -18,17 +18,6 @@ function nodeJson(script: string): unknown {
   const run = spawnSync(process.execPath, ["-e", script], { cwd: PROJECT_DIR, encoding: "utf8" });
   assert.equal(run.status, 0, run.stderr);
   return JSON.parse(run.stdout);
-}
-
-function filesUnder(dir: string): Record<string, string> {
-  return Object.fromEntries(
-    readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => [
-        path.relative(dir, path.join(e.parentPath, e.name)),
-        readFileSync(path.join(e.parentPath, e.name), "utf8"),
-      ]),
-  );
 }
 
 describe("deferred SDK modules", () => {
