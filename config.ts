@@ -10,6 +10,9 @@ import {
   type ExecutionMode,
   isRequired,
   MODES,
+  type PolledQueue,
+  TASK_QUEUE_POLLERS,
+  TASK_QUEUE_VARS,
   WORKFLOW_RUNNER_ENV,
 } from "./contracts/workflow-runner";
 
@@ -883,8 +886,8 @@ export interface WorkloadDescription {
   readonly temporal: {
     readonly address: string;
     readonly namespace: string;
-    /** The task queues the three workers poll (empty where the mode runs no worker). */
-    readonly taskQueues: readonly string[];
+    /** The task queues the three workers poll, each with what it is polled for (empty where no worker runs). */
+    readonly taskQueues: readonly PolledQueue[];
     /** The queue clients start ExecuteServerlessWorkflow on (pkg/grpc/server.go uses the execution queue). */
     readonly executionTaskQueue: string;
   };
@@ -1005,7 +1008,12 @@ export function describeWorkload(cfg: PlainConfig): WorkloadDescription {
       ? [{ purpose: "Cloudflare R2 (claim check)", host: r2.host, port: r2Port }]
       : []),
   ];
-  const queues = [cfg.orchestrationTaskQueue, cfg.executionTaskQueue, cfg.validationTaskQueue];
+  const queueNames = {
+    TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE: cfg.orchestrationTaskQueue,
+    TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE: cfg.executionTaskQueue,
+    TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE: cfg.validationTaskQueue,
+  } satisfies Record<(typeof TASK_QUEUE_VARS)[number], string>;
+  const queues = TASK_QUEUE_VARS.map((v) => ({ name: queueNames[v], pollers: TASK_QUEUE_POLLERS[v] }));
   return {
     namespace: cfg.namespace,
     createNamespace: cfg.createNamespace,

@@ -2,6 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
+import type { PolledQueue } from "../contracts/workflow-runner";
 import { buildServiceAccount, DIGEST_LABEL, TOOL_IMAGE_LABEL } from "./labels";
 import { readScript } from "./pipeline";
 
@@ -17,11 +18,11 @@ export interface RolloutVerificationArgs {
   readonly deployment: pulumi.Resource;
   /** The worker pods' selector labels. */
   readonly podSelector: Readonly<Record<string, string>>;
-  /** Temporal frontend `host:port` and namespace, and the task queues every new pod must poll. */
+  /** Temporal frontend `host:port` and namespace, and the task queues every new pod must poll, for what. */
   readonly temporal: {
     readonly address: string;
     readonly namespace: string;
-    readonly taskQueues: readonly string[];
+    readonly taskQueues: readonly PolledQueue[];
   };
   /** How the Job's pod reaches Temporal: the worker's own egress rule for it. */
   readonly temporalPeer: Input.networking.v1.NetworkPolicyPeer;
@@ -42,6 +43,14 @@ const RUN_AS = 65532;
 export function verificationJobName(serviceName: string, imageRef: string): string {
   const hex = /@sha256:([a-f0-9]{64})$/.exec(imageRef)?.[1] ?? "unknown";
   return `${serviceName}-verify-${hex.slice(0, 12)}`;
+}
+
+/**
+ * What the script checks, as `<type>:<queue>` words: each queue once for every kind of poller its worker starts
+ * (a queue name may hold ':' but no space; the type never holds ':'). Pure.
+ */
+export function polledQueues(queues: readonly PolledQueue[]): string {
+  return queues.flatMap((q) => q.pollers.map((type) => `${type}:${q.name}`)).join(" ");
 }
 
 /** The verification Job: restricted, no retries, bounded by the timeout. Pure. */
@@ -83,7 +92,7 @@ export function buildVerificationJob(
               env: [
                 { name: "TEMPORAL_ADDRESS", value: a.temporal.address },
                 { name: "TEMPORAL_NAMESPACE", value: a.temporal.namespace },
-                { name: "TASK_QUEUES", value: a.temporal.taskQueues.join(" ") },
+                { name: "POLLED_QUEUES", value: polledQueues(a.temporal.taskQueues) },
                 { name: "IMAGE_REF", value: a.imageRef },
                 { name: "POD_SELECTOR", value: encodeURIComponent(selector) },
                 { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },

@@ -307,6 +307,28 @@ export const TASK_QUEUE_VARS = [
   "TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE",
 ] as const satisfies readonly ContractVar[];
 
+/** A kind of Temporal task a worker polls for. */
+export type PollerType = "workflow" | "activity";
+
+/** A task queue by name, with the kinds of task its worker polls it for. */
+export interface PolledQueue {
+  readonly name: string;
+  readonly pollers: readonly PollerType[];
+}
+
+/**
+ * What each worker polls for. worker/worker.go (024084fe) registers only an activity on the orchestration worker
+ * (ExecuteWorkflow) and on the validation worker (validateWorkflow), and ExecuteServerlessWorkflow plus the Zigflow
+ * activities on the execution worker; the Go SDK starts a workflow or an activity poller only for a worker that has
+ * something of that kind registered (temporalio/sdk-go internal_worker.go, AggregatedWorker.Start: "No workflows
+ * registered. Skipping workflow worker start"). So two of the three queues never have a workflow poller.
+ */
+export const TASK_QUEUE_POLLERS = {
+  TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE: ["activity"],
+  TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE: ["workflow", "activity"],
+  TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE: ["activity"],
+} as const satisfies Record<(typeof TASK_QUEUE_VARS)[number], readonly PollerType[]>;
+
 /** A POSIX environment variable name, as Kubernetes accepts it for a container's env (C identifier form). */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

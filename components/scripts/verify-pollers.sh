@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Verifies a rollout of a Temporal worker: every task queue has pollers from pods that run the new image.
+# Verifies a rollout of a Temporal worker: every task queue has pollers from pods that run the new image, of every
+# kind (workflow, activity) the worker polls it for.
 # Runs in the workload's namespace (its network reaches Temporal as the worker's does). The Go SDK's default worker
 # identity is "<pid>@<hostname>@", and a pod's hostname is its name; the pods that run the new image are read from
 # the Kubernetes API with this Job's own token (a Role that may only get and list pods here), by the digest label
 # the pod template carries.
-# Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUES (space-separated), IMAGE_REF (repository:tag@digest),
+# `temporal task-queue describe --task-queue-type T --output json` lists the pollers of one kind, each with its
+# "identity" (temporalio/cli temporalcli/commands.taskqueue.go, 1.4.1 and the 0.x legacy command alike); without the
+# flag, 0.x CLIs report workflow pollers only, and two of workflow-runner's queues have none.
+# Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, POLLED_QUEUES (space-separated <type>:<queue> words),
+# IMAGE_REF (repository:tag@digest),
 # POD_SELECTOR (a label selector), POD_NAMESPACE, TIMEOUT_SECONDS, POLL_SECONDS.
 set -euo pipefail
-: "${TEMPORAL_ADDRESS:?}" "${TEMPORAL_NAMESPACE:?}" "${TASK_QUEUES:?}" "${IMAGE_REF:?}" "${POD_SELECTOR:?}"
+: "${TEMPORAL_ADDRESS:?}" "${TEMPORAL_NAMESPACE:?}" "${POLLED_QUEUES:?}" "${IMAGE_REF:?}" "${POD_SELECTOR:?}"
 : "${POD_NAMESPACE:?}" "${TIMEOUT_SECONDS:?}"
 
 digest="${IMAGE_REF##*@}"
@@ -22,28 +27,29 @@ new_pods() {
     grep -o '"metadata":{"name":"[^"]*"' | sed 's/.*"name":"//; s/"$//' | sort -u
 }
 
-# Worker identities polling one task queue.
+# Worker identities polling one task queue ($2) for one kind of task ($1).
 pollers() {
   temporal task-queue describe --address "$TEMPORAL_ADDRESS" --namespace "$TEMPORAL_NAMESPACE" \
-    --task-queue "$1" --output json | grep -o '"identity": *"[^"]*"' | sed 's/"identity": *"//; s/"$//' | sort -u
+    --task-queue "$2" --task-queue-type "$1" --output json |
+    grep -o '"identity": *"[^"]*"' | sed 's/"identity": *"//; s/"$//' | sort -u
 }
 
 deadline=$((SECONDS + TIMEOUT_SECONDS))
 while :; do
   pods="$(new_pods || true)"
   missing=()
-  for queue in $TASK_QUEUES; do
-    ids="$(pollers "$queue" || true)"
+  for entry in $POLLED_QUEUES; do
+    ids="$(pollers "${entry%%:*}" "${entry#*:}" || true)"
     found=""
     for pod in $pods; do
       if grep -q "@${pod}@" <<<"$ids"; then found="$pod"; break; fi
     done
-    [ -n "$found" ] || missing+=("$queue")
+    [ -n "$found" ] || missing+=("$entry")
   done
   if [ -z "$pods" ]; then
     state="no running pod runs $digest yet"
   elif [ "${#missing[@]}" -eq 0 ]; then
-    echo "verified $IMAGE_REF: every task queue ($TASK_QUEUES) has pollers from pods that run it ($(echo "$pods" | tr '\n' ' '))"
+    echo "verified $IMAGE_REF: every task queue ($POLLED_QUEUES) has pollers from pods that run it ($(echo "$pods" | tr '\n' ' '))"
     exit 0
   else
     state="no poller from a pod that runs $digest on: ${missing[*]}"

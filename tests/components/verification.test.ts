@@ -67,7 +67,11 @@ describe("the verification of dev's rollout", () => {
     const env = Object.fromEntries(
       job().spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value]),
     );
-    assert.equal(env.TASK_QUEUES, "workflow_execution_runner zigflow_execution workflow_validation_runner");
+    // worker/worker.go: activities only on the orchestration and validation queues, both kinds on the execution one.
+    assert.equal(
+      env.POLLED_QUEUES,
+      "activity:workflow_execution_runner workflow:zigflow_execution activity:zigflow_execution activity:workflow_validation_runner",
+    );
     assert.equal(env.TEMPORAL_NAMESPACE, "stigmer-dev");
     assert.equal(env.TEMPORAL_ADDRESS, "temporal-frontend.temporal.svc.cluster.local:7233");
     assert.equal(env.IMAGE_REF, ref);
@@ -114,7 +118,7 @@ describe("the verification of dev's rollout", () => {
   });
 });
 
-/** Runs the verification script with stub curl and temporal. */
+/** Runs the verification script with stub curl and temporal; `pollers` is keyed by `<type>:<queue>`. */
 function verify(opts: { pods: string[]; pollers: Record<string, string[]>; timeout?: number }) {
   const root = tempDir("verify-");
   const bin = path.join(root, "bin");
@@ -131,11 +135,13 @@ function verify(opts: { pods: string[]; pollers: Record<string, string[]>; timeo
   const stubs: Record<string, string> = {
     curl: `printf '%s' '${podList}'`,
     temporal: [
-      'q=""; while [ $# -gt 0 ]; do if [ "$1" = --task-queue ]; then q="$2"; fi; shift; done',
-      'case "$q" in',
+      // Like the CLI: without --task-queue-type it reports workflow pollers only (the 0.x default).
+      'q=""; t=workflow',
+      'while [ $# -gt 0 ]; do case "$1" in --task-queue) q="$2" ;; --task-queue-type) t="$2" ;; esac; shift; done',
+      'case "$t:$q" in',
       ...Object.entries(opts.pollers).map(
-        ([queue, ids]) =>
-          `  ${queue}) printf '%s' '${JSON.stringify({ pollers: ids.map((identity) => ({ identity })) })}' ;;`,
+        ([key, ids]) =>
+          `  ${key}) printf '%s' '${JSON.stringify({ pollers: ids.map((identity) => ({ identity })) })}' ;;`,
       ),
       "  *) printf '{}' ;;",
       "esac",
@@ -152,7 +158,7 @@ function verify(opts: { pods: string[]; pollers: Record<string, string[]>; timeo
       PATH: `${bin}:${process.env.PATH}`,
       TEMPORAL_ADDRESS: "temporal:7233",
       TEMPORAL_NAMESPACE: "stigmer-dev",
-      TASK_QUEUES: "orch exec valid",
+      POLLED_QUEUES: "activity:orch workflow:exec activity:exec activity:valid",
       IMAGE_REF: `${REPO}:v7@${digest("7")}`,
       POD_SELECTOR: "x",
       POD_NAMESPACE: "ns",
@@ -165,23 +171,33 @@ function verify(opts: { pods: string[]; pollers: Record<string, string[]>; timeo
 describe("the verification script, with stub Temporal CLI outputs", () => {
   const NEW = "workflow-runner-7d9f8c6b5-abcde";
   const OLD = "workflow-runner-5c4b3a291-zyxwv";
-  it("succeeds when every task queue has pollers from a pod that runs the new digest", () => {
-    const id = `1@${NEW}@`;
-    const run = verify({ pods: [NEW], pollers: { orch: [id], exec: [id, `1@${OLD}@`], valid: [id] } });
+  const ALL = (id: string, extra: string[] = []) => ({
+    "activity:orch": [id],
+    "workflow:exec": [id, ...extra],
+    "activity:exec": [id, ...extra],
+    "activity:valid": [id],
+  });
+  it("succeeds when every task queue has pollers of every kind from a pod that runs the new digest", () => {
+    const run = verify({ pods: [NEW], pollers: ALL(`1@${NEW}@`, [`1@${OLD}@`]) });
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /verified ghcr\.io\S+: every task queue \(orch exec valid\) has pollers/);
+    assert.match(run.stdout, /verified ghcr\.io\S+: every task queue \(activity:orch workflow:exec/);
   });
   it("fails when a task queue has no pollers at all", () => {
-    const id = `1@${NEW}@`;
-    const run = verify({ pods: [NEW], pollers: { orch: [id], exec: [id] } });
+    const { "activity:valid": _, ...rest } = ALL(`1@${NEW}@`);
+    const run = verify({ pods: [NEW], pollers: rest });
     assert.equal(run.status, 1);
-    assert.match(run.stderr, /no poller from a pod that runs sha256:7{64} on: valid/);
+    assert.match(run.stderr, /no poller from a pod that runs sha256:7{64} on: activity:valid$/m);
+  });
+  it("asks for each kind of poller: the execution queue's activity pollers do not stand in for its workflow pollers", () => {
+    const { "workflow:exec": _, ...noWorkflow } = ALL(`1@${NEW}@`);
+    const run = verify({ pods: [NEW], pollers: noWorkflow });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /on: workflow:exec$/m);
   });
   it("fails when only the old pods poll", () => {
-    const old = `1@${OLD}@`;
-    const run = verify({ pods: [NEW], pollers: { orch: [old], exec: [old], valid: [old] } });
+    const run = verify({ pods: [NEW], pollers: ALL(`1@${OLD}@`) });
     assert.equal(run.status, 1);
-    assert.match(run.stderr, /on: orch exec valid/);
+    assert.match(run.stderr, /on: activity:orch workflow:exec activity:exec activity:valid$/m);
   });
   it("fails when no pod runs the new digest by the timeout", () => {
     const run = verify({ pods: [], pollers: {}, timeout: 0 });
