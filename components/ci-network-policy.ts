@@ -18,7 +18,10 @@ export interface CiNetworkPolicyArgs {
 }
 
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
-/** Label Tekton Triggers puts on every EventListener pod. */
+/**
+ * Label Tekton Triggers puts on every EventListener pod, valued with the listener's name (tektoncd/triggers
+ * examples/selectors/label README: `kubectl get pod -l eventlistener=<name>`).
+ */
 const EVENT_LISTENER_POD_LABEL = "eventlistener";
 /** Port of an EventListener's Service, and of Triggers' core interceptors. */
 const EVENT_LISTENER_PORT = 8080;
