@@ -36,6 +36,9 @@ export interface RolloutVerificationArgs {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
+/** Annotation by which the Kubernetes provider replaces, instead of awaiting again, a resource left unready. */
+export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
+
 /** UID the verification runs as. */
 const RUN_AS = 65532;
 
@@ -224,7 +227,9 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
       },
       child,
     );
-    // The verification itself, once the rollout is done; pulumi up waits for it and fails with it.
+    // The verification itself, once the rollout is done; pulumi up waits for it and fails with it. The provider keeps
+    // waiting on a Job that failed in an earlier update, so a failed Job would fail every retry of its digest for good;
+    // pulumi.com/replaceUnready makes the next update replace it and verify again (@pulumi/kubernetes batch/v1 Job docs).
     const built = pulumi
       .output(args.imageRef)
       .apply((imageRef) => buildVerificationJob({ ...args, imageRef, serviceAccountName: saName }));
@@ -235,6 +240,7 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
           name: pulumi.output(args.imageRef).apply((ref) => verificationJobName(args.serviceName, ref)),
           namespace: args.namespace,
           labels,
+          annotations: { [REPLACE_UNREADY]: "true" },
         },
         spec: built.apply((j) => j.spec as Input.batch.v1.JobSpec),
       },

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { DIGEST_LABEL } from "../../components/labels";
 import { readScript } from "../../components/pipeline";
-import { verificationJobName } from "../../components/verification";
+import { REPLACE_UNREADY, verificationJobName } from "../../components/verification";
 import { type Evaluation, evaluate } from "../../tools/plan/evaluate";
 import { kubernetesObjects } from "../../tools/plan/render";
 import { devOutputs, digest, kubernetesSchemaError, one, tempDir } from "../helpers";
@@ -36,6 +36,10 @@ describe("the verification of dev's rollout", () => {
     assert.equal(await kubernetesSchemaError(job()), undefined);
     assert.equal(job().spec.backoffLimit, 0);
     assert.equal(job().spec.template.spec.restartPolicy, "Never");
+  });
+
+  it("is replaced, not awaited again, when it failed in an earlier update, so a retry of the digest verifies again", () => {
+    assert.equal(job().metadata.annotations[REPLACE_UNREADY], "true");
   });
 
   it("names the same Job for the same digest (so evidence is not reset) and another for another", () => {
