@@ -5,9 +5,17 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import { DEFERRED_MODULES } from "../../tools/plan/defer-sdk-modules";
-import { PROJECT_DIR } from "../../tools/plan/evaluate";
-import { digest, filesUnder, promotable, tempDir } from "../helpers";
+import {
+  CODE_DIR,
+  type Evaluation,
+  evaluate,
+  NO_CALLSITES,
+  PROJECT_DIR,
+  type SdkCallsites,
+} from "../../tools/plan/evaluate";
+import { devOutputs, digest, filesUnder, promotable, tempDir } from "../helpers";
 
 /** The SDK version DEFERRED_MODULES was checked against; an update must re-check it (and this line). */
 const CHECKED_SDK = "3.248.0";
@@ -146,5 +154,49 @@ describe("the compiled plan", () => {
       assert.deepEqual(compiled[stack], transpiled[stack], stack);
       assert.match(compiled[stack]?.summary ?? "", /Plan for workflow-runner\/\w+: .* -> OUT$/);
     }
+  });
+});
+
+describe("the resource stack trace a plan skips", () => {
+  const statics = pulumi.Resource as unknown as SdkCallsites & { stackTrace?: unknown };
+
+  it("is still where the SDK takes it: Resource.stackTrace reads Resource.callsites", () => {
+    assert.equal(typeof statics.callsites, "function", "the SDK no longer has Resource.callsites: re-check evaluate");
+    assert.match(
+      String(statics.stackTrace),
+      /Resource\.callsites\(\)/,
+      "Resource.stackTrace no longer reads Resource.callsites: the plan's skip (tools/plan/evaluate.ts) does nothing",
+    );
+  });
+
+  it("is skipped while a plan evaluates, restored after it, and changes nothing the plan records", async () => {
+    const original = statics.callsites;
+    let during: unknown;
+    const run = (): Promise<Evaluation> =>
+      evaluate({
+        stack: "dev",
+        stackOutputs: devOutputs(),
+        program: () => {
+          during = statics.callsites;
+          return require(path.join(CODE_DIR, "index")) as Record<string, unknown>;
+        },
+      });
+    const skipped = await run();
+    assert.equal(during, NO_CALLSITES);
+    assert.equal(statics.callsites, original);
+    process.env.PLAN_STACK_TRACES = "1";
+    let traced: Evaluation;
+    try {
+      traced = await run();
+    } finally {
+      delete process.env.PLAN_STACK_TRACES;
+    }
+    assert.equal(during, original, "PLAN_STACK_TRACES keeps the SDK's own call sites");
+    const view = (ev: Evaluation) => ({
+      resources: ev.resources.map((r) => [r.urn, r.parent, r.provider, r.inputs]),
+      outputs: ev.outputs,
+    });
+    assert.ok(skipped.resources.length > 20);
+    assert.deepEqual(view(skipped), view(traced));
   });
 });

@@ -90,6 +90,14 @@ export interface EvaluateOptions extends Partial<MockOptions> {
   readonly organization?: string;
 }
 
+/** Resource's private static that takes a full stack trace for every resource (SDK 3.248 resource.js). */
+export interface SdkCallsites {
+  callsites: () => unknown[];
+}
+
+/** What a plan answers for a resource's call sites: none, so the SDK takes no full stack trace. */
+export const NO_CALLSITES = (): unknown[] => [];
+
 /** Raised when the program fails; carries what was registered before it did. */
 export class EvaluationError extends Error {
   constructor(
@@ -158,22 +166,37 @@ export function engineUrn(
   return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
-/** Wraps the mock monitor so that each registration is recorded with its parent, as the engine would see it. */
-function recordRegistrations(records: RecordedResource[], stack: string, project: string): void {
+/**
+ * Wraps the mock monitor so that each registration is recorded with its parent, as the engine would see it.
+ *
+ * The inputs recorded are the ones the mock monitor itself deserialized for `mocks.newResource`, not a second
+ * deserialization of the request: that second pass was about a tenth of an evaluation's time. The monitor (SDK 3.248
+ * runtime/mocks.js) builds those inputs and calls newResource before its first `await`, so they are in hand when
+ * its registerResource returns its promise; a monitor that stops doing so fails every registration loudly. They
+ * equal `deserializeProperties(request, true)` whenever unknowns can exist: the monitor keeps unknowns in a dry run,
+ * and the mocks only answer unknowns in a dry run.
+ */
+function recordRegistrations(
+  records: RecordedResource[],
+  stack: string,
+  project: string,
+  mocks: PlanMocks,
+): void {
   const monitor = settings.getMonitor() as unknown as Record<string, MonitorMethod> & {
     newUrn?: (parent: string, type: string, name: string) => string;
   };
   if (typeof monitor.newUrn !== "function") throw new Error("the mock monitor has no newUrn to correct");
   monitor.newUrn = (parent, type, name) => engineUrn(stack, project, parent, type, name);
+  let received: Record<string, unknown> | undefined;
+  const newResource = mocks.newResource.bind(mocks);
+  mocks.newResource = (args) => {
+    received = args.inputs;
+    return newResource(args);
+  };
   for (const method of ["registerResource", "readResource"] as const) {
     const original = monitor[method]?.bind(monitor);
     if (!original) throw new Error(`the mock monitor has no ${method}`);
-    monitor[method] = async (req, callback) => {
-      const struct = method === "registerResource" ? req.getObject?.() : req.getProperties?.();
-      const raw = rpc.deserializeProperties(
-        struct as Parameters<typeof rpc.deserializeProperties>[0],
-        true,
-      ) as Record<string, unknown>;
+    monitor[method] = (req, callback) => {
       // Everything the record needs, read now: the record must not keep the request (a protobuf message) alive.
       const fields = {
         type: req.getType(),
@@ -183,10 +206,20 @@ function recordRegistrations(records: RecordedResource[], stack: string, project
         protect: req.getProtect?.() ?? false,
         provider: req.getProvider?.() ?? "",
       };
-      await original(req, (err, resp) => {
-        if (!err) records.push(record(fields, (resp as { getUrn(): string }).getUrn(), raw));
+      received = undefined;
+      let raw: Record<string, unknown> | undefined;
+      const done = original(req, (err, resp) => {
+        if (!err && raw) records.push(record(fields, (resp as { getUrn(): string }).getUrn(), raw));
         callback(err, resp);
       });
+      raw = received;
+      if (raw === undefined) {
+        throw new Error(
+          `the mock monitor's ${method} did not call mocks.newResource before returning: the plan's recorder ` +
+            "(tools/plan/evaluate.ts recordRegistrations) must be brought in line with this @pulumi/pulumi",
+        );
+      }
+      return done;
     };
   }
 }
@@ -271,23 +304,29 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     options.organization ?? DEFAULT_ORG,
   );
   const resources: RecordedResource[] = [];
-  recordRegistrations(resources, options.stack, project.name);
+  recordRegistrations(resources, options.stack, project.name, mocks);
 
   forgetProjectModules();
-  // The SDK captures a stack trace for every promise and a full one for every resource; mapped through source
-  // maps (tsx turns them on) that is most of an evaluation's time. Plans skip both unless PLAN_STACK_TRACES is set
-  // (for debugging a failing program); the resource traces only feed the engine's source positions.
   // The evaluation's clock: a promotion's soak is judged against it.
   const realNow = Date.now;
   if (options.now !== undefined) {
     const fixed = options.now;
     Date.now = () => fixed;
   }
+  // The SDK captures a stack trace for every promise and a full one for every resource; mapped through source
+  // maps (tsx turns them on) that is most of an evaluation's time. Plans skip both unless PLAN_STACK_TRACES is set
+  // (for debugging a failing program). The promise traces honour Error.stackTraceLimit; the resource trace does
+  // not (Resource.callsites raises the limit to Infinity), so it is skipped by answering "no call sites", which the
+  // SDK already handles (no source position). It only feeds the engine's source positions, which a plan never
+  // records. tests/tools/defer.test.ts fails if the SDK stops taking the resource trace there.
   const stackTraceLimit = Error.stackTraceLimit;
   const sourceMaps = process.sourceMapsEnabled;
+  const resourceStatics = pulumi.Resource as unknown as SdkCallsites;
+  const callsites = resourceStatics.callsites;
   if (!process.env.PLAN_STACK_TRACES) {
     Error.stackTraceLimit = 0;
     process.setSourceMapsEnabled(false);
+    resourceStatics.callsites = NO_CALLSITES;
   }
   // Like the Node language host, an unhandled rejection during the program fails it; a registration that never
   // completes (it waits on a failed value) fails it after a while instead of hanging.
@@ -335,6 +374,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     Date.now = realNow;
     Error.stackTraceLimit = stackTraceLimit;
     process.setSourceMapsEnabled(sourceMaps);
+    resourceStatics.callsites = callsites;
     clearTimeout(timer);
     process.off("unhandledRejection", onUnhandled);
   }
