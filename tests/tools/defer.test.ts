@@ -12,8 +12,10 @@ import {
   type Evaluation,
   evaluate,
   NO_CALLSITES,
+  PLAIN_PROMISE,
   PROJECT_DIR,
   type SdkCallsites,
+  sdkDebuggable,
 } from "../../tools/plan/evaluate";
 import { devOutputs, digest, filesUnder, promotable, tempDir } from "../helpers";
 
@@ -157,11 +159,17 @@ describe("the compiled plan", () => {
   });
 });
 
-describe("the resource stack trace a plan skips", () => {
+describe("the SDK work a plan skips", () => {
   const statics = pulumi.Resource as unknown as SdkCallsites & { stackTrace?: unknown };
+  const sdkFile = (file: string) =>
+    readFileSync(path.join(PROJECT_DIR, "node_modules/@pulumi/pulumi", file), "utf8");
 
-  it("is still where the SDK takes it: Resource.stackTrace reads Resource.callsites", () => {
-    assert.equal(typeof statics.callsites, "function", "the SDK no longer has Resource.callsites: re-check evaluate");
+  it("is still where the SDK does it: Resource.stackTrace reads Resource.callsites", () => {
+    assert.equal(
+      typeof statics.callsites,
+      "function",
+      "the SDK no longer has Resource.callsites: re-check evaluate",
+    );
     assert.match(
       String(statics.stackTrace),
       /Resource\.callsites\(\)/,
@@ -169,21 +177,34 @@ describe("the resource stack trace a plan skips", () => {
     );
   });
 
+  it("is still where the SDK does it: its modules wrap promises through runtime/debuggable's export", () => {
+    assert.equal(typeof sdkDebuggable.debuggablePromise, "function");
+    // Called through the module object, so replacing the export reaches each call; never bound to a local name.
+    for (const file of ["runtime/resource.js", "runtime/rpc.js", "runtime/invoke.js"]) {
+      const text = sdkFile(file);
+      assert.match(text, /debuggable_1\.debuggablePromise\(/, file);
+      assert.doesNotMatch(text, /\{[^}]*\bdebuggablePromise\b[^}]*\}\s*=\s*require/, file);
+    }
+  });
+
   it("is skipped while a plan evaluates, restored after it, and changes nothing the plan records", async () => {
-    const original = statics.callsites;
-    let during: unknown;
+    const original = { callsites: statics.callsites, wrap: sdkDebuggable.debuggablePromise };
+    let during: unknown[] = [];
     const run = (): Promise<Evaluation> =>
       evaluate({
         stack: "dev",
         stackOutputs: devOutputs(),
         program: () => {
-          during = statics.callsites;
+          during = [statics.callsites, sdkDebuggable.debuggablePromise];
           return require(path.join(CODE_DIR, "index")) as Record<string, unknown>;
         },
       });
     const skipped = await run();
-    assert.equal(during, NO_CALLSITES);
-    assert.equal(statics.callsites, original);
+    assert.deepEqual(during, [NO_CALLSITES, PLAIN_PROMISE]);
+    assert.deepEqual(
+      [statics.callsites, sdkDebuggable.debuggablePromise],
+      [original.callsites, original.wrap],
+    );
     process.env.PLAN_STACK_TRACES = "1";
     let traced: Evaluation;
     try {
@@ -191,9 +212,9 @@ describe("the resource stack trace a plan skips", () => {
     } finally {
       delete process.env.PLAN_STACK_TRACES;
     }
-    assert.equal(during, original, "PLAN_STACK_TRACES keeps the SDK's own call sites");
+    assert.deepEqual(during, [original.callsites, original.wrap], "PLAN_STACK_TRACES keeps the SDK's own");
     const view = (ev: Evaluation) => ({
-      resources: ev.resources.map((r) => [r.urn, r.parent, r.provider, r.inputs]),
+      resources: ev.resources.map((r) => [r.urn, r.parent, r.provider, r.inputs]).sort(),
       outputs: ev.outputs,
     });
     assert.ok(skipped.resources.length > 20);

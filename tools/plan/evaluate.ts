@@ -98,6 +98,21 @@ export interface SdkCallsites {
 /** What a plan answers for a resource's call sites: none, so the SDK takes no full stack trace. */
 export const NO_CALLSITES = (): unknown[] => [];
 
+/**
+ * The SDK's wrapper around nearly every promise it makes (SDK 3.248 runtime/debuggable.js, internal): it labels the
+ * promise, takes a stack trace, and chains `.then`/`.catch` to track it in a set that is reported as "leaked" when the
+ * process exits with it still pending. Its modules call it through the module object, so replacing the export
+ * replaces every call.
+ */
+export interface SdkDebuggable {
+  debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
+}
+// The CommonJS exports object itself (an ES namespace import, as tsx gives one, is read-only).
+export const sdkDebuggable: SdkDebuggable = require("@pulumi/pulumi/runtime/debuggable");
+
+/** What a plan wraps the SDK's promises in: nothing. */
+export const PLAIN_PROMISE = <T>(p: Promise<T>): Promise<T> => p;
+
 /** Raised when the program fails; carries what was registered before it did. */
 export class EvaluationError extends Error {
   constructor(
@@ -315,18 +330,25 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   }
   // The SDK captures a stack trace for every promise and a full one for every resource; mapped through source
   // maps (tsx turns them on) that is most of an evaluation's time. Plans skip both unless PLAN_STACK_TRACES is set
-  // (for debugging a failing program). The promise traces honour Error.stackTraceLimit; the resource trace does
-  // not (Resource.callsites raises the limit to Infinity), so it is skipped by answering "no call sites", which the
-  // SDK already handles (no source position). It only feeds the engine's source positions, which a plan never
-  // records. tests/tools/defer.test.ts fails if the SDK stops taking the resource trace there.
+  // (for debugging a failing program):
+  // - The promise traces honour Error.stackTraceLimit. The promise wrapper that takes them also tracks each promise
+  //   for the SDK's leak report at process exit; a plan has its own report of a registration that never completes
+  //   (EVALUATION_TIMEOUT_MS), so it leaves its promises unwrapped: about a sixth of an evaluation's live heap.
+  // - The resource trace does not honour the limit (Resource.callsites raises it to Infinity), so it is skipped by
+  //   answering "no call sites", which the SDK already handles (no source position). It only feeds the engine's
+  //   source positions, which a plan never records.
+  // tests/tools/defer.test.ts fails if the SDK stops taking either where this expects, and compares a plan made
+  // with them to one made without.
   const stackTraceLimit = Error.stackTraceLimit;
   const sourceMaps = process.sourceMapsEnabled;
   const resourceStatics = pulumi.Resource as unknown as SdkCallsites;
   const callsites = resourceStatics.callsites;
+  const debuggablePromise = sdkDebuggable.debuggablePromise;
   if (!process.env.PLAN_STACK_TRACES) {
     Error.stackTraceLimit = 0;
     process.setSourceMapsEnabled(false);
     resourceStatics.callsites = NO_CALLSITES;
+    sdkDebuggable.debuggablePromise = PLAIN_PROMISE;
   }
   // Like the Node language host, an unhandled rejection during the program fails it; a registration that never
   // completes (it waits on a failed value) fails it after a while instead of hanging.
@@ -375,6 +397,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     Error.stackTraceLimit = stackTraceLimit;
     process.setSourceMapsEnabled(sourceMaps);
     resourceStatics.callsites = callsites;
+    sdkDebuggable.debuggablePromise = debuggablePromise;
     clearTimeout(timer);
     process.off("unhandledRejection", onUnhandled);
   }
