@@ -3,11 +3,13 @@ import "../plan/defer-sdk-modules";
 import { spawnSync } from "node:child_process";
 import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
+import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import { describeService, parsePlainConfig } from "../../config";
 import { evaluate, PROJECT_DIR } from "../plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../plan/stack-files";
 import { fleetProgram, workloadOnly } from "./fleet";
+import { replayProgram } from "./replay";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
@@ -35,12 +37,28 @@ function timeProcess(args: string[]): number {
   return ms;
 }
 
+/** A program of `count` services: what the bench times. */
+type Fleet = (count: number) => () => Record<string, unknown>;
+
 /** Evaluation time of a fleet of `count` services, in ms, and how many resources each service registers. */
-async function timeFleet(count: number, base: ReturnType<typeof describeService>): Promise<[number, number]> {
+async function timeFleet(count: number, fleet: Fleet): Promise<[number, number]> {
   const start = process.hrtime.bigint();
-  const ev = await evaluate({ stack: "dev", program: fleetProgram(base, count) });
+  const ev = await evaluate({ stack: "dev", program: fleet(count) });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   return [ms, (ev.resources.length - 2) / count];
+}
+
+/**
+ * The same registrations as `base`'s services, without the components' code: one service is evaluated and recorded,
+ * then replayed through the same provider classes with its inputs as plain values (tools/bench/replay.ts).
+ */
+async function replayed(base: ReturnType<typeof describeService>): Promise<Fleet> {
+  const recorded = (await evaluate({ stack: "dev", program: fleetProgram(base, 1) })).resources;
+  return (count) =>
+    replayProgram(recorded, count, () => ({
+      kubernetes: new k8s.Provider("kubernetes", {}),
+      github: new github.Provider("github", { owner: base.repository.owner, token: "bench" }),
+    }));
 }
 
 /** The SDK's own cost of one bare resource under mocks: 2,000 ConfigMaps, per resource, in ms. */
@@ -65,14 +83,14 @@ async function sdkPerResource(): Promise<number> {
 }
 
 /** Median evaluation times of 1, 10 and 50 services, and the cost of each extra one (from 1 to 50). */
-async function fleetFigures(base: ReturnType<typeof describeService>) {
-  await timeFleet(1, base); // warm-up
+async function fleetFigures(fleet: Fleet) {
+  await timeFleet(1, fleet); // warm-up
   const times: Record<number, number> = {};
   let perServiceResources = 0;
   for (const count of [1, 10, 50]) {
     const runs: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const [ms, resources] = await timeFleet(count, base);
+      const [ms, resources] = await timeFleet(count, fleet);
       runs.push(ms);
       perServiceResources = resources;
     }
@@ -115,8 +133,9 @@ async function main(): Promise<void> {
     Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.replace(/^workflow-runner:/, ""), v])),
   );
   const base = describeService(plain, "dev");
-  const full = await fleetFigures(base);
-  const workload = await fleetFigures(workloadOnly(base));
+  const full = await fleetFigures((count) => fleetProgram(base, count));
+  const workload = await fleetFigures((count) => fleetProgram(workloadOnly(base), count));
+  const workloadSdk = await fleetFigures(await replayed(workloadOnly(base)));
   const sdkRuns: number[] = [];
   for (let i = 0; i < 3; i++) sdkRuns.push(await sdkPerResource());
   const sdk = median(sdkRuns);
@@ -143,17 +162,16 @@ async function main(): Promise<void> {
     );
   }
   for (const [label, f, target] of [
-    ["full delivery", full, 45],
-    ["workload only", workload, 12],
+    ["full delivery", full, "(target <= 45 ms)"],
+    ["workload only", workload, "(target <= 12 ms)"],
+    ["workload only, SDK alone", workloadSdk, "(same registrations, plain inputs)"],
   ] as const) {
     console.log(`${label} (${f.perServiceResources.toFixed(0)} resources a service):`);
     for (const count of [1, 10, 50])
       console.log(
         `  evaluate ${String(count).padStart(2)} services              ${fmt(f.times[count] ?? 0)}`,
       );
-    console.log(
-      `  per extra service (1 -> 50)        ${f.perService.toFixed(1)} ms (target <= ${target} ms)`,
-    );
+    console.log(`  per extra service (1 -> 50)        ${f.perService.toFixed(1)} ms ${target}`);
   }
   console.log(
     `peak RSS evaluating 100 services    ${rss.peakRssMiB.toFixed(0)} MiB (${rss.resources} resources; target <= 450 MiB)`,
