@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { isUnknown } from "@pulumi/pulumi/output";
+import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { SECRET_KEYS } from "../../config";
@@ -88,6 +89,8 @@ export interface EvaluateOptions extends Partial<MockOptions> {
   readonly now?: number;
   /** Pulumi organization, as in fully qualified stack names. @default DEFAULT_ORG */
   readonly organization?: string;
+  /** Answer registrations whose state is their inputs without the SDK monitor's round trip (tests compare both). @default true */
+  readonly answerInputs?: boolean;
 }
 
 /** Resource's private static that takes a full stack trace for every resource (SDK 3.248 resource.js). */
@@ -147,6 +150,9 @@ function toPlanValue(value: unknown, reveal: boolean): PlanValue {
   return String(value);
 }
 
+/** A request's properties on the wire: a protobuf Struct. */
+type WireStruct = NonNullable<Parameters<resproto.RegisterResourceResponse["setObject"]>[0]>;
+
 interface RegisterRequest {
   getType(): string;
   getName(): string;
@@ -154,14 +160,24 @@ interface RegisterRequest {
   getCustom?(): boolean;
   getProtect?(): boolean;
   getProvider?(): string;
-  getObject?(): unknown;
-  getProperties?(): unknown;
+  getImportid?(): string;
+  getObject?(): WireStruct;
+  getProperties?(): WireStruct;
 }
 
 type MonitorMethod = (
   req: RegisterRequest,
   callback: (err: unknown, resp?: unknown) => void,
 ) => Promise<void>;
+
+/** What the plan relies on in the SDK's mock monitor (SDK 3.248 runtime/mocks.js MockMonitor). */
+interface SdkMockMonitor {
+  registerResource?: MonitorMethod;
+  readResource?: MonitorMethod;
+  newUrn?: (parent: string, type: string, name: string) => string;
+  /** Every registration, by URN: what `getResource` invokes return and `registerResourceOutputs` updates. */
+  resources?: Map<string, { urn: string; id: string | null; state: unknown }>;
+}
 
 /**
  * A URN as the engine forms it: the parent's whole qualified type chain, then `$`, then the type (the root Stack's
@@ -182,36 +198,52 @@ export function engineUrn(
 }
 
 /**
- * Wraps the mock monitor so that each registration is recorded with its parent, as the engine would see it.
+ * An entry of the mock monitor's registrations whose state is read from the wire form only when asked for (a
+ * `getResource` invoke, which this program never makes), and replaced as the monitor replaces it.
+ */
+function registration(urn: string, id: string | null, wire: WireStruct) {
+  let state: unknown;
+  let read = false;
+  return Object.defineProperty({ urn, id } as { urn: string; id: string | null; state: unknown }, "state", {
+    enumerable: true,
+    get: () => {
+      if (!read) [state, read] = [wire.toJavaScript(), true];
+      return state;
+    },
+    set: (value: unknown) => {
+      [state, read] = [value, true];
+    },
+  });
+}
+
+/**
+ * Takes over the mock monitor's registrations so that each is recorded with its parent and the URN the engine would
+ * form, and answers most of them without a round trip.
  *
- * The inputs recorded are the ones the mock monitor itself deserialized for `mocks.newResource`, not a second
- * deserialization of the request: that second pass was about a tenth of an evaluation's time. The monitor (SDK 3.248
- * runtime/mocks.js) builds those inputs and calls newResource before its first `await`, so they are in hand when
- * its registerResource returns its promise; a monitor that stops doing so fails every registration loudly. They
- * equal `deserializeProperties(request, true)` whenever unknowns can exist: the monitor keeps unknowns in a dry run,
- * and the mocks only answer unknowns in a dry run.
+ * A resource the mocks answer with its inputs unchanged (PlanMocks.answersWithInputs: every type but those with
+ * computed fields and stack references) is answered here: its request is deserialized once, exactly as the SDK's
+ * MockMonitor.registerResource does, for the mocks and the record; the response carries the request's own Struct as
+ * the state. The SDK's monitor would serialize the deserialized inputs back into that same wire form, which is most
+ * of a registration's cost; the SDK deserializes the response either way. tests/tools/plan-monitor.test.ts
+ * compares whole plans made this way with plans made entirely by the SDK's monitor. Every other registration, and
+ * every read, goes to the SDK's monitor, and the record deserializes its request for itself (keeping unknowns).
  */
 function recordRegistrations(
   records: RecordedResource[],
   stack: string,
   project: string,
   mocks: PlanMocks,
+  answerHere: boolean,
 ): void {
-  const monitor = settings.getMonitor() as unknown as Record<string, MonitorMethod> & {
-    newUrn?: (parent: string, type: string, name: string) => string;
-  };
-  if (typeof monitor.newUrn !== "function") throw new Error("the mock monitor has no newUrn to correct");
+  const monitor = settings.getMonitor() as unknown as SdkMockMonitor;
+  const { newUrn, resources } = monitor;
+  if (typeof newUrn !== "function" || !(resources instanceof Map))
+    throw new Error("the mock monitor has no newUrn or resources map: re-check tools/plan/evaluate.ts");
   monitor.newUrn = (parent, type, name) => engineUrn(stack, project, parent, type, name);
-  let received: Record<string, unknown> | undefined;
-  const newResource = mocks.newResource.bind(mocks);
-  mocks.newResource = (args) => {
-    received = args.inputs;
-    return newResource(args);
-  };
   for (const method of ["registerResource", "readResource"] as const) {
     const original = monitor[method]?.bind(monitor);
     if (!original) throw new Error(`the mock monitor has no ${method}`);
-    monitor[method] = (req, callback) => {
+    monitor[method] = async (req, callback) => {
       // Everything the record needs, read now: the record must not keep the request (a protobuf message) alive.
       const fields = {
         type: req.getType(),
@@ -221,20 +253,40 @@ function recordRegistrations(
         protect: req.getProtect?.() ?? false,
         provider: req.getProvider?.() ?? "",
       };
-      received = undefined;
-      let raw: Record<string, unknown> | undefined;
-      const done = original(req, (err, resp) => {
-        if (!err && raw) records.push(record(fields, (resp as { getUrn(): string }).getUrn(), raw));
+      const wire = method === "registerResource" ? req.getObject?.() : req.getProperties?.();
+      if (!wire) throw new Error(`a ${method} request without properties (${fields.type} ${fields.name})`);
+      if (method === "registerResource" && answerHere && mocks.answersWithInputs(fields.type)) {
+        let response: resproto.RegisterResourceResponse;
+        try {
+          const inputs = rpc.deserializeProperties(wire);
+          const result = mocks.newResource({
+            type: fields.type,
+            name: fields.name,
+            inputs,
+            provider: fields.provider,
+            custom: fields.custom,
+            id: req.getImportid?.() ?? "",
+          });
+          if (result.state !== inputs) throw new Error(`the mocks changed the state of ${fields.type}`);
+          const urn = monitor.newUrn?.(fields.parent, fields.type, fields.name) ?? "";
+          resources.set(urn, registration(urn, result.id ?? null, wire));
+          response = new resproto.RegisterResourceResponse();
+          response.setUrn(urn);
+          response.setId(result.id || "");
+          response.setObject(wire);
+          records.push(record(fields, urn, inputs));
+        } catch (err) {
+          callback(err, undefined);
+          return;
+        }
+        callback(null, response);
+        return;
+      }
+      const raw = rpc.deserializeProperties(wire, true) as Record<string, unknown>;
+      await original(req, (err, resp) => {
+        if (!err) records.push(record(fields, (resp as { getUrn(): string }).getUrn(), raw));
         callback(err, resp);
       });
-      raw = received;
-      if (raw === undefined) {
-        throw new Error(
-          `the mock monitor's ${method} did not call mocks.newResource before returning: the plan's recorder ` +
-            "(tools/plan/evaluate.ts recordRegistrations) must be brought in line with this @pulumi/pulumi",
-        );
-      }
-      return done;
     };
   }
 }
@@ -319,7 +371,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     options.organization ?? DEFAULT_ORG,
   );
   const resources: RecordedResource[] = [];
-  recordRegistrations(resources, options.stack, project.name, mocks);
+  recordRegistrations(resources, options.stack, project.name, mocks, options.answerInputs ?? true);
 
   forgetProjectModules();
   // The evaluation's clock: a promotion's soak is judged against it.

@@ -41,14 +41,25 @@ const COMPUTED: Readonly<Record<string, (name: string) => Record<string, unknown
 export class PlanMocks implements pulumi.runtime.Mocks {
   constructor(private readonly options: MockOptions) {}
 
+  /**
+   * Whether a resource of this type is answered with its inputs as its state, unchanged: nothing computed, not a
+   * stack reference. newResource then returns the inputs object itself, so a caller can tell (and the plan's
+   * monitor answers it with the request's own wire form). Pure.
+   */
+  answersWithInputs(type: string): boolean {
+    return type !== "pulumi:pulumi:StackReference" && COMPUTED[type] === undefined;
+  }
+
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+    const id = `${args.name}-id`;
+    if (this.answersWithInputs(args.type)) return { id, state: args.inputs };
     if (args.type === "pulumi:pulumi:StackReference") return this.stackReference(args);
     const computed = COMPUTED[args.type]?.(args.name) ?? {};
     const state: Record<string, unknown> = { ...args.inputs };
     for (const [key, value] of Object.entries(computed)) {
       state[key] = this.options.preview ? rpc.unknownValue : value;
     }
-    return { id: `${args.name}-id`, state };
+    return { id, state };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
