@@ -137,9 +137,10 @@ export class ServiceDelivery extends pulumi.ComponentResource {
       : undefined;
     const build = service.build;
     // What the entry (and a self-hosted trigger) hand the root pipeline: this service, and where it deploys.
-    const deployTargets = pulumi.all([worker.deploymentUrn, ...(verification ? [verification.jobUrn] : [])]);
     const params: pulumi.Output<Record<string, string>> = build
-      ? deployTargets.apply((urns) => serviceBuildParams(service.name, build, urns))
+      ? pulumi
+          .all([worker.deploymentUrn, ...(verification ? [verification.jobUrn] : [])])
+          .apply((urns) => serviceBuildParams(service.name, build, urns))
       : pulumi.output<Record<string, string>>({ [SERVICE_PARAMS.serviceName]: service.name });
     let triggers: PipelineTriggers | undefined;
     if (build) {

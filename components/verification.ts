@@ -233,11 +233,12 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
     const built = pulumi
       .output(args.imageRef)
       .apply((imageRef) => buildVerificationJob({ ...args, imageRef, serviceAccountName: saName }));
+    const jobName = pulumi.output(args.imageRef).apply((ref) => verificationJobName(args.serviceName, ref));
     const job = new k8s.batch.v1.Job(
       `${name}-job`,
       {
         metadata: {
-          name: pulumi.output(args.imageRef).apply((ref) => verificationJobName(args.serviceName, ref)),
+          name: jobName,
           namespace: args.namespace,
           labels,
           annotations: { [REPLACE_UNREADY]: "true" },
@@ -250,12 +251,17 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
         customTimeouts: { create: `${args.timeoutSeconds + 300}s` },
       },
     );
-    const succeeded = job.status.apply((s) => (s?.succeeded ?? 0) >= 1);
-    this.verifiedImageRef = pulumi.all([succeeded, args.imageRef]).apply(([ok, ref]) => (ok ? ref : ""));
-    this.verifiedAt = pulumi
-      .all([succeeded, job.status])
-      .apply(([ok, s]) => (ok && s?.completionTime ? new Date(s.completionTime).toISOString() : ""));
-    this.verifiedBy = pulumi.interpolate`job ${job.metadata.namespace}/${job.metadata.name} (${args.image}: temporal task-queue describe)`;
+    // The evidence, read once from the Job's status: the image and the completion time only when it succeeded.
+    const evidence = pulumi.all([job.status, args.imageRef]).apply(([s, ref]) => {
+      const ok = (s?.succeeded ?? 0) >= 1;
+      return {
+        imageRef: ok ? ref : "",
+        at: ok && s?.completionTime ? new Date(s.completionTime).toISOString() : "",
+      };
+    });
+    this.verifiedImageRef = evidence.apply((e) => e.imageRef);
+    this.verifiedAt = evidence.apply((e) => e.at);
+    this.verifiedBy = pulumi.interpolate`job ${args.namespace}/${jobName} (${args.image}: temporal task-queue describe)`;
     this.jobUrn = job.urn;
     this.registerOutputs({
       verifiedImageRef: this.verifiedImageRef,

@@ -432,7 +432,7 @@ export class WorkerDeployment extends pulumi.ComponentResource {
       if (value !== undefined) keepers[v] = pulumi.secret(value);
     }
     const suffix = new random.RandomId(`${name}-secret-suffix`, { byteLength: 4, keepers }, child);
-    const secretName = pulumi.interpolate`${args.service.name}-secrets-${suffix.hex}`;
+    const secretName = suffix.hex.apply((hex) => `${args.service.name}-secrets-${hex}`);
     const deploymentSpec = buildDeployment({
       ...base,
       imageRef: args.imageRef,
