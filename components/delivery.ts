@@ -219,6 +219,8 @@ export class ServiceDelivery extends pulumi.ComponentResource {
       verifiedAt: verification?.verifiedAt ?? "",
       verifiedBy: verification?.verifiedBy ?? "",
     };
-    this.registerOutputs({ ...this.outputs });
+    // These are the stack's outputs (index.ts returns them): registered on the component as well, every value would
+    // be stored twice in each checkpoint and serialized twice in every preview, for display only.
+    this.registerOutputs({});
   }
 }
