@@ -3,20 +3,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
-import { describeService, parsePlainConfig } from "../../config";
-import { fleetProgram, workloadOnly } from "../../tools/bench/fleet";
+import { devService, fleetProgram, workloadOnly } from "../../tools/bench/fleet";
 import { replayProgram, resourceClass } from "../../tools/bench/replay";
-import { evaluate, PROJECT_DIR, type RecordedResource } from "../../tools/plan/evaluate";
-import { readProjectFile, readStackFile, resolveConfig } from "../../tools/plan/stack-files";
-
-/** The dev stack's service, as the bench builds its fleet from it. */
-function devService() {
-  const raw = resolveConfig(readProjectFile(PROJECT_DIR), readStackFile(PROJECT_DIR, "dev")).values;
-  const plain = parsePlainConfig(
-    Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.replace(/^workflow-runner:/, ""), v])),
-  );
-  return describeService(plain, "dev");
-}
+import { evaluate, type RecordedResource } from "../../tools/plan/evaluate";
 
 /** A registration without the replay's name suffix: URN (with its parent-type chain) and revealed inputs. */
 function shape(r: RecordedResource, suffix: string) {

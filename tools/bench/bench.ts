@@ -3,62 +3,30 @@ import "../plan/defer-sdk-modules";
 import { spawnSync } from "node:child_process";
 import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
-import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
-import { describeService, parsePlainConfig } from "../../config";
 import { evaluate, PROJECT_DIR } from "../plan/evaluate";
-import { readProjectFile, readStackFile, resolveConfig } from "../plan/stack-files";
-import { fleetProgram, workloadOnly } from "./fleet";
-import { replayProgram } from "./replay";
+import type { Series, SeriesFigures } from "./fleet-time";
+import { median, stats } from "./stats";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
-/** The median of a list of numbers. Pure. */
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-/** Median, min, max and count of a series. Pure. */
-export function stats(values: readonly number[]) {
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values.length };
+/** Runs a compiled bench script with plain `node`; returns its stdout, or fails loudly with its stderr. */
+function runScript(args: string[]): string {
+  const run = spawnSync(process.execPath, args, { cwd: PROJECT_DIR, encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`${args.join(" ")} failed:\n${run.stderr}`);
+  return run.stdout;
 }
 
 /** Wall time of one plain `node` process, in ms; fails loudly when the process does. */
 function timeProcess(args: string[]): number {
   const start = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, args, {
-    cwd: PROJECT_DIR,
-    encoding: "utf8",
-  });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (run.status !== 0) throw new Error(`${args.join(" ")} failed:\n${run.stderr}`);
-  return ms;
+  runScript(args);
+  return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/** A program of `count` services: what the bench times. */
-type Fleet = (count: number) => () => Record<string, unknown>;
-
-/** Evaluation time of a fleet of `count` services, in ms, and how many resources each service registers. */
-async function timeFleet(count: number, fleet: Fleet): Promise<[number, number]> {
-  const start = process.hrtime.bigint();
-  const ev = await evaluate({ stack: "dev", program: fleet(count) });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  return [ms, (ev.resources.length - 2) / count];
-}
-
-/**
- * The same registrations as `base`'s services, without the components' code: one service is evaluated and recorded,
- * then replayed through the same provider classes with its inputs as plain values (tools/bench/replay.ts).
- */
-async function replayed(base: ReturnType<typeof describeService>): Promise<Fleet> {
-  const recorded = (await evaluate({ stack: "dev", program: fleetProgram(base, 1) })).resources;
-  return (count) =>
-    replayProgram(recorded, count, () => ({
-      kubernetes: new k8s.Provider("kubernetes", {}),
-      github: new github.Provider("github", { owner: base.repository.owner, token: "bench" }),
-    }));
+/** One fleet series, timed in a process of its own (tools/bench/fleet-time.ts). */
+function fleetFigures(series: Series): SeriesFigures {
+  return JSON.parse(runScript(["build/tools/bench/fleet-time.js", series, String(RUNS)])) as SeriesFigures;
 }
 
 /** The SDK's own cost of one bare resource under mocks: 2,000 ConfigMaps, per resource, in ms. */
@@ -80,24 +48,6 @@ async function sdkPerResource(): Promise<number> {
     },
   });
   return Number(process.hrtime.bigint() - start) / 1e6 / n;
-}
-
-/** Median evaluation times of 1, 10 and 50 services, and the cost of each extra one (from 1 to 50). */
-async function fleetFigures(fleet: Fleet) {
-  await timeFleet(1, fleet); // warm-up
-  const times: Record<number, number> = {};
-  let perServiceResources = 0;
-  for (const count of [1, 10, 50]) {
-    const runs: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const [ms, resources] = await timeFleet(count, fleet);
-      runs.push(ms);
-      perServiceResources = resources;
-    }
-    times[count] = median(runs);
-  }
-  const t1 = times[1] ?? 0;
-  return { times, perService: ((times[50] ?? 0) - t1) / 49, perServiceResources };
 }
 
 async function main(): Promise<void> {
@@ -128,23 +78,16 @@ async function main(): Promise<void> {
   const dev = stats(samples.dev ?? []);
   const prod = stats(samples.prod ?? []);
 
-  const raw = resolveConfig(readProjectFile(PROJECT_DIR), readStackFile(PROJECT_DIR, "dev")).values;
-  const plain = parsePlainConfig(
-    Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.replace(/^workflow-runner:/, ""), v])),
-  );
-  const base = describeService(plain, "dev");
-  const full = await fleetFigures((count) => fleetProgram(base, count));
-  const workload = await fleetFigures((count) => fleetProgram(workloadOnly(base), count));
-  const workloadSdk = await fleetFigures(await replayed(workloadOnly(base)));
+  const full = fleetFigures("full");
+  const workload = fleetFigures("workload");
+  const workloadSdk = fleetFigures("replay");
   const sdkRuns: number[] = [];
   for (let i = 0; i < 3; i++) sdkRuns.push(await sdkPerResource());
   const sdk = median(sdkRuns);
-  const rss = JSON.parse(
-    spawnSync(process.execPath, ["build/tools/bench/fleet-rss.js", "100"], {
-      cwd: PROJECT_DIR,
-      encoding: "utf8",
-    }).stdout,
-  ) as { peakRssMiB: number; resources: number };
+  const rss = JSON.parse(runScript(["build/tools/bench/fleet-rss.js", "100"])) as {
+    peakRssMiB: number;
+    resources: number;
+  };
 
   const fmt = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
   const series = (s: ReturnType<typeof stats>) =>

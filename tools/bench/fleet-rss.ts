@@ -1,17 +1,11 @@
 // Evaluates a fleet of N services (default 100) in this process and prints its peak RSS in MiB, for the bench.
 import "../plan/defer-sdk-modules";
-import { describeService, parsePlainConfig } from "../../config";
-import { evaluate, PROJECT_DIR } from "../plan/evaluate";
-import { readProjectFile, readStackFile, resolveConfig } from "../plan/stack-files";
-import { fleetProgram } from "./fleet";
+import { evaluate } from "../plan/evaluate";
+import { devService, fleetProgram } from "./fleet";
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 100);
-  const raw = resolveConfig(readProjectFile(PROJECT_DIR), readStackFile(PROJECT_DIR, "dev")).values;
-  const plain = parsePlainConfig(
-    Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.replace(/^workflow-runner:/, ""), v])),
-  );
-  const ev = await evaluate({ stack: "dev", program: fleetProgram(describeService(plain, "dev"), count) });
+  const ev = await evaluate({ stack: "dev", program: fleetProgram(devService(), count) });
   // resourceUsage().maxRSS is in KiB.
   console.log(
     JSON.stringify({

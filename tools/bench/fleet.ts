@@ -3,7 +3,18 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import { ServiceDelivery } from "../../components/delivery";
 import { selectImage } from "../../components/registry";
-import type { ServiceDescription } from "../../config";
+import { describeService, parsePlainConfig, type ServiceDescription } from "../../config";
+import { PROJECT_DIR } from "../plan/evaluate";
+import { readProjectFile, readStackFile, resolveConfig } from "../plan/stack-files";
+
+/** The dev stack's service, from its stack file as the CLI resolves it: the base of every fleet. */
+export function devService(): ServiceDescription {
+  const raw = resolveConfig(readProjectFile(PROJECT_DIR), readStackFile(PROJECT_DIR, "dev")).values;
+  const plain = parsePlainConfig(
+    Object.fromEntries(Object.entries(raw).map(([k, v]) => [k.replace(/^workflow-runner:/, ""), v])),
+  );
+  return describeService(plain, "dev");
+}
 
 /** Service n of the fleet: the base description with its own name, namespaces and webhook. Pure. */
 export function fleetMember(base: ServiceDescription, n: number): ServiceDescription {
