@@ -2,6 +2,8 @@
 // made that way must equal plans made entirely by the SDK's mock monitor.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { type EvaluateOptions, type Evaluation, evaluate } from "../../tools/plan/evaluate";
 import { PlanMocks } from "../../tools/plan/mocks";
 import { devOutputs, digest, promotable } from "../helpers";
@@ -71,5 +73,24 @@ describe("the plan's monitor", () => {
       mocks.newResource({ type: "kubernetes:batch/v1:Job", name: "x", inputs, custom: true }).state,
       inputs,
     );
+  });
+
+  it("keeps no state for a getResource invoke, and says so; the SDK's monitor answers it", async () => {
+    const program = () => {
+      const provider = new k8s.Provider("k", {});
+      const cm = new k8s.core.v1.ConfigMap(
+        "cm",
+        { metadata: { name: "cm" }, data: { a: "b" } },
+        { provider },
+      );
+      const found = cm.urn.apply((urn) => pulumi.runtime.invoke("pulumi:pulumi:getResource", { urn }));
+      return { data: found.apply((r) => (r as { state: { data: unknown } }).state.data) };
+    };
+    await assert.rejects(
+      evaluate({ stack: "dev", program }),
+      /the plan's monitor keeps no state for urn:pulumi:dev::workflow-runner::kubernetes:core\/v1:ConfigMap::cm: evaluate with answerInputs: false/,
+    );
+    const sdk = await evaluate({ stack: "dev", program, answerInputs: false });
+    assert.deepEqual(sdk.outputs.data?.value, { a: "b" });
   });
 });
