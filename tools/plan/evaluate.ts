@@ -231,8 +231,10 @@ function registration(urn: string, id: string | null) {
  * MockMonitor.registerResource does, for the mocks and the record; the response carries the request's own Struct as
  * the state. The SDK's monitor would serialize the deserialized inputs back into that same wire form, which is most
  * of a registration's cost; the SDK deserializes the response either way. tests/tools/plan-monitor.test.ts
- * compares whole plans made this way with plans made entirely by the SDK's monitor. Every other registration, and
- * every read, goes to the SDK's monitor, and the record deserializes its request for itself (keeping unknowns).
+ * compares whole plans made this way with plans made entirely by the SDK's monitor. The record shares those inputs:
+ * the SDK keeps unknowns in them in a dry run, and the mocks answer unknowns only in a dry run. Every other
+ * registration, and every read, goes to the SDK's monitor, and the record deserializes its request for itself
+ * (keeping unknowns).
  */
 function recordRegistrations(
   records: RecordedResource[],
@@ -260,7 +262,10 @@ function recordRegistrations(
         provider: req.getProvider?.() ?? "",
       };
       const wire = method === "registerResource" ? req.getObject?.() : req.getProperties?.();
-      if (!wire) throw new Error(`a ${method} request without properties (${fields.type} ${fields.name})`);
+      if (!wire) {
+        callback(new Error(`a ${method} request without properties (${fields.type} ${fields.name})`), undefined);
+        return;
+      }
       if (method === "registerResource" && answerHere && mocks.answersWithInputs(fields.type)) {
         let response: resproto.RegisterResourceResponse;
         try {
