@@ -263,7 +263,10 @@ function recordRegistrations(
       };
       const wire = method === "registerResource" ? req.getObject?.() : req.getProperties?.();
       if (!wire) {
-        callback(new Error(`a ${method} request without properties (${fields.type} ${fields.name})`), undefined);
+        callback(
+          new Error(`a ${method} request without properties (${fields.type} ${fields.name})`),
+          undefined,
+        );
         return;
       }
       if (method === "registerResource" && answerHere && mocks.answersWithInputs(fields.type)) {
