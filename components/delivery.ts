@@ -219,8 +219,10 @@ export class ServiceDelivery extends pulumi.ComponentResource {
       verifiedAt: verification?.verifiedAt ?? "",
       verifiedBy: verification?.verifiedBy ?? "",
     };
-    // These are the stack's outputs (index.ts returns them): registered on the component as well, every value would
-    // be stored twice in each checkpoint and serialized twice in every preview, for display only.
+    // These are the stack's outputs (index.ts returns them). Registered on the component as well, every value would be
+    // stored twice in each checkpoint and serialized twice in every preview, for display only: the engine uses a
+    // component's registered outputs to display it, and the call itself marks it constructed (Pulumi docs, "Component
+    // resources"; pulumi/docs#18007 quotes it).
     this.registerOutputs({});
   }
 }
