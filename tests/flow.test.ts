@@ -15,6 +15,7 @@ import { at, devOutputs, one, tempDir } from "./helpers";
 import {
   bindPayload,
   celMatches,
+  flagValues,
   instantiateTemplate,
   type Obj,
   runTask,
@@ -23,6 +24,7 @@ import {
   STUB_SHA,
   stubTools,
   substitute,
+  UP_HEAD,
   upArgs,
 } from "./tekton-sim";
 
@@ -133,25 +135,13 @@ describe("the image flow from Planton's parameters to a pod (dev)", () => {
 
     // pulumi up got exactly the keys the program reads, with the pushed values, for the Deployment only.
     const args = upArgs(log);
-    assert.deepEqual(args.slice(0, 6), [
-      "up",
-      "--yes",
-      "--non-interactive",
-      "--skip-preview",
-      "--stack",
-      "stigmer/workflow-runner/dev",
+    assert.deepEqual(args.slice(0, 6), [...UP_HEAD]);
+    assert.deepEqual(flagValues(args, "--target"), [
+      one(ev, "kubernetes:apps/v1:Deployment").urn,
+      one(ev, "kubernetes:batch/v1:Job").urn,
+      "urn:pulumi:dev::workflow-runner::pulumi:pulumi:Stack::workflow-runner-dev",
     ]);
-    assert.deepEqual(
-      args.flatMap((a, i) => (args[i - 1] === "--target" ? [a] : [])),
-      [
-        one(ev, "kubernetes:apps/v1:Deployment").urn,
-        one(ev, "kubernetes:batch/v1:Job").urn,
-        "urn:pulumi:dev::workflow-runner::pulumi:pulumi:Stack::workflow-runner-dev",
-      ],
-    );
-    const config = Object.fromEntries(
-      args.flatMap((a, i) => (args[i - 1] === "-c" ? [parseAssignment(a)] : [])),
-    );
+    const config = Object.fromEntries(flagValues(args, "-c").map((a) => parseAssignment(a)));
     assert.deepEqual(config, { [IMAGE_CONFIG_KEYS.tag]: SHA, [IMAGE_CONFIG_KEYS.digest]: PUSHED });
     assert.deepEqual(Object.keys(config).sort(), [`${PROJECT}:imageDigest`, `${PROJECT}:imageTag`]);
     assert.ok("imageTag" in PLAIN_KEYS && "imageDigest" in PLAIN_KEYS);

@@ -181,6 +181,21 @@ export function stubTools(
   };
 }
 
+/** How the deploy step's `pulumi up` starts: unattended, no second preview, dev's fully qualified stack. */
+export const UP_HEAD = [
+  "up",
+  "--yes",
+  "--non-interactive",
+  "--skip-preview",
+  "--stack",
+  "stigmer/workflow-runner/dev",
+] as const;
+
+/** The values an argument list gives one flag (`--target`, `-c`), in order. Pure. */
+export function flagValues(args: readonly string[], flag: string): string[] {
+  return args.flatMap((a, i) => (args[i - 1] === flag ? [a] : []));
+}
+
 /** The arguments `pulumi` was run with, as the stub logged them (none when it never ran). */
 export function upArgs(log: string): string[] {
   return (existsSync(log) ? readFileSync(log, "utf8") : "")

@@ -24,7 +24,17 @@ import { kubernetesObjects, renderKubernetesYaml, repositoryFiles } from "../../
 import { readProjectFile, readStackFile, resolveConfig } from "../../tools/plan/stack-files";
 import { at, digest, tektonLint, tempDir } from "../helpers";
 import { type CompileInput, compile } from "../planton-compile";
-import { type Obj, runTask, STUB_PUSHED, STUB_REPO, STUB_SHA, stubTools, upArgs } from "../tekton-sim";
+import {
+  flagValues,
+  type Obj,
+  runTask,
+  STUB_PUSHED,
+  STUB_REPO,
+  STUB_SHA,
+  stubTools,
+  UP_HEAD,
+  upArgs,
+} from "../tekton-sim";
 
 const REPO = STUB_REPO;
 const SHA = STUB_SHA;
@@ -539,22 +549,16 @@ describe("the step scripts, with stub tools", () => {
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.results.deployed, "true");
     const args = upArgs(log);
-    assert.deepEqual(args.slice(0, 6), [
-      "up",
-      "--yes",
-      "--non-interactive",
-      "--skip-preview",
-      "--stack",
-      "stigmer/workflow-runner/dev",
+    assert.deepEqual(args.slice(0, 6), [...UP_HEAD]);
+    assert.deepEqual(flagValues(args, "--target"), [
+      "urn:a",
+      "urn:b",
+      "urn:pulumi:dev::workflow-runner::pulumi:pulumi:Stack::workflow-runner-dev",
     ]);
-    assert.deepEqual(
-      args.flatMap((a, i) => (args[i - 1] === "--target" ? [a] : [])),
-      ["urn:a", "urn:b", "urn:pulumi:dev::workflow-runner::pulumi:pulumi:Stack::workflow-runner-dev"],
-    );
-    assert.deepEqual(
-      args.flatMap((a, i) => (args[i - 1] === "-c" ? [a] : [])),
-      [`workflow-runner:imageTag=${SHA}`, `workflow-runner:imageDigest=${PUSHED}`],
-    );
+    assert.deepEqual(flagValues(args, "-c"), [
+      `workflow-runner:imageTag=${SHA}`,
+      `workflow-runner:imageDigest=${PUSHED}`,
+    ]);
     const calls = readFileSync(log, "utf8");
     assert.match(calls, new RegExp(`git -C \\S+ fetch -q --filter=blob:none origin ${SHA}`));
     assert.doesNotMatch(calls, /workspaces\/source/, "the deploy never touches the build's checkout");
