@@ -23,7 +23,7 @@ function nodeJson(script: string): unknown {
 describe("deferred SDK modules", () => {
   before(() => {
     // The compiled tools, fresh: the launcher compiles when a source is newer than the build.
-    const built = spawnSync(process.execPath, ["tools/launch.cjs", "--build"], {
+    const built = spawnSync(process.execPath, ["tools/launch.cjs", "--fresh"], {
       cwd: PROJECT_DIR,
       encoding: "utf8",
     });
