@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { type Evaluation, type PlanValue, PROJECT_DIR, type RecordedResource } from "../tools/plan/evaluate";
+import { npmNodeCommand } from "../tools/plan/npm-command";
 
 /** A 64-hex digest for tests, distinct per seed character. */
 export function digest(seed: string): string {
@@ -38,14 +39,11 @@ export function tempDir(prefix = "plan-"): string {
 
 /** Runs `npm run plan`'s command (the compiled plan, built first when stale) as a subprocess. */
 export function runPlan(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(
-    process.execPath,
-    [path.join(PROJECT_DIR, "tools/launch.cjs"), "tools/plan/cli", ...args],
-    {
-      cwd: PROJECT_DIR,
-      encoding: "utf8",
-    },
-  );
+  const plan = npmNodeCommand("plan");
+  const result = spawnSync(process.execPath, [...plan.nodeFlags, ...plan.args, ...args], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

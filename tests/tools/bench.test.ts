@@ -1,4 +1,5 @@
-// The bench's "SDK alone" figure is only a floor if the replay registers what the components registered.
+// The bench's "SDK alone" figure is only a floor if the replay registers what the components registered; and the bench
+// runs the plan's command, node options included, as package.json gives it.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as github from "@pulumi/github";
@@ -6,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { devService, fleetProgram, workloadOnly } from "../../tools/bench/fleet";
 import { replayProgram, resourceClass } from "../../tools/bench/replay";
 import { evaluate, type RecordedResource } from "../../tools/plan/evaluate";
+import { npmNodeCommand, parseNodeCommand } from "../../tools/plan/npm-command";
 
 /** A registration without the replay's name suffix: URN (with its parent-type chain) and revealed inputs. */
 function shape(r: RecordedResource, suffix: string) {
@@ -46,5 +48,39 @@ describe("bench replay", () => {
       /no provider class for kubernetes:apps\/v1:Nothing/,
     );
     assert.throws(() => resourceClass("aws:s3/bucket:Bucket"), /no provider class/);
+  });
+});
+
+describe("the plan's command, as the bench and the tests run it", () => {
+  it("splits node's options from the script and its arguments", () => {
+    assert.deepEqual(parseNodeCommand("plan", "node --a=1 --b tools/launch.cjs tools/plan/cli"), {
+      nodeFlags: ["--a=1", "--b"],
+      args: ["tools/launch.cjs", "tools/plan/cli"],
+    });
+    assert.deepEqual(parseNodeCommand("plan", "node x.js"), { nodeFlags: [], args: ["x.js"] });
+  });
+
+  it("refuses a script it would not run as written, naming it", () => {
+    for (const script of ["tsx tools/plan/cli.ts", "node a.js && node b.js", "node a.js > out", "node --a"])
+      assert.throws(
+        () => parseNodeCommand("plan", script),
+        (e: Error) => {
+          assert.match(e.message, /^package\.json scripts\.plan is "/);
+          assert.ok(e.message.includes(script), e.message);
+          return true;
+        },
+      );
+  });
+
+  it("is package.json's: plan, plan:diff and bench share node's options, the semi-space size among them", () => {
+    const plan = npmNodeCommand("plan");
+    assert.deepEqual(plan.args, ["tools/launch.cjs", "tools/plan/cli"]);
+    assert.ok(
+      plan.nodeFlags.some((f) => /^--max-semi-space-size=\d+$/.test(f)),
+      plan.nodeFlags.join(" "),
+    );
+    for (const name of ["plan:diff", "bench"])
+      assert.deepEqual(npmNodeCommand(name).nodeFlags, plan.nodeFlags, name);
+    assert.throws(() => npmNodeCommand("no-such-script"), /package\.json has no scripts\.no-such-script/);
   });
 });

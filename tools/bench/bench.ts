@@ -5,10 +5,15 @@ import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { evaluate, PROJECT_DIR } from "../plan/evaluate";
-import type { Series, SeriesFigures } from "./fleet-time";
+import { npmNodeCommand } from "../plan/npm-command";
+import { SERIES, type Series, type SeriesFigures } from "./fleet-time";
 import { median, stats } from "./stats";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+/** Fresh processes per fleet series: one process's figure moves by a millisecond or two with its heap's luck. */
+const FLEET_PROCESSES = Number(process.env.BENCH_FLEET_PROCESSES ?? 3);
+/** `npm run plan`'s command: its node options apply to every process that evaluates the program here. */
+const PLAN = npmNodeCommand("plan");
 
 /** Runs a compiled bench script with plain `node`; returns its stdout, or fails loudly with its stderr. */
 function runScript(args: string[]): string {
@@ -24,9 +29,33 @@ function timeProcess(args: string[]): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/** One fleet series, timed in a process of its own (tools/bench/fleet-time.ts). */
+/** One fleet series, timed in a process of its own (tools/bench/fleet-time.ts) with the plan's node options. */
 function fleetFigures(series: Series): SeriesFigures {
-  return JSON.parse(runScript(["build/tools/bench/fleet-time.js", series, String(RUNS)])) as SeriesFigures;
+  return JSON.parse(
+    runScript([...PLAN.nodeFlags, "build/tools/bench/fleet-time.js", series, String(RUNS)]),
+  ) as SeriesFigures;
+}
+
+/** A fleet series over several processes: times by count and the per-service cost, each the median of theirs. */
+interface FleetSummary {
+  readonly times: Record<number, number>;
+  readonly perService: ReturnType<typeof stats>;
+  readonly perServiceResources: number;
+}
+
+/** Every fleet series, FLEET_PROCESSES fresh processes each, the series interleaved so drift touches them alike. */
+function fleetSummaries(): Record<Series, FleetSummary> {
+  const runs = Object.fromEntries(SERIES.map((s) => [s, [] as SeriesFigures[]]));
+  for (let p = 0; p < FLEET_PROCESSES; p++)
+    for (const series of SERIES) runs[series]?.push(fleetFigures(series));
+  const summary = (figures: SeriesFigures[]): FleetSummary => ({
+    times: Object.fromEntries(
+      [1, 10, 50].map((c) => [c, median(figures.map((f) => f.times[c] ?? 0))]),
+    ) as Record<number, number>,
+    perService: stats(figures.map((f) => f.perService)),
+    perServiceResources: figures[0]?.perServiceResources ?? 0,
+  });
+  return Object.fromEntries(SERIES.map((s) => [s, summary(runs[s] ?? [])])) as Record<Series, FleetSummary>;
 }
 
 /** The SDK's own cost of one bare resource under mocks: 2,000 ConfigMaps, per resource, in ms. */
@@ -55,8 +84,8 @@ async function main(): Promise<void> {
   const outputs = path.join(PROJECT_DIR, "examples", "stack-outputs", "dev.json");
   // The plan exactly as package.json runs it (`npm run plan` without npm's own start-up).
   const planArgs = (stack: string) => [
-    "tools/launch.cjs",
-    "tools/plan/cli",
+    ...PLAN.nodeFlags,
+    ...PLAN.args,
     "--stack",
     stack,
     "--out",
@@ -78,13 +107,11 @@ async function main(): Promise<void> {
   const dev = stats(samples.dev ?? []);
   const prod = stats(samples.prod ?? []);
 
-  const full = fleetFigures("full");
-  const workload = fleetFigures("workload");
-  const workloadSdk = fleetFigures("replay");
+  const { full, workload, replay: workloadSdk } = fleetSummaries();
   const sdkRuns: number[] = [];
   for (let i = 0; i < 3; i++) sdkRuns.push(await sdkPerResource());
   const sdk = median(sdkRuns);
-  const rss = JSON.parse(runScript(["build/tools/bench/fleet-rss.js", "100"])) as {
+  const rss = JSON.parse(runScript([...PLAN.nodeFlags, "build/tools/bench/fleet-rss.js", "100"])) as {
     peakRssMiB: number;
     resources: number;
   };
@@ -94,6 +121,9 @@ async function main(): Promise<void> {
     `median ${fmt(s.median)}  min ${fmt(s.min)}  max ${fmt(s.max)}  (${s.runs} runs)`;
   console.log(
     `machine: ${cpus().length} x ${cpus()[0]?.model ?? "?"}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+  );
+  console.log(
+    `plan command: node ${[...PLAN.nodeFlags, ...PLAN.args].join(" ")} (fleets run with its node options)`,
   );
   console.log(`floor: plain node, mocks + 5 Pulumi packages   ${series(floor)}`);
   for (const [name, s] of [
@@ -114,7 +144,10 @@ async function main(): Promise<void> {
       console.log(
         `  evaluate ${String(count).padStart(2)} services              ${fmt(f.times[count] ?? 0)}`,
       );
-    console.log(`  per extra service (1 -> 50)        ${f.perService.toFixed(1)} ms ${target}`);
+    const p = f.perService;
+    console.log(
+      `  per extra service (1 -> 50)        median ${p.median.toFixed(1)} ms  min ${p.min.toFixed(1)}  max ${p.max.toFixed(1)}  (${p.runs} processes) ${target}`,
+    );
   }
   console.log(
     `peak RSS evaluating 100 services    ${rss.peakRssMiB.toFixed(0)} MiB (${rss.resources} resources; target <= 450 MiB)`,

@@ -1,0 +1,38 @@
+// The plan's command as package.json gives it, so the bench and the tests run exactly what `npm run plan` runs.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { PROJECT_DIR } from "./evaluate";
+
+/** A `node ...` script split the way it starts a process. */
+export interface NodeCommand {
+  /** Options for node itself, before the script (e.g. `--max-semi-space-size=32`). */
+  readonly nodeFlags: readonly string[];
+  /** The script and its arguments. */
+  readonly args: readonly string[];
+}
+
+/**
+ * Splits an npm script of the form `node [node options] <script> [args]`. Refuses any other form (a shell
+ * operator, another program, quoting), since a caller would then run something other than the script. Pure.
+ */
+export function parseNodeCommand(name: string, script: string): NodeCommand {
+  const words = script.trim().split(/\s+/);
+  if (words[0] !== "node" || /[&|;<>'"`$]/.test(script))
+    throw new Error(
+      `package.json scripts.${name} is "${script}": expected "node [node options] <script> [args]" and nothing else`,
+    );
+  const rest = words.slice(1);
+  const first = rest.findIndex((w) => !w.startsWith("-"));
+  if (first < 0) throw new Error(`package.json scripts.${name} is "${script}": it names no script to run`);
+  return { nodeFlags: rest.slice(0, first), args: rest.slice(first) };
+}
+
+/** An npm script of this project's package.json, split (parseNodeCommand). */
+export function npmNodeCommand(name: string, projectDir: string = PROJECT_DIR): NodeCommand {
+  const pkg = JSON.parse(readFileSync(path.join(projectDir, "package.json"), "utf8")) as {
+    scripts?: Record<string, string>;
+  };
+  const script = pkg.scripts?.[name];
+  if (script === undefined) throw new Error(`package.json has no scripts.${name}`);
+  return parseNodeCommand(name, script);
+}
