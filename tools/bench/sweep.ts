@@ -1,0 +1,63 @@
+// Sweeps V8's semi-space size, the node option package.json gives the plan's command, over the fleet figures:
+//   node tools/launch.cjs tools/bench/sweep [sizes in MiB, comma-separated] [processes per size]
+// For each size, fresh processes (rounds interleaved across sizes) time the workload and full series
+// (tools/bench/fleet-time.ts) and take the peak RSS of 100 services (tools/bench/fleet-rss.ts); it prints the median,
+// min and max over the processes. Node's docs ask for exactly this before choosing the size (cli.md,
+// "--max-semi-space-size": "try different max-semi-space-size values when running benchmarks for your application").
+import { spawnSync } from "node:child_process";
+import { PROJECT_DIR } from "../plan/evaluate";
+import type { SeriesFigures } from "./fleet-time";
+import { stats } from "./stats";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+
+/** Runs a compiled bench script under `--max-semi-space-size=<size>`; returns its parsed JSON stdout. */
+function runWith<T>(size: number, args: string[]): T {
+  const run = spawnSync(process.execPath, [`--max-semi-space-size=${size}`, ...args], {
+    cwd: PROJECT_DIR,
+    encoding: "utf8",
+  });
+  if (run.status !== 0) throw new Error(`${args.join(" ")} failed:\n${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}
+
+function main(): void {
+  const sizes = (process.argv[2] ?? "16,32,40,48,64").split(",").map(Number);
+  const processes = Number(process.argv[3] ?? 3);
+  if (sizes.some((s) => !(s > 0)) || !(processes > 0)) {
+    console.error(
+      `usage: sweep [sizes in MiB, e.g. 16,32,48] [processes per size]; got ${process.argv.slice(2).join(" ")}`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const figures = new Map(
+    sizes.map((s) => [s, { workload: [] as number[], full: [] as number[], rss: [] as number[] }]),
+  );
+  for (let p = 0; p < processes; p++) {
+    for (const size of sizes) {
+      const f = figures.get(size);
+      if (!f) continue;
+      f.workload.push(
+        runWith<SeriesFigures>(size, ["build/tools/bench/fleet-time.js", "workload", String(RUNS)])
+          .perService,
+      );
+      f.full.push(
+        runWith<SeriesFigures>(size, ["build/tools/bench/fleet-time.js", "full", String(RUNS)]).perService,
+      );
+      f.rss.push(runWith<{ peakRssMiB: number }>(size, ["build/tools/bench/fleet-rss.js", "100"]).peakRssMiB);
+    }
+  }
+  const cell = (values: number[], digits: number) => {
+    const s = stats(values);
+    return `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
+  };
+  console.log(`${processes} processes a size, ${RUNS} rounds each; median (min-max)`);
+  console.log("semi-space MiB | workload ms/service | full ms/service | peak RSS MiB, 100 services");
+  for (const [size, f] of figures)
+    console.log(
+      `${String(size).padStart(14)} | ${cell(f.workload, 1).padEnd(19)} | ${cell(f.full, 1).padEnd(15)} | ${cell(f.rss, 0)}`,
+    );
+}
+
+main();
