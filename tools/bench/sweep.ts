@@ -52,7 +52,9 @@ function main(): void {
     const s = stats(values);
     return `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
   };
-  console.log(`${processes} processes a size, ${RUNS} rounds each; median (min-max)`);
+  console.log(
+    `${processes} process${processes === 1 ? "" : "es"} a size, ${RUNS} round${RUNS === 1 ? "" : "s"} each; median (min-max)`,
+  );
   console.log("semi-space MiB | workload ms/service | full ms/service | peak RSS MiB, 100 services");
   for (const [size, f] of figures)
     console.log(
