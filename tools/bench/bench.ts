@@ -1,12 +1,12 @@
 // `npm run bench`: the plan command against a plain-node floor, the cost of each extra service, and peak memory.
 import "../plan/defer-sdk-modules";
-import { spawnSync } from "node:child_process";
 import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { evaluate, PROJECT_DIR } from "../plan/evaluate";
 import { npmNodeCommand } from "../plan/npm-command";
-import { SERIES, type Series, type SeriesFigures } from "./fleet-time";
+import { COUNTS, SERIES, type Series, type SeriesFigures } from "./fleet-time";
+import { runScript } from "./run-script";
 import { median, stats } from "./stats";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -14,13 +14,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const FLEET_PROCESSES = Number(process.env.BENCH_FLEET_PROCESSES ?? 3);
 /** `npm run plan`'s command: its node options apply to every process that evaluates the program here. */
 const PLAN = npmNodeCommand("plan");
-
-/** Runs a compiled bench script with plain `node`; returns its stdout, or fails loudly with its stderr. */
-function runScript(args: string[]): string {
-  const run = spawnSync(process.execPath, args, { cwd: PROJECT_DIR, encoding: "utf8" });
-  if (run.status !== 0) throw new Error(`${args.join(" ")} failed:\n${run.stderr}`);
-  return run.stdout;
-}
 
 /** Wall time of one plain `node` process, in ms; fails loudly when the process does. */
 function timeProcess(args: string[]): number {
@@ -49,9 +42,10 @@ function fleetSummaries(): Record<Series, FleetSummary> {
   for (let p = 0; p < FLEET_PROCESSES; p++)
     for (const series of SERIES) runs[series]?.push(fleetFigures(series));
   const summary = (figures: SeriesFigures[]): FleetSummary => ({
-    times: Object.fromEntries(
-      [1, 10, 50].map((c) => [c, median(figures.map((f) => f.times[c] ?? 0))]),
-    ) as Record<number, number>,
+    times: Object.fromEntries(COUNTS.map((c) => [c, median(figures.map((f) => f.times[c] ?? 0))])) as Record<
+      number,
+      number
+    >,
     perService: stats(figures.map((f) => f.perService)),
     perServiceResources: figures[0]?.perServiceResources ?? 0,
   });
@@ -140,7 +134,7 @@ async function main(): Promise<void> {
     ["workload only, SDK alone", workloadSdk, "(same registrations, plain inputs)"],
   ] as const) {
     console.log(`${label} (${f.perServiceResources.toFixed(0)} resources a service):`);
-    for (const count of [1, 10, 50])
+    for (const count of COUNTS)
       console.log(
         `  evaluate ${String(count).padStart(2)} services              ${fmt(f.times[count] ?? 0)}`,
       );

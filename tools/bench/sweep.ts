@@ -4,21 +4,15 @@
 // (tools/bench/fleet-time.ts) and take the peak RSS of 100 services (tools/bench/fleet-rss.ts); it prints the median,
 // min and max over the processes. Node's docs ask for exactly this before choosing the size (cli.md,
 // "--max-semi-space-size": "try different max-semi-space-size values when running benchmarks for your application").
-import { spawnSync } from "node:child_process";
-import { PROJECT_DIR } from "../plan/evaluate";
 import type { SeriesFigures } from "./fleet-time";
+import { runScript } from "./run-script";
 import { stats } from "./stats";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
 /** Runs a compiled bench script under `--max-semi-space-size=<size>`; returns its parsed JSON stdout. */
 function runWith<T>(size: number, args: string[]): T {
-  const run = spawnSync(process.execPath, [`--max-semi-space-size=${size}`, ...args], {
-    cwd: PROJECT_DIR,
-    encoding: "utf8",
-  });
-  if (run.status !== 0) throw new Error(`${args.join(" ")} failed:\n${run.stderr}`);
-  return JSON.parse(run.stdout) as T;
+  return JSON.parse(runScript([`--max-semi-space-size=${size}`, ...args])) as T;
 }
 
 function main(): void {
@@ -35,9 +29,7 @@ function main(): void {
     sizes.map((s) => [s, { workload: [] as number[], full: [] as number[], rss: [] as number[] }]),
   );
   for (let p = 0; p < processes; p++) {
-    for (const size of sizes) {
-      const f = figures.get(size);
-      if (!f) continue;
+    for (const [size, f] of figures) {
       f.workload.push(
         runWith<SeriesFigures>(size, ["build/tools/bench/fleet-time.js", "workload", String(RUNS)])
           .perService,

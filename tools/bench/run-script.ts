@@ -1,0 +1,10 @@
+// Runs a compiled bench script in a process of its own, for the bench and the sweep.
+import { spawnSync } from "node:child_process";
+import { PROJECT_DIR } from "../plan/evaluate";
+
+/** Runs `node <args>` in the project folder; returns its stdout, or fails loudly with its stderr. */
+export function runScript(args: readonly string[]): string {
+  const run = spawnSync(process.execPath, args, { cwd: PROJECT_DIR, encoding: "utf8" });
+  if (run.status !== 0) throw new Error(`${args.join(" ")} failed:\n${run.stderr}`);
+  return run.stdout;
+}
