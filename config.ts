@@ -3,16 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { serviceLabels } from "./components/labels";
 import {
+  CONTRACT_COMMIT_SHORT,
   CONTRACT_VARS,
+  type ContractSettings,
   type ContractVar,
   ENV_NAME,
-  EXECUTION_MODES,
-  type ExecutionMode,
+  EXECUTION_TASK_QUEUE,
   isRequired,
-  MODES,
   type PolledQueue,
-  TASK_QUEUE_POLLERS,
-  TASK_QUEUE_VARS,
+  TASK_QUEUES,
   WORKFLOW_RUNNER_ENV,
 } from "./contracts/workflow-runner";
 
@@ -96,8 +95,6 @@ export function durationSeconds(duration: string): number {
   );
 }
 
-/** A Temporal task queue name: non-empty, printable, no spaces. */
-const TASK_QUEUE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,999}$/;
 /** A Bazel target label in the main repository: `//package/path:target`. */
 export const BAZEL_LABEL = /^\/\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*:[A-Za-z0-9_.+=,@~-]+$/;
 /** A container image with a tag, a digest or both (a tag alone is allowed for tool images, never `latest`). */
@@ -239,16 +236,14 @@ const labelSelector = jsonList(
     return eq > 0 && LABEL_KEY.test(kv.slice(0, eq)) && LABEL_VALUE.test(kv.slice(eq + 1));
   }),
 ).pipe(z.array(z.string()).min(1));
-/** `NAME=value` extra variables: a valid environment name that is not one of the contract's. */
+/** `NAME=value` extra variables with valid, distinct names (names of the contract are refused after parsing). */
 const extraEnvList = jsonList(
   z.string().refine((kv) => {
     const eq = kv.indexOf("=");
-    const name = kv.slice(0, eq);
-    return eq > 0 && ENV_NAME.test(name) && !(CONTRACT_VARS as string[]).includes(name);
+    return eq > 0 && ENV_NAME.test(kv.slice(0, eq));
   }),
 ).refine((list) => new Set(list.map((kv) => kv.slice(0, kv.indexOf("=")))).size === list.length);
 const cidrList = jsonList(z.string().regex(IPV4_CIDR));
-const namespaceList = jsonList(z.string().regex(DNS1123_LABEL));
 const labelList = jsonList(z.string().regex(DNS1123_LABEL)).pipe(z.array(z.string()).min(1));
 
 /** Every plain (non-secret) key the program reads, without the project prefix. Pulumi.yaml declares the same set. */
@@ -267,19 +262,11 @@ export const PLAIN_KEYS = {
   cpuLimit: key(str(CPU_QUANTITY), "a CPU quantity such as 500m or 1"),
   memoryRequest: key(str(MEMORY_QUANTITY), "a memory quantity such as 128Mi or 1Gi"),
   memoryLimit: key(str(MEMORY_QUANTITY), "a memory quantity such as 256Mi or 1Gi"),
-  executionMode: key(
-    z.enum(EXECUTION_MODES),
-    "one of grpc, temporal, dual (the binary silently runs grpc for anything else)",
-  ),
-  grpcPort: key(int(1, 65535), "a port number from 1 to 65535"),
   temporalAddress: key(
     str(SERVICE_ADDRESS),
     "host:port of the Temporal frontend: <service>.<namespace>.svc[.cluster.local]:<port>, a dotted external host, or an IPv4 address",
   ),
   temporalNamespace: key(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/), "a Temporal namespace name"),
-  orchestrationTaskQueue: key(str(TASK_QUEUE), "a non-empty Temporal task queue name"),
-  executionTaskQueue: key(str(TASK_QUEUE), "a non-empty Temporal task queue name"),
-  validationTaskQueue: key(str(TASK_QUEUE), "a non-empty Temporal task queue name"),
   temporalMaxConcurrency: key(int(1, 10000), "an integer from 1 to 10000"),
   temporalFrontendLabels: key(
     labelSelector,
@@ -290,6 +277,10 @@ export const PLAIN_KEYS = {
     "host:port of the Stigmer backend's gRPC API, e.g. stigmer-prod-api.planton.live:443",
   ),
   stigmerBackendTls: key(bool, "true or false"),
+  stigmerProxyEndpoint: key(
+    optional(str(HTTPS_URL)),
+    "empty, or the https base URL of the Stigmer side-channel proxy (STIGMER_PROXY_ENDPOINT), e.g. https://api.stigmer.ai",
+  ),
   claimCheckEnabled: key(bool, "true or false"),
   claimCheckThresholdBytes: key(int(1, 2_147_483_647), "a positive integer (bytes)"),
   claimCheckCompression: key(bool, "true or false"),
@@ -304,11 +295,6 @@ export const PLAIN_KEYS = {
   ),
   r2Region: key(z.string().regex(/^[a-z0-9-]{1,32}$/), "an R2 region, e.g. auto"),
   logLevel: key(z.enum(["debug", "info", "warn", "error"]), "one of debug, info, warn, error"),
-  metricsPort: key(
-    int(0, 65535),
-    "0 (no metrics port) or a port number from 1 to 65535, together with otelMetricsExporter prometheus",
-  ),
-  otelMetricsExporter: key(z.enum(["none", "prometheus"]), "none or prometheus"),
   terminationGracePeriodSeconds: key(int(1, 3600), "an integer from 1 to 3600 (seconds)"),
   verifyRollout: key(bool, "true or false"),
   verifyImage: key(
@@ -325,19 +311,15 @@ export const PLAIN_KEYS = {
   ),
   extraEnv: key(
     extraEnvList,
-    "a list of NAME=value strings; NAME a valid environment name outside the service contract",
+    "a list of NAME=value strings with distinct, valid environment names outside the service contract",
   ),
   egressDeniedCidrs: key(
     cidrList,
     "a list of IPv4 CIDRs the worker's outbound traffic to the internet may not reach, e.g. 10.0.0.0/8",
   ),
-  grpcIngressNamespaces: key(
-    namespaceList,
-    "a list of namespaces (DNS-1123 labels) whose pods may call the gRPC API; empty: the worker's own",
-  ),
   imageRepository: key(
     str(IMAGE_REPOSITORY),
-    "an image repository without tag or digest, e.g. ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner",
+    "an image repository without tag or digest, e.g. ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner",
   ),
   imageTag: key(optional(str(OCI_TAG)), "an OCI tag: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}"),
   imageDigest: key(optional(str(SHA256_DIGEST)), "empty, or sha256: followed by 64 lowercase hex digits"),
@@ -443,16 +425,16 @@ export const SECRET_KEYS = {
     allowed: "the R2 access key id (R2_ACCESS_KEY_ID)",
     serviceVar: "R2_ACCESS_KEY_ID",
     neededWhen: {
-      reason: "claimCheckEnabled is true",
-      test: (c) => c.claimCheckEnabled && MODES[c.executionMode].runsWorker,
+      reason: "claimCheckEnabled is true and stigmerProxyEndpoint is empty",
+      test: (c) => c.claimCheckEnabled && c.stigmerProxyEndpoint === undefined,
     },
   },
   r2SecretAccessKey: {
     allowed: "the R2 secret access key (R2_SECRET_ACCESS_KEY)",
     serviceVar: "R2_SECRET_ACCESS_KEY",
     neededWhen: {
-      reason: "claimCheckEnabled is true",
-      test: (c) => c.claimCheckEnabled && MODES[c.executionMode].runsWorker,
+      reason: "claimCheckEnabled is true and stigmerProxyEndpoint is empty",
+      test: (c) => c.claimCheckEnabled && c.stigmerProxyEndpoint === undefined,
     },
   },
   registryPushToken: {
@@ -481,6 +463,85 @@ export const SECRET_KEYS = {
 /** Names of the secret keys. */
 export type SecretKey = keyof typeof SECRET_KEYS;
 
+/**
+ * Keys earlier versions of this program read for things workflow-runner no longer reads (main.go at
+ * CONTRACT_COMMIT runs only the Temporal worker: no EXECUTION_MODE, no GRPC_PORT, no gRPC or health server; the
+ * task queues are fixed names; OTEL_* and LOG_FORMAT are read by no package of the binary). A stack file that still
+ * sets one is refused with the step that migrates it, never silently ignored.
+ */
+export const RETIRED_KEYS: Readonly<Record<string, { readonly ignores: string; readonly because: string }>> =
+  {
+    executionMode: { ignores: "EXECUTION_MODE", because: "the binary runs only the Temporal worker" },
+    grpcPort: { ignores: "GRPC_PORT", because: "the binary serves no gRPC API and opens no port" },
+    grpcIngressNamespaces: {
+      ignores: "its gRPC API",
+      because: "the binary opens no port, so nothing can call it",
+    },
+    orchestrationTaskQueue: {
+      ignores: "TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE",
+      because: "the queue is fixed: workflow_execution_runner",
+    },
+    executionTaskQueue: {
+      ignores: "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE",
+      because: "the queue is fixed: zigflow_execution",
+    },
+    validationTaskQueue: {
+      ignores: "TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE",
+      because: "the queue is fixed: workflow_validation_runner",
+    },
+    metricsPort: {
+      ignores: "OTEL_EXPORTER_PROMETHEUS_PORT",
+      because: "the binary starts no metrics exporter and opens no port",
+    },
+    otelMetricsExporter: {
+      ignores: "OTEL_METRICS_EXPORTER",
+      because: "the binary starts no OpenTelemetry exporter",
+    },
+  };
+
+/** Variables earlier versions rendered, or extraEnv could carry, that the service ignores since CONTRACT_COMMIT. */
+export const RETIRED_VARS: readonly string[] = [
+  "EXECUTION_MODE",
+  "GRPC_PORT",
+  "TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE",
+  "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE",
+  "TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE",
+];
+
+/** Why extraEnv may not carry a variable of the contract, by how the contract deploys it. Pure. */
+function contractNameReason(name: ContractVar): string {
+  switch (name) {
+    case "STIGMER_TASK_QUEUE":
+      return "it switches the service to sandbox mode (queues <value>:wf-orch and <value>:wf-exec, no validation queue), which is for the cloud's ephemeral runners, never for the Kubernetes worker";
+    case "STIGMER_RUNNER_ID":
+      return "it is a sandbox runner's id and starts the sandbox heartbeat; the Kubernetes worker has none";
+    case "STIGMER_TOKEN":
+      return "it takes precedence over STIGMER_API_KEY (pkg/config/stigmer_config.go) and would silently replace stigmerApiKey, in plain text; set stigmerApiKey instead";
+    default:
+      return WORKFLOW_RUNNER_ENV[name].deployment === "rendered"
+        ? "the program renders it from its own config key"
+        : "the program does not offer it (a credential would land in a ConfigMap in plain text)";
+  }
+}
+
+/** extraEnv entries the service would misuse or ignore: names of the contract, and retired names. Pure. */
+export function extraEnvProblems(extraEnv: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const kv of extraEnv) {
+    const name = kv.slice(0, kv.indexOf("="));
+    if ((CONTRACT_VARS as string[]).includes(name)) {
+      problems.push(
+        `${PROJECT}:extraEnv: got ${name}; allowed: a name outside the service contract: ${contractNameReason(name as ContractVar)}`,
+      );
+    } else if (RETIRED_VARS.includes(name)) {
+      problems.push(
+        `${PROJECT}:extraEnv: got ${name}; allowed: a name the service reads: it ignores ${name} since stigmer/stigmer ${CONTRACT_COMMIT_SHORT}. Remove it from extraEnv`,
+      );
+    }
+  }
+  return problems;
+}
+
 type PlainKey = keyof typeof PLAIN_KEYS;
 /** The parsed plain configuration, one typed field per key. */
 export type PlainConfig = { -readonly [K in PlainKey]: z.output<(typeof PLAIN_KEYS)[K]["schema"]> };
@@ -499,17 +560,8 @@ function problem(name: string, value: string | undefined, allowed: string): stri
  */
 export function serviceStartProblems(cfg: PlainConfig): string[] {
   const problems: string[] = [];
-  const mode = MODES[cfg.executionMode];
-  if (cfg.claimCheckEnabled && !mode.runsWorker) {
-    problems.push(
-      problem(
-        "claimCheckEnabled",
-        "true",
-        `false in executionMode ${cfg.executionMode}: only a mode that runs the worker (temporal, dual) reads the claim-check settings (worker/config/config.go)`,
-      ),
-    );
-  }
-  if (cfg.claimCheckEnabled && mode.runsWorker) {
+  const proxy = cfg.stigmerProxyEndpoint !== undefined;
+  if (cfg.claimCheckEnabled && !proxy) {
     for (const [name, v] of [
       ["r2Bucket", "R2_BUCKET"],
       ["r2Endpoint", "R2_ENDPOINT"],
@@ -519,26 +571,26 @@ export function serviceStartProblems(cfg: PlainConfig): string[] {
           problem(
             name,
             undefined,
-            `${PLAIN_KEYS[name].allowed}; required when claimCheckEnabled is true: the service exits with "${v} is required when Claim Check is enabled" (worker/config/config.go)`,
+            `${PLAIN_KEYS[name].allowed}; required when claimCheckEnabled is true and stigmerProxyEndpoint is empty: the service exits with "${v} is required when Claim Check is enabled in direct mode" (worker/config/config.go)`,
           ),
         );
       }
     }
   }
-  if (cfg.metricsPort > 0 !== (cfg.otelMetricsExporter === "prometheus")) {
-    problems.push(
-      problem(
-        "metricsPort",
-        String(cfg.metricsPort),
-        `a port together with otelMetricsExporter prometheus, or 0 with none (got otelMetricsExporter ${cfg.otelMetricsExporter}): a metrics port only exists where the service is told to serve metrics on it`,
-      ),
-    );
+  if (proxy) {
+    for (const name of ["r2Bucket", "r2Endpoint"] as const) {
+      if (cfg[name] !== undefined) {
+        problems.push(
+          problem(
+            name,
+            cfg[name],
+            "empty when stigmerProxyEndpoint is set: claim check then asks the proxy for presigned URLs and the service ignores the R2 settings (worker/config/config.go)",
+          ),
+        );
+      }
+    }
   }
-  if (cfg.metricsPort > 0 && mode.servesGrpc && cfg.metricsPort === cfg.grpcPort) {
-    problems.push(
-      problem("metricsPort", String(cfg.metricsPort), `a port other than grpcPort (${cfg.grpcPort})`),
-    );
-  }
+  problems.push(...extraEnvProblems(cfg.extraEnv));
   return problems;
 }
 
@@ -862,14 +914,6 @@ export interface WorkloadDescription {
   readonly minAvailable: number;
   /** Container requests and limits. */
   readonly resources: ComputeResources;
-  /** The binary's EXECUTION_MODE. */
-  readonly mode: ExecutionMode;
-  /** Port of the gRPC server (health service included), only in modes that start it. */
-  readonly grpcPort?: number;
-  /** Port the OpenTelemetry prometheus exporter serves metrics on, when configured. */
-  readonly metricsPort?: number;
-  /** Namespaces whose pods may call the gRPC API (the worker's own when empty). */
-  readonly grpcIngressNamespaces: readonly string[];
   /** Seconds between SIGTERM and SIGKILL. */
   readonly terminationGracePeriodSeconds: number;
   /** Plain environment variables (contract variables and extras), handed to the container from a ConfigMap. */
@@ -886,9 +930,9 @@ export interface WorkloadDescription {
   readonly temporal: {
     readonly address: string;
     readonly namespace: string;
-    /** The task queues the three workers poll, each with what it is polled for (empty where no worker runs). */
+    /** The fixed task queues the three workers poll, each with what it is polled for. */
     readonly taskQueues: readonly PolledQueue[];
-    /** The queue clients start ExecuteServerlessWorkflow on (pkg/grpc/server.go uses the execution queue). */
+    /** The queue clients start ExecuteServerlessWorkflow on: the execution worker's. */
     readonly executionTaskQueue: string;
   };
 }
@@ -928,92 +972,76 @@ function labelMap(list: readonly string[]): Record<string, string> {
   return Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 }
 
+/** What decides the contract's conditional rules under this config. Pure. */
+export function contractSettings(cfg: PlainConfig): ContractSettings {
+  return { claimCheck: cfg.claimCheckEnabled, proxy: cfg.stigmerProxyEndpoint !== undefined };
+}
+
 /**
  * The environment the binary gets, from the contract's table: each contract variable this config sets, and the
- * extras. Values a mode does not read are left out, so the rendered env says only what the service uses. Pure.
+ * extras. Values the service would ignore (R2 settings with the proxy, claim-check tuning with claim check off) are
+ * left out, so the rendered env says only what the service uses. Pure.
  */
 export function workloadEnv(cfg: PlainConfig): {
   env: Record<string, string>;
   secretEnv: ContractVar[];
 } {
-  const mode = MODES[cfg.executionMode];
+  const settings = contractSettings(cfg);
   const values: Partial<Record<ContractVar, string>> = {
-    EXECUTION_MODE: cfg.executionMode,
-    ...(mode.servesGrpc ? { GRPC_PORT: String(cfg.grpcPort) } : {}),
     LOG_LEVEL: cfg.logLevel,
-    LOG_FORMAT: "json",
     ENV: cfg.environment,
     STIGMER_BACKEND_ENDPOINT: cfg.stigmerBackendEndpoint,
     STIGMER_SERVICE_USE_TLS: String(cfg.stigmerBackendTls),
-    OTEL_SERVICE_NAME: "workflow-runner",
-    OTEL_METRICS_EXPORTER: cfg.otelMetricsExporter,
-    ...(cfg.metricsPort > 0 ? { OTEL_EXPORTER_PROMETHEUS_PORT: String(cfg.metricsPort) } : {}),
-    OTEL_LOGS_EXPORTER: "none",
-    ...(mode.runsWorker
-      ? {
-          TEMPORAL_SERVICE_ADDRESS: cfg.temporalAddress,
-          TEMPORAL_NAMESPACE: cfg.temporalNamespace,
-          TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE: cfg.orchestrationTaskQueue,
-          TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE: cfg.executionTaskQueue,
-          TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE: cfg.validationTaskQueue,
-          TEMPORAL_MAX_CONCURRENCY: String(cfg.temporalMaxConcurrency),
-          CLAIMCHECK_ENABLED: String(cfg.claimCheckEnabled),
-        }
-      : {}),
-    ...(mode.runsWorker && cfg.claimCheckEnabled
+    ...(cfg.stigmerProxyEndpoint ? { STIGMER_PROXY_ENDPOINT: cfg.stigmerProxyEndpoint } : {}),
+    TEMPORAL_SERVICE_ADDRESS: cfg.temporalAddress,
+    TEMPORAL_NAMESPACE: cfg.temporalNamespace,
+    TEMPORAL_MAX_CONCURRENCY: String(cfg.temporalMaxConcurrency),
+    CLAIMCHECK_ENABLED: String(cfg.claimCheckEnabled),
+    ...(cfg.claimCheckEnabled
       ? {
           CLAIMCHECK_THRESHOLD_BYTES: String(cfg.claimCheckThresholdBytes),
           CLAIMCHECK_COMPRESSION_ENABLED: String(cfg.claimCheckCompression),
           CLAIMCHECK_TTL_DAYS: String(cfg.claimCheckTtlDays),
-          R2_BUCKET: cfg.r2Bucket ?? "",
-          R2_ENDPOINT: cfg.r2Endpoint ?? "",
-          R2_REGION: cfg.r2Region,
         }
+      : {}),
+    ...(cfg.claimCheckEnabled && !settings.proxy
+      ? { R2_BUCKET: cfg.r2Bucket ?? "", R2_ENDPOINT: cfg.r2Endpoint ?? "", R2_REGION: cfg.r2Region }
       : {}),
   };
   const env: Record<string, string> = {};
   for (const name of CONTRACT_VARS) {
+    const spec: EnvVarContractLike = WORKFLOW_RUNNER_ENV[name];
     const value = values[name];
-    if (value !== undefined && !WORKFLOW_RUNNER_ENV[name].secret) env[name] = value;
+    if (value !== undefined && !spec.secret && spec.deployment === "rendered") env[name] = value;
   }
   for (const kv of cfg.extraEnv) env[kv.slice(0, kv.indexOf("="))] = kv.slice(kv.indexOf("=") + 1);
   const secretEnv = CONTRACT_VARS.filter(
-    (name) => WORKFLOW_RUNNER_ENV[name].secret && isRequired(name, cfg.executionMode, cfg.claimCheckEnabled),
+    (name) => WORKFLOW_RUNNER_ENV[name].secret && isRequired(name, settings),
   );
   return { env, secretEnv };
 }
 
+/** The fields of a contract entry the renderer looks at. */
+type EnvVarContractLike = { readonly secret: boolean; readonly deployment: string };
+
 /** The worker's part of the service description. Pure. */
 export function describeWorkload(cfg: PlainConfig): WorkloadDescription {
-  const mode = MODES[cfg.executionMode];
   const { env, secretEnv } = workloadEnv(cfg);
   const temporal = splitAddress(cfg.temporalAddress);
   const backend = splitAddress(cfg.stigmerBackendEndpoint);
-  const r2 = cfg.r2Endpoint ? HTTPS_URL.exec(cfg.r2Endpoint)?.groups : undefined;
-  const r2Port = cfg.r2Endpoint
-    ? Number(/:([0-9]{1,5})(\/|$)/.exec(cfg.r2Endpoint.slice(8))?.[1] ?? 443)
-    : 443;
+  const httpsTarget = (purpose: string, url: string): EgressTarget[] => {
+    const host = HTTPS_URL.exec(url)?.groups?.host;
+    const port = Number(/:([0-9]{1,5})(\/|$)/.exec(url.slice(8))?.[1] ?? 443);
+    return host ? [{ purpose, host, port }] : [];
+  };
   const egress: EgressTarget[] = [
-    ...(mode.runsWorker
-      ? [
-          {
-            purpose: "Temporal frontend",
-            ...temporal,
-            podLabels: labelMap(cfg.temporalFrontendLabels),
-          },
-        ]
-      : []),
+    { purpose: "Temporal frontend", ...temporal, podLabels: labelMap(cfg.temporalFrontendLabels) },
     { purpose: "Stigmer backend", ...backend },
-    ...(mode.runsWorker && cfg.claimCheckEnabled && r2?.host
-      ? [{ purpose: "Cloudflare R2 (claim check)", host: r2.host, port: r2Port }]
+    ...(cfg.stigmerProxyEndpoint ? httpsTarget("Stigmer proxy", cfg.stigmerProxyEndpoint) : []),
+    ...(cfg.claimCheckEnabled && !cfg.stigmerProxyEndpoint && cfg.r2Endpoint
+      ? httpsTarget("Cloudflare R2 (claim check)", cfg.r2Endpoint)
       : []),
   ];
-  const queueNames = {
-    TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE: cfg.orchestrationTaskQueue,
-    TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE: cfg.executionTaskQueue,
-    TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE: cfg.validationTaskQueue,
-  } satisfies Record<(typeof TASK_QUEUE_VARS)[number], string>;
-  const queues = TASK_QUEUE_VARS.map((v) => ({ name: queueNames[v], pollers: TASK_QUEUE_POLLERS[v] }));
   return {
     namespace: cfg.namespace,
     createNamespace: cfg.createNamespace,
@@ -1024,23 +1052,19 @@ export function describeWorkload(cfg: PlainConfig): WorkloadDescription {
       requests: { cpu: cfg.cpuRequest, memory: cfg.memoryRequest },
       limits: { cpu: cfg.cpuLimit, memory: cfg.memoryLimit },
     },
-    mode: cfg.executionMode,
-    ...(mode.servesGrpc ? { grpcPort: cfg.grpcPort } : {}),
-    ...(cfg.metricsPort > 0 ? { metricsPort: cfg.metricsPort } : {}),
-    grpcIngressNamespaces: cfg.grpcIngressNamespaces.length > 0 ? cfg.grpcIngressNamespaces : [cfg.namespace],
     terminationGracePeriodSeconds: cfg.terminationGracePeriodSeconds,
     env,
     secretEnv,
     egress,
     egressDeniedCidrs: cfg.egressDeniedCidrs,
-    ...(cfg.verifyRollout && mode.runsWorker
+    ...(cfg.verifyRollout
       ? { verification: { image: cfg.verifyImage, timeoutSeconds: cfg.verifyTimeoutSeconds } }
       : {}),
     temporal: {
       address: cfg.temporalAddress,
       namespace: cfg.temporalNamespace,
-      taskQueues: mode.runsWorker ? queues : [],
-      executionTaskQueue: cfg.executionTaskQueue,
+      taskQueues: TASK_QUEUES,
+      executionTaskQueue: EXECUTION_TASK_QUEUE,
     },
   };
 }
@@ -1190,12 +1214,18 @@ export const DECLARED_KEYS: readonly string[] = [...Object.keys(PLAIN_KEYS), ...
 export function configKeyProblems(
   all: Readonly<Record<string, string>>,
   isSecret: (fullKey: string) => boolean,
+  stack?: string,
 ): string[] {
   const problems: string[] = [];
   for (const full of Object.keys(all).sort()) {
     if (!full.startsWith(`${PROJECT}:`)) continue;
     const name = full.slice(PROJECT.length + 1);
-    if (!DECLARED_KEYS.includes(name)) {
+    const retired = RETIRED_KEYS[name];
+    if (retired !== undefined) {
+      problems.push(
+        `${full}: no longer a key of this project: the service ignores ${retired.ignores} since stigmer/stigmer ${CONTRACT_COMMIT_SHORT} (${retired.because}). Remove it: \`pulumi config rm ${name}\`${stack ? ` (deletes the line ${full} from Pulumi.${stack}.yaml)` : ""}`,
+      );
+    } else if (!DECLARED_KEYS.includes(name)) {
       const hint = didYouMean(name, DECLARED_KEYS);
       problems.push(
         `${full}: not a key of this project${hint ? ` (did you mean ${hint}?)` : ""}; allowed: one of the keys Pulumi.yaml declares. Remove it with \`pulumi config rm ${name}\``,
@@ -1215,6 +1245,7 @@ export function loadStackConfig(): StackConfig {
   const keyProblems = configKeyProblems(
     pulumi.runtime.allConfig(),
     (k) => runtime.isConfigSecret?.(k) ?? false,
+    pulumi.getStack(),
   );
   if (keyProblems.length > 0) throw new ConfigError(keyProblems);
   const config = new pulumi.Config(PROJECT);

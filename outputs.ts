@@ -27,7 +27,7 @@ export interface StackOutputs {
   readonly deploymentName: string;
   /** Temporal namespace the worker polls. */
   readonly temporalNamespace: string;
-  /** The execution task queue (TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE): where clients start ExecuteServerlessWorkflow. */
+  /** The execution task queue (fixed: zigflow_execution): where clients start ExecuteServerlessWorkflow. */
   readonly temporalTaskQueue: string;
   /** The Tekton Pipeline, or "" where the stack does not build. */
   readonly pipelineName: string;

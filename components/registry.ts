@@ -7,7 +7,7 @@ import type { ImageOrigin } from "../outputs";
 
 /** Arguments of GhcrRegistry. */
 export interface GhcrRegistryArgs {
-  /** Image repository without tag or digest. @default "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner" */
+  /** Image repository without tag or digest. @default "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner" */
   readonly repository?: string;
   /** The tag the pipeline pushed. */
   readonly tag: pulumi.Input<string>;
@@ -26,7 +26,7 @@ export interface GhcrRegistryArgs {
 }
 
 /** The default repository of workflow-runner's image. */
-export const DEFAULT_REPOSITORY = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+export const DEFAULT_REPOSITORY = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 
 /** The registry host of a repository reference ("ghcr.io/a/b" -> "ghcr.io"). Pure. */
 export function registryHost(repository: string): string {

@@ -5,7 +5,7 @@ import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { EgressTarget, ServiceDescription } from "../config";
-import { type ContractVar, MODES } from "../contracts/workflow-runner";
+import type { ContractVar } from "../contracts/workflow-runner";
 import { buildServiceAccount, digestLabel, type ServiceLabels, serviceLabels, versionLabel } from "./labels";
 
 /** Arguments of WorkerDeployment. */
@@ -33,10 +33,6 @@ export interface WorkloadSpecArgs {
 
 /** UID and GID the container runs as (the distroless `nonroot` user). */
 export const RUN_AS_ID = 65532;
-/** Name of the container port of the gRPC API (and its health service). */
-export const GRPC_PORT_NAME = "grpc";
-/** Name of the container port of the metrics exporter. */
-export const METRICS_PORT_NAME = "metrics";
 /** Label of the namespace name, set by Kubernetes on every namespace. */
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
@@ -81,36 +77,6 @@ export function buildWorkloadSecret(
   };
 }
 
-/** The container's ports: the gRPC API in modes that serve it, the metrics exporter when configured. Pure. */
-export function containerPorts(service: ServiceDescription): Input.core.v1.ContainerPort[] {
-  const w = service.workload;
-  return [
-    ...(MODES[w.mode].servesGrpc && w.grpcPort !== undefined
-      ? [{ name: GRPC_PORT_NAME, containerPort: w.grpcPort, protocol: "TCP" }]
-      : []),
-    ...(w.metricsPort !== undefined
-      ? [{ name: METRICS_PORT_NAME, containerPort: w.metricsPort, protocol: "TCP" }]
-      : []),
-  ];
-}
-
-/**
- * Kubernetes `grpc` probes on the gRPC port, in modes that serve the grpc.health.v1 service (pkg/grpc/server.go
- * sets the overall status SERVING once the server runs). `temporal` mode opens no port: no network probe exists
- * that would tell a live worker from a dead one, so none is rendered and the kubelet restarts the container only
- * when the process exits. Pure.
- */
-export function buildProbes(service: ServiceDescription): Partial<Input.core.v1.Container> {
-  const w = service.workload;
-  if (!MODES[w.mode].servesGrpc || w.grpcPort === undefined) return {};
-  const grpc = { port: w.grpcPort };
-  return {
-    startupProbe: { grpc, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 24 },
-    readinessProbe: { grpc, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
-    livenessProbe: { grpc, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
-  };
-}
-
 /** The container's environment: plain values from the ConfigMap, each secret variable by `secretKeyRef`. Pure. */
 export function buildEnv(
   service: ServiceDescription,
@@ -125,7 +91,7 @@ export function buildEnv(
   };
 }
 
-/** The Deployment: restricted Pod Security Standard, contract env, probes by mode, digest-pinned image. Pure. */
+/** The Deployment: restricted Pod Security Standard, contract env, no port and no probe, digest-pinned image. Pure. */
 export function buildDeployment(
   a: WorkloadSpecArgs & {
     imageRef: pulumi.Input<string>;
@@ -182,12 +148,10 @@ export function buildDeployment(
               image: a.imageRef,
               imagePullPolicy: "IfNotPresent",
               ...buildEnv(a.service, a.secretName),
-              ports: containerPorts(a.service),
               resources: {
                 requests: { ...w.resources.requests },
                 limits: { ...w.resources.limits },
               },
-              ...buildProbes(a.service),
               securityContext: {
                 runAsNonRoot: true,
                 runAsUser: RUN_AS_ID,
@@ -208,36 +172,22 @@ export function buildDeployment(
   };
 }
 
-/** A probe as far as its target port goes. */
-interface ProbeLike {
-  readonly grpc?: { readonly port?: unknown };
-  readonly httpGet?: { readonly port?: unknown };
-  readonly tcpSocket?: { readonly port?: unknown };
-}
-
 /**
- * Probes that aim at a port the mode does not open: every probe needs a network target the binary serves (only
- * grpc and dual open one, GRPC_PORT). Returns one line per bad probe; empty when all is well. Pure.
+ * Probes the rendering must not have. The worker opens no port (main.go runs only the Temporal worker: no gRPC
+ * server, no health service) and has no health command, so every network probe would fail and an exec probe would
+ * have nothing to run; none is rendered, and the kubelet restarts the container when the process exits (start-up
+ * errors end in log.Fatal). Returns one line per probe found; empty when all is well. Pure.
  */
-export function probeProblems(
-  service: ServiceDescription,
-  container: { readonly [probe: string]: unknown; readonly ports?: unknown },
-): string[] {
-  const w = service.workload;
-  const open = new Set<unknown>(
-    MODES[w.mode].servesGrpc && w.grpcPort !== undefined ? [w.grpcPort, GRPC_PORT_NAME] : [],
-  );
+export function probeProblems(container: { readonly [field: string]: unknown }): string[] {
   const problems: string[] = [];
   for (const kind of ["startupProbe", "readinessProbe", "livenessProbe"]) {
-    const probe = container[kind] as ProbeLike | undefined;
-    if (!probe) continue;
-    const port = probe.grpc?.port ?? probe.httpGet?.port ?? probe.tcpSocket?.port;
-    if (probe.httpGet || probe.tcpSocket || !open.has(port)) {
-      problems.push(
-        `${kind} targets ${probe.httpGet ? "HTTP" : probe.tcpSocket ? "TCP" : "gRPC"} port ${String(port)}, but EXECUTION_MODE ${w.mode} serves ${open.size > 0 ? `only gRPC on ${w.grpcPort}` : "no port at all"}`,
-      );
+    if (container[kind] !== undefined) {
+      problems.push(`${kind} is set, but workflow-runner opens no port and has no health command to probe`);
     }
   }
+  const ports = container.ports as readonly unknown[] | undefined;
+  if ((ports?.length ?? 0) > 0)
+    problems.push("a container port is declared, but workflow-runner opens no port");
   return problems;
 }
 
@@ -283,7 +233,7 @@ export function egressPeer(
 /**
  * NetworkPolicy. Egress: cluster DNS; each target the worker dials (Temporal, the Stigmer backend, R2) at its own
  * destination; and TCP 443 to the internet less `egressDeniedCidrs`, for the HTTPS calls user workflows make.
- * Ingress: the gRPC port from the allowed namespaces in modes that serve it, the metrics port when configured. Pure.
+ * Ingress: none; the worker opens no port. Pure.
  */
 export function buildNetworkPolicy(a: WorkloadSpecArgs): Input.networking.v1.NetworkPolicy {
   const w = a.service.workload;
@@ -314,22 +264,8 @@ export function buildNetworkPolicy(a: WorkloadSpecArgs): Input.networking.v1.Net
     seen.add(key);
     rules.push({ to: [peer], ports: [{ port: target.port, protocol: "TCP" }] });
   }
+  // The worker opens no port: no ingress rule, so the policy denies every inbound connection.
   const ingress: Input.networking.v1.NetworkPolicyIngressRule[] = [];
-  if (MODES[w.mode].servesGrpc && w.grpcPort !== undefined) {
-    ingress.push({
-      from: [
-        {
-          namespaceSelector: {
-            matchExpressions: [
-              { key: NAMESPACE_NAME_LABEL, operator: "In", values: [...w.grpcIngressNamespaces] },
-            ],
-          },
-        },
-      ],
-      ports: [{ port: w.grpcPort, protocol: "TCP" }],
-    });
-  }
-  if (w.metricsPort !== undefined) ingress.push({ ports: [{ port: w.metricsPort, protocol: "TCP" }] });
   return {
     metadata: { name: a.service.name, namespace: a.namespace, labels: a.labels.common },
     spec: {
@@ -353,34 +289,6 @@ export function egressProblems(policy: {
   ]);
 }
 
-/** ClusterIP Service in front of the gRPC API, in modes that serve it. Pure. */
-export function buildGrpcService(a: WorkloadSpecArgs): Input.core.v1.Service | undefined {
-  const w = a.service.workload;
-  if (!MODES[w.mode].servesGrpc || w.grpcPort === undefined) return undefined;
-  return {
-    metadata: { name: a.service.name, namespace: a.namespace, labels: a.labels.common },
-    spec: {
-      type: "ClusterIP",
-      selector: a.labels.selector,
-      ports: [{ name: GRPC_PORT_NAME, port: w.grpcPort, targetPort: GRPC_PORT_NAME, protocol: "TCP" }],
-    },
-  };
-}
-
-/** ClusterIP Service in front of the metrics port, for scraping. Pure. */
-export function buildMetricsService(a: WorkloadSpecArgs): Input.core.v1.Service | undefined {
-  const port = a.service.workload.metricsPort;
-  if (port === undefined) return undefined;
-  return {
-    metadata: { name: `${a.service.name}-metrics`, namespace: a.namespace, labels: a.labels.common },
-    spec: {
-      type: "ClusterIP",
-      selector: a.labels.selector,
-      ports: [{ name: METRICS_PORT_NAME, port, targetPort: METRICS_PORT_NAME, protocol: "TCP" }],
-    },
-  };
-}
-
 /** Refuses a rendering that cannot run: a secret without a value, a probe on a closed port, an open egress rule. */
 export function checkWorkload(
   service: ServiceDescription,
@@ -395,7 +303,7 @@ export function checkWorkload(
     ...service.workload.secretEnv
       .filter((name) => secretValues[name] === undefined)
       .map((name) => `${name} is required by the service but no value was given`),
-    ...probeProblems(service, container ?? {}),
+    ...probeProblems(container ?? {}),
     ...egressProblems(policy as Parameters<typeof egressProblems>[0]),
   ];
   if (problems.length > 0) {
@@ -467,18 +375,8 @@ export class WorkerDeployment extends pulumi.ComponentResource {
     });
     // Keeps minAvailable pods through node drains.
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, buildPodDisruptionBudget(base), child);
-    // Egress to DNS, Temporal, the backend, R2 and the internet's HTTPS; ingress to what the mode serves.
+    // Egress to DNS, Temporal, the backend, R2 and the internet's HTTPS; no ingress.
     new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, policySpec, child);
-    const grpcService = buildGrpcService(base);
-    if (grpcService) {
-      // The gRPC API, in the modes that serve it.
-      new k8s.core.v1.Service(`${name}-grpc`, grpcService, child);
-    }
-    const metrics = buildMetricsService(base);
-    if (metrics) {
-      // The metrics endpoint, for scraping.
-      new k8s.core.v1.Service(`${name}-metrics`, metrics, child);
-    }
 
     this.deploymentName = deployment.metadata.name;
     this.serviceAccountName = sa.metadata.name;

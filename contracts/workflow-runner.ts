@@ -1,45 +1,32 @@
-// workflow-runner's start-up contract, as its Go code reads it: every environment variable, and which mode opens which port.
+// workflow-runner's start-up contract, as its Go code reads it: every environment variable, and the task queues it polls.
 //
-// Source: stigmer/stigmer, folder backend/services/workflow-runner (the same service and image as
-// leftbin/stigmer-cloud). Files read, by the commit whose import path is github.com/leftbin/stigmer-cloud (the
-// image this program deploys):
-//   main.go                       (1520eff4) EXECUTION_MODE, GRPC_PORT, LOG_LEVEL, ENV
-//   worker/config/config.go       (ded8651c) Temporal, task queues, concurrency, claim check, R2
-//   pkg/config/stigmer_config.go  (1520eff4) STIGMER_BACKEND_ENDPOINT, STIGMER_API_KEY, STIGMER_SERVICE_USE_TLS
-//   pkg/grpc/server.go            (824b6802) grpc.health.v1 Health (overall status SERVING) on GRPC_PORT
-//   worker/worker.go              (024084fe) three workers, one per task queue; no WorkerStopTimeout
-//   _kustomize/base/service.yaml  LOG_FORMAT, OTEL_* (metrics and logs exporters "none")
-// A later upstream config.go (413a27be, import path github.com/stigmer/stigmer) hardcodes the task queues and
-// reads STIGMER_TASK_QUEUE instead; an image built from it would ignore the three *_TASK_QUEUE variables.
+// Source: stigmer/stigmer, folder backend/services/workflow-runner, the newest versions public code indexes hold
+// (import path github.com/stigmer/stigmer/backend/services/workflow-runner). Files read, by the commit each was
+// stored at:
+//   main.go                       (c532cd93) only the Temporal worker; LOG_LEVEL, ENV; no EXECUTION_MODE, no port
+//   worker/config/config.go       (the version worker/config/config_test.go at d775edfd tests) fixed task queues,
+//                                 STIGMER_TASK_QUEUE sandbox mode, STIGMER_RUNNER_ID, Temporal, claim check (proxy
+//                                 when STIGMER_PROXY_ENDPOINT is set, else R2)
+//   pkg/config/stigmer_config.go  STIGMER_BACKEND_ENDPOINT; STIGMER_TOKEN before STIGMER_API_KEY; STIGMER_SERVICE_USE_TLS
+//   pkg/config/llm_config.go      (539e2e1d) STIGMER_PROXY_ENDPOINT, ANTHROPIC_API_KEY, OPENAI_API_KEY
+//   worker/worker.go              three workers (two in sandbox mode); no WorkerStopTimeout; no health service
+//   pkg/heartbeat/heartbeat.go    (2c2f5393) reads no variable; STIGMER_RUNNER_ID switches it on
+// pkg/otel (OTEL_EXPORTER_OTLP_ENDPOINT) is imported by no package of the service, so the binary never reads it.
+// `npm run contract:check -- <checkout>` compares this table with a checkout's Go source.
 
-/** How the binary runs (main.go `getExecutionMode`). */
-export const EXECUTION_MODES = ["grpc", "temporal", "dual"] as const;
-/** One execution mode. */
-export type ExecutionMode = (typeof EXECUTION_MODES)[number];
+/** The upstream commit whose main.go this contract follows: the service ignores what it no longer reads since then. */
+export const CONTRACT_COMMIT = "c532cd939b4bc71678d8c24d90fee25c6226cdd0";
+/** Short form of CONTRACT_COMMIT, for messages. */
+export const CONTRACT_COMMIT_SHORT = CONTRACT_COMMIT.slice(0, 8);
 
-/** What a mode starts (main.go `startWithMode`). */
-export interface ModeSpec {
-  /** Starts the gRPC server on GRPC_PORT, with the standard grpc.health.v1 service (pkg/grpc/server.go). */
-  readonly servesGrpc: boolean;
-  /** Loads worker/config and starts the three Temporal workers (worker/worker.go). */
-  readonly runsWorker: boolean;
-}
-
-/** main.go: grpc = `startGrpcServer`, temporal = `startTemporalWorker`, dual = `startBothModes`. */
-export const MODES: Readonly<Record<ExecutionMode, ModeSpec>> = {
-  grpc: { servesGrpc: true, runsWorker: false },
-  temporal: { servesGrpc: false, runsWorker: true },
-  dual: { servesGrpc: true, runsWorker: true },
-};
-
-/** When the binary refuses to start without a value (or, for our purposes, must be given one explicitly). */
+/** When the binary refuses to start without a value. */
 export type RequiredWhen =
-  /** Every mode: pkg/config/stigmer_config.go is loaded by grpc, temporal and dual alike. */
+  /** Always: pkg/config/stigmer_config.go, loaded first by worker/config/config.go `LoadFromEnv`. */
   | "always"
-  /** Modes that run the worker (worker/config/config.go `LoadFromEnv`). */
-  | "worker"
-  /** The worker with CLAIMCHECK_ENABLED true (worker/config/config.go, "required when Claim Check is enabled"). */
-  | "claimCheck"
+  /** One of STIGMER_TOKEN / STIGMER_API_KEY (STIGMER_TOKEN wins when both are set). */
+  | "stigmerAuth"
+  /** CLAIMCHECK_ENABLED true and STIGMER_PROXY_ENDPOINT empty: claim check on R2 ("direct mode"). */
+  | "claimCheckR2"
   /** Never refused; the default applies. */
   | "never";
 
@@ -54,6 +41,15 @@ export type EnvParse =
   /** STIGMER_SERVICE_USE_TLS: true unless exactly "false". */
   | "notFalse";
 
+/** Whether the Kubernetes deployment may hand the variable to the binary. */
+export type Deployment =
+  /** The program renders it from the stack's config. */
+  | "rendered"
+  /** Never rendered, and refused in extraEnv: it changes what the binary is (the sandbox runner's variables). */
+  | "refused"
+  /** Read by the binary but not offered by this program (no config key); refused in extraEnv like every contract name. */
+  | "notOffered";
+
 /** One environment variable the binary reads. */
 export interface EnvVarContract {
   /** Default the code applies when unset or empty; undefined when there is none. */
@@ -62,14 +58,16 @@ export interface EnvVarContract {
   readonly requiredWhen: RequiredWhen;
   /**
    * The program sets it explicitly even though the code has a default, because the default is wrong in a cluster
-   * (TEMPORAL_SERVICE_ADDRESS's localhost:7233, EXECUTION_MODE's local-development grpc).
+   * (TEMPORAL_SERVICE_ADDRESS's localhost:7233).
    */
   readonly mustSet?: boolean;
   /** A credential: delivered through a Secret and `secretKeyRef`, never a ConfigMap. */
   readonly secret: boolean;
   /** How the code parses it. */
   readonly parse: EnvParse;
-  /** The file that reads it. */
+  /** Whether the Kubernetes deployment renders it. */
+  readonly deployment: Deployment;
+  /** The file that reads it (first, when several do). */
   readonly source: string;
   /** What it does. */
   readonly description: string;
@@ -78,33 +76,16 @@ export interface EnvVarContract {
 const MAIN = "main.go";
 const WORKER_CONFIG = "worker/config/config.go";
 const STIGMER_CONFIG = "pkg/config/stigmer_config.go";
-const BASE_OVERLAY = "_kustomize/base/service.yaml";
+const LLM_CONFIG = "pkg/config/llm_config.go";
 
-/** Every variable the binary reads at start, by name. The workload is rendered from this table only. */
+/** Every variable the binary reads, by name. The workload is rendered from this table only. */
 export const WORKFLOW_RUNNER_ENV = {
-  EXECUTION_MODE: {
-    default: "grpc",
-    requiredWhen: "never",
-    mustSet: true,
-    secret: false,
-    parse: "string",
-    source: MAIN,
-    description:
-      "grpc, temporal or dual; unset or anything else runs grpc (no Temporal worker), with only a log line",
-  },
-  GRPC_PORT: {
-    default: "8080",
-    requiredWhen: "never",
-    secret: false,
-    parse: "int",
-    source: MAIN,
-    description: "port of the gRPC server in grpc and dual modes; a non-integer silently becomes 8080",
-  },
   LOG_LEVEL: {
     default: "info",
     requiredWhen: "never",
     secret: false,
     parse: "string",
+    deployment: "rendered",
     source: MAIN,
     description: "zerolog level; an unknown level silently becomes info",
   },
@@ -112,15 +93,35 @@ export const WORKFLOW_RUNNER_ENV = {
     requiredWhen: "never",
     secret: false,
     parse: "string",
+    deployment: "rendered",
     source: MAIN,
     description: '"local" switches to console logging; anything else logs JSON',
   },
+  STIGMER_TASK_QUEUE: {
+    requiredWhen: "never",
+    secret: false,
+    parse: "string",
+    deployment: "refused",
+    source: WORKER_CONFIG,
+    description:
+      "sandbox mode: polls <value>:wf-orch and <value>:wf-exec instead of the fixed queues, and no validation queue; set by the cloud's sandbox launcher for ephemeral runners, never for the Kubernetes worker (the one pod that serves validation)",
+  },
+  STIGMER_RUNNER_ID: {
+    requiredWhen: "never",
+    secret: false,
+    parse: "string",
+    deployment: "refused",
+    source: WORKER_CONFIG,
+    description:
+      "the sandbox runner's id; set, it starts the heartbeat stream to the backend (pkg/heartbeat)",
+  },
   TEMPORAL_SERVICE_ADDRESS: {
     default: "localhost:7233",
-    requiredWhen: "worker",
+    requiredWhen: "never",
     mustSet: true,
     secret: false,
     parse: "string",
+    deployment: "rendered",
     source: WORKER_CONFIG,
     description: "host:port of the Temporal frontend the workers dial",
   },
@@ -129,38 +130,16 @@ export const WORKFLOW_RUNNER_ENV = {
     requiredWhen: "never",
     secret: false,
     parse: "string",
+    deployment: "rendered",
     source: WORKER_CONFIG,
     description: "Temporal namespace the workers poll",
-  },
-  TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE: {
-    default: "workflow_execution_runner",
-    requiredWhen: "worker",
-    secret: false,
-    parse: "string",
-    source: WORKER_CONFIG,
-    description: "orchestration queue: the ExecuteWorkflow activity Java workflows call",
-  },
-  TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE: {
-    default: "zigflow_execution",
-    requiredWhen: "worker",
-    secret: false,
-    parse: "string",
-    source: WORKER_CONFIG,
-    description: "execution queue: ExecuteServerlessWorkflow and the Zigflow activities",
-  },
-  TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE: {
-    default: "workflow_validation_runner",
-    requiredWhen: "worker",
-    secret: false,
-    parse: "string",
-    source: WORKER_CONFIG,
-    description: "validation queue: the validateWorkflow activity",
   },
   TEMPORAL_MAX_CONCURRENCY: {
     default: "10",
     requiredWhen: "never",
     secret: false,
     parse: "int",
+    deployment: "rendered",
     source: WORKER_CONFIG,
     description: "MaxConcurrentActivityExecutionSize of each worker; a non-integer silently becomes 10",
   },
@@ -168,37 +147,60 @@ export const WORKFLOW_RUNNER_ENV = {
     requiredWhen: "always",
     secret: false,
     parse: "string",
+    deployment: "rendered",
     source: STIGMER_CONFIG,
     description: "host:port of the Stigmer backend's gRPC API, for progress callbacks",
   },
-  STIGMER_API_KEY: {
-    requiredWhen: "always",
+  STIGMER_TOKEN: {
+    requiredWhen: "stigmerAuth",
     secret: true,
     parse: "string",
+    deployment: "refused",
     source: STIGMER_CONFIG,
-    description: "bearer token for the Stigmer backend",
+    description:
+      "bearer token for the Stigmer backend, before STIGMER_API_KEY: the sandbox launcher's user JWT; set, it silently replaces STIGMER_API_KEY",
+  },
+  STIGMER_API_KEY: {
+    requiredWhen: "stigmerAuth",
+    secret: true,
+    parse: "string",
+    deployment: "rendered",
+    source: STIGMER_CONFIG,
+    description: "bearer token for the Stigmer backend (platform API key), used when STIGMER_TOKEN is empty",
   },
   STIGMER_SERVICE_USE_TLS: {
     default: "true",
     requiredWhen: "never",
     secret: false,
     parse: "notFalse",
+    deployment: "rendered",
     source: STIGMER_CONFIG,
     description: 'TLS to the Stigmer backend; only exactly "false" turns it off',
+  },
+  STIGMER_PROXY_ENDPOINT: {
+    requiredWhen: "never",
+    secret: false,
+    parse: "string",
+    deployment: "rendered",
+    source: WORKER_CONFIG,
+    description:
+      "Stigmer side-channel proxy base URL: claim check asks it for presigned R2 URLs (no R2 settings needed) and LLM calls go through it; authenticates with STIGMER_TOKEN, else STIGMER_API_KEY",
   },
   CLAIMCHECK_ENABLED: {
     default: "false",
     requiredWhen: "never",
     secret: false,
     parse: "bool",
+    deployment: "rendered",
     source: WORKER_CONFIG,
-    description: "offload large payloads to R2",
+    description: "offload large payloads: through the proxy when STIGMER_PROXY_ENDPOINT is set, else to R2",
   },
   CLAIMCHECK_THRESHOLD_BYTES: {
     default: "51200",
     requiredWhen: "never",
     secret: false,
     parse: "int",
+    deployment: "rendered",
     source: WORKER_CONFIG,
     description: "payloads above this many bytes are offloaded",
   },
@@ -207,6 +209,7 @@ export const WORKFLOW_RUNNER_ENV = {
     requiredWhen: "never",
     secret: false,
     parse: "bool",
+    deployment: "rendered",
     source: WORKER_CONFIG,
     description: "compress offloaded payloads",
   },
@@ -215,34 +218,39 @@ export const WORKFLOW_RUNNER_ENV = {
     requiredWhen: "never",
     secret: false,
     parse: "int",
+    deployment: "rendered",
     source: WORKER_CONFIG,
     description: "days an offloaded payload is kept",
   },
   R2_BUCKET: {
-    requiredWhen: "claimCheck",
+    requiredWhen: "claimCheckR2",
     secret: false,
     parse: "string",
+    deployment: "rendered",
     source: WORKER_CONFIG,
-    description: "Cloudflare R2 bucket of the claim check",
+    description: "Cloudflare R2 bucket of the claim check (direct mode)",
   },
   R2_ENDPOINT: {
-    requiredWhen: "claimCheck",
+    requiredWhen: "claimCheckR2",
     secret: false,
     parse: "string",
+    deployment: "rendered",
     source: WORKER_CONFIG,
     description: "R2's S3 API endpoint (https, outside the cluster)",
   },
   R2_ACCESS_KEY_ID: {
-    requiredWhen: "claimCheck",
+    requiredWhen: "claimCheckR2",
     secret: true,
     parse: "string",
+    deployment: "rendered",
     source: WORKER_CONFIG,
     description: "R2 access key id",
   },
   R2_SECRET_ACCESS_KEY: {
-    requiredWhen: "claimCheck",
+    requiredWhen: "claimCheckR2",
     secret: true,
     parse: "string",
+    deployment: "rendered",
     source: WORKER_CONFIG,
     description: "R2 secret access key",
   },
@@ -251,43 +259,27 @@ export const WORKFLOW_RUNNER_ENV = {
     requiredWhen: "never",
     secret: false,
     parse: "string",
+    deployment: "rendered",
     source: WORKER_CONFIG,
     description: "R2 region",
   },
-  LOG_FORMAT: {
+  ANTHROPIC_API_KEY: {
     requiredWhen: "never",
-    secret: false,
+    secret: true,
     parse: "string",
-    source: BASE_OVERLAY,
-    description: "json, as the base overlay sets it",
+    deployment: "notOffered",
+    source: LLM_CONFIG,
+    description:
+      "direct Anthropic key for claude-* model tasks when no proxy is set (checked when such a task runs)",
   },
-  OTEL_SERVICE_NAME: {
+  OPENAI_API_KEY: {
     requiredWhen: "never",
-    secret: false,
+    secret: true,
     parse: "string",
-    source: BASE_OVERLAY,
-    description: "OpenTelemetry service name",
-  },
-  OTEL_METRICS_EXPORTER: {
-    requiredWhen: "never",
-    secret: false,
-    parse: "string",
-    source: BASE_OVERLAY,
-    description: 'OpenTelemetry metrics exporter; "none" in the base overlay (no metrics port)',
-  },
-  OTEL_LOGS_EXPORTER: {
-    requiredWhen: "never",
-    secret: false,
-    parse: "string",
-    source: BASE_OVERLAY,
-    description: 'OpenTelemetry logs exporter; "none" in the base overlay',
-  },
-  OTEL_EXPORTER_PROMETHEUS_PORT: {
-    requiredWhen: "never",
-    secret: false,
-    parse: "int",
-    source: "OpenTelemetry environment-variable specification (prometheus exporter)",
-    description: "port the prometheus metrics exporter serves on, only with OTEL_METRICS_EXPORTER=prometheus",
+    deployment: "notOffered",
+    source: LLM_CONFIG,
+    description:
+      "direct OpenAI key for gpt-* model tasks when no proxy is set (checked when such a task runs)",
   },
 } as const satisfies Readonly<Record<string, EnvVarContract>>;
 
@@ -300,13 +292,6 @@ export const CONTRACT_VARS = Object.keys(WORKFLOW_RUNNER_ENV) as ContractVar[];
 /** The contract's secret variables: delivered through one Secret, read with `secretKeyRef`. */
 export const SECRET_VARS = CONTRACT_VARS.filter((v) => WORKFLOW_RUNNER_ENV[v].secret);
 
-/** The three task-queue variables, each polled by one worker (worker/worker.go). */
-export const TASK_QUEUE_VARS = [
-  "TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE",
-  "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE",
-  "TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE",
-] as const satisfies readonly ContractVar[];
-
 /** A kind of Temporal task a worker polls for. */
 export type PollerType = "workflow" | "activity";
 
@@ -317,34 +302,45 @@ export interface PolledQueue {
 }
 
 /**
- * What each worker polls for. worker/worker.go (024084fe) registers only an activity on the orchestration worker
+ * The fixed task queues of the Kubernetes worker (STIGMER_TASK_QUEUE unset), in worker/config/config.go's order:
+ * orchestration, execution, validation. worker/worker.go registers only an activity on the orchestration worker
  * (ExecuteWorkflow) and on the validation worker (validateWorkflow), and ExecuteServerlessWorkflow plus the Zigflow
  * activities on the execution worker; the Go SDK starts a workflow or an activity poller only for a worker that has
  * something of that kind registered (temporalio/sdk-go internal_worker.go, AggregatedWorker.Start: "No workflows
  * registered. Skipping workflow worker start"). So two of the three queues never have a workflow poller.
  */
-export const TASK_QUEUE_POLLERS = {
-  TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE: ["activity"],
-  TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE: ["workflow", "activity"],
-  TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE: ["activity"],
-} as const satisfies Record<(typeof TASK_QUEUE_VARS)[number], readonly PollerType[]>;
+export const TASK_QUEUES = [
+  { name: "workflow_execution_runner", pollers: ["activity"] },
+  { name: "zigflow_execution", pollers: ["workflow", "activity"] },
+  { name: "workflow_validation_runner", pollers: ["activity"] },
+] as const satisfies readonly PolledQueue[];
+
+/** The queue clients start ExecuteServerlessWorkflow on: the execution worker's. */
+export const EXECUTION_TASK_QUEUE = TASK_QUEUES[1].name;
 
 /** A POSIX environment variable name, as Kubernetes accepts it for a container's env (C identifier form). */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** What decides the conditional rules: whether claim check is on, and whether it goes through the proxy. */
+export interface ContractSettings {
+  readonly claimCheck: boolean;
+  readonly proxy: boolean;
+}
+
 /**
- * Whether the program must hand the binary a non-empty value under a mode and a claim-check setting: what start-up
- * refuses without, plus what it would silently default to a wrong value (`mustSet`). Pure.
+ * Whether the program must hand the binary a non-empty value: what start-up refuses without, plus what it would
+ * silently default to a wrong value (`mustSet`). Of the STIGMER_TOKEN / STIGMER_API_KEY pair the program renders
+ * STIGMER_API_KEY only (STIGMER_TOKEN is the sandbox's). Pure.
  */
-export function isRequired(name: ContractVar, mode: ExecutionMode, claimCheck: boolean): boolean {
+export function isRequired(name: ContractVar, settings: ContractSettings): boolean {
   const spec: EnvVarContract = WORKFLOW_RUNNER_ENV[name];
+  if (spec.deployment !== "rendered") return false;
   switch (spec.requiredWhen) {
     case "always":
+    case "stigmerAuth":
       return true;
-    case "worker":
-      return MODES[mode].runsWorker;
-    case "claimCheck":
-      return MODES[mode].runsWorker && claimCheck;
+    case "claimCheckR2":
+      return settings.claimCheck && !settings.proxy;
     case "never":
       return spec.mustSet === true;
   }

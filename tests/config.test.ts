@@ -6,13 +6,18 @@ import { describe, it } from "node:test";
 import {
   ConfigError,
   compareMemory,
+  configKeyProblems,
   cpuMillis,
+  DECLARED_KEYS,
   describeService,
   memoryBytes,
+  neededSecretKeys,
   PLAIN_KEYS,
   parsePlainConfig,
+  RETIRED_KEYS,
   SECRET_KEYS,
 } from "../config";
+import { CONTRACT_COMMIT, type ContractVar, WORKFLOW_RUNNER_ENV } from "../contracts/workflow-runner";
 import { PROJECT_DIR } from "../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../tools/plan/stack-files";
 
@@ -95,16 +100,6 @@ describe("parsePlainConfig", () => {
       'workflow-runner:temporalAddress: got "temporal:7233"; allowed: host:port of the Temporal frontend: <service>.<namespace>.svc[.cluster.local]:<port>, a dotted external host, or an IPv4 address',
     ],
     [
-      "an unknown mode (the binary would quietly run grpc)",
-      { executionMode: "worker" },
-      'workflow-runner:executionMode: got "worker"; allowed: one of grpc, temporal, dual (the binary silently runs grpc for anything else)',
-    ],
-    [
-      "an empty task queue (the binary would quietly use its default)",
-      { executionTaskQueue: "" },
-      'workflow-runner:executionTaskQueue: got ""; allowed: a non-empty Temporal task queue name',
-    ],
-    [
       "no Stigmer backend endpoint",
       { stigmerBackendEndpoint: "" },
       'workflow-runner:stigmerBackendEndpoint: got ""; allowed: host:port of the Stigmer backend\'s gRPC API, e.g. stigmer-prod-api.planton.live:443',
@@ -112,18 +107,13 @@ describe("parsePlainConfig", () => {
     [
       "claim check without bucket and endpoint",
       { claimCheckEnabled: "true" },
-      "workflow-runner:r2Bucket: got (not set); allowed: empty, or an R2 bucket name (3 to 63 of a-z, 0-9, '-'); required when claimCheckEnabled is true: the service exits with \"R2_BUCKET is required when Claim Check is enabled\" (worker/config/config.go)",
-      'workflow-runner:r2Endpoint: got (not set); allowed: empty, or R2\'s https endpoint, e.g. https://<account id>.r2.cloudflarestorage.com; required when claimCheckEnabled is true: the service exits with "R2_ENDPOINT is required when Claim Check is enabled" (worker/config/config.go)',
+      "workflow-runner:r2Bucket: got (not set); allowed: empty, or an R2 bucket name (3 to 63 of a-z, 0-9, '-'); required when claimCheckEnabled is true and stigmerProxyEndpoint is empty: the service exits with \"R2_BUCKET is required when Claim Check is enabled in direct mode\" (worker/config/config.go)",
+      'workflow-runner:r2Endpoint: got (not set); allowed: empty, or R2\'s https endpoint, e.g. https://<account id>.r2.cloudflarestorage.com; required when claimCheckEnabled is true and stigmerProxyEndpoint is empty: the service exits with "R2_ENDPOINT is required when Claim Check is enabled in direct mode" (worker/config/config.go)',
     ],
     [
-      "claim check in grpc mode, which never reads it",
-      { claimCheckEnabled: "true", executionMode: "grpc" },
-      'workflow-runner:claimCheckEnabled: got "true"; allowed: false in executionMode grpc: only a mode that runs the worker (temporal, dual) reads the claim-check settings (worker/config/config.go)',
-    ],
-    [
-      "a metrics port the service is not told to serve",
-      { metricsPort: "9090" },
-      'workflow-runner:metricsPort: got "9090"; allowed: a port together with otelMetricsExporter prometheus, or 0 with none (got otelMetricsExporter none): a metrics port only exists where the service is told to serve metrics on it',
+      "R2 settings next to the proxy, which the service then ignores",
+      { claimCheckEnabled: "true", stigmerProxyEndpoint: "https://api.stigmer.ai", r2Bucket: "b-1" },
+      'workflow-runner:r2Bucket: got "b-1"; allowed: empty when stigmerProxyEndpoint is set: claim check then asks the proxy for presigned URLs and the service ignores the R2 settings (worker/config/config.go)',
     ],
     [
       "invalid Bazel label",
@@ -194,41 +184,116 @@ describe("quantities", () => {
 });
 
 describe("describeService", () => {
-  it("renders the contract's variables for temporal mode, and nothing the mode does not read", () => {
+  it("renders the contract's variables, and nothing the service does not read", () => {
     const service = describeService(parsePlainConfig(devRaw()), "dev");
     assert.deepEqual(service.workload.env, {
-      EXECUTION_MODE: "temporal",
       LOG_LEVEL: "debug",
       ENV: "dev",
       TEMPORAL_SERVICE_ADDRESS: "temporal-frontend.temporal.svc.cluster.local:7233",
       TEMPORAL_NAMESPACE: "stigmer-dev",
-      TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE: "workflow_execution_runner",
-      TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE: "zigflow_execution",
-      TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE: "workflow_validation_runner",
       TEMPORAL_MAX_CONCURRENCY: "10",
       STIGMER_BACKEND_ENDPOINT: "stigmer-dev-api.planton.live:443",
       STIGMER_SERVICE_USE_TLS: "true",
       CLAIMCHECK_ENABLED: "false",
-      LOG_FORMAT: "json",
-      OTEL_SERVICE_NAME: "workflow-runner",
-      OTEL_METRICS_EXPORTER: "none",
-      OTEL_LOGS_EXPORTER: "none",
     });
     assert.deepEqual(service.workload.secretEnv, ["STIGMER_API_KEY"]);
-    assert.equal(service.workload.metricsPort, undefined);
-    assert.equal(service.workload.grpcPort, undefined);
+    for (const name of Object.keys(service.workload.env))
+      assert.equal(WORKFLOW_RUNNER_ENV[name as ContractVar].deployment, "rendered", name);
+    assert.deepEqual(
+      service.workload.temporal.taskQueues.map((q) => q.name),
+      ["workflow_execution_runner", "zigflow_execution", "workflow_validation_runner"],
+    );
   });
-  it("adds extra variables, and refuses one that collides with the contract or is not a valid name", () => {
+  it("with the proxy: STIGMER_PROXY_ENDPOINT, no R2 variable and no R2 key, and egress to the proxy", () => {
+    const cfg = parsePlainConfig(
+      devRaw({ claimCheckEnabled: "true", stigmerProxyEndpoint: "https://proxy.stigmer.ai:8443/base" }),
+    );
+    const w = describeService(cfg, "dev").workload;
+    assert.equal(w.env.STIGMER_PROXY_ENDPOINT, "https://proxy.stigmer.ai:8443/base");
+    assert.equal(w.env.CLAIMCHECK_ENABLED, "true");
+    assert.deepEqual(
+      Object.keys(w.env).filter((k) => k.startsWith("R2_")),
+      [],
+    );
+    assert.deepEqual(w.secretEnv, ["STIGMER_API_KEY"]);
+    assert.deepEqual(
+      neededSecretKeys(cfg).filter((k) => k.startsWith("r2")),
+      [],
+    );
+    assert.ok(w.egress.some((t) => t.host === "proxy.stigmer.ai" && t.port === 8443));
+  });
+  it("adds extra variables, and refuses an invalid or repeated name", () => {
     const service = describeService(parsePlainConfig(devRaw({ extraEnv: '["GOMAXPROCS=2"]' })), "dev");
     assert.equal(service.workload.env.GOMAXPROCS, "2");
-    for (const bad of ['["TEMPORAL_NAMESPACE=x"]', '["1BAD=x"]', '["A-B=x"]', '["A=1","A=2"]']) {
+    for (const bad of ['["1BAD=x"]', '["A-B=x"]', '["A=1","A=2"]']) {
       assert.deepEqual(
         problemsOf(() => parsePlainConfig(devRaw({ extraEnv: bad }))),
         [
-          `workflow-runner:extraEnv: got ${JSON.stringify(bad)}; allowed: a list of NAME=value strings; NAME a valid environment name outside the service contract`,
+          `workflow-runner:extraEnv: got ${JSON.stringify(bad)}; allowed: a list of NAME=value strings with distinct, valid environment names outside the service contract`,
         ],
       );
     }
+  });
+  it("refuses in extraEnv the sandbox's variables, STIGMER_TOKEN, other contract names and retired names", () => {
+    const cases: [string, string][] = [
+      [
+        "STIGMER_TASK_QUEUE=runner:abc",
+        "workflow-runner:extraEnv: got STIGMER_TASK_QUEUE; allowed: a name outside the service contract: it switches the service to sandbox mode (queues <value>:wf-orch and <value>:wf-exec, no validation queue), which is for the cloud's ephemeral runners, never for the Kubernetes worker",
+      ],
+      [
+        "STIGMER_RUNNER_ID=r-1",
+        "workflow-runner:extraEnv: got STIGMER_RUNNER_ID; allowed: a name outside the service contract: it is a sandbox runner's id and starts the sandbox heartbeat; the Kubernetes worker has none",
+      ],
+      [
+        "STIGMER_TOKEN=t",
+        "workflow-runner:extraEnv: got STIGMER_TOKEN; allowed: a name outside the service contract: it takes precedence over STIGMER_API_KEY (pkg/config/stigmer_config.go) and would silently replace stigmerApiKey, in plain text; set stigmerApiKey instead",
+      ],
+      [
+        "TEMPORAL_NAMESPACE=x",
+        "workflow-runner:extraEnv: got TEMPORAL_NAMESPACE; allowed: a name outside the service contract: the program renders it from its own config key",
+      ],
+      [
+        "OPENAI_API_KEY=sk",
+        "workflow-runner:extraEnv: got OPENAI_API_KEY; allowed: a name outside the service contract: the program does not offer it (a credential would land in a ConfigMap in plain text)",
+      ],
+      [
+        "EXECUTION_MODE=temporal",
+        `workflow-runner:extraEnv: got EXECUTION_MODE; allowed: a name the service reads: it ignores EXECUTION_MODE since stigmer/stigmer ${CONTRACT_COMMIT.slice(0, 8)}. Remove it from extraEnv`,
+      ],
+    ];
+    for (const [kv, message] of cases) {
+      assert.deepEqual(
+        problemsOf(() => parsePlainConfig(devRaw({ extraEnv: JSON.stringify([kv]) }))),
+        [message],
+      );
+    }
+  });
+});
+
+describe("retired keys", () => {
+  it("refuses each with the migration step, naming the stack file", () => {
+    const problems = configKeyProblems(
+      { "workflow-runner:executionMode": "temporal", "workflow-runner:orchestrationTaskQueue": "q" },
+      () => false,
+      "prod",
+    );
+    assert.deepEqual(problems, [
+      "workflow-runner:executionMode: no longer a key of this project: the service ignores EXECUTION_MODE since stigmer/stigmer c532cd93 (the binary runs only the Temporal worker). Remove it: `pulumi config rm executionMode` (deletes the line workflow-runner:executionMode from Pulumi.prod.yaml)",
+      "workflow-runner:orchestrationTaskQueue: no longer a key of this project: the service ignores TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE since stigmer/stigmer c532cd93 (the queue is fixed: workflow_execution_runner). Remove it: `pulumi config rm orchestrationTaskQueue` (deletes the line workflow-runner:orchestrationTaskQueue from Pulumi.prod.yaml)",
+    ]);
+  });
+  it("covers every key the ded8651c contract had that the service no longer reads, and none Pulumi.yaml declares", () => {
+    assert.deepEqual(Object.keys(RETIRED_KEYS).sort(), [
+      "executionMode",
+      "executionTaskQueue",
+      "grpcIngressNamespaces",
+      "grpcPort",
+      "metricsPort",
+      "orchestrationTaskQueue",
+      "otelMetricsExporter",
+      "validationTaskQueue",
+    ]);
+    for (const key of Object.keys(RETIRED_KEYS)) assert.ok(!DECLARED_KEYS.includes(key), key);
   });
 });
 

@@ -38,8 +38,8 @@ const payload = {
   after: SHA,
   deleted: false,
   repository: {
-    clone_url: "https://github.com/leftbin/stigmer-cloud.git",
-    full_name: "leftbin/stigmer-cloud",
+    clone_url: "https://github.com/stigmer/stigmer-cloud.git",
+    full_name: "stigmer/stigmer-cloud",
   },
 };
 
@@ -106,7 +106,7 @@ describe("the image flow from Planton's parameters to a pod (dev)", () => {
     // What Planton supplies for a push of SHA on main: its nine, image-name, and the entry's params.
     const platform: Record<string, string> = Object.fromEntries(ALWAYS_SUPPLIED_PARAMS.map((p) => [p, ""]));
     Object.assign(platform, {
-      "git-url": "https://github.com/leftbin/stigmer-cloud.git",
+      "git-url": "https://github.com/stigmer/stigmer-cloud.git",
       "git-revision": SHA,
       "git-branch": "main",
       "project-root": entry.spec.gitRepo.projectRoot,
@@ -160,7 +160,7 @@ describe("the image flow from Planton's parameters to a pod (dev)", () => {
     const root = tempDir("flow-");
     const { log, stubs: tools } = stubTools(root);
     const params = {
-      "git-url": "https://github.com/leftbin/stigmer-cloud.git",
+      "git-url": "https://github.com/stigmer/stigmer-cloud.git",
       "git-revision": SHA,
       "service-name": "stigmer-service",
     };
@@ -200,7 +200,7 @@ describe("the same flow from a self-hosted push (trigger tekton)", () => {
     assert.equal(
       celMatches(filter, {
         ...payload,
-        repository: { ...payload.repository, full_name: "Leftbin/Stigmer-Cloud" },
+        repository: { ...payload.repository, full_name: "Stigmer/Stigmer-Cloud" },
       }),
       true,
     );

@@ -9,7 +9,7 @@ import { STACK_OUTPUT_NAMES } from "../outputs";
 import { evaluate, PROJECT_DIR } from "../tools/plan/evaluate";
 import { at, digest, one, promotable } from "./helpers";
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 
 /** Type-checks fixture files in one program against the project's compiler options; errors by fixture name. */
 function typeErrorsOf(sources: Readonly<Record<string, string>>): Record<string, string[]> {

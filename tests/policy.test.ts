@@ -18,7 +18,7 @@ import {
 import { type Evaluation, evaluate, type RecordedResource } from "../tools/plan/evaluate";
 import { digest, promotable } from "./helpers";
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 // biome-ignore lint/suspicious/noExplicitAny: hand-built resource inputs.
 type Json = any;
 

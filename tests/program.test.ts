@@ -8,7 +8,7 @@ import { type Evaluation, EvaluationError, evaluate, UNKNOWN_MARKER } from "../t
 import { repositoryFiles } from "../tools/plan/render";
 import { at, digest, one, promotable } from "./helpers";
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 const DEV = "stigmer/workflow-runner/dev";
 
 for (const stack of ["dev", "prod"]) {

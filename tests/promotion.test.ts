@@ -9,7 +9,7 @@ import { ConfigError } from "../config";
 import { runPlanCommand } from "../tools/plan/cli";
 import { digest, runPlan, tempDir, VERIFIED_AT } from "./helpers";
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 const DEV = "stigmer/workflow-runner/dev";
 
 function deploymentImage(dir: string): string {

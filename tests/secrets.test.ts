@@ -8,7 +8,7 @@ import { runPlanCommand } from "../tools/plan/cli";
 import { evaluate, SECRET_MARKER } from "../tools/plan/evaluate";
 import { digest, filesUnder, promotable, runPlan, tempDir } from "./helpers";
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 /** A distinct canary per secret key. */
 const CANARIES = Object.fromEntries(Object.keys(SECRET_KEYS).map((k, i) => [k, `canary-${i}-${k}-7f3a9c`]));
 
@@ -61,7 +61,7 @@ describe("canaries in every secret key", () => {
       const holders = ev.resources.filter((r) => JSON.stringify(r.revealedInputs).includes(canary));
       assert.ok(holders.length > 0, `${key} reached no resource`);
       // dockerconfigjson embeds the token in base64 too; neither form may show unredacted.
-      const b64 = Buffer.from(`leftbin:${canary}`).toString("base64");
+      const b64 = Buffer.from(`stigmer:${canary}`).toString("base64");
       for (const r of ev.resources) {
         const shown = JSON.stringify(r.inputs);
         assert.ok(!shown.includes(canary) && !shown.includes(b64), `${key} shows in ${r.type} ${r.name}`);

@@ -1,27 +1,34 @@
 // workflow-runner's start-up, transcribed from its Go code (not from the contract table), and a plan's reachability.
 //
-// Transcribed from stigmer/stigmer backend/services/workflow-runner: main.go (getExecutionMode, getPort,
-// startWithMode), pkg/config/stigmer_config.go (LoadStigmerConfig), worker/config/config.go (LoadFromEnv at
-// ded8651c: getEnvOrDefault, getEnvAsIntOrDefault, getEnvAsBoolOrDefault, the required checks). Kept apart from
+// Transcribed from stigmer/stigmer backend/services/workflow-runner, the versions contracts/workflow-runner.ts names:
+// main.go at c532cd93 (dotenv.Load, setupLogging, startTemporalWorker: the Temporal worker only, no port),
+// pkg/config/stigmer_config.go (LoadStigmerConfig: STIGMER_TOKEN before STIGMER_API_KEY), worker/config/config.go
+// (LoadFromEnv, as worker/config/config_test.go at d775edfd tests it: STIGMER_TASK_QUEUE sandbox queues or the
+// fixed ones, getEnvOrDefault / getEnvAsIntOrDefault / getEnvAsBoolOrDefault, claim check on the proxy when
+// STIGMER_PROXY_ENDPOINT is set, else on R2, and the required checks with their messages). Kept apart from
 // contracts/workflow-runner.ts on purpose: the rendered Deployment is checked against the service's rules, not
 // against the table it was rendered from.
 
 /** What the process does with an environment. */
 export interface StartResult {
-  /** The mode it runs: what getExecutionMode returns. */
-  readonly mode: "grpc" | "temporal" | "dual";
   /** The error `log.Fatal` exits with, or undefined when it starts. */
   readonly exit?: string;
-  /** Warnings it logs while quietly falling back to a default. */
+  /** Values it silently replaces by a default (the Go code logs nothing for these). */
   readonly warnings: readonly string[];
-  /** The gRPC port it listens on (grpc, dual). */
-  readonly grpcPort?: number;
-  /** What the Temporal workers use (temporal, dual). */
+  /** What the Temporal workers use, when start-up gets past loading its configuration. */
   readonly worker?: {
     readonly address: string;
     readonly namespace: string;
+    /** STIGMER_TASK_QUEUE set: the sandbox runner's two derived queues, no validation queue. */
+    readonly sandbox: boolean;
+    /** The queues polled, orchestration, execution, then validation (absent in sandbox mode). */
     readonly queues: readonly string[];
-    readonly claimCheck: boolean;
+    readonly maxConcurrency: number;
+    /** Claim check: off, through the proxy (STIGMER_PROXY_ENDPOINT), or on R2 (direct mode). */
+    readonly claimCheck: "off" | "proxy" | "r2";
+    /** The variable the backend credential came from. */
+    readonly authFrom: "STIGMER_TOKEN" | "STIGMER_API_KEY";
+    readonly backend: { readonly endpoint: string; readonly tls: boolean };
   };
 }
 
@@ -39,62 +46,88 @@ function parseBool(s: string): boolean | undefined {
   if (["0", "f", "F", "FALSE", "false", "False"].includes(s)) return false;
   return undefined;
 }
-const boolOrDefault = (env: Env, key: string, def: boolean) =>
-  getenv(env, key) === "" ? def : (parseBool(getenv(env, key)) ?? def);
+/** getEnvAsIntOrDefault: a value that does not parse silently becomes the default. */
+function intOrDefault(env: Env, key: string, def: number, warnings: string[]): number {
+  const v = getenv(env, key);
+  if (v === "") return def;
+  const parsed = atoi(v);
+  if (parsed === undefined) warnings.push(`${key} ${JSON.stringify(v)} is not an integer, using ${def}`);
+  return parsed ?? def;
+}
+/** getEnvAsBoolOrDefault: likewise for strconv.ParseBool. */
+function boolOrDefault(env: Env, key: string, def: boolean, warnings: string[]): boolean {
+  const v = getenv(env, key);
+  if (v === "") return def;
+  const parsed = parseBool(v);
+  if (parsed === undefined) warnings.push(`${key} ${JSON.stringify(v)} is not a boolean, using ${def}`);
+  return parsed ?? def;
+}
+/** zerolog.ParseLevel's names. */
+const ZEROLOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "panic", "disabled"];
 
-/** pkg/config/stigmer_config.go LoadStigmerConfig: the error it returns, if any. */
-function loadStigmerConfig(env: Env): string | undefined {
-  if (getenv(env, "STIGMER_BACKEND_ENDPOINT") === "")
-    return "STIGMER_BACKEND_ENDPOINT environment variable is required";
-  if (getenv(env, "STIGMER_API_KEY") === "") return "STIGMER_API_KEY environment variable is required";
-  return undefined;
+/** pkg/config/stigmer_config.go LoadStigmerConfig. */
+function loadStigmerConfig(
+  env: Env,
+):
+  | { error: string }
+  | { config: NonNullable<StartResult["worker"]>["backend"]; authFrom: "STIGMER_TOKEN" | "STIGMER_API_KEY" } {
+  const endpoint = getenv(env, "STIGMER_BACKEND_ENDPOINT");
+  if (endpoint === "") return { error: "STIGMER_BACKEND_ENDPOINT environment variable is required" };
+  const authFrom = getenv(env, "STIGMER_TOKEN") !== "" ? "STIGMER_TOKEN" : "STIGMER_API_KEY";
+  if (getenv(env, authFrom) === "")
+    return { error: "STIGMER_TOKEN or STIGMER_API_KEY environment variable is required" };
+  return { config: { endpoint, tls: getenv(env, "STIGMER_SERVICE_USE_TLS") !== "false" }, authFrom };
 }
 
-/** worker/config/config.go LoadFromEnv. */
-function loadWorkerConfig(env: Env): { error?: string; worker?: StartResult["worker"] } {
+/** worker/config/config.go LoadFromEnv: the error it returns, or what the workers use. */
+function loadWorkerConfig(env: Env, warnings: string[]): { error?: string; worker?: StartResult["worker"] } {
   const stigmer = loadStigmerConfig(env);
-  if (stigmer) return { error: `failed to load Stigmer config: ${stigmer}` };
+  if ("error" in stigmer) return { error: `failed to load Stigmer config: ${stigmer.error}` };
+  const base = getenv(env, "STIGMER_TASK_QUEUE");
+  const sandbox = base !== "";
+  const queues = sandbox
+    ? [`${base}:wf-orch`, `${base}:wf-exec`]
+    : ["workflow_execution_runner", "zigflow_execution", "workflow_validation_runner"];
   const address = orDefault(env, "TEMPORAL_SERVICE_ADDRESS", "localhost:7233");
   const namespace = orDefault(env, "TEMPORAL_NAMESPACE", "default");
-  const queues = [
-    orDefault(env, "TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE", "workflow_execution_runner"),
-    orDefault(env, "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE", "zigflow_execution"),
-    orDefault(env, "TEMPORAL_WORKFLOW_VALIDATION_RUNNER_TASK_QUEUE", "workflow_validation_runner"),
-  ];
-  const claimCheck = boolOrDefault(env, "CLAIMCHECK_ENABLED", false);
-  if (claimCheck) {
+  const maxConcurrency = intOrDefault(env, "TEMPORAL_MAX_CONCURRENCY", 10, warnings);
+  const enabled = boolOrDefault(env, "CLAIMCHECK_ENABLED", false, warnings);
+  intOrDefault(env, "CLAIMCHECK_THRESHOLD_BYTES", 51200, warnings);
+  boolOrDefault(env, "CLAIMCHECK_COMPRESSION_ENABLED", true, warnings);
+  intOrDefault(env, "CLAIMCHECK_TTL_DAYS", 30, warnings);
+  const proxy = getenv(env, "STIGMER_PROXY_ENDPOINT").trim() !== "";
+  if (enabled && proxy) {
+    if ((getenv(env, "STIGMER_TOKEN") || getenv(env, "STIGMER_API_KEY")) === "")
+      return { error: "STIGMER_TOKEN or STIGMER_API_KEY is required when claim check uses proxy mode" };
+  } else if (enabled) {
     for (const key of ["R2_BUCKET", "R2_ENDPOINT", "R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY"]) {
-      if (getenv(env, key) === "") return { error: `${key} is required when Claim Check is enabled` };
+      if (getenv(env, key) === "")
+        return { error: `${key} is required when Claim Check is enabled in direct mode` };
     }
   }
-  return { worker: { address, namespace, queues, claimCheck } };
+  return {
+    worker: {
+      address,
+      namespace,
+      sandbox,
+      queues,
+      maxConcurrency,
+      claimCheck: !enabled ? "off" : proxy ? "proxy" : "r2",
+      authFrom: stigmer.authFrom,
+      backend: stigmer.config,
+    },
+  };
 }
 
-/** main.go: the mode, the port, and whether start-up gets past loading its configuration. */
+/** main.go: logging, then the Temporal worker's configuration; whether start-up gets past it. */
 export function startService(env: Env): StartResult {
   const warnings: string[] = [];
-  const modeStr = getenv(env, "EXECUTION_MODE");
-  let mode: StartResult["mode"] = "grpc";
-  if (modeStr === "") warnings.push("EXECUTION_MODE not set, defaulting to 'grpc' for local development");
-  else if (modeStr === "grpc" || modeStr === "temporal" || modeStr === "dual") mode = modeStr;
-  else warnings.push(`Invalid execution mode ${modeStr}, defaulting to 'grpc'`);
-  let port = 8080;
-  const portStr = getenv(env, "GRPC_PORT");
-  if (portStr !== "") {
-    const parsed = atoi(portStr);
-    if (parsed === undefined) warnings.push(`Invalid GRPC_PORT ${portStr}, using default 8080`);
-    else port = parsed;
-  }
-  const grpcPort = mode === "temporal" ? {} : { grpcPort: port };
-  if (mode !== "temporal") {
-    const err = loadStigmerConfig(env);
-    if (err)
-      return { mode, warnings, exit: `failed to load Stigmer Service configuration: ${err}`, ...grpcPort };
-  }
-  if (mode === "grpc") return { mode, warnings, ...grpcPort };
-  const { error, worker } = loadWorkerConfig(env);
-  if (error) return { mode, warnings, exit: `failed to load worker config: ${error}`, ...grpcPort };
-  return { mode, warnings, ...grpcPort, ...(worker ? { worker } : {}) };
+  const level = getenv(env, "LOG_LEVEL") || "info";
+  if (!ZEROLOG_LEVELS.includes(level))
+    warnings.push(`LOG_LEVEL ${JSON.stringify(level)} is not a zerolog level, using info`);
+  const { error, worker } = loadWorkerConfig(env, warnings);
+  if (error) return { warnings, exit: `failed to load worker config: ${error}` };
+  return { warnings, ...(worker ? { worker } : {}) };
 }
 
 // ---- Reading a plan as the kubelet and the CNI would ---------------------------------------------------------

@@ -2,6 +2,7 @@
 // own start-up rules (tests/service-startup.ts), with probes and egress checked against what that start-up serves.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { TASK_QUEUES } from "../contracts/workflow-runner";
 import { type Evaluation, evaluate } from "../tools/plan/evaluate";
 import { devOutputs, digest, promotable } from "./helpers";
 import { type Destination, egressAllows, resolveEnv, startService } from "./service-startup";
@@ -9,7 +10,7 @@ import { type Destination, egressAllows, resolveEnv, startService } from "./serv
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects as plain JSON.
 type Obj = any;
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 /** Labels the Temporal Helm chart puts on frontend pods (temporalio/helm-charts, templates/server-deployment.yaml). */
 const TEMPORAL_FRONTEND_POD = {
   "app.kubernetes.io/name": "temporal",
@@ -21,16 +22,18 @@ const PUBLIC_IP = "104.18.2.3";
 const METADATA_IP = "169.254.169.254";
 const POD_IP = "10.12.0.7";
 
-/** What the stack promises: the mode it configures and the Temporal frontend's address. */
+/** What the stack promises: the Temporal frontend, its address, and the claim check's storage. */
 interface Expected {
-  readonly mode: string;
   readonly temporal: Destination;
-  readonly claimCheck: boolean;
+  readonly temporalAddress: string;
+  readonly claimCheck: "off" | "proxy" | "r2";
 }
 
 /**
- * Every reason the rendered objects would not run the service as configured: start-up exits or falls back, a probe
- * aims at a port the process does not serve, or egress blocks Temporal or the internet's HTTPS (or opens metadata).
+ * Every reason the rendered objects would not run the service as configured: start-up exits or falls back, the
+ * worker polls other queues than the fixed ones or authenticates with another credential than the stack's, a
+ * probe, a port or a Service aims at a process that listens on nothing, or egress blocks Temporal or the internet's
+ * HTTPS (or opens metadata).
  */
 export function startupProblems(objects: readonly Obj[], expected: Expected): string[] {
   const deployment = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "workflow-runner");
@@ -41,24 +44,41 @@ export function startupProblems(objects: readonly Obj[], expected: Expected): st
   const started = startService(env);
   if (started.exit) problems.push(`exits: ${started.exit}`);
   problems.push(...started.warnings.map((w) => `falls back: ${w}`));
-  if (started.mode !== expected.mode) problems.push(`runs mode ${started.mode}, not ${expected.mode}`);
-  if (expected.mode !== "grpc" && started.worker === undefined && !started.exit)
-    problems.push("runs no worker");
-  if (started.worker && started.worker.claimCheck !== expected.claimCheck)
-    problems.push(`claim check is ${started.worker.claimCheck}, not ${expected.claimCheck}`);
-  const served = new Set<unknown>(started.grpcPort === undefined ? [] : [started.grpcPort]);
-  const named = new Map<unknown, unknown>((container.ports ?? []).map((p: Obj) => [p.name, p.containerPort]));
+  const w = started.worker;
+  if (w) {
+    const fixed = TASK_QUEUES.map((q) => q.name);
+    if (w.sandbox || w.queues.join() !== fixed.join())
+      problems.push(
+        `polls ${w.queues.join(", ")}${w.sandbox ? " (sandbox mode)" : ""}, not ${fixed.join(", ")}`,
+      );
+    if (w.address !== expected.temporalAddress)
+      problems.push(`dials Temporal at ${w.address}, not ${expected.temporalAddress}`);
+    if (w.claimCheck !== expected.claimCheck)
+      problems.push(`claim check is ${w.claimCheck}, not ${expected.claimCheck}`);
+    if (w.authFrom !== "STIGMER_API_KEY")
+      problems.push(
+        `authenticates with ${w.authFrom}, which takes precedence over the stack's STIGMER_API_KEY`,
+      );
+  }
   for (const kind of ["startupProbe", "readinessProbe", "livenessProbe"]) {
     const probe = container[kind];
     if (!probe) continue;
     const port = probe.grpc?.port ?? probe.httpGet?.port ?? probe.tcpSocket?.port;
-    const number = named.get(port) ?? port;
-    if (!probe.grpc || !served.has(number))
-      problems.push(`${kind} on port ${String(port)}: nothing serves it`);
+    problems.push(
+      `${kind} on ${port === undefined ? "a command" : `port ${String(port)}`}: nothing serves it`,
+    );
   }
-  if (served.size > 0 && !container.readinessProbe) problems.push("the gRPC server has no readiness probe");
-  if (started.worker && !egressAllows(policy, expected.temporal))
-    problems.push("egress blocks the Temporal frontend");
+  for (const p of container.ports ?? [])
+    problems.push(`declares port ${p.containerPort}: nothing listens on it`);
+  const podLabels = deployment.spec.template.metadata.labels ?? {};
+  for (const svc of objects.filter(
+    (o) => o.kind === "Service" && o.metadata.namespace === deployment.metadata.namespace,
+  )) {
+    const selector = svc.spec?.selector ?? {};
+    if (Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => podLabels[k] === v))
+      problems.push(`Service ${svc.metadata.name} selects the worker: nothing listens`);
+  }
+  if (w && !egressAllows(policy, expected.temporal)) problems.push("egress blocks the Temporal frontend");
   if (!egressAllows(policy, { ip: PUBLIC_IP, port: 443 }))
     problems.push("egress blocks HTTPS to the internet");
   if (egressAllows(policy, { ip: METADATA_IP, port: 443 }))
@@ -99,13 +119,14 @@ describe("the real service starts from each stack's rendering", () => {
       }),
     );
   });
+  const address = "temporal-frontend.temporal.svc.cluster.local:7233";
   const expected: Record<string, Expected> = {
-    dev: { mode: "temporal", temporal: temporalFrontend, claimCheck: false },
-    prod: { mode: "temporal", temporal: temporalFrontend, claimCheck: true },
+    dev: { temporal: temporalFrontend, temporalAddress: address, claimCheck: "off" },
+    prod: { temporal: temporalFrontend, temporalAddress: address, claimCheck: "r2" },
   };
 
   for (const stack of ["dev", "prod"] as const) {
-    it(`${stack}: starts in its mode with every value it needs, probes and egress matching`, () => {
+    it(`${stack}: starts the worker on the fixed queues with every value it needs, no probe, egress matching`, () => {
       assert.deepEqual(startupProblems(plans[stack] ?? [], expected[stack] as Expected), []);
     });
   }
@@ -117,8 +138,12 @@ describe("the real service starts from each stack's rendering", () => {
     assert.deepEqual(startService(env).worker, {
       address: "temporal-frontend.temporal.svc.cluster.local:7233",
       namespace: "default",
+      sandbox: false,
       queues: ["workflow_execution_runner", "zigflow_execution", "workflow_validation_runner"],
-      claimCheck: true,
+      maxConcurrency: 10,
+      claimCheck: "r2",
+      authFrom: "STIGMER_API_KEY",
+      backend: { endpoint: "stigmer-prod-api.planton.live:443", tls: true },
     });
     assert.equal(env.STIGMER_API_KEY, "sk-test");
     assert.equal(env.R2_SECRET_ACCESS_KEY, "r2-secret");
@@ -138,32 +163,60 @@ describe("the real service starts from each stack's rendering", () => {
 
   const breakages: [string, (objects: Obj[]) => void, string][] = [
     [
-      "STIGMER_API_KEY dropped",
+      "neither STIGMER_TOKEN nor STIGMER_API_KEY",
       (o) => {
         container(o).env = container(o).env.filter((e: Obj) => e.name !== "STIGMER_API_KEY");
       },
-      "exits: failed to load worker config: failed to load Stigmer config: STIGMER_API_KEY environment variable is required",
+      "exits: failed to load worker config: failed to load Stigmer config: STIGMER_TOKEN or STIGMER_API_KEY environment variable is required",
     ],
     [
-      "a mode typo",
+      "a STIGMER_TOKEN next to the stack's key",
       (o) => {
-        configMap(o).data.EXECUTION_MODE = "temporl";
+        configMap(o).data.STIGMER_TOKEN = "user-jwt";
       },
-      "falls back: Invalid execution mode temporl, defaulting to 'grpc'",
+      "authenticates with STIGMER_TOKEN, which takes precedence over the stack's STIGMER_API_KEY",
     ],
     [
-      "a probe on a closed port",
+      "claim check on R2 without its bucket",
+      (o) => {
+        delete configMap(o).data.R2_BUCKET;
+      },
+      "exits: failed to load worker config: R2_BUCKET is required when Claim Check is enabled in direct mode",
+    ],
+    [
+      "claim check on R2 without its secret key",
+      (o) => {
+        container(o).env = container(o).env.filter((e: Obj) => e.name !== "R2_SECRET_ACCESS_KEY");
+      },
+      "exits: failed to load worker config: R2_SECRET_ACCESS_KEY is required when Claim Check is enabled in direct mode",
+    ],
+    [
+      "the sandbox's STIGMER_TASK_QUEUE",
+      (o) => {
+        configMap(o).data.STIGMER_TASK_QUEUE = "runner:abc";
+      },
+      "polls runner:abc:wf-orch, runner:abc:wf-exec (sandbox mode), not workflow_execution_runner, zigflow_execution, workflow_validation_runner",
+    ],
+    [
+      "TEMPORAL_SERVICE_ADDRESS dropped",
+      (o) => {
+        delete configMap(o).data.TEMPORAL_SERVICE_ADDRESS;
+      },
+      "dials Temporal at localhost:7233, not temporal-frontend.temporal.svc.cluster.local:7233",
+    ],
+    [
+      "a probe on a port nothing serves",
       (o) => {
         container(o).readinessProbe = { grpc: { port: 8080 } };
       },
       "readinessProbe on port 8080: nothing serves it",
     ],
     [
-      "claim check without R2",
+      "a container port",
       (o) => {
-        delete configMap(o).data.R2_BUCKET;
+        container(o).ports = [{ name: "grpc", containerPort: 8080 }];
       },
-      "exits: failed to load worker config: R2_BUCKET is required when Claim Check is enabled",
+      "declares port 8080: nothing listens on it",
     ],
     [
       "egress without Temporal",

@@ -129,7 +129,7 @@ export function runTask(
   return { ...last, results };
 }
 
-export const STUB_REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+export const STUB_REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 export const STUB_SHA = "0123456789abcdef0123456789abcdef01234567";
 export const STUB_PUSHED = `sha256:${"7".repeat(64)}`;
 

@@ -449,7 +449,7 @@ describe("the step scripts, with stub tools", () => {
   it("build-push derives the monorepo's targets from service-name and builds with --config=ci and TAG", () => {
     const root = tempDir("bp-");
     const { log, stubs } = stubTools(root, {
-      refs: `ghcr.io/leftbin/stigmer-cloud/backend/services/agent-runner@${PUSHED}`,
+      refs: `ghcr.io/stigmer/stigmer-cloud/backend/services/agent-runner@${PUSHED}`,
     });
     const run = runTask(
       tasks[TASK_NAMES.buildPush],
@@ -525,7 +525,7 @@ describe("the step scripts, with stub tools", () => {
     targets: "urn:a urn:b",
     "image-tag": SHA,
     "image-digest": PUSHED,
-    "git-url": "https://github.com/leftbin/stigmer-cloud.git",
+    "git-url": "https://github.com/stigmer/stigmer-cloud.git",
     "git-revision": SHA,
     ...extra,
   });

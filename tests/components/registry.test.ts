@@ -6,7 +6,7 @@ import { buildDockerConfigJson, GhcrRegistry, imageReference, registryHost } fro
 import { evaluate, SECRET_MARKER, UNKNOWN_MARKER } from "../../tools/plan/evaluate";
 import { at, digest, one } from "../helpers";
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 
 describe("registry builders", () => {
   it("builds a dockerconfigjson whose auth is base64 user:token", () => {

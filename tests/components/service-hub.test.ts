@@ -14,9 +14,9 @@ import { evaluate } from "../../tools/plan/evaluate";
 import { repositoryFiles } from "../../tools/plan/render";
 import { digest } from "../helpers";
 
-const hub = { org: "stigmer", containerRegistry: "ghcr-leftbin", environments: ["dev", "prod"] };
+const hub = { org: "stigmer", containerRegistry: "ghcr-stigmer", environments: ["dev", "prod"] };
 const repository = {
-  owner: "leftbin",
+  owner: "stigmer",
   name: "stigmer-cloud",
   branch: "main",
   projectRoot: "backend/services/svc",
@@ -27,7 +27,7 @@ const inputs: EntryInputs = {
   serviceHub: hub,
   repository,
   pipelineFilePath: ".planton/pipeline.yaml",
-  imageRepository: "ghcr.io/leftbin/stigmer-cloud/x",
+  imageRepository: "ghcr.io/stigmer/stigmer-cloud/x",
   params: { "service-name": "svc", "deploy-stack": "stigmer/p/dev" },
   pipelineDeploys: true,
   deployEnvironment: "dev",
@@ -56,14 +56,14 @@ describe("the v1 entry (the monorepo's form)", () => {
     assert.deepEqual(spec.pipelineConfiguration, {
       pipelineProvider: "self",
       tektonPipelineYamlFile: ".planton/pipeline.yaml",
-      imageRepositoryPath: "leftbin/stigmer-cloud/x",
+      imageRepositoryPath: "stigmer/stigmer-cloud/x",
       pipelineBranches: ["main"],
       params: { "service-name": "svc", "deploy-stack": "stigmer/p/dev" },
       disableDeployments: true,
     });
     assert.deepEqual(spec.gitRepo, {
       gitRepoProvider: "github",
-      ownerName: "leftbin",
+      ownerName: "stigmer",
       name: "stigmer-cloud",
       defaultBranch: "main",
       projectRoot: "backend/services/svc",
@@ -139,7 +139,7 @@ describe("ServiceHubEntry under mocks", () => {
           serviceHub: hub,
           repository,
           pipelineFilePath: Promise.resolve(".planton/pipeline.yaml") as unknown as string,
-          imageRepository: "ghcr.io/leftbin/stigmer-cloud/x",
+          imageRepository: "ghcr.io/stigmer/stigmer-cloud/x",
           params: Promise.resolve({ "service-name": "svc" }) as unknown as Record<string, string>,
           commitTo: { repository: "stigmer-cloud", branch: "main" },
         });

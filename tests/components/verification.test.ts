@@ -12,7 +12,7 @@ import { kubernetesObjects } from "../../tools/plan/render";
 import { devOutputs, digest, kubernetesSchemaError, one, tempDir } from "../helpers";
 import type { Obj } from "../tekton-sim";
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 const NOW = Date.parse("2026-11-27T12:00:00Z");
 
 describe("the verification of dev's rollout", () => {

@@ -1,11 +1,9 @@
-// components/worker-deployment.ts: the restricted pod, env by contract, ports and probes by mode, egress, guards.
+// components/worker-deployment.ts: the restricted pod, env by contract, no port and no probe, egress, guards.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { serviceLabels, versionLabel } from "../../components/labels";
 import {
   buildDeployment,
-  buildGrpcService,
-  buildMetricsService,
   buildNetworkPolicy,
   buildPodDisruptionBudget,
   checkWorkload,
@@ -101,61 +99,35 @@ describe("buildDeployment", () => {
   });
 });
 
-describe("ports and probes by mode", () => {
-  it("temporal: no port, no probe, no gRPC Service", () => {
-    const s = service("dev");
-    const c = deploymentOf(s).spec.template.spec.containers[0];
-    assert.deepEqual(c.ports, []);
-    assert.equal(c.livenessProbe ?? c.readinessProbe ?? c.startupProbe, undefined);
-    assert.equal(buildGrpcService(spec(s)), undefined);
-    assert.deepEqual((buildNetworkPolicy(spec(s)) as Plain).spec.ingress, []);
-  });
-  for (const mode of ["grpc", "dual"]) {
-    it(`${mode}: the gRPC port, grpc startup/readiness/liveness probes on it, and a ClusterIP Service`, () => {
-      const s = service("dev", { executionMode: mode, grpcPort: "9443" });
+describe("no port, no probe", () => {
+  it("the Temporal worker: no port, no probe, no ingress", () => {
+    for (const stack of ["dev", "prod"]) {
+      const s = service(stack);
       const c = deploymentOf(s).spec.template.spec.containers[0];
-      assert.deepEqual(c.ports, [{ name: "grpc", containerPort: 9443, protocol: "TCP" }]);
-      for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"])
-        assert.deepEqual(c[probe].grpc, { port: 9443 }, probe);
-      const svc: Plain = buildGrpcService(spec(s));
-      assert.equal(svc.spec.type, "ClusterIP");
-      assert.deepEqual(svc.spec.ports, [{ name: "grpc", port: 9443, targetPort: "grpc", protocol: "TCP" }]);
-      const np: Plain = buildNetworkPolicy(spec(s));
-      assert.deepEqual(np.spec.ingress[0].ports, [{ port: 9443, protocol: "TCP" }]);
-      assert.deepEqual(np.spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values, [
-        "workflow-runner-dev",
-      ]);
-      assert.deepEqual(probeProblems(s, c), []);
-    });
-  }
-  it("refuses probes aimed at a port the mode does not open", () => {
-    const temporal = service("dev");
-    assert.deepEqual(probeProblems(temporal, { readinessProbe: { grpc: { port: 8080 } } }), [
-      "readinessProbe targets gRPC port 8080, but EXECUTION_MODE temporal serves no port at all",
+      assert.equal(c.ports, undefined);
+      assert.equal(c.livenessProbe ?? c.readinessProbe ?? c.startupProbe, undefined);
+      assert.deepEqual((buildNetworkPolicy(spec(s)) as Plain).spec.ingress, []);
+      assert.deepEqual(probeProblems(c), []);
+    }
+  });
+  it("refuses any probe and any container port: the worker opens none and has no health command", () => {
+    assert.deepEqual(probeProblems({ readinessProbe: { grpc: { port: 8080 } } }), [
+      "readinessProbe is set, but workflow-runner opens no port and has no health command to probe",
     ]);
-    const dual = service("dev", { executionMode: "dual" });
-    assert.deepEqual(probeProblems(dual, { livenessProbe: { httpGet: { path: "/healthz", port: 8080 } } }), [
-      "livenessProbe targets HTTP port 8080, but EXECUTION_MODE dual serves only gRPC on 8080",
-    ]);
-    assert.deepEqual(probeProblems(dual, { startupProbe: { grpc: { port: 9090 } } }), [
-      "startupProbe targets gRPC port 9090, but EXECUTION_MODE dual serves only gRPC on 8080",
-    ]);
+    assert.deepEqual(
+      probeProblems({ livenessProbe: { exec: { command: ["true"] } }, ports: [{ containerPort: 8080 }] }),
+      [
+        "livenessProbe is set, but workflow-runner opens no port and has no health command to probe",
+        "a container port is declared, but workflow-runner opens no port",
+      ],
+    );
   });
 });
 
-describe("disruption budget, metrics", () => {
+describe("disruption budget", () => {
   it("keeps the prod overlay's one pod through drains", () => {
     const pdb: Plain = buildPodDisruptionBudget(spec(service("prod")));
     assert.equal(pdb.spec.minAvailable, 1);
-  });
-  it("has no metrics port or Service unless the prometheus exporter is configured on it", () => {
-    assert.equal(buildMetricsService(spec(service("prod"))), undefined);
-    const s = service("dev", { metricsPort: "9464", otelMetricsExporter: "prometheus" });
-    assert.equal(s.workload.env.OTEL_EXPORTER_PROMETHEUS_PORT, "9464");
-    const svc: Plain = buildMetricsService(spec(s));
-    assert.equal(svc.spec.ports[0].targetPort, "metrics");
-    const c = deploymentOf(s).spec.template.spec.containers[0];
-    assert.deepEqual(c.ports, [{ name: "metrics", containerPort: 9464, protocol: "TCP" }]);
   });
 });
 
@@ -219,7 +191,7 @@ describe("checkWorkload", () => {
           spec: { podSelector: {}, egress: [{ ports: [{ port: 7233 }] }] },
         }),
       new Error(
-        "WorkerDeployment workflow-runner: R2_SECRET_ACCESS_KEY is required by the service but no value was given; readinessProbe targets gRPC port 8080, but EXECUTION_MODE temporal serves no port at all; egress rule 0 has no destination (it would allow every address)",
+        "WorkerDeployment workflow-runner: R2_SECRET_ACCESS_KEY is required by the service but no value was given; readinessProbe is set, but workflow-runner opens no port and has no health command to probe; egress rule 0 has no destination (it would allow every address)",
       ),
     );
   });

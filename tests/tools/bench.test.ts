@@ -19,7 +19,7 @@ describe("bench replay", () => {
   it("registers exactly what one service's components registered: types, parents, inputs", async () => {
     const providers = () => ({
       kubernetes: new k8s.Provider("kubernetes", {}),
-      github: new github.Provider("github", { owner: "leftbin", token: "bench" }),
+      github: new github.Provider("github", { owner: "stigmer", token: "bench" }),
     });
     for (const service of [workloadOnly(devService()), devService()]) {
       const recorded = (await evaluate({ stack: "dev", program: fleetProgram(service, 1) })).resources;

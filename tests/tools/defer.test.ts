@@ -11,7 +11,7 @@ import { digest, filesUnder, promotable, tempDir } from "../helpers";
 
 /** The SDK version DEFERRED_MODULES was checked against; an update must re-check it (and this line). */
 const CHECKED_SDK = "3.248.0";
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 
 /** Runs a script with plain node in the project folder; returns its parsed JSON stdout. */
 function nodeJson(script: string): unknown {

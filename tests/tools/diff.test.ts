@@ -7,7 +7,7 @@ import { evaluate } from "../../tools/plan/evaluate";
 import { planFiles, writePlan } from "../../tools/plan/render";
 import { digest, tempDir } from "../helpers";
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 const BASE = { imageTag: "v1", imageDigest: digest("1") };
 
 /** Plans dev with the given config into <root>/<side>/dev, as `npm run plan` writes it. */
@@ -57,13 +57,13 @@ describe("plan:diff on real plans", () => {
     assert.doesNotMatch(text, /\*\*Image\*\*/);
   });
 
-  it("shows objects added by a new config key", async () => {
-    const text = await summary({ metricsPort: "9464", otelMetricsExporter: "prometheus" });
-    assert.match(text, /- added: Service workflow-runner-dev\/workflow-runner-metrics/);
+  it("shows objects changed by a new config key", async () => {
+    const text = await summary({ claimCheckEnabled: "true", stigmerProxyEndpoint: "https://api.stigmer.ai" });
     assert.match(
       text,
-      /- changed: NetworkPolicy workflow-runner-dev\/workflow-runner\n {2}- `spec\.ingress`: `\[\]` -> `\[\{"ports":\[\{"port":9464,"protocol":"TCP"\}\]\}\]`/,
+      /- changed: ConfigMap workflow-runner-dev\/workflow-runner-settings\n(.*\n)* {2}- `data\.STIGMER_PROXY_ENDPOINT`: \(none\) -> `"https:\/\/api\.stigmer\.ai"`/,
     );
+    assert.doesNotMatch(text, /R2_/);
   });
 
   it("names pipeline task changes and the repository files they touch", async () => {

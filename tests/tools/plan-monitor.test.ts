@@ -8,7 +8,7 @@ import { type EvaluateOptions, type Evaluation, evaluate } from "../../tools/pla
 import { PlanMocks } from "../../tools/plan/mocks";
 import { devOutputs, digest, promotable } from "../helpers";
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 const DEV = "stigmer/workflow-runner/dev";
 
 /** Everything a plan is written from, in URN order. */

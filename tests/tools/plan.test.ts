@@ -15,7 +15,7 @@ import {
   tempDir,
 } from "../helpers";
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 
 interface K8sObject {
   apiVersion: string;
@@ -61,8 +61,11 @@ for (const stack of ["dev", "prod"]) {
         run.stdout,
         new RegExp(`Plan for workflow-runner/${stack}: \\d+ resources, \\d+ Kubernetes objects`),
       );
-      // Both stacks run temporal mode; the summary says why the worker has no port.
-      assert.match(run.stdout, /Worker: EXECUTION_MODE temporal: no container port, no probe and no Service/);
+      // The summary says why the worker has no port.
+      assert.match(
+        run.stdout,
+        /Worker: the Temporal worker only: no container port, no probe and no Service/,
+      );
     });
 
     it("writes kubernetes.yaml, resources.json, outputs.json and files/", () => {

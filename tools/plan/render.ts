@@ -247,17 +247,25 @@ export function writePlan(outDir: string, files: ReadonlyMap<string, string>): v
   if (previous) rmSync(previous, { recursive: true, force: true });
 }
 
-/** One line on how the worker runs: its mode, and what that mode opens (read from the plan's own objects). */
+/** One line on how the worker runs and what it opens (read from the plan's own objects). */
 export function workloadSummary(evaluation: Evaluation): string | undefined {
   const objects = kubernetesObjects(evaluation);
-  const settings = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name?.endsWith("-settings"));
-  const data = (settings?.data ?? {}) as Record<string, string>;
-  const mode = data.EXECUTION_MODE;
-  if (!mode) return undefined;
-  const grpcPort = data.GRPC_PORT;
-  return mode === "temporal"
-    ? "Worker: EXECUTION_MODE temporal: no container port, no probe and no Service, because the binary opens no port in this mode (README: the service's start-up contract)."
-    : `Worker: EXECUTION_MODE ${mode}: gRPC on ${grpcPort ?? "8080"} with grpc startup, readiness and liveness probes and a ClusterIP Service.`;
+  const deployment = objects.find((o) => o.kind === "Deployment");
+  if (!deployment) return undefined;
+  const container = (deployment.spec as { template?: { spec?: { containers?: Record<string, unknown>[] } } })
+    ?.template?.spec?.containers?.[0];
+  const ports = (container?.ports as unknown[] | undefined)?.length ?? 0;
+  const probes = ["startupProbe", "readinessProbe", "livenessProbe"].filter(
+    (k) => container?.[k] !== undefined,
+  );
+  const namespace = (deployment.metadata as { namespace?: string } | undefined)?.namespace;
+  const services = objects.filter(
+    (o) =>
+      o.kind === "Service" && (o.metadata as { namespace?: string } | undefined)?.namespace === namespace,
+  ).length;
+  return ports === 0 && probes.length === 0 && services === 0
+    ? "Worker: the Temporal worker only: no container port, no probe and no Service, because the binary opens no port (docs/service-contract.md)."
+    : `Worker: ${ports} container port(s), probes ${probes.join(", ") || "none"}, ${services} Service(s).`;
 }
 
 /** One line on who triggers the build and who deploys, read from the plan's own objects and outputs. */
