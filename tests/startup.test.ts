@@ -118,14 +118,25 @@ describe("the real service starts from each stack's rendering", () => {
         stackOutputs: { "stigmer/workflow-runner/dev": promotable(devRef) },
       }),
     );
+    // prod with claim check through the Stigmer proxy instead of R2: no R2 setting, no R2 key.
+    plans.proxy = objectsOf(
+      await evaluate({
+        stack: "prod",
+        preview: false,
+        secrets: { stigmerApiKey: "sk-test" },
+        config: { stigmerProxyEndpoint: "https://api.stigmer.ai", r2Bucket: "", r2Endpoint: "" },
+        stackOutputs: { "stigmer/workflow-runner/dev": promotable(devRef) },
+      }),
+    );
   });
   const address = "temporal-frontend.temporal.svc.cluster.local:7233";
   const expected: Record<string, Expected> = {
     dev: { temporal: temporalFrontend, temporalAddress: address, claimCheck: "off" },
     prod: { temporal: temporalFrontend, temporalAddress: address, claimCheck: "r2" },
+    proxy: { temporal: temporalFrontend, temporalAddress: address, claimCheck: "proxy" },
   };
 
-  for (const stack of ["dev", "prod"] as const) {
+  for (const stack of ["dev", "prod", "proxy"] as const) {
     it(`${stack}: starts the worker on the fixed queues with every value it needs, no probe, egress matching`, () => {
       assert.deepEqual(startupProblems(plans[stack] ?? [], expected[stack] as Expected), []);
     });
@@ -147,6 +158,18 @@ describe("the real service starts from each stack's rendering", () => {
     });
     assert.equal(env.STIGMER_API_KEY, "sk-test");
     assert.equal(env.R2_SECRET_ACCESS_KEY, "r2-secret");
+  });
+
+  it("prod with the proxy: claim check through STIGMER_PROXY_ENDPOINT, authenticated with the stack's key, no R2", () => {
+    const objects = plans.proxy ?? [];
+    const d = objects.find((o) => o.kind === "Deployment");
+    const { env } = resolveEnv(d.spec.template.spec.containers[0], objects, d.metadata.namespace);
+    assert.equal(startService(env).worker?.claimCheck, "proxy");
+    assert.equal(env.STIGMER_PROXY_ENDPOINT, "https://api.stigmer.ai");
+    assert.deepEqual(
+      Object.keys(env).filter((k) => k.startsWith("R2_")),
+      [],
+    );
   });
 
   /** A copy of prod's objects, broken by `mutate`. */
