@@ -270,6 +270,31 @@ describe("describeService", () => {
   });
 });
 
+describe("the stigmer org", () => {
+  it("is the default owner of the image, the monorepo, the pull-secret user and the registry connection", () => {
+    const cfg = parsePlainConfig(devRaw());
+    assert.equal(cfg.imageRepository, "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner");
+    assert.equal(cfg.gitOwner, "stigmer");
+    assert.equal(cfg.registryUsername, "stigmer");
+    assert.equal(cfg.containerRegistryConnection, "ghcr-stigmer");
+    assert.equal(describeService(cfg, "dev").build?.git.url, "https://github.com/stigmer/stigmer-cloud.git");
+  });
+  it("leaves leftbin possible by config", () => {
+    const cfg = parsePlainConfig(
+      devRaw({
+        imageRepository: "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner",
+        gitOwner: "leftbin",
+        registryUsername: "leftbin",
+        containerRegistryConnection: "ghcr-leftbin",
+      }),
+    );
+    const service = describeService(cfg, "dev");
+    assert.equal(service.image.repository, "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner");
+    assert.equal(service.build?.git.url, "https://github.com/leftbin/stigmer-cloud.git");
+    assert.equal(service.serviceHub.containerRegistry, "ghcr-leftbin");
+  });
+});
+
 describe("retired keys", () => {
   it("refuses each with the migration step, naming the stack file", () => {
     const problems = configKeyProblems(
