@@ -25,7 +25,7 @@ export interface GhcrRegistryArgs {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-/** The default repository of workflow-runner's image. */
+/** The default repository of workflow-runner's image (stigmer/stigmer _kustomize/base/service.yaml at 4a8b0102). */
 export const DEFAULT_REPOSITORY = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 
 /** The registry host of a repository reference ("ghcr.io/a/b" -> "ghcr.io"). Pure. */

@@ -12,6 +12,9 @@
 //   worker/worker.go              three workers (two in sandbox mode); no WorkerStopTimeout; no health service
 //   pkg/heartbeat/heartbeat.go    (2c2f5393) reads no variable; STIGMER_RUNNER_ID switches it on
 // pkg/otel (OTEL_EXPORTER_OTLP_ENDPOINT) is imported by no package of the service, so the binary never reads it.
+// _kustomize/base/service.yaml (4a8b0102) deploys image ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner
+// with `ports: []`; it still sets EXECUTION_MODE, two TEMPORAL_*_TASK_QUEUE, LOG_FORMAT and OTEL_* that this code
+// no longer reads.
 // `npm run contract:check -- <checkout>` compares this table with a checkout's Go source.
 
 /** The upstream commit whose main.go this contract follows: the service ignores what it no longer reads since then. */
