@@ -16,6 +16,12 @@
 // with `ports: []`; it still sets EXECUTION_MODE, two TEMPORAL_*_TASK_QUEUE, LOG_FORMAT and OTEL_* that this code
 // no longer reads.
 // `npm run contract:check -- <checkout>` compares this table with a checkout's Go source.
+//
+// These are the newest Go versions: upstream deleted backend/services/workflow-runner on 2026-05-21
+// (_changelog/2026-05/2026-05-21-153507-delete-legacy-runners-migrate-integration-harness.md: "Deleted:
+// backend/services/workflow-runner/ (142 Go source files)"), in favour of a TypeScript runner at
+// backend/services/runner that reads other variables (MODE, a single `stigmer_runner` queue). This program deploys
+// the Go worker the private monorepo still builds; moving to the TypeScript runner is a new contract, not a drift.
 
 /** The upstream commit whose main.go this contract follows: the service ignores what it no longer reads since then. */
 export const CONTRACT_COMMIT = "c532cd939b4bc71678d8c24d90fee25c6226cdd0";
