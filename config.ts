@@ -579,7 +579,10 @@ export function rfc3339Millis(text: string): number | undefined {
     number,
     number,
   ];
-  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  // Day 0 of the next month is the last of this one (setUTCFullYear: Date.UTC maps years 0-99 to 1900-1999).
+  const last = new Date(0);
+  last.setUTCFullYear(y, mo, 0);
+  const daysInMonth = last.getUTCDate();
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || s > 59) return undefined;
   let offset = 0;
   if (g.z && g.z !== "Z") {

@@ -819,6 +819,16 @@ const roundThree: Case[] = [
     message: `${P}:r2Region: got "BAD"`,
   },
   {
+    title: "a key of the map itself wins over a merged one, as in Go's yaml.v3",
+    stack: "dev",
+    kind: "stack file keys",
+    stackFile: devStackWithTop("base: &base\n  workflow-runner:logLevel: info\n")
+      .replace("config:\n", "config:\n  <<: *base\n")
+      .replace("workflow-runner:logLevel: debug", "workflow-runner:logLevel: loud"),
+    names: `${P}:logLevel`,
+    message: `${P}:logLevel: got "loud"`,
+  },
+  {
     title: "a merged map with a misspelt namespace",
     stack: "dev",
     kind: "stack file keys",
