@@ -4,11 +4,12 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { rfc3339Millis } from "../config";
+import { ConfigError, parsePlainConfig, rfc3339Millis } from "../config";
 import { runPlanCommand } from "../tools/plan/cli";
 import { EvaluationError, evaluate, PROJECT_DIR } from "../tools/plan/evaluate";
 import { npmNodeCommand } from "../tools/plan/npm-command";
 import { PLAN_MARKER, PLAN_MARKER_TEXT } from "../tools/plan/render";
+import { readProjectFile, readStackFile, resolveConfig } from "../tools/plan/stack-files";
 import { DEV_OUTPUTS_FILE, digest, filesUnder, tempDir } from "./helpers";
 
 const P = "workflow-runner";
@@ -1418,6 +1419,47 @@ describe("bad input", () => {
         return true;
       });
     }
+  });
+
+  it("accepts what the platform accepts, near each new rule's edge (one batch, no plan)", () => {
+    const project = readProjectFile(PROJECT_DIR);
+    const devRaw = (overrides: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(resolveConfig(project, readStackFile(PROJECT_DIR, "dev"), overrides).values).map(
+          ([k, v]) => [k.slice(P.length + 1), v],
+        ),
+      );
+    const accepted: Record<string, string>[] = [
+      { cpuRequest: "10m", cpuLimit: "100m", memoryRequest: "32Mi", memoryLimit: "64Mi" },
+      { cpuRequest: "64", cpuLimit: "64", memoryRequest: "256Gi", memoryLimit: "256Gi" },
+      { trigger: "tekton", gitBranch: "release/v1.2" },
+      { trigger: "tekton", gitBranch: "b".repeat(58) },
+      { webhookUrl: `https://${"h".repeat(63)}.stigmer.ai/wr` },
+      { extraEnv: JSON.stringify(["A=x".padEnd(500_000, "x")]) },
+      { extraEnv: '["FEATURE_FLAGS=a,b", "KEYBOARD_LAYOUT=us"]' },
+      { stigmerBackendTls: "false", stigmerBackendEndpoint: "stigmer-api.stigmer.svc.cluster.local:8080" },
+      { stigmerBackendTls: "false", stigmerBackendEndpoint: "stigmer-api.stigmer.svc:8080" },
+      { kubeContext: "arn:aws:eks:eu-west-1:123456789012:cluster/stigmer-dev" },
+      { kubeContext: "gke_stigmer_europe-west1_dev" },
+      { pulumiBackendUrl: "s3://state-bucket?region=eu-west-1&awssdk=v2" },
+      { triggerPaths: '["backend/libs/**", "go.mod", ".bazelversion"]' },
+      { ciNamespace: "tekton-ci" },
+      { verifyImage: "docker.io/temporalio/admin-tools:1.28.1-tctl-1.18.4-cli-1.4.1" },
+      {
+        imagePin: `ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner:latest-rc1@${digest("a")}`,
+      },
+    ];
+    for (const overrides of accepted)
+      assert.doesNotThrow(() => parsePlainConfig(devRaw(overrides)), JSON.stringify(overrides).slice(0, 200));
+    // And each edge refused one step further, so the rules above are the ones at work.
+    const refused: Record<string, string>[] = [
+      { cpuRequest: "9m" },
+      { trigger: "tekton", gitBranch: "b".repeat(59) },
+      { webhookUrl: `https://${"h".repeat(64)}.stigmer.ai/wr` },
+      { stigmerBackendTls: "false", stigmerBackendEndpoint: "stigmer-api.stigmer.svc.example.com:8080" },
+    ];
+    for (const overrides of refused)
+      assert.throws(() => parsePlainConfig(devRaw(overrides)), ConfigError, JSON.stringify(overrides));
   });
 
   it("reads RFC 3339 times the same in any time zone, and refuses what is not one", () => {
