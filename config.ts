@@ -113,6 +113,15 @@ export const HTTPS_URL =
 /** A fully qualified stack name `<org>/<project>/<stack>`. */
 export const QUALIFIED_STACK =
   /^(?<org>[A-Za-z0-9][A-Za-z0-9_.-]*)\/(?<project>[A-Za-z0-9_.-]+)\/(?<stack>[A-Za-z0-9_.-]+)$/;
+/** A path glob inside the repository: relative, no `..` segment (Planton would read it from outside the repository). */
+const REPO_GLOB = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._*/-]+$/;
+/**
+ * A kubeconfig context name as it reaches the deploy step's script and the pipeline's YAML: a strict character set
+ * (EKS ARNs, GKE and kind names fit), so that no value can change the structure it lands in.
+ */
+const SCRIPT_SAFE_CONTEXT = /^[A-Za-z0-9][A-Za-z0-9._@:/+-]{0,252}$/;
+/** A Pulumi backend URL as it reaches `pulumi login` in the deploy step: no quote, space, `$`, backtick or `\\`. */
+const SCRIPT_SAFE_BACKEND_URL = /^(https|s3|gs|azblob):\/\/[A-Za-z0-9._~:/?=&%@+,-]+$/;
 /** A path inside the repository, relative, without `..`. */
 const REPO_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/;
 
@@ -255,7 +264,10 @@ export const PLAIN_KEYS = {
   ),
   createNamespace: key(bool, "true or false"),
   protectNamespace: key(bool, "true or false"),
-  kubeContext: key(optional(z.string().regex(/^\S+$/)), "a kubeconfig context name without spaces, or empty"),
+  kubeContext: key(
+    optional(str(SCRIPT_SAFE_CONTEXT)),
+    "empty, or a kubeconfig context name of letters, digits and . _ @ : / + - (it reaches the deploy step's script)",
+  ),
   replicas: key(int(1, 50), "an integer from 1 to 50"),
   minAvailable: key(int(0, 49), "an integer from 0 to 49, below replicas"),
   cpuRequest: key(str(CPU_QUANTITY), "a CPU quantity such as 100m or 0.5"),
@@ -370,8 +382,8 @@ export const PLAIN_KEYS = {
   serviceHubEntryFormat: key(z.enum(["v1", "v1alpha1"]), "v1 (the monorepo's form) or v1alpha1"),
   projectRoot: key(str(REPO_PATH), "the service's folder in the repository, relative, without '..'"),
   triggerPaths: key(
-    jsonList(z.string().regex(/^(?!\/)[A-Za-z0-9._*/-]+$/)),
-    "a list of repository path globs (relative) whose changes also build the service",
+    jsonList(z.string().regex(REPO_GLOB)),
+    "a list of repository path globs (relative, inside the repository: no leading '/', no '..') whose changes also build the service",
   ),
   deployLockTimeoutSeconds: key(
     int(0, 7200),
@@ -384,8 +396,8 @@ export const PLAIN_KEYS = {
   ),
   programPath: key(str(REPO_PATH), "a relative path inside the repository, without '..'"),
   pulumiBackendUrl: key(
-    optional(z.string().regex(/^(https:\/\/|s3:\/\/|gs:\/\/|azblob:\/\/)\S+$/)),
-    "empty (Pulumi Cloud), or an https://, s3://, gs:// or azblob:// backend URL",
+    optional(str(SCRIPT_SAFE_BACKEND_URL)),
+    "empty (Pulumi Cloud), or an https://, s3://, gs:// or azblob:// backend URL of letters, digits and . _ ~ : / ? = & % @ + , -",
   ),
   webhookUrl: key(
     optional(str(HTTPS_URL)),
@@ -594,6 +606,290 @@ export function serviceStartProblems(cfg: PlainConfig): string[] {
   return problems;
 }
 
+// ---- What the platform would refuse, contradictions, and the policy pack's rules ------------------------
+
+/**
+ * An RFC 3339 date-time with a zone (`Z` or `±hh:mm`), as Go's time.RFC3339 and the Kubernetes API write them.
+ * A `t`/`z` in lower case and a space for `T` are refused: RFC 3339 allows them, Go's layout does not.
+ */
+export const RFC3339 =
+  /^(?<y>\d{4})-(?<mo>\d{2})-(?<d>\d{2})T(?<h>\d{2}):(?<mi>\d{2}):(?<s>\d{2})(?<f>\.\d{1,9})?(?<z>Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Milliseconds since the epoch of an RFC 3339 date-time, or undefined when it is not one: a real calendar date (no
+ * 2026-02-30), hours 00-23, minutes and seconds 00-59, a zone offset under 24 h. Computed from its fields with
+ * Date.UTC, so the machine's time zone never matters (Date.parse reads a time without a zone as local time). Pure.
+ */
+export function rfc3339Millis(text: string): number | undefined {
+  const g = RFC3339.exec(text)?.groups;
+  if (!g) return undefined;
+  const [y, mo, d, h, mi, s] = [g.y, g.mo, g.d, g.h, g.mi, g.s].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  // Day 0 of the next month is the last of this one (setUTCFullYear: Date.UTC maps years 0-99 to 1900-1999).
+  const last = new Date(0);
+  last.setUTCFullYear(y, mo, 0);
+  const daysInMonth = last.getUTCDate();
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || s > 59) return undefined;
+  let offset = 0;
+  if (g.z && g.z !== "Z") {
+    const [oh, om] = g.z.slice(1).split(":").map(Number) as [number, number];
+    if (oh > 23 || om > 59) return undefined;
+    offset = (g.z.startsWith("-") ? -1 : 1) * (oh * 60 + om) * 60_000;
+  }
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s, Math.floor(Number(`0${g.f ?? ""}`) * 1000));
+  return date.getTime() - offset;
+}
+
+/**
+ * A Pulumi stack name: letters, digits, '_', '.', '-', 1 to 100 characters (pulumi/pulumi
+ * pkg/backend/filestate/backend.go `stackNameAndProjectRegexp`, the rule the service enforces too).
+ */
+export const PULUMI_STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+/** A Pulumi organization name, as promoteFrom's grammar (QUALIFIED_STACK) reads it: it starts with a letter or digit. */
+export const PULUMI_ORG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+/**
+ * Key names that hold credentials (`*_TOKEN`, `*_KEY`, `*_SECRET`, passwords, API and private keys). The policy pack
+ * (policy/rules.ts no-plain-secrets) and extraEnv share it.
+ */
+const SECRET_KEY_NAME =
+  /(pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|auth|(^|[_-])key$)/i;
+/** Value shapes of well-known credentials: GitHub, Pulumi, Slack, AWS, PEM keys, JWTs. */
+const SECRET_VALUE =
+  /(^(ghp_|gho_|ghs_|ghu_|github_pat_|pul-|xox[abpr]-)[A-Za-z0-9_-]{10,}|AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|^eyJ[A-Za-z0-9_-]{8,}\.eyJ)/;
+
+/** Why a key/value pair looks like a secret, or undefined (a Tekton `$(params.x)` reference is not a value). Pure. */
+export function secretLooking(key: string, value: unknown): string | undefined {
+  if (typeof value !== "string" || value === "") return undefined;
+  if (SECRET_VALUE.test(value)) return `the value of ${key} has the shape of a credential`;
+  if (SECRET_KEY_NAME.test(key) && !/^\$\(.*\)$/.test(value)) return `${key} names a credential`;
+  return undefined;
+}
+
+/** Why an image reference's registry host is refused (it is not lower case), or undefined. Pure. */
+export function imageRegistryProblem(ref: string): string | undefined {
+  const first = ref.split("/")[0] ?? "";
+  const hasRegistry = ref.includes("/") && (/[.:]/.test(first) || first.toLowerCase() === "localhost");
+  return hasRegistry && first !== first.toLowerCase()
+    ? `its registry "${first}" is not lower case (write ${first.toLowerCase()})`
+    : undefined;
+}
+
+/**
+ * Why an image reference would be refused by the policy pack (images-pinned-by-digest) or by the container runtime,
+ * or undefined: the tag `latest` (with or without a digest after it), or a registry host that is not lower case
+ * (the reference grammar of distribution/reference allows only lower case there). Pure.
+ */
+export function imageReferenceProblem(ref: string): string | undefined {
+  const registry = imageRegistryProblem(ref);
+  if (registry) return registry;
+  const last = (ref.split("/").pop() ?? "").split("@")[0] ?? "";
+  if (last.includes(":") && last.slice(last.indexOf(":") + 1) === "latest")
+    return "its tag is latest, which names nothing stable (the policy images-pinned-by-digest refuses :latest)";
+  return undefined;
+}
+
+/**
+ * Bounds of the worker's CPU and memory. Below: what a Go Temporal worker needs to start (the Go runtime, the gRPC
+ * connection and three workers take some 30-50 MiB; a CPU limit under 100m throttles start-up to minutes). Above:
+ * the largest node this platform schedules on (64 cores, 256 GiB); a pod asking more is never scheduled.
+ */
+export const COMPUTE_BOUNDS = {
+  cpuRequest: { min: "10m", max: "64" },
+  cpuLimit: { min: "100m", max: "64" },
+  memoryRequest: { min: "32Mi", max: "256Gi" },
+  memoryLimit: { min: "64Mi", max: "256Gi" },
+} as const;
+
+/** CPU and memory outside COMPUTE_BOUNDS. Zero is reported by parsePlainConfig already. Pure. */
+export function computeBoundsProblems(cfg: PlainConfig): string[] {
+  const problems: string[] = [];
+  for (const k of ["cpuRequest", "cpuLimit"] as const) {
+    const { min, max } = COMPUTE_BOUNDS[k];
+    const v = cpuMillis(cfg[k]);
+    if (v > 0 && (v < cpuMillis(min) || v > cpuMillis(max)))
+      problems.push(problem(k, cfg[k], `a CPU quantity from ${min} to ${max} (${COMPUTE_BOUNDS_WHY})`));
+  }
+  for (const k of ["memoryRequest", "memoryLimit"] as const) {
+    const { min, max } = COMPUTE_BOUNDS[k];
+    if (memoryBytes(cfg[k])[0] > 0n && (compareMemory(cfg[k], min) < 0 || compareMemory(cfg[k], max) > 0))
+      problems.push(problem(k, cfg[k], `a memory quantity from ${min} to ${max} (${COMPUTE_BOUNDS_WHY})`));
+  }
+  return problems;
+}
+const COMPUTE_BOUNDS_WHY = "below, a Go Temporal worker cannot start; above, no node can schedule it";
+
+/** Kubernetes' limit on a ConfigMap's data, summed over its values (pkg/apis/core/validation ValidateConfigMap: MaxSecretSize). */
+export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
+
+/** The worker's settings ConfigMap over Kubernetes' 1 MiB: the API server would refuse it at apply. Pure. */
+export function configMapSizeProblems(cfg: PlainConfig): string[] {
+  const size = Object.values(workloadEnv(cfg).env).reduce((n, v) => n + Buffer.byteLength(v, "utf8"), 0);
+  return size > CONFIGMAP_MAX_BYTES
+    ? [
+        problem(
+          "extraEnv",
+          `${cfg.extraEnv.length} variables`,
+          `values that fit a ConfigMap: together at most ${CONFIGMAP_MAX_BYTES} bytes (1 MiB, Kubernetes' limit), got ${size}`,
+        ),
+      ]
+    : [];
+}
+
+/** The name of the EventListener's trigger for a branch; Tekton stamps it on every run as a label value. Pure. */
+export function tektonTriggerName(branch: string): string {
+  return `push-${branch.replace(/[^a-z0-9-]/g, "-")}`;
+}
+
+/** Why a host cannot be an Ingress host (a DNS-1123 subdomain, not an IP address), or undefined. Pure. */
+export function ingressHostProblem(host: string): string | undefined {
+  if (IPV4.test(host)) return "its host is an IP address; an Ingress host must be a DNS name";
+  if (host.length > 253) return `its host has ${host.length} characters, over the 253 a DNS name may have`;
+  const long = host.split(".").find((label) => label.length > 63);
+  if (long)
+    return `its host's label "${long}" has ${long.length} characters, over the 63 a DNS label may have`;
+  if (!DNS1123_SUBDOMAIN.test(host)) return "its host is not a DNS name of lower-case labels";
+  return undefined;
+}
+
+/**
+ * Values Kubernetes, Tekton or the pipeline's scripts would refuse or misread, beyond each key's own grammar: compute
+ * bounds, label values we derive, the webhook's Ingress host, the ConfigMap's size. Pure.
+ */
+export function platformLimitProblems(cfg: PlainConfig): string[] {
+  const problems = computeBoundsProblems(cfg);
+  if (cfg.buildPipeline && cfg.trigger === "tekton") {
+    const name = tektonTriggerName(cfg.gitBranch);
+    if (!LABEL_VALUE.test(name))
+      problems.push(
+        problem(
+          "gitBranch",
+          cfg.gitBranch,
+          `a branch whose trigger name "${name}" is a label value (at most 63 characters, starting and ending with a letter or digit): Tekton labels every run with it (triggers.tekton.dev/trigger)`,
+        ),
+      );
+  }
+  const host = cfg.webhookUrl ? (HTTPS_URL.exec(cfg.webhookUrl)?.groups?.host ?? "") : "";
+  const hostWhy = host && !IPV4.test(host) ? ingressHostProblem(host) : undefined;
+  if (cfg.webhookUrl && hostWhy)
+    problems.push(problem("webhookUrl", cfg.webhookUrl, `an https URL an Ingress can serve: ${hostWhy}`));
+  problems.push(...configMapSizeProblems(cfg));
+  return problems;
+}
+
+/** Namespaces Tekton installs itself into: CI's runs never share them. */
+export const TEKTON_NAMESPACES: readonly string[] = [
+  "tekton-pipelines",
+  "tekton-pipelines-resolvers",
+  "tekton-chains",
+  "tekton-dashboard",
+  "tekton-operator",
+  "tekton-results",
+];
+
+/** Whether a backend host is a Service of this cluster (cluster DNS), where TLS may be off. Pure. */
+function inCluster(host: string): boolean {
+  return /\.svc(\.cluster\.local)?$/.test(host);
+}
+
+/** Settings that contradict each other; each message names both keys. Pure. */
+export function contradictionProblems(cfg: PlainConfig): string[] {
+  const problems: string[] = [];
+  if (cfg.promoteFrom && cfg.buildPipeline) {
+    problems.push(
+      problem(
+        "buildPipeline",
+        "true",
+        `false when promoteFrom is set (${cfg.promoteFrom}): a stack that promotes deploys another stack's verified image and never builds its own`,
+      ),
+    );
+  }
+  if (!cfg.promoteFrom && durationSeconds(cfg.minSoak) > 0) {
+    problems.push(
+      problem(
+        "minSoak",
+        cfg.minSoak,
+        "0s unless promoteFrom is set: a soak is how long a promoted image must have been verified, and this stack promotes nothing",
+      ),
+    );
+  }
+  const backendHost = splitAddress(cfg.stigmerBackendEndpoint).host;
+  if (!cfg.stigmerBackendTls && !inCluster(backendHost)) {
+    problems.push(
+      problem(
+        "stigmerBackendTls",
+        "false",
+        `true for stigmerBackendEndpoint ${cfg.stigmerBackendEndpoint}, a host outside the cluster (TLS may be off only for a Service, <name>.<namespace>.svc[.cluster.local]): the API key would cross the network in clear text`,
+      ),
+    );
+  }
+  if (TEKTON_NAMESPACES.includes(cfg.ciNamespace) || cfg.ciNamespace.startsWith("kube-")) {
+    problems.push(
+      problem(
+        "ciNamespace",
+        cfg.ciNamespace,
+        `a namespace of its own, not a system namespace (kube-*) or Tekton's own (${TEKTON_NAMESPACES.join(", ")}): trigger tekton runs the pipeline there`,
+      ),
+    );
+  }
+  const seen = new Set<string>();
+  const repeated = cfg.deploymentEnvironments.filter((e) => seen.has(e) || !seen.add(e));
+  if (repeated.length > 0) {
+    problems.push(
+      problem(
+        "deploymentEnvironments",
+        JSON.stringify(cfg.deploymentEnvironments),
+        `a list of distinct environments (${[...new Set(repeated)].join(", ")} is listed more than once)`,
+      ),
+    );
+  }
+  return problems;
+}
+
+/** The tool and service images, by key: what the policy pack would see in a pod or a Tekton step. */
+const IMAGE_KEYS = ["verifyImage", "bazelImage", "gitImage", "deployImage", "imagePin"] as const;
+
+/**
+ * What the policy pack (policy/rules.ts) would refuse at preview, refused at plan: plain secrets in extraEnv (a
+ * credential's name or shape), `:latest` or an upper-case registry in any image reference. Pure.
+ */
+export function policyParityProblems(cfg: PlainConfig): string[] {
+  const problems: string[] = [];
+  for (const kv of cfg.extraEnv) {
+    const name = kv.slice(0, kv.indexOf("="));
+    const why = secretLooking(name, kv.slice(kv.indexOf("=") + 1));
+    if (why)
+      problems.push(
+        problem(
+          "extraEnv",
+          `${name}=(not shown)`,
+          `plain settings only: ${why}; the policy no-plain-secrets refuses it in a ConfigMap. Deliver credentials as secret keys (a Secret), never in extraEnv`,
+        ),
+      );
+  }
+  for (const k of IMAGE_KEYS) {
+    const ref = cfg[k];
+    const why = ref ? imageReferenceProblem(ref) : undefined;
+    if (ref && why) problems.push(problem(k, ref, `an image reference the platform runs: ${why}`));
+  }
+  return problems;
+}
+
+/** What exactly is wrong with a value its key's grammar refused, where more can be said; "" otherwise. Pure. */
+function valueHint(name: string, value: string | undefined): string {
+  const images: readonly string[] = [...IMAGE_KEYS, "imageRepository"];
+  const why = value && images.includes(name) ? imageRegistryProblem(value) : undefined;
+  return why ? ` (${why})` : "";
+}
+
 /**
  * Parses raw config strings (as `pulumi.Config.get` returns them) into typed values, checking each key
  * and the rules that join several keys. Throws one ConfigError listing every problem. Pure.
@@ -604,7 +900,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
   for (const [name, spec] of Object.entries(PLAIN_KEYS) as [PlainKey, KeySpec<unknown>][]) {
     const result = spec.schema.safeParse(raw[name]);
     if (result.success) parsed[name] = result.data;
-    else problems.push(problem(name, raw[name], spec.allowed));
+    else problems.push(problem(name, raw[name], `${spec.allowed}${valueHint(name, raw[name])}`));
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const cfg = parsed as PlainConfig;
@@ -739,6 +1035,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
     }
   }
   problems.push(...serviceStartProblems(cfg));
+  problems.push(...platformLimitProblems(cfg), ...contradictionProblems(cfg), ...policyParityProblems(cfg));
   const promoted = cfg.promoteFrom ? QUALIFIED_STACK.exec(cfg.promoteFrom)?.groups : undefined;
   if (promoted && promoted.project !== PROJECT) {
     problems.push(

@@ -2,7 +2,7 @@
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type ImageSource, PINNED_IMAGE, PROJECT } from "../config";
+import { ConfigError, type ImageSource, PINNED_IMAGE, PROJECT, rfc3339Millis } from "../config";
 import type { ImageOrigin } from "../outputs";
 
 /** Arguments of GhcrRegistry. */
@@ -185,10 +185,16 @@ export function promotedImageRef(image: ImageSource, source: PromotionSource, no
       `${key}: got ${JSON.stringify(from)}, whose evidence is for ${JSON.stringify(verified)} but which runs ${JSON.stringify(running)}; allowed: evidence for the image it runs now (wait for the verification of its current rollout)`,
     ]);
   }
-  const at = Date.parse(source.verifiedAt ?? "");
-  if (Number.isNaN(at)) {
+  // Parsed from its fields, never by the machine's time zone; a real date with a zone (config.ts rfc3339Millis).
+  const at = rfc3339Millis(source.verifiedAt ?? "");
+  if (at === undefined) {
     throw new ConfigError([
-      `${key}: got ${JSON.stringify(from)}, whose verifiedAt ${JSON.stringify(source.verifiedAt ?? "")} is not an RFC 3339 time; allowed: evidence with the time it was verified`,
+      `${key}: got ${JSON.stringify(from)}, whose verifiedAt ${JSON.stringify(source.verifiedAt ?? "")} is not an RFC 3339 date-time with a zone; allowed: evidence with the time it was verified, e.g. 2026-01-01T00:00:00Z`,
+    ]);
+  }
+  if (at > now) {
+    throw new ConfigError([
+      `${key}: got ${JSON.stringify(from)}, whose verifiedAt ${JSON.stringify(source.verifiedAt)} is in the future (now ${new Date(now).toISOString()}); allowed: evidence verified before now (a clock or an output is wrong)`,
     ]);
   }
   const soak = image.minSoakSeconds ?? 0;

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { type BuildDescription, HTTPS_URL } from "../config";
+import { type BuildDescription, HTTPS_URL, tektonTriggerName } from "../config";
 import { BUILD_SECRET_FILES, REGISTRY_PARAM } from "../contracts/planton";
 import { buildServiceAccount } from "./labels";
 import { STEP_UID } from "./pipeline";
@@ -192,7 +192,7 @@ export function buildEventListener(a: {
       serviceAccountName: a.names.serviceAccount,
       triggers: [
         {
-          name: `push-${a.build.git.branch.replace(/[^a-z0-9-]/g, "-")}`,
+          name: tektonTriggerName(a.build.git.branch),
           interceptors: [
             {
               ref: { name: "github" },

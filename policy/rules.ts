@@ -8,6 +8,7 @@ import type {
 } from "@pulumi/policy";
 
 import { ENVIRONMENT_LABEL, TOKEN_REASON_ANNOTATION, TOOL_IMAGE_LABEL } from "../components/labels";
+import { imageReferenceProblem, imageRegistryProblem, secretLooking } from "../config";
 
 // biome-ignore lint/suspicious/noExplicitAny: resource inputs are schemaless JSON to a policy.
 type Json = any;
@@ -36,19 +37,8 @@ function containers(pod: Json): Json[] {
   return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
 }
 
-/** Key names that hold credentials. */
-const SECRET_KEY_NAME = /(pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|auth)/i;
-/** Value shapes of well-known credentials: GitHub, Pulumi, Slack, AWS, PEM keys, JWTs. */
-const SECRET_VALUE =
-  /(^(ghp_|gho_|ghs_|ghu_|github_pat_|pul-|xox[abpr]-)[A-Za-z0-9_-]{10,}|AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|^eyJ[A-Za-z0-9_-]{8,}\.eyJ)/;
-
-/** Why a key/value pair looks like a secret, or undefined. Pure. */
-export function secretLooking(key: string, value: unknown): string | undefined {
-  if (typeof value !== "string" || value === "") return undefined;
-  if (SECRET_VALUE.test(value)) return `the value of ${key} has the shape of a credential`;
-  if (SECRET_KEY_NAME.test(key) && !/^\$\(.*\)$/.test(value)) return `${key} names a credential`;
-  return undefined;
-}
+// The predicates the program's config refuses with too (one definition: the pack imports from config).
+export { imageReferenceProblem, imageRegistryProblem, secretLooking };
 
 function policy(
   name: string,
@@ -71,12 +61,16 @@ export const imagesPinned = policy(
       if (tool && !/[:@]/.test(String(c.image).split("/").pop() ?? ""))
         report(`container ${c.name} runs ${c.image}: give it a tag other than latest, or a digest`);
       if (/:latest(@|$)/.test(String(c.image))) report(`container ${c.name} runs :latest`);
+      const why = imageRegistryProblem(String(c.image));
+      if (why) report(`container ${c.name} runs ${c.image}: ${why}`);
     }
     if (args.type === "kubernetes:tekton.dev/v1:Task") {
       for (const s of args.props.spec?.steps ?? []) {
         if (/:latest(@|$)/.test(String(s.image)) || !/[:@]/.test(String(s.image).split("/").pop() ?? "")) {
           report(`step ${s.name} runs ${s.image}: give it a tag other than latest, or a digest`);
         }
+        const why = imageRegistryProblem(String(s.image));
+        if (why) report(`step ${s.name} runs ${s.image}: ${why}`);
       }
     }
   },

@@ -1,12 +1,16 @@
 // Every kind of bad input, through the plan command as users run it: exit 1, the exact message, no files, no resources.
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { ConfigError, parsePlainConfig, rfc3339Millis } from "../config";
 import { runPlanCommand } from "../tools/plan/cli";
 import { EvaluationError, evaluate, PROJECT_DIR } from "../tools/plan/evaluate";
-import { PLAN_MARKER } from "../tools/plan/render";
-import { digest, filesUnder, tempDir } from "./helpers";
+import { npmNodeCommand } from "../tools/plan/npm-command";
+import { PLAN_MARKER, PLAN_MARKER_TEXT } from "../tools/plan/render";
+import { readProjectFile, readStackFile, resolveConfig } from "../tools/plan/stack-files";
+import { DEV_OUTPUTS_FILE, digest, filesUnder, tempDir } from "./helpers";
 
 const P = "workflow-runner";
 const DNS_LABEL = "a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters";
@@ -681,6 +685,631 @@ const cases: Case[] = [
   },
 ];
 
+const DEV_OUTPUTS = readFileSync(DEV_OUTPUTS_FILE, "utf8");
+/** dev's outputs with one field replaced (the raw JSON text of its value). */
+function devOutputsWith(field: string, json: string): string {
+  return DEV_OUTPUTS.replace(new RegExp(`"${field}": [^\n]*?(,?)$`, "m"), `"${field}": ${json}$1`);
+}
+const TEKTON = { trigger: "tekton" };
+const PIN = `ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner:latest@${digest("a")}`;
+/** A stack file: dev's, with extra text after its config lines (YAML that defines anchors goes before `config:`). */
+function devStackWithTop(top: string, lines = ""): string {
+  return `${top}${DEV_STACK}${lines}`;
+}
+
+/** Round three: what Kubernetes, Pulumi, Tekton or the policy pack would refuse, and files that are not ours. */
+const roundThree: Case[] = [
+  // Kubernetes: compute bounds (config.ts COMPUTE_BOUNDS).
+  ...(
+    [
+      ["a CPU request below 10m", { cpuRequest: "5m" }, "cpuRequest", "a CPU quantity from 10m to 64"],
+      ["a CPU limit below 100m", { cpuRequest: "50m", cpuLimit: "50m" }, "cpuLimit", "from 100m to 64"],
+      ["a CPU limit above a node", { cpuLimit: "65" }, "cpuLimit", "a CPU quantity from 100m to 64"],
+      ["a CPU request above its limit", { cpuRequest: "1" }, "cpuRequest", "no larger than cpuLimit (500m)"],
+      ["a memory request below 32Mi", { memoryRequest: "16Mi" }, "memoryRequest", "from 32Mi to 256Gi"],
+      [
+        "a memory limit below 64Mi",
+        { memoryRequest: "32Mi", memoryLimit: "60Mi" },
+        "memoryLimit",
+        "from 64Mi",
+      ],
+      ["a memory limit above a node", { memoryLimit: "300Gi" }, "memoryLimit", "from 64Mi to 256Gi"],
+      ["a memory request of a terabyte", { memoryRequest: "1Ti" }, "memoryRequest", "from 32Mi to 256Gi"],
+    ] as const
+  ).map(
+    ([title, config, key, message]): Case => ({
+      title,
+      stack: "dev",
+      kind: "platform limits",
+      config,
+      names: `${P}:${key}`,
+      message,
+    }),
+  ),
+  // Kubernetes: label values we derive, Ingress hosts, the ConfigMap's size.
+  ...(
+    [
+      ["a branch whose trigger name passes 63 characters", "b".repeat(70)],
+      ["a branch whose trigger name ends with '-'", "release_"],
+      ["a branch in upper case, whose trigger name ends with '-'", "Feature/X"],
+    ] as const
+  ).map(
+    ([title, branch]): Case => ({
+      title,
+      stack: "dev",
+      kind: "platform limits",
+      config: { ...TEKTON, gitBranch: branch },
+      names: `${P}:gitBranch`,
+      message: "is a label value (at most 63 characters, starting and ending with a letter or digit)",
+    }),
+  ),
+  {
+    title: "a webhook host with a label over 63 characters",
+    stack: "dev",
+    kind: "platform limits",
+    config: { webhookUrl: `https://${"h".repeat(64)}.stigmer.ai/wr` },
+    names: `${P}:webhookUrl`,
+    message: "has 64 characters, over the 63 a DNS label may have",
+  },
+  {
+    title: "a webhook host over 253 characters",
+    stack: "dev",
+    kind: "platform limits",
+    config: { webhookUrl: `https://${Array(5).fill("h".repeat(60)).join(".")}.ai/wr` },
+    names: `${P}:webhookUrl`,
+    message: "over the 253 a DNS name may have",
+  },
+  {
+    title: "extra variables that make the ConfigMap pass 1 MiB",
+    stack: "dev",
+    kind: "platform limits",
+    config: { extraEnv: JSON.stringify(["A=x".padEnd(600_000, "x"), "B=y".padEnd(600_000, "y")]) },
+    names: `${P}:extraEnv`,
+    message: "together at most 1048576 bytes (1 MiB, Kubernetes' limit)",
+  },
+  // Pulumi: stack-file keys, merge keys, aliases.
+  ...(
+    [
+      ["a stack-file key without a namespace", "  replicas: 2\n", "replicas", "not a Pulumi config key"],
+      [
+        "a stack-file key with an underscore namespace",
+        "  workflow_runner:replicas: 2\n",
+        "workflow_runner:replicas",
+        'the namespace "workflow_runner" is not this project\'s; allowed: workflow-runner:replicas',
+      ],
+      [
+        "a stack-file key with the namespace in upper case",
+        "  Workflow-Runner:namespace: x\n",
+        "Workflow-Runner:namespace",
+        "is not this project's",
+      ],
+      [
+        "a stack-file key with a misspelt namespace",
+        "  workflow-runer:logLevel: info\n",
+        "workflow-runer:logLevel",
+        "allowed: workflow-runner:logLevel",
+      ],
+      ["a stack-file key with three parts", "  a:b:c: x\n", "a:b:c", "allowed: <namespace>:<name>"],
+      [
+        "an old-form key read as the CLI reads it",
+        "  workflow-runner:config:logLevel: loud\n",
+        `${P}:logLevel`,
+        `${P}:logLevel: got "loud"`,
+      ],
+    ] as const
+  ).map(
+    ([title, line, names, message]): Case => ({
+      title,
+      stack: "dev",
+      kind: "stack file keys",
+      stackFile: `${DEV_STACK}${line}`,
+      names,
+      message,
+    }),
+  ),
+  {
+    title: "a merge key brings in a bad value",
+    stack: "dev",
+    kind: "stack file keys",
+    stackFile: devStackWithTop("base: &base\n  workflow-runner:temporalMaxConcurrency: 0\n").replace(
+      "config:\n",
+      "config:\n  <<: *base\n",
+    ),
+    names: `${P}:temporalMaxConcurrency`,
+    message: `${P}:temporalMaxConcurrency: got "0"`,
+  },
+  {
+    title: "of two merged maps the earlier wins, as in Go's yaml.v3",
+    stack: "dev",
+    kind: "stack file keys",
+    stackFile: devStackWithTop(
+      "a: &a\n  workflow-runner:r2Region: BAD\nb: &b\n  workflow-runner:r2Region: auto\n",
+    ).replace("config:\n", "config:\n  <<: [*a, *b]\n"),
+    names: `${P}:r2Region`,
+    message: `${P}:r2Region: got "BAD"`,
+  },
+  {
+    title: "a key of the map itself wins over a merged one, as in Go's yaml.v3",
+    stack: "dev",
+    kind: "stack file keys",
+    stackFile: devStackWithTop("base: &base\n  workflow-runner:logLevel: info\n")
+      .replace("config:\n", "config:\n  <<: *base\n")
+      .replace("workflow-runner:logLevel: debug", "workflow-runner:logLevel: loud"),
+    names: `${P}:logLevel`,
+    message: `${P}:logLevel: got "loud"`,
+  },
+  {
+    title: "a merged map with a misspelt namespace",
+    stack: "dev",
+    kind: "stack file keys",
+    stackFile: devStackWithTop("base: &base\n  workflow_runner:logLevel: info\n").replace(
+      "config:\n",
+      "config:\n  <<: *base\n",
+    ),
+    names: "workflow_runner:logLevel",
+    message: "is not this project's",
+  },
+  {
+    title: "an alias for a bad branch",
+    stack: "dev",
+    kind: "stack file keys",
+    stackFile: devStackWithTop('branch: &br "-main"\n', "  workflow-runner:gitBranch: *br\n"),
+    names: `${P}:gitBranch`,
+    message: `${P}:gitBranch: got "-main"`,
+  },
+  {
+    title: "a duplicate config map",
+    stack: "dev",
+    kind: "stack file keys",
+    stackFile: `${DEV_STACK}config:\n  workflow-runner:replicas: 2\n`,
+    names: "--stack-file",
+    message: "Map keys must be unique",
+  },
+  // Time.
+  ...(
+    [
+      ["--now on 30 February", "2026-02-30T00:00:00Z"],
+      ["--now without a zone", "2026-11-27T12:00:00"],
+      ["--now at hour 24", "2026-11-27T24:00:00Z"],
+      ["--now with a space for T", "2026-11-27 12:00:00Z"],
+      ["--now without seconds", "2026-11-27T12:00Z"],
+      ["--now with a zone of 25 hours", "2026-11-27T12:00:00+25:00"],
+    ] as const
+  ).map(
+    ([title, now]): Case => ({
+      title,
+      stack: "dev",
+      kind: "time",
+      out: (dir) => ["--out", dir, "--now", now],
+      names: "--now",
+      message: `--now: got ${JSON.stringify(now)}; allowed: an RFC 3339 time: a real calendar date and a zone`,
+    }),
+  ),
+  ...(
+    [
+      ["evidence from the future", '"2999-01-01T00:00:00Z"', "is in the future"],
+      ["evidence without a zone", '"2026-01-01T00:00:00"', "is not an RFC 3339 date-time with a zone"],
+      ["evidence in month 13", '"2026-13-01T00:00:00Z"', "is not an RFC 3339 date-time with a zone"],
+      ["evidence on 29 February of 2025", '"2025-02-29T00:00:00Z"', "is not an RFC 3339 date-time"],
+    ] as const
+  ).map(
+    ([title, json, message]): Case => ({
+      title,
+      stack: "prod",
+      kind: "time",
+      stackOutputs: devOutputsWith("verifiedAt", json),
+      names: `${P}:promoteFrom`,
+      message,
+    }),
+  ),
+  {
+    title: "evidence verified after --now",
+    stack: "prod",
+    kind: "time",
+    stackOutputs: DEV_OUTPUTS,
+    out: (dir) => ["--out", dir, "--now", "2025-12-31T23:59:59Z"],
+    names: `${P}:promoteFrom`,
+    message: "is in the future (now 2025-12-31T23:59:59.000Z)",
+  },
+  // JSON inputs.
+  ...(
+    [
+      [
+        "a stack-outputs file with a duplicate key",
+        DEV_OUTPUTS.replace("{", '{\n  "imageTag": "x",'),
+        "Map keys must be unique",
+      ],
+      [
+        "a stack-outputs file with __proto__",
+        DEV_OUTPUTS.replace("{", '{\n  "__proto__": {"imageRef": "x"},'),
+        "has the key __proto__",
+      ],
+      [
+        "a stack-outputs file with a nested constructor",
+        DEV_OUTPUTS.replace("{", '{\n  "x": {"constructor": 1},'),
+        "has the key x.constructor",
+      ],
+      [
+        "an imageRef that is a number",
+        devOutputsWith("imageRef", "5"),
+        "output imageRef is a number; allowed: a string",
+      ],
+      [
+        "a verifiedAt that is null",
+        devOutputsWith("verifiedAt", "null"),
+        "output verifiedAt is null; allowed: a string",
+      ],
+      [
+        "an imagePinned that is a string",
+        DEV_OUTPUTS.replace("{", '{\n  "imagePinned": "yes",'),
+        "output imagePinned is a string; allowed: a boolean",
+      ],
+    ] as const
+  ).map(
+    ([title, content, message]): Case => ({
+      title,
+      stack: "prod",
+      kind: "JSON inputs",
+      stackOutputs: content,
+      names: "--stack-outputs stigmer/workflow-runner/dev=",
+      message,
+    }),
+  ),
+  {
+    title: "a --stack-outputs name that is not fully qualified",
+    stack: "prod",
+    kind: "JSON inputs",
+    out: (dir) => ["--out", dir, "--stack-outputs", `dev=${DEV_OUTPUTS_FILE}`],
+    names: "--stack-outputs dev=",
+    message: "is not a fully qualified stack name",
+  },
+  {
+    title: "the same --stack-outputs stack twice",
+    stack: "prod",
+    kind: "JSON inputs",
+    out: (dir) => [
+      "--out",
+      dir,
+      ...["a", "b"].flatMap(() => ["--stack-outputs", `stigmer/workflow-runner/dev=${DEV_OUTPUTS_FILE}`]),
+    ],
+    names: "--stack-outputs stigmer/workflow-runner/dev",
+    message: "given more than once",
+  },
+  // CLI flags.
+  ...(
+    [
+      ["--stack given twice", ["--stack", "prod"], "--stack", "--stack: given 2 times; allowed: once"],
+      ["--org given twice", ["--org", "a", "--org", "b"], "--org", "--org: given 2 times"],
+      [
+        "--now given twice",
+        ["--now", "2026-11-27T12:00:00Z", "--now", "2026-11-28T12:00:00Z"],
+        "--now",
+        "given 2 times",
+      ],
+      ["an empty --org", ["--org", ""], "--org", '--org: got ""; allowed: a Pulumi organization name'],
+      ["an --org starting with '-'", ["--org=-x"], "--org", "allowed: a Pulumi organization name"],
+      ["an --org with a slash", ["--org", "a/b"], "--org", "allowed: a Pulumi organization name"],
+      [
+        "--config of one key twice",
+        ["--config", "replicas=1", "--config", "replicas=2"],
+        "--config replicas",
+        "given more than once",
+      ],
+      [
+        "--config under a misspelt namespace",
+        ["--config", "workflow_runner:replicas=2"],
+        "--config workflow_runner:replicas",
+        "is not this project's",
+      ],
+    ] as const
+  ).map(
+    ([title, extra, names, message]): Case => ({
+      title,
+      stack: "dev",
+      kind: "CLI flags",
+      out: (dir) => ["--out", dir, ...extra],
+      names,
+      message,
+    }),
+  ),
+  ...(
+    [
+      ["a stack name with a slash", "dev/x", "allowed: a Pulumi stack name"],
+      ["a stack name with a space", "de v", "allowed: a Pulumi stack name"],
+      ["a stack name of 101 characters", "s".repeat(101), "allowed: a Pulumi stack name"],
+      ["a stack name that leaves the plan folder", "..", "is not inside"],
+    ] as const
+  ).map(
+    ([title, stack, message]): Case => ({
+      title,
+      stack,
+      kind: "CLI flags",
+      // Without --out: the stack names the folder.
+      out: () => [],
+      names: "--stack",
+      message,
+    }),
+  ),
+  // The plan writer: only a folder with the tool's own marker is replaced, never through a link.
+  ...(
+    [
+      ["--out a folder holding only a hand-written kubernetes.yaml", { "kubernetes.yaml": "# mine\n" }],
+      ["--out a folder holding someone's files/", { "files/notes.md": "mine\n" }],
+      ["--out a folder with a hand-made marker", { [PLAN_MARKER]: "mine\n", "outputs.json": "{}\n" }],
+    ] as const
+  ).map(
+    ([title, content]): Case => ({
+      title,
+      stack: "dev",
+      kind: "plan writer",
+      out: (dir) => {
+        const folder = path.join(path.dirname(dir), "theirs");
+        for (const [rel, text] of Object.entries(content)) {
+          mkdirSync(path.dirname(path.join(folder, rel)), { recursive: true });
+          writeFileSync(path.join(folder, rel), text);
+        }
+        return ["--out", folder];
+      },
+      names: "--out",
+      message: "refusing to replace a folder that is not a plan",
+    }),
+  ),
+  {
+    title: "--out a folder whose marker is a link",
+    stack: "dev",
+    kind: "plan writer",
+    out: (dir) => {
+      const folder = path.join(path.dirname(dir), "linked-marker");
+      mkdirSync(folder);
+      symlinkSync(path.join(dir, PLAN_MARKER), path.join(folder, PLAN_MARKER));
+      writeFileSync(path.join(folder, "kubernetes.yaml"), "# mine\n");
+      return ["--out", folder];
+    },
+    names: "--out",
+    message: "refusing to replace a folder that is not a plan",
+  },
+  {
+    title: "--out a link to a plan folder",
+    stack: "dev",
+    kind: "plan writer",
+    out: (dir) => {
+      const link = path.join(path.dirname(dir), "link");
+      symlinkSync(dir, link);
+      return ["--out", link];
+    },
+    names: "--out",
+    message: "is a symbolic link",
+  },
+  {
+    title: "--out a dangling link",
+    stack: "dev",
+    kind: "plan writer",
+    out: (dir) => {
+      const link = path.join(path.dirname(dir), "dangling");
+      symlinkSync(path.join(path.dirname(dir), "nowhere"), link);
+      return ["--out", link];
+    },
+    names: "--out",
+    message: "is a symbolic link",
+  },
+  {
+    title: "--out a path through a file",
+    stack: "dev",
+    kind: "plan writer",
+    out: (dir) => ["--out", path.join(dir, "kubernetes.yaml", "plan")],
+    names: "--out",
+    message: "is a file, not a folder; allowed: a path of folders",
+  },
+  {
+    title: "--out an empty path",
+    stack: "dev",
+    kind: "plan writer",
+    out: () => ["--out="],
+    names: "--out",
+    message: "--out: got an empty path",
+  },
+  {
+    title: "a --stack-outputs file inside the output folder",
+    stack: "prod",
+    kind: "plan writer",
+    out: (dir) => {
+      const file = path.join(dir, "outputs.json");
+      writeFileSync(file, DEV_OUTPUTS);
+      return ["--out", dir, "--stack-outputs", `stigmer/workflow-runner/dev=${file}`];
+    },
+    names: "--stack-outputs stigmer/workflow-runner/dev=",
+    message: "is inside the output folder",
+  },
+  {
+    title: "a --stack-file inside the output folder",
+    stack: "dev",
+    kind: "plan writer",
+    out: (dir) => {
+      const file = path.join(dir, "Pulumi.dev.yaml");
+      writeFileSync(file, DEV_STACK);
+      return ["--out", dir, "--stack-file", file];
+    },
+    names: "--stack-file",
+    message: "is inside the output folder",
+  },
+  // Text that reaches a script, a heredoc or YAML.
+  ...(
+    [
+      ["a kube context with a command substitution", "kubeContext", "ctx$(id)"],
+      ["a kube context with a quote", "kubeContext", "ctx'x"],
+      ["a kube context with a newline", "kubeContext", "ctx\nx"],
+      ["a backend URL with a semicolon and a space", "pulumiBackendUrl", "s3://bucket;rm -rf x"],
+      ["a backend URL with a command substitution", "pulumiBackendUrl", "https://state.example/$(id)"],
+      ["a backend URL with a double quote", "pulumiBackendUrl", 's3://b"x'],
+      ["a branch with a quote (it lands in CEL)", "gitBranch", "a'b"],
+      ["a branch with a command substitution", "gitBranch", "x$(id)"],
+    ] as const
+  ).map(
+    ([title, key, value]): Case => ({
+      title,
+      stack: "dev",
+      kind: "script text",
+      config: { [key]: value },
+      names: `${P}:${key}`,
+      message: `${P}:${key}: got ${JSON.stringify(value)}; allowed:`,
+    }),
+  ),
+  // Planton paths that leave the repository.
+  ...(
+    [
+      ["a trigger path that climbs out", "triggerPaths", '["../other/**"]'],
+      ["a trigger path that climbs out midway", "triggerPaths", '["a/../../x"]'],
+      ["an absolute trigger path", "triggerPaths", '["/etc/**"]'],
+      ["a project root that climbs out", "projectRoot", "../x"],
+      ["a program path that climbs out midway", "programPath", "a/../../b"],
+    ] as const
+  ).map(
+    ([title, key, value]): Case => ({
+      title,
+      stack: "dev",
+      kind: "repository paths",
+      config: { [key]: value },
+      names: `${P}:${key}`,
+      message: key === "triggerPaths" ? "no leading '/', no '..'" : "without '..'",
+    }),
+  ),
+  // Contradictions, both keys named.
+  ...(
+    [
+      [
+        "a stack that promotes and builds",
+        { promoteFrom: "stigmer/workflow-runner/prod" },
+        "buildPipeline",
+        "false when promoteFrom is set",
+      ],
+      ["minSoak without promoteFrom", { minSoak: "2h" }, "minSoak", "0s unless promoteFrom is set"],
+      [
+        "TLS off for a backend outside the cluster",
+        { stigmerBackendTls: "false" },
+        "stigmerBackendTls",
+        "true for stigmerBackendEndpoint stigmer-dev-api.planton.live:443, a host outside the cluster",
+      ],
+      [
+        "a CI namespace that is Tekton's own",
+        { ciNamespace: "tekton-pipelines" },
+        "ciNamespace",
+        "not a system namespace (kube-*) or Tekton's own",
+      ],
+      [
+        "a CI namespace that is a system one",
+        { ciNamespace: "kube-flannel" },
+        "ciNamespace",
+        "not a system namespace (kube-*)",
+      ],
+      [
+        "an environment listed twice",
+        { deploymentEnvironments: '["dev","prod","dev"]' },
+        "deploymentEnvironments",
+        "a list of distinct environments (dev is listed more than once)",
+      ],
+    ] as const
+  ).map(
+    ([title, config, key, message]): Case => ({
+      title,
+      stack: "dev",
+      kind: "contradictions",
+      config,
+      names: `${P}:${key}`,
+      message,
+    }),
+  ),
+  // What the policy pack refuses.
+  ...(
+    [
+      [
+        "a token by its name in extraEnv",
+        '["GITHUB_TOKEN=abc-7f3a-hidden"]',
+        "extraEnv",
+        "GITHUB_TOKEN names a credential",
+        "abc-7f3a-hidden",
+      ],
+      [
+        "a token by its shape in extraEnv",
+        `["FOO=ghp_${"x".repeat(20)}"]`,
+        "extraEnv",
+        "the value of FOO has the shape of a credential",
+        `ghp_${"x".repeat(20)}`,
+      ],
+      [
+        "a *_KEY in extraEnv",
+        '["SIGNING_KEY=k-7f3a-hidden"]',
+        "extraEnv",
+        "SIGNING_KEY names a credential",
+        "k-7f3a-hidden",
+      ],
+      [
+        "a *_SECRET in extraEnv",
+        '["CLIENT_SECRET=s-7f3a-hidden"]',
+        "extraEnv",
+        "CLIENT_SECRET names a credential",
+        "s-7f3a-hidden",
+      ],
+    ] as const
+  ).map(
+    ([title, value, key, message, hidden]): Case => ({
+      title,
+      stack: "dev",
+      kind: "policies",
+      config: { [key]: value },
+      names: `${P}:${key}`,
+      message,
+      hidden,
+    }),
+  ),
+  ...(
+    [
+      ["a pin on :latest", "imagePin", PIN, "its tag is latest"],
+      [
+        "a verification image with an upper-case registry",
+        "verifyImage",
+        "Docker.io/temporalio/admin-tools:1.2",
+        'its registry "Docker.io" is not lower case',
+      ],
+      [
+        "a Bazel image with an upper-case registry",
+        "bazelImage",
+        "GCR.IO/bazel-public/bazel:8.0.0",
+        'its registry "GCR.IO" is not lower case',
+      ],
+      [
+        "an image repository with an upper-case registry",
+        "imageRepository",
+        "GHCR.io/leftbin/x",
+        'its registry "GHCR.io" is not lower case',
+      ],
+      ["a git image on latest with a digest", "gitImage", `gcr.io/git:latest@${digest("b")}`, "(not latest)"],
+    ] as const
+  ).map(
+    ([title, key, value, message]): Case => ({
+      title,
+      stack: "dev",
+      kind: "policies",
+      config: { [key]: value },
+      names: `${P}:${key}`,
+      message,
+    }),
+  ),
+];
+cases.push(...roundThree);
+
+/** Every entry under a folder, links not followed: its kind, and a file's text or a link's target. */
+function treeOf(dir: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .map((e): [string, string] => {
+        const full = path.join(e.parentPath, e.name);
+        const kind = e.isSymbolicLink() ? `link ${readlinkSync(full)}` : e.isDirectory() ? "folder" : "";
+        return [path.relative(dir, full), kind || readFileSync(full, "utf8")];
+      })
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
+}
+
 /** A folder's snapshot, a file's content, or null when nothing is there. */
 function snapshotOf(target: string): unknown {
   try {
@@ -695,12 +1324,20 @@ function snapshotOf(target: string): unknown {
 }
 
 describe("bad input", () => {
-  it("has at least 85 distinct cases across every class", () => {
-    assert.ok(cases.length >= 85, `${cases.length} cases`);
+  it("has at least 85 distinct cases across every class, and 60 more of round three", () => {
+    assert.ok(cases.length >= 85 + 60, `${cases.length} cases`);
+    assert.ok(roundThree.length >= 60, `${roundThree.length} cases of round three`);
     assert.equal(new Set(cases.map((c) => c.title)).size, cases.length);
     assert.deepEqual(
       [...new Set(cases.map((c) => c.kind))].sort(),
       [
+        "CLI flags",
+        "JSON inputs",
+        "platform limits",
+        "repository paths",
+        "script text",
+        "stack file keys",
+        "time",
         "contradictions",
         "derived limits",
         "files",
@@ -722,14 +1359,13 @@ describe("bad input", () => {
       // A previous plan is in the output folder; it must come out untouched.
       const out = path.join(tempDir("bad-"), "plan");
       mkdirSync(out);
-      writeFileSync(path.join(out, PLAN_MARKER), "previous\n");
+      writeFileSync(path.join(out, PLAN_MARKER), PLAN_MARKER_TEXT);
       writeFileSync(path.join(out, "kubernetes.yaml"), "# the previous plan\n");
-      const before = filesUnder(out);
       const work = tempDir("bad-input-");
       // prod promotes; these cases plan it from its own tag and digest, so only the bad value fails.
       const full: Record<string, string> = {
         ...(c.stack === "prod" && !c.stackOutputs && !c.config?.promoteFrom && !c.out
-          ? { promoteFrom: "", imageTag: "v1", imageDigest: digest("1") }
+          ? { promoteFrom: "", minSoak: "0s", imageTag: "v1", imageDigest: digest("1") }
           : {}),
         ...c.config,
       };
@@ -750,8 +1386,12 @@ describe("bad input", () => {
         writeFileSync(file, c.stackOutputs);
         args.push("--stack-outputs", `stigmer/workflow-runner/dev=${file}`);
       }
-      // Whatever --out names must come out untouched too.
-      const target = args[args.indexOf("--out") + 1] ?? out;
+      // Whatever --out names must come out untouched too, and so must everything beside it.
+      const before = filesUnder(out);
+      const outAt = args.indexOf("--out");
+      const target = outAt === -1 ? out : (args[outAt + 1] ?? out);
+      const root = path.dirname(out);
+      const rootBefore = treeOf(root);
       const targetBefore = target === out ? before : snapshotOf(target);
       const stdout: string[] = [];
       const stderr: string[] = [];
@@ -761,18 +1401,25 @@ describe("bad input", () => {
       assert.match(text, /^plan failed: /);
       assert.ok(text.includes(c.names), `the message names ${c.names}:\n${text}`);
       assert.ok(text.includes(c.message), `the message holds ${c.message}:\n${text}`);
-      assert.match(text, /No plan files were written; any previous plan in .* is unchanged\.$/);
+      assert.match(text, /No plan files were written; any previous plan( in .*)? is unchanged\.$/);
       if (c.hidden)
         assert.ok(![...stdout, ...stderr].join("\n").includes(c.hidden), "a secret value was echoed");
       assert.deepEqual(filesUnder(out), before, "the output folder changed");
       assert.deepEqual(snapshotOf(target), targetBefore, "the folder --out names changed");
+      assert.deepEqual(
+        treeOf(root),
+        rootBefore,
+        "a file beside the output folder changed, or a staging folder was left",
+      );
     });
   }
 
   it("never registers a resource when the config is bad (the program itself refuses first)", async () => {
     for (const c of cases.filter((x) => x.kind === "values" || x.kind === "undeclared keys").slice(0, 12)) {
       const full = {
-        ...(c.stack === "prod" ? { promoteFrom: "", imageTag: "v1", imageDigest: digest("1") } : {}),
+        ...(c.stack === "prod"
+          ? { promoteFrom: "", minSoak: "0s", imageTag: "v1", imageDigest: digest("1") }
+          : {}),
         ...c.config,
       };
       await assert.rejects(evaluate({ stack: c.stack, config: full }), (e: unknown) => {
@@ -783,11 +1430,115 @@ describe("bad input", () => {
     }
   });
 
+  it("accepts what the platform accepts, near each new rule's edge (one batch, no plan)", () => {
+    const project = readProjectFile(PROJECT_DIR);
+    const devRaw = (overrides: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(resolveConfig(project, readStackFile(PROJECT_DIR, "dev"), overrides).values).map(
+          ([k, v]) => [k.slice(P.length + 1), v],
+        ),
+      );
+    const accepted: Record<string, string>[] = [
+      { cpuRequest: "10m", cpuLimit: "100m", memoryRequest: "32Mi", memoryLimit: "64Mi" },
+      { cpuRequest: "64", cpuLimit: "64", memoryRequest: "256Gi", memoryLimit: "256Gi" },
+      { trigger: "tekton", gitBranch: "release/v1.2" },
+      { trigger: "tekton", gitBranch: "b".repeat(58) },
+      { webhookUrl: `https://${"h".repeat(63)}.stigmer.ai/wr` },
+      { extraEnv: JSON.stringify(["A=x".padEnd(500_000, "x")]) },
+      { extraEnv: '["FEATURE_FLAGS=a,b", "KEYBOARD_LAYOUT=us"]' },
+      { stigmerBackendTls: "false", stigmerBackendEndpoint: "stigmer-api.stigmer.svc.cluster.local:8080" },
+      { stigmerBackendTls: "false", stigmerBackendEndpoint: "stigmer-api.stigmer.svc:8080" },
+      { kubeContext: "arn:aws:eks:eu-west-1:123456789012:cluster/stigmer-dev" },
+      { kubeContext: "gke_stigmer_europe-west1_dev" },
+      { pulumiBackendUrl: "s3://state-bucket?region=eu-west-1&awssdk=v2" },
+      { triggerPaths: '["backend/libs/**", "go.mod", ".bazelversion"]' },
+      { ciNamespace: "tekton-ci" },
+      { verifyImage: "docker.io/temporalio/admin-tools:1.28.1-tctl-1.18.4-cli-1.4.1" },
+      {
+        imagePin: `ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner:latest-rc1@${digest("a")}`,
+      },
+    ];
+    for (const overrides of accepted)
+      assert.doesNotThrow(() => parsePlainConfig(devRaw(overrides)), JSON.stringify(overrides).slice(0, 200));
+    // And each edge refused one step further, so the rules above are the ones at work.
+    const refused: Record<string, string>[] = [
+      { cpuRequest: "9m" },
+      { trigger: "tekton", gitBranch: "b".repeat(59) },
+      { webhookUrl: `https://${"h".repeat(64)}.stigmer.ai/wr` },
+      { stigmerBackendTls: "false", stigmerBackendEndpoint: "stigmer-api.stigmer.svc.example.com:8080" },
+    ];
+    for (const overrides of refused)
+      assert.throws(() => parsePlainConfig(devRaw(overrides)), ConfigError, JSON.stringify(overrides));
+  });
+
+  it("reads RFC 3339 times the same in any time zone, and refuses what is not one", () => {
+    const saved = process.env.TZ;
+    try {
+      const seen = new Set<number | undefined>();
+      const local = new Set<number>();
+      for (const tz of ["UTC", "Pacific/Chatham", "America/St_Johns", "Asia/Kathmandu"]) {
+        process.env.TZ = tz;
+        seen.add(rfc3339Millis("2026-01-01T00:00:00.5+13:45"));
+        // Proof the zone took effect: a time without a zone reads differently in each.
+        local.add(Date.parse("2026-01-01T00:00:00"));
+        assert.equal(rfc3339Millis("2026-01-01T00:00:00"), undefined, tz);
+        assert.equal(rfc3339Millis("2024-02-29T23:59:59Z"), Date.UTC(2024, 1, 29, 23, 59, 59), tz);
+      }
+      assert.deepEqual([...seen], [Date.UTC(2025, 11, 31, 10, 15, 0, 500)]);
+      assert.equal(local.size, 4);
+      for (const bad of [
+        "2026-02-29T00:00:00Z",
+        "2026-04-31T00:00:00Z",
+        "2026-01-01T00:60:00Z",
+        "2026-01-01t00:00:00z",
+      ])
+        assert.equal(rfc3339Millis(bad), undefined, bad);
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
+  it("two plans written at once to one folder leave one whole plan and no staging folder", async () => {
+    const root = tempDir("bad-race-");
+    const out = path.join(root, "plan");
+    const plan = npmNodeCommand("plan");
+    const run = (): Promise<{ code: number | null; stderr: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [
+            ...plan.nodeFlags,
+            ...plan.args,
+            "--stack",
+            "dev",
+            "--out",
+            out,
+            "--stack-outputs",
+            `stigmer/workflow-runner/dev=${DEV_OUTPUTS_FILE}`,
+          ],
+          // An odd time zone: nothing in a plan may depend on it.
+          { cwd: PROJECT_DIR, env: { ...process.env, TZ: "Pacific/Chatham" } },
+        );
+        let stderr = "";
+        child.stderr.on("data", (d) => {
+          stderr += String(d);
+        });
+        child.on("close", (code) => resolve({ code, stderr }));
+      });
+    const results = await Promise.all([run(), run()]);
+    for (const r of results) assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(root), ["plan"], "a staging folder was left beside the plan");
+    const files = filesUnder(out);
+    assert.equal(files[PLAN_MARKER], PLAN_MARKER_TEXT);
+    for (const f of ["kubernetes.yaml", "resources.json", "outputs.json"]) assert.ok(files[f], f);
+  });
+
   it("a failed write leaves the previous plan whole and says so", async () => {
     const { writePlan } = await import("../tools/plan/render");
     const out = path.join(tempDir("bad-write-"), "plan");
     mkdirSync(out);
-    writeFileSync(path.join(out, PLAN_MARKER), "previous\n");
+    writeFileSync(path.join(out, PLAN_MARKER), PLAN_MARKER_TEXT);
     writeFileSync(path.join(out, "kubernetes.yaml"), "# the previous plan\n");
     const before = filesUnder(out);
     // A path that cannot be a file (a NUL byte) fails the write halfway through.

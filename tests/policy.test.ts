@@ -3,6 +3,11 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import {
+  imageRegistryProblem as configImageRegistryProblem,
+  secretLooking as configSecretLooking,
+} from "../config";
+import {
+  imageRegistryProblem,
   imagesPinned,
   noPlainSecrets,
   pdbWhenReplicated,
@@ -145,6 +150,15 @@ describe("each rule fires on a bad resource", () => {
       }),
       ["step s runs alpine: give it a tag other than latest, or a digest"],
     );
+    // The registry rule is config's own predicate (config.ts imageRegistryProblem): the plan refuses the same.
+    assert.deepEqual(
+      violations(imagesPinned, D, deployment({ ...goodContainer, image: `GHCR.io/x/y@${digest("3")}` })),
+      [
+        `container w runs GHCR.io/x/y@${digest("3")}: its registry "GHCR.io" is not lower case (write ghcr.io)`,
+      ],
+    );
+    assert.equal(imageRegistryProblem, configImageRegistryProblem);
+    assert.equal(secretLooking, configSecretLooking);
   });
   it("restricted-security-context", () => {
     const bad = { ...goodContainer, securityContext: { readOnlyRootFilesystem: false } };
@@ -197,6 +211,11 @@ describe("each rule fires on a bad resource", () => {
     const env = { ...goodContainer, env: [{ name: "GH", value: "ghp_0123456789abcdefghij" }] };
     assert.deepEqual(violations(noPlainSecrets, D, deployment(env)), [
       "w: env the value of GH has the shape of a credential; use valueFrom.secretKeyRef",
+    ]);
+    // Names like *_KEY are credentials too (the shared predicate extraEnv is checked with).
+    const key = { ...goodContainer, env: [{ name: "SIGNING_KEY", value: "k" }] };
+    assert.deepEqual(violations(noPlainSecrets, D, deployment(key)), [
+      "w: env SIGNING_KEY names a credential; use valueFrom.secretKeyRef",
     ]);
     assert.equal(
       secretLooking("TOKEN_PATH", "$(params.token-path)"),

@@ -75,7 +75,7 @@ describe("stack differences", () => {
   it("protects prod's namespace and keeps one of three pods through drains, as the prod overlay does", async () => {
     const prod = await evaluate({
       stack: "prod",
-      config: { promoteFrom: "", imageTag: "v1", imageDigest: digest("3") },
+      config: { promoteFrom: "", minSoak: "0s", imageTag: "v1", imageDigest: digest("3") },
     });
     assert.equal(one(prod, "kubernetes:core/v1:Namespace").protect, true);
     assert.equal(at(one(prod, "kubernetes:apps/v1:Deployment").inputs, "spec.replicas"), 3);

@@ -115,7 +115,7 @@ describe("the verification of dev's rollout", () => {
   it("is not rendered, and no evidence published, where verifyRollout is off (prod)", async () => {
     const prod = await evaluate({
       stack: "prod",
-      config: { promoteFrom: "", imageTag: "v1", imageDigest: digest("1") },
+      config: { promoteFrom: "", minSoak: "0s", imageTag: "v1", imageDigest: digest("1") },
     });
     assert.ok(!prod.resources.some((r) => r.type === "kubernetes:batch/v1:Job"));
     assert.equal(prod.outputs.verifiedImageRef?.value, "");

@@ -4,8 +4,12 @@ import "./defer-sdk-modules";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { parseDocument } from "yaml";
+import { PULUMI_ORG_NAME, PULUMI_STACK_NAME, QUALIFIED_STACK, rfc3339Millis } from "../../config";
+import { STACK_OUTPUT_NAMES } from "../../outputs";
 import { DEFAULT_ORG, EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
 import {
+  checkInputOutsidePlan,
   checkPlanFolder,
   deliverySummary,
   kubernetesObjects,
@@ -15,24 +19,43 @@ import {
   workloadSummary,
   writePlan,
 } from "./render";
-import { parseAssignment } from "./stack-files";
+import { configKeyProblem, parseAssignment, readProjectFile } from "./stack-files";
 
 const USAGE =
   "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--now RFC3339] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...]";
 
 function assignments(flag: string, list: readonly string[] | undefined): Record<string, string> {
-  return Object.fromEntries(
-    (list ?? []).map((text) => {
-      try {
-        return parseAssignment(text);
-      } catch {
-        // The text may be a secret: name the flag, never echo the value.
-        throw new Error(
-          `${flag}: expected key=value${flag === "--secret" ? "" : `, got ${JSON.stringify(text)}`}`,
-        );
-      }
-    }),
-  );
+  const out: Record<string, string> = {};
+  for (const text of list ?? []) {
+    let key: string;
+    let value: string;
+    try {
+      [key, value] = parseAssignment(text);
+    } catch {
+      // The text may be a secret: name the flag, never echo the value.
+      throw new Error(
+        `${flag}: expected key=value${flag === "--secret" ? "" : `, got ${JSON.stringify(text)}`}`,
+      );
+    }
+    if (Object.hasOwn(out, key))
+      throw new Error(`${flag} ${key}: given more than once; allowed: each key once (which one should win?)`);
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Keys that would shadow or replace an object's prototype when a JSON object is used as a map. */
+const PROTOTYPE_KEYS = ["__proto__", "constructor", "prototype"];
+
+/** The first key of a JSON value (at any depth) that is a prototype key, with its path, or undefined. Pure. */
+function prototypeKey(value: unknown, at = ""): string | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (PROTOTYPE_KEYS.includes(k)) return `${at}${k}`;
+    const inner = prototypeKey(v, `${at}${k}.`);
+    if (inner) return inner;
+  }
+  return undefined;
 }
 
 /** Reads one `--stack-outputs` file: a JSON object of outputs. Errors name the flag, the file and the line. */
@@ -58,6 +81,26 @@ export function readStackOutputsFile(stack: string, file: string): Record<string
       `${where}: holds ${value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`}; allowed: a JSON object of stack outputs, as \`pulumi stack output --json\` prints it`,
     );
   }
+  // JSON.parse keeps the last of two equal keys silently; YAML (a superset of JSON) reports them, with the line.
+  const duplicate = parseDocument(text, { uniqueKeys: true }).errors[0];
+  if (duplicate) {
+    throw new Error(
+      `${where}: ${duplicate.message.split("\n")[0] ?? "a duplicate key"}; allowed: each output once`,
+    );
+  }
+  const proto = prototypeKey(value);
+  if (proto)
+    throw new Error(
+      `${where}: has the key ${proto}; allowed: output names (not ${PROTOTYPE_KEYS.join(", ")})`,
+    );
+  for (const name of STACK_OUTPUT_NAMES) {
+    const v = (value as Record<string, unknown>)[name];
+    const want = name === "imagePinned" ? "boolean" : "string";
+    if (v !== undefined && typeof v !== want)
+      throw new Error(
+        `${where}: output ${name} is ${v === null ? "null" : Array.isArray(v) ? "a list" : `a ${typeof v}`}; allowed: a ${want}, as this project's stacks export it (outputs.ts)`,
+      );
+  }
   return value as Record<string, unknown>;
 }
 
@@ -82,8 +125,12 @@ export async function runPlanCommand(argv: string[], io: CommandIO): Promise<num
   }
 }
 
+/** Flags that take one value: given twice, which one holds is a guess, so it is refused. */
+const SINGLE_VALUED = ["stack", "out", "stack-file", "org", "now"];
+
 async function plan(argv: string[], io: CommandIO, target: (dir: string) => void): Promise<number> {
-  const { values } = parseArgs({
+  const { values, tokens } = parseArgs({
+    tokens: true,
     args: argv,
     options: {
       stack: { type: "string" },
@@ -102,31 +149,69 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     io.out(USAGE);
     return 0;
   }
+  for (const flag of SINGLE_VALUED) {
+    const count = tokens.filter((t) => t.kind === "option" && t.name === flag).length;
+    if (count > 1) throw new Error(`--${flag}: given ${count} times; allowed: once`);
+  }
   if (!values.stack) throw new Error(`--stack is required\n${USAGE}`);
-  const outDir = path.resolve(values.out ?? path.join(PROJECT_DIR, "plan", values.stack));
+  if (!PULUMI_STACK_NAME.test(values.stack)) {
+    throw new Error(
+      `--stack: got ${JSON.stringify(values.stack)}; allowed: a Pulumi stack name, 1 to 100 of letters, digits, '_', '.', '-'`,
+    );
+  }
+  const org = values.org ?? DEFAULT_ORG;
+  if (!PULUMI_ORG_NAME.test(org)) {
+    throw new Error(
+      `--org: got ${JSON.stringify(org)}; allowed: a Pulumi organization name, 1 to 100 of letters, digits, '_', '.', '-', starting with a letter or digit`,
+    );
+  }
+  const planRoot = path.join(PROJECT_DIR, "plan");
+  const outDir = path.resolve(values.out ?? path.join(planRoot, values.stack));
+  if (values.out === undefined && path.dirname(outDir) !== planRoot) {
+    throw new Error(
+      `--stack: got ${JSON.stringify(values.stack)}, whose plan folder ${outDir} is not inside ${planRoot}; allowed: a stack name that is not '.' or '..' (or name the folder with --out)`,
+    );
+  }
+  if (values.out === "") throw new Error("--out: got an empty path; allowed: a folder path");
   target(outDir);
-  // Before any work: refuse a folder that holds something other than a plan.
+  // Before any work: refuse a folder that holds something other than a plan, and inputs the plan would replace.
   checkPlanFolder(outDir);
+  if (values["stack-file"])
+    checkInputOutsidePlan(outDir, `--stack-file ${values["stack-file"]}`, values["stack-file"]);
+  const project = readProjectFile(PROJECT_DIR);
+  for (const [flag, list] of [
+    ["--config", values.config],
+    ["--secret", values.secret],
+  ] as const) {
+    for (const key of Object.keys(assignments(flag, list))) {
+      // Like `pulumi -c`, a key without a namespace is this project's.
+      const why = key.includes(":") ? configKeyProblem(key, project.name) : undefined;
+      if (why) throw new Error(`${flag} ${key}: ${why}`);
+    }
+  }
   const stackOutputs: Record<string, Record<string, unknown>> = {};
   for (const [name, file] of Object.entries(assignments("--stack-outputs", values["stack-outputs"]))) {
+    if (!QUALIFIED_STACK.test(name)) {
+      throw new Error(
+        `--stack-outputs ${name}=${file}: ${JSON.stringify(name)} is not a fully qualified stack name; allowed: <org>/<project>/<stack>=<outputs.json>`,
+      );
+    }
+    checkInputOutsidePlan(outDir, `--stack-outputs ${name}=${file}`, file);
     stackOutputs[name] = readStackOutputsFile(name, file);
   }
   let now: number | undefined;
   if (values.now !== undefined) {
-    now = Date.parse(values.now);
-    if (
-      !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(values.now) ||
-      Number.isNaN(now)
-    ) {
+    now = rfc3339Millis(values.now);
+    if (now === undefined) {
       throw new Error(
-        `--now: got ${JSON.stringify(values.now)}; allowed: an RFC 3339 time, e.g. 2026-11-27T12:00:00Z`,
+        `--now: got ${JSON.stringify(values.now)}; allowed: an RFC 3339 time: a real calendar date and a zone, e.g. 2026-11-27T12:00:00Z`,
       );
     }
   }
   const evaluation = await evaluate({
     stack: values.stack,
     ...(now !== undefined ? { now } : {}),
-    organization: values.org ?? DEFAULT_ORG,
+    organization: org,
     ...(values["stack-file"] ? { stackFile: values["stack-file"] } : {}),
     config: assignments("--config", values.config),
     secrets: assignments("--secret", values.secret),

@@ -1,9 +1,11 @@
 // Turns an evaluation into the plan's files: kubernetes.yaml, resources.json, outputs.json and files/.
 import {
-  existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -186,30 +188,97 @@ export function planFiles(evaluation: Evaluation): Map<string, string> {
 
 /** The file that marks a folder as a plan this tool wrote; only such a folder is ever replaced. */
 export const PLAN_MARKER = ".workflow-runner-plan";
-/** What a plan folder holds. */
-const PLAN_ENTRIES = ["kubernetes.yaml", "resources.json", "outputs.json", "files", PLAN_MARKER];
+/** What the tool writes into PLAN_MARKER: a marker file with other content (or a link) is not the tool's. */
+export const PLAN_MARKER_TEXT = "written by npm run plan; the folder is replaced by the next plan\n";
+
+/** The raw error code of a file system error, or "". */
+function codeOf(err: unknown): string {
+  return (err as NodeJS.ErrnoException | undefined)?.code ?? "";
+}
+
+/** Whether `dir` holds PLAN_MARKER as a regular file with the tool's text (never followed through a link). */
+function isPlanFolder(dir: string): boolean {
+  try {
+    const marker = path.join(dir, PLAN_MARKER);
+    return lstatSync(marker).isFile() && readFileSync(marker, "utf8") === PLAN_MARKER_TEXT;
+  } catch {
+    return false;
+  }
+}
 
 /**
- * Refuses an output folder the plan may not replace: a file, or a non-empty folder without PLAN_MARKER (`--out .`
- * would otherwise replace the checkout). A missing or empty folder, or an earlier plan, is fine.
+ * Refuses an output folder the plan may not replace, naming --out: a symbolic link (never followed, never replaced),
+ * a file, a path through a file, or a non-empty folder without the tool's PLAN_MARKER (`--out .` would otherwise
+ * replace the checkout; a hand-written kubernetes.yaml is not a plan). A missing or empty folder, or a plan this tool
+ * wrote, is fine.
  */
 export function checkPlanFolder(outDir: string): void {
-  if (!existsSync(outDir)) return;
-  if (!statSync(outDir).isDirectory()) throw new Error(`--out ${outDir}: is a file, not a folder`);
-  const entries = readdirSync(outDir);
-  // A plan written before the marker existed holds only the plan's own files.
-  const earlierPlan = entries.length > 0 && entries.every((e) => PLAN_ENTRIES.includes(e));
-  if (entries.length > 0 && !entries.includes(PLAN_MARKER) && !earlierPlan) {
+  const where = `--out ${outDir}`;
+  // The nearest existing ancestor must be a folder: "a/file.txt/plan" cannot be created.
+  for (let dir = path.dirname(outDir); ; dir = path.dirname(dir)) {
+    let stat: ReturnType<typeof statSync> | undefined;
+    try {
+      stat = statSync(dir);
+    } catch (err) {
+      if (codeOf(err) === "ENOTDIR")
+        throw new Error(`${where}: a part of the path is a file, not a folder; allowed: a path of folders`);
+      if (codeOf(err) !== "ENOENT")
+        throw new Error(`${where}: cannot read ${dir} (${codeOf(err) || String(err)})`);
+    }
+    if (stat && !stat.isDirectory())
+      throw new Error(`${where}: ${dir} is a file, not a folder; allowed: a path of folders`);
+    if (stat || path.dirname(dir) === dir) break;
+  }
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(outDir);
+  } catch (err) {
+    if (codeOf(err) === "ENOENT") return;
+    if (codeOf(err) === "ENOTDIR")
+      throw new Error(`${where}: a part of the path is a file, not a folder; allowed: a path of folders`);
+    throw new Error(`${where}: cannot read it (${codeOf(err) || String(err)})`);
+  }
+  if (stat.isSymbolicLink())
     throw new Error(
-      `--out ${outDir}: refusing to replace a folder that is not a plan (it is not empty and has no ${PLAN_MARKER}); choose an empty or new folder`,
+      `${where}: is a symbolic link; allowed: a real folder (a plan never follows or replaces a link: name its target instead)`,
+    );
+  if (!stat.isDirectory())
+    throw new Error(`${where}: is a file, not a folder; allowed: a new, empty or plan folder`);
+  if (readdirSync(outDir).length > 0 && !isPlanFolder(outDir)) {
+    throw new Error(
+      `${where}: refusing to replace a folder that is not a plan (it is not empty and has no ${PLAN_MARKER} written by this tool); choose an empty or new folder`,
     );
   }
 }
 
 /**
- * Writes a plan: every file into a new folder beside the target, then swaps it into place with renames. A failure
- * before the swap removes only the new folder and leaves the previous plan as it was; the previous plan (a folder
- * with PLAN_MARKER) is removed only once the new one is in place. Never removes a folder it did not write.
+ * Refuses an input file (a --stack-file, a --stack-outputs file) inside the output folder: replacing the plan would
+ * delete it. Compared by real path, so a link into the folder is caught too. Pure but for reading the file system.
+ */
+export function checkInputOutsidePlan(outDir: string, where: string, file: string): void {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const out = real(outDir);
+  const input = real(file);
+  const rel = path.relative(out, input);
+  if (rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel))) {
+    throw new Error(
+      `${where}: is inside the output folder (--out ${outDir}), which the plan replaces; allowed: an input file outside --out`,
+    );
+  }
+}
+
+/**
+ * Writes a plan: every file into a new uniquely named folder beside the target, then swaps it into place with renames.
+ * A failure before the swap removes only the new folder and leaves the previous plan as it was; a previous plan (a
+ * folder with the tool's PLAN_MARKER) is moved aside under a unique name and removed only once the new one is in
+ * place. Plans written at once to one folder each land whole, the last one stays, and none leaves a staging folder.
+ * Never removes a folder it did not write.
  */
 export function writePlan(outDir: string, files: ReadonlyMap<string, string>): void {
   checkPlanFolder(outDir);
@@ -222,29 +291,52 @@ export function writePlan(outDir: string, files: ReadonlyMap<string, string>): v
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, content);
     }
-    writeFileSync(
-      path.join(staging, PLAN_MARKER),
-      "written by npm run plan; the folder is replaced by the next plan\n",
-    );
+    writeFileSync(path.join(staging, PLAN_MARKER), PLAN_MARKER_TEXT);
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     throw new Error(
       `could not write the plan into ${staging} (${err instanceof Error ? err.message : String(err)}); it was removed`,
     );
   }
-  let previous: string | undefined;
-  if (existsSync(outDir)) {
-    previous = `${staging}.old`;
-    renameSync(outDir, previous);
-  }
+  const aside: string[] = [];
   try {
-    renameSync(staging, outDir);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // rename(2) replaces a missing or empty folder in one step.
+        renameSync(staging, outDir);
+        break;
+      } catch (err) {
+        if (!["EEXIST", "ENOTEMPTY"].includes(codeOf(err)) || attempt >= 20) throw err;
+      }
+      // Another plan (ours, or one written at the same moment) is there: move it aside, if it is still a plan.
+      checkPlanFolder(outDir);
+      const old = `${staging}.old-${attempt}`;
+      try {
+        renameSync(outDir, old);
+        aside.push(old);
+      } catch (err) {
+        // Moved by a concurrent plan in the meantime: try again.
+        if (codeOf(err) !== "ENOENT") throw err;
+      }
+    }
   } catch (err) {
-    if (previous) renameSync(previous, outDir);
     rmSync(staging, { recursive: true, force: true });
-    throw err;
+    // Put the previous plan back if nothing took its place.
+    const previous = aside[0];
+    if (previous) {
+      try {
+        renameSync(previous, outDir);
+        aside.shift();
+      } catch {
+        // A concurrent plan is in place: the previous one is no longer needed.
+      }
+    }
+    for (const old of aside) rmSync(old, { recursive: true, force: true });
+    throw new Error(
+      `--out ${outDir}: could not put the plan in place (${err instanceof Error ? err.message : String(err)}); any previous plan is unchanged`,
+    );
   }
-  if (previous) rmSync(previous, { recursive: true, force: true });
+  for (const old of aside) rmSync(old, { recursive: true, force: true });
 }
 
 /** One line on how the worker runs and what it opens (read from the plan's own objects). */

@@ -1,7 +1,20 @@
 // Reads Pulumi.yaml and Pulumi.<stack>.yaml the way the CLI does: project defaults, stack values, overrides.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { isMap, isScalar, isSeq, LineCounter, parse, parseDocument, type Scalar } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Pair,
+  parse,
+  parseDocument,
+  type Scalar,
+  type YAMLMap,
+} from "yaml";
+import { didYouMean } from "../../config";
 
 /** A config key as Pulumi.yaml declares it. */
 export interface DeclaredKey {
@@ -38,6 +51,56 @@ function yamlError(file: string, message: string, line?: number, col?: number): 
 }
 
 /**
+ * Why a config key is not one the Pulumi CLI reads into this project, or undefined. The CLI parses every key of a
+ * stack file as `<namespace>:<name>` (or the old `<namespace>:config:<name>`) and fails on anything else
+ * (pulumi/pulumi sdk/go/common/resource/config/key.go ParseKey); a namespace that differs from the project's by a
+ * typo or a case is read as another package's config, and the key is silently ignored. Pure.
+ */
+export function configKeyProblem(key: string, project: string): string | undefined {
+  const parts = key.split(":");
+  const form = parts.length === 2 || (parts.length === 3 && parts[1] === "config");
+  if (!form || parts.some((p) => p === ""))
+    return `not a Pulumi config key; allowed: <namespace>:<name>, e.g. ${project}:${parts[parts.length - 1] || "replicas"} (the Pulumi CLI refuses any other form)`;
+  const namespace = parts[0] ?? "";
+  if (namespace !== project && didYouMean(namespace, [project]) === project)
+    return `the namespace "${namespace}" is not this project's; allowed: ${project}:${parts[parts.length - 1]} (a key under another namespace is never read by this program)`;
+  return undefined;
+}
+
+/** `<namespace>:config:<name>` as `<namespace>:<name>`, the way the CLI reads it. Pure. */
+function normalKey(key: string): string {
+  const parts = key.split(":");
+  return parts.length === 3 && parts[1] === "config" ? `${parts[0]}:${parts[2]}` : key;
+}
+
+/**
+ * The pairs of a YAML map with merge keys (`<<`) resolved as Go's gopkg.in/yaml.v3 resolves them (decode.go
+ * `mapping`/`merge`, go-yaml/yaml@00aeb2c6): the map's own keys win over merged ones, and of several merged maps the
+ * earlier wins. Aliases are followed.
+ */
+function mergedPairs(map: YAMLMap, doc: Document): Pair[] {
+  const own = map.items.filter((p) => !(isScalar(p.key) && typeof p.key.value === "symbol"));
+  const seen = new Set(own.map((p) => String(isScalar(p.key) ? p.key.value : p.key)));
+  const out = [...own];
+  for (const merge of map.items.filter((p) => isScalar(p.key) && typeof p.key.value === "symbol")) {
+    const value = isAlias(merge.value) ? merge.value.resolve(doc) : merge.value;
+    const sources = isSeq(value) ? value.items : [value];
+    for (const source of sources) {
+      const m = isAlias(source) ? source.resolve(doc) : source;
+      if (!isMap(m)) continue;
+      for (const pair of mergedPairs(m as YAMLMap, doc)) {
+        const k = String(isScalar(pair.key) ? pair.key.value : pair.key);
+        if (!seen.has(k)) {
+          seen.add(k);
+          out.push(pair);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * Reads the `config:` map of a stack file as the CLI would, refusing what YAML would silently change: a duplicate
  * key, a null or empty value, and an unquoted number, boolean or date given to a key Pulumi.yaml declares as a
  * string (`imageTag: 1.10` would reach the program as "1.1"). Errors name the file and the line.
@@ -54,7 +117,8 @@ export function readStackFileAt(
     throw new Error(`no stack file ${display}`);
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines, prettyErrors: false });
+  // Merge keys resolve as in Pulumi's Go YAML reader (gopkg.in/yaml.v3 supports `<<`); duplicate keys are refused.
+  const doc = parseDocument(text, { uniqueKeys: true, merge: true, lineCounter: lines, prettyErrors: false });
   const first = doc.errors[0];
   if (first) {
     const pos = lines.linePos(first.pos[0]);
@@ -69,12 +133,23 @@ export function readStackFileAt(
   if (config === undefined || config === null) return {};
   if (!isMap(config)) throw yamlError(display, "config: is not a map of keys to values");
   const problems: string[] = [];
-  for (const pair of config.items) {
+  const resolved: Record<string, unknown> = {};
+  for (const pair of mergedPairs(config, doc)) {
     const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
     const line = pair.key && isScalar(pair.key) && pair.key.range ? lines.linePos(pair.key.range[0]).line : 0;
+    const keyProblem = project ? configKeyProblem(key, project.name) : undefined;
+    if (keyProblem) {
+      problems.push(`${key} (${display} line ${line}): ${keyProblem}`);
+      continue;
+    }
+    const full = normalKey(key);
     const declared =
-      project?.config[key.startsWith(`${project.name}:`) ? key.slice(project.name.length + 1) : key];
-    const value = pair.value;
+      project?.config[full.startsWith(`${project.name}:`) ? full.slice(project.name.length + 1) : full];
+    const value = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
+    resolved[full] =
+      value && typeof value === "object" && "toJS" in value
+        ? (value as { toJS(d: Document): unknown }).toJS(doc)
+        : null;
     const at = `${key} (${display} line ${line})`;
     if (value === null || (isScalar(value) && value.value === null)) {
       problems.push(
@@ -96,7 +171,7 @@ export function readStackFileAt(
     }
   }
   if (problems.length > 0) throw new Error(`Invalid stack file ${display}:\n  - ${problems.join("\n  - ")}`);
-  return config.toJSON() as Record<string, unknown>;
+  return resolved;
 }
 
 /** Reads the `config:` map of Pulumi.<stack>.yaml; a missing file is an error naming the stacks there are. */
