@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceDescription } from "../config";
 import type { ContractVar } from "../contracts/workflow-runner";
 import type { StackOutputsInput } from "../outputs";
+import { apiServerPeers } from "./ci-network-policy";
 import { ServiceDeployer } from "./deployer";
 import { serviceLabels } from "./labels";
 import { ServiceNamespace } from "./namespace";
@@ -123,6 +124,10 @@ export class ServiceDelivery extends pulumi.ComponentResource {
                 taskQueues: service.workload.temporal.taskQueues,
               },
               temporalPeer: egressPeer(temporalTarget, service.workload.egressDeniedCidrs),
+              apiServerPeers: apiServerPeers(
+                service.workload.apiServerCidrs,
+                service.workload.egressDeniedCidrs,
+              ),
               temporalPort: temporalTarget.port,
               image: verify.image,
               timeoutSeconds: verify.timeoutSeconds,

@@ -24,6 +24,8 @@ export interface RolloutVerificationArgs {
     readonly namespace: string;
     readonly taskQueues: readonly PolledQueue[];
   };
+  /** Where the Job's pod reaches the API server (ci-network-policy.ts `apiServerPeers`). */
+  readonly apiServerPeers: Input.networking.v1.NetworkPolicyPeer[];
   /** How the Job's pod reaches Temporal: the worker's own egress rule for it. */
   readonly temporalPeer: Input.networking.v1.NetworkPolicyPeer;
   /** Temporal frontend port. */
@@ -216,7 +218,7 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
             },
             { to: [args.temporalPeer], ports: [{ port: args.temporalPort, protocol: "TCP" }] },
             {
-              to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }],
+              to: args.apiServerPeers,
               ports: [
                 { port: 443, protocol: "TCP" },
                 { port: 6443, protocol: "TCP" },

@@ -325,12 +325,19 @@ describe("one trigger", () => {
     );
     const byName = Object.fromEntries(policies.map((p) => [p.metadata.name, p.spec]));
     assert.deepEqual(byName["default-deny"], { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
-    const out = byName["allow-dns-and-https"].egress[1];
+    // HTTPS out to the internet less the cluster's ranges and metadata; the API server alone on 443 and 6443.
+    const [, out, api] = byName["allow-dns-and-https"].egress;
     assert.deepEqual(
       out.ports.map((p: Obj) => p.port),
+      [443],
+    );
+    const denied = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"];
+    assert.deepEqual(out.to[0].ipBlock.except, denied);
+    assert.deepEqual(
+      api.ports.map((p: Obj) => p.port),
       [443, 6443],
     );
-    assert.deepEqual(out.to[0].ipBlock.except, ["169.254.0.0/16"]);
+    assert.deepEqual(api.to, [{ ipBlock: { cidr: "0.0.0.0/0", except: denied } }]);
     assert.deepEqual(byName["allow-event-listeners"].ingress, [
       {
         from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],

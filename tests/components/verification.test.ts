@@ -97,7 +97,14 @@ describe("the verification of dev's rollout", () => {
     assert.deepEqual(policy.spec.egress[1].to[0].namespaceSelector.matchLabels, {
       "kubernetes.io/metadata.name": "temporal",
     });
-    assert.deepEqual(policy.spec.egress[2].to[0].ipBlock.except, ["169.254.0.0/16"]);
+    // No in-cluster address on 443/6443: the API server outside the cluster's ranges (none listed in apiServerCidrs).
+    assert.deepEqual(policy.spec.egress[2].to[0].ipBlock.except, [
+      "10.0.0.0/8",
+      "172.16.0.0/12",
+      "192.168.0.0/16",
+      "100.64.0.0/10",
+      "169.254.0.0/16",
+    ]);
     const role = objects.find((o) => o.kind === "Role" && o.metadata.name === "workflow-runner-verify");
     assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }]);
   });

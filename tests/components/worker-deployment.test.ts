@@ -150,7 +150,11 @@ describe("disruption budget, metrics", () => {
   });
   it("has no metrics port or Service unless the prometheus exporter is configured on it", () => {
     assert.equal(buildMetricsService(spec(service("prod"))), undefined);
-    const s = service("dev", { metricsPort: "9464", otelMetricsExporter: "prometheus" });
+    const s = service("dev", {
+      metricsPort: "9464",
+      otelMetricsExporter: "prometheus",
+      metricsIngressNamespaces: '["monitoring"]',
+    });
     assert.equal(s.workload.env.OTEL_EXPORTER_PROMETHEUS_PORT, "9464");
     const svc: Plain = buildMetricsService(spec(s));
     assert.equal(svc.spec.ports[0].targetPort, "metrics");

@@ -58,11 +58,15 @@ describe("plan:diff on real plans", () => {
   });
 
   it("shows objects added by a new config key", async () => {
-    const text = await summary({ metricsPort: "9464", otelMetricsExporter: "prometheus" });
+    const text = await summary({
+      metricsPort: "9464",
+      otelMetricsExporter: "prometheus",
+      metricsIngressNamespaces: '["monitoring"]',
+    });
     assert.match(text, /- added: Service workflow-runner-dev\/workflow-runner-metrics/);
     assert.match(
       text,
-      /- changed: NetworkPolicy workflow-runner-dev\/workflow-runner\n {2}- `spec\.ingress`: `\[\]` -> `\[\{"ports":\[\{"port":9464,"protocol":"TCP"\}\]\}\]`/,
+      /- changed: NetworkPolicy workflow-runner-dev\/workflow-runner\n {2}- `spec\.ingress`: `\[\]` -> `\[\{"from":\[\{"namespaceSelector":\{"matchExpressions":\[\{"key":"kubernetes\.io\/metadata\.name","operator":"In","values":\["monitoring"\]\}\]\}\}\],"ports":\[\{"port":9464,"protocol":"TCP"\}\]\}\]`/,
     );
   });
 
