@@ -864,7 +864,11 @@ export function networkConfigProblems(cfg: PlainConfig): string[] {
         ),
       );
   }
-  if (cfg.metricsPort > 0 && cfg.otelMetricsExporter === "prometheus" && cfg.metricsIngressNamespaces.length === 0)
+  if (
+    cfg.metricsPort > 0 &&
+    cfg.otelMetricsExporter === "prometheus" &&
+    cfg.metricsIngressNamespaces.length === 0
+  )
     problems.push(
       problem(
         "metricsIngressNamespaces",

@@ -16,7 +16,7 @@ import {
   tektonStepResources,
 } from "../policy/rules";
 import { type Evaluation, evaluate, type RecordedResource } from "../tools/plan/evaluate";
-import { digest, promotable } from "./helpers";
+import { digest, promotable, TOOL_DIGESTS } from "./helpers";
 
 const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
 // biome-ignore lint/suspicious/noExplicitAny: hand-built resource inputs.
@@ -63,11 +63,18 @@ function asPolicyResource(r: RecordedResource): PolicyResource {
 }
 
 const stacks: Record<string, () => Promise<Evaluation>> = {
-  dev: () => evaluate({ stack: "dev", preview: false, config: { imageDigest: digest("1") } }),
+  dev: () =>
+    evaluate({
+      stack: "dev",
+      preview: false,
+      registryDigests: TOOL_DIGESTS,
+      config: { imageDigest: digest("1") },
+    }),
   prod: () =>
     evaluate({
       stack: "prod",
       preview: false,
+      registryDigests: TOOL_DIGESTS,
       stackOutputs: { "stigmer/workflow-runner/dev": promotable(`${REPO}:v1@${digest("2")}`) },
     }),
 };
@@ -226,7 +233,7 @@ describe("each rule fires on a bad resource", () => {
   it("prod-namespace-protected", () => {
     const ns = { metadata: { name: "workflow-runner", labels: { "stigmer.ai/environment": "prod" } } };
     assert.deepEqual(violations(prodNamespaceProtected, "kubernetes:core/v1:Namespace", ns, false), [
-      "Namespace workflow-runner is a prod namespace without protect: true",
+      "Namespace workflow-runner belongs to the protected environment prod and has no protect: true",
     ]);
     assert.deepEqual(violations(prodNamespaceProtected, "kubernetes:core/v1:Namespace", ns, true), []);
   });

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { type Evaluation, evaluate } from "../tools/plan/evaluate";
-import { devOutputs, digest, promotable } from "./helpers";
+import { devOutputs, digest, promotable, TOOL_DIGESTS } from "./helpers";
 import { type Destination, egressAllows, resolveEnv, startService } from "./service-startup";
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects as plain JSON.
@@ -86,6 +86,7 @@ describe("the real service starts from each stack's rendering", () => {
       await evaluate({
         stack: "dev",
         preview: false,
+        registryDigests: TOOL_DIGESTS,
         secrets,
         stackOutputs: devOutputs(),
       }),
@@ -94,6 +95,7 @@ describe("the real service starts from each stack's rendering", () => {
       await evaluate({
         stack: "prod",
         preview: false,
+        registryDigests: TOOL_DIGESTS,
         secrets,
         stackOutputs: { "stigmer/workflow-runner/dev": promotable(devRef) },
       }),

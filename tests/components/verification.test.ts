@@ -9,7 +9,7 @@ import { readScript } from "../../components/pipeline";
 import { REPLACE_UNREADY, verificationJobName } from "../../components/verification";
 import { type Evaluation, evaluate } from "../../tools/plan/evaluate";
 import { kubernetesObjects } from "../../tools/plan/render";
-import { devOutputs, digest, kubernetesSchemaError, one, tempDir } from "../helpers";
+import { devOutputs, digest, kubernetesSchemaError, one, TOOL_DIGESTS, tempDir } from "../helpers";
 import type { Obj } from "../tekton-sim";
 
 const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
@@ -23,6 +23,7 @@ describe("the verification of dev's rollout", () => {
     ev = await evaluate({
       stack: "dev",
       preview: false,
+      registryDigests: TOOL_DIGESTS,
       now: NOW,
       config: { imageTag: "v7", imageDigest: digest("7") },
       stackOutputs: devOutputs(),
@@ -64,7 +65,7 @@ describe("the verification of dev's rollout", () => {
     const token = pod.volumes.find((v: Obj) => v.name === "api-token").projected.sources[0]
       .serviceAccountToken;
     assert.equal(token.expirationSeconds, 3600);
-    assert.match(c.image, /^temporalio\/admin-tools:[\w.-]+$/);
+    assert.match(c.image, /^temporalio\/admin-tools:[\w.-]+@sha256:[a-f0-9]{64}$/);
   });
 
   it("checks every task queue of the contract, in the worker's Temporal namespace, for pods labelled with the digest", () => {
