@@ -259,7 +259,8 @@ export const rbacLeastPrivilege = policy(
       const verbs: string[] = rule.verbs ?? [];
       const resources: string[] = rule.resources ?? [];
       if (verbs.includes("*")) report(`${where}: wildcard verb`);
-      if (resources.some((r) => r === "*" || r.startsWith("*/"))) report(`${where}: wildcard resource`);
+      if (resources.some((r) => r === "*" || r.startsWith("*/") || r.endsWith("/*")))
+        report(`${where}: wildcard resource`);
       if ((rule.apiGroups ?? []).includes("*")) report(`${where}: wildcard API group`);
       for (const v of verbs.filter((v) => ESCALATING_VERBS.includes(v))) report(`${where}: verb ${v}`);
       const readsSecrets =
