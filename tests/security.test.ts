@@ -26,6 +26,15 @@ type Obj = any;
 const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
 const API_SERVER = '["203.0.113.10/32"]';
 
+/** One evaluation per argument-less call, shared by the suites (each takes a second or more). */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
+}
+
 /** The owner of the shared pipeline (dev), self-hosted so that every shared kind exists. */
 function owner(extra: Record<string, string> = {}): Promise<Evaluation> {
   return evaluate({
@@ -55,6 +64,9 @@ function second(extra: Record<string, string> = {}): Promise<Evaluation> {
     },
   });
 }
+
+const ownerPlan = once(() => owner());
+const secondPlan = once(() => second());
 
 /** What a resource is in the world (kind and name, or the committed file), so two stacks' records can be compared. */
 function identity(r: RecordedResource): string {
@@ -88,8 +100,8 @@ describe("one owner for what every service shares", () => {
   let staging: Evaluation;
   before(async () => {
     // One at a time: an evaluation sets the process's Pulumi runtime.
-    dev = await owner();
-    staging = await second();
+    dev = await ownerPlan();
+    staging = await secondPlan();
   });
 
   it("the owner declares the pipeline's files, its Tekton objects, the CI namespace and its policies", () => {
@@ -187,7 +199,7 @@ describe("admission rules, on the rendered objects", () => {
   let objects: Obj[];
   let byName: (suffix: string) => Obj;
   before(async () => {
-    objects = kubernetesObjects(await owner()) as Obj[];
+    objects = kubernetesObjects(await ownerPlan()) as Obj[];
     byName = (suffix) => {
       const found = objects.find(
         (o) => o.kind === "ValidatingAdmissionPolicy" && o.metadata.name.endsWith(suffix),
@@ -624,16 +636,17 @@ describe("network values", () => {
 
 describe("every NetworkPolicy of both stacks' plans", () => {
   const IN_CLUSTER = "dev with in-cluster Temporal by <svc>.<namespace> and a metrics port";
-  const inCluster = () =>
+  const inCluster = once(() =>
     owner({
       temporalAddress: "temporal-frontend.temporal:7233",
       metricsPort: "9464",
       otelMetricsExporter: "prometheus",
       metricsIngressNamespaces: '["monitoring"]',
-    });
+    }),
+  );
   const plans: Record<string, () => Promise<Evaluation>> = {
-    "dev (owner, self-hosted)": () => owner(),
-    "staging (second stack)": () => second(),
+    "dev (owner, self-hosted)": ownerPlan,
+    "staging (second stack)": secondPlan,
     [IN_CLUSTER]: inCluster,
     prod: () =>
       evaluate({
@@ -667,7 +680,7 @@ describe("every NetworkPolicy of both stacks' plans", () => {
   });
 
   it("CI pods reach the API server only at apiServerCidrs on 6443, and no in-cluster range on 443", async () => {
-    const objects = kubernetesObjects(await owner()) as Obj[];
+    const objects = kubernetesObjects(await ownerPlan()) as Obj[];
     const out = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === "allow-dns-and-https");
     const on6443 = out.spec.egress.filter((r: Obj) => r.ports.some((p: Obj) => p.port === 6443));
     assert.deepEqual(
