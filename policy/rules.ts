@@ -289,16 +289,25 @@ export const tektonStepSecurity = policy(
   },
 );
 
-/** NetworkPolicies that mean what they say (network.ts networkPolicyProblems). */
-export const networkPoliciesValid = policy(
-  "network-policies-valid",
-  "Every NetworkPolicy ingress rule has a from, every egress rule a to; every ipBlock is a valid CIDR with except inside it; no rule reaches the link-local range; ports are in range.",
-  (args, report) => {
+/**
+ * NetworkPolicies that mean what they say (network.ts networkPolicyProblems). A link-local destination passes only
+ * inside a range of the pack's config `allowedLinkLocalCidrs` (the stack's key of the same name).
+ */
+export const networkPoliciesValid: ResourceValidationPolicy = {
+  name: "network-policies-valid",
+  description:
+    "Every NetworkPolicy ingress rule has a from, every egress rule a to; every ipBlock is a valid CIDR with except inside it; no rule reaches the link-local range unless allowed; ports are in range.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: { allowedLinkLocalCidrs: { type: "array", items: { type: "string" }, default: [] } },
+  },
+  validateResource: (args, report) => {
     if (args.type !== "kubernetes:networking.k8s.io/v1:NetworkPolicy") return;
-    for (const why of networkPolicyProblems(args.props))
+    const { allowedLinkLocalCidrs = [] } = args.getConfig<{ allowedLinkLocalCidrs?: readonly string[] }>();
+    for (const why of networkPolicyProblems(args.props, allowedLinkLocalCidrs))
       report(`NetworkPolicy ${args.props.metadata?.name}: ${why}`);
   },
-);
+};
 
 /** Every resource-level rule. */
 export const resourcePolicies: ResourceValidationPolicy[] = [

@@ -373,6 +373,18 @@ describe("each rule fires on a bad resource", () => {
       ),
       ['NetworkPolicy p: egress[0].to[0].ipBlock: cidr "999.999.999.999/32": octet 999 is over 255'],
     );
+    const metadata = np({
+      egress: [{ to: [{ ipBlock: { cidr: "169.254.169.254/32" } }], ports: [{ port: 80 }] }],
+    });
+    assert.deepEqual(violations(networkPoliciesValid, NP, metadata), [
+      'NetworkPolicy p: egress[0].to[0].ipBlock: cidr "169.254.169.254/32" reaches the link-local range 169.254.0.0/16',
+    ]);
+    assert.deepEqual(
+      violations(networkPoliciesValid, NP, metadata, false, {
+        allowedLinkLocalCidrs: ["169.254.169.254/32"],
+      }),
+      [],
+    );
   });
   it("pdb-when-replicated", () => {
     const found: string[] = [];
