@@ -165,7 +165,9 @@ const DIGEST_REF = /@sha256:[a-f0-9]{64}$/;
  */
 function pinnedToolImage(name: string, parent: pulumi.Resource, image: string): pulumi.Output<string> {
   if (DIGEST_REF.test(image)) return pulumi.output(image);
-  // The provider that asks the tool's registry (anonymously: a public image) which digest the tag names.
+  // The provider that asks the tool's registry which digest the tag names: anonymously, for a public image (the
+  // bridged kreuzwerker/terraform-provider-docker data_source_docker_registry_image.go answers a 401 with the
+  // registry's bearer-token flow when no credential is configured for the registry).
   const provider = new docker.Provider(
     `${name}-tool-registry`,
     { disableDockerDaemonCheck: true },
