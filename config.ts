@@ -14,6 +14,19 @@ import {
   TASK_QUEUES,
   WORKFLOW_RUNNER_ENV,
 } from "./contracts/workflow-runner";
+import {
+  type Cidr,
+  cidrContains,
+  cidrHas,
+  cidrProblem,
+  cidrsOverlap,
+  clusterServiceNamespace,
+  hostProblem,
+  LINK_LOCAL,
+  LINK_LOCAL_CIDR,
+  parseCidr,
+  parseIpv4,
+} from "./network";
 
 /** The Pulumi project name; every key below lives in its namespace. */
 export const PROJECT = "workflow-runner";
@@ -252,7 +265,8 @@ const extraEnvList = jsonList(
     return eq > 0 && ENV_NAME.test(kv.slice(0, eq));
   }),
 ).refine((list) => new Set(list.map((kv) => kv.slice(0, kv.indexOf("=")))).size === list.length);
-const cidrList = jsonList(z.string().regex(IPV4_CIDR));
+/** IPv4 CIDRs; each is checked by networkConfigProblems, which says what is wrong with it. */
+const cidrList = jsonList(z.string());
 const labelList = jsonList(z.string().regex(DNS1123_LABEL)).pipe(z.array(z.string()).min(1));
 
 /** Every plain (non-secret) key the program reads, without the project prefix. Pulumi.yaml declares the same set. */
@@ -329,6 +343,15 @@ export const PLAIN_KEYS = {
     cidrList,
     "a list of IPv4 CIDRs the worker's outbound traffic to the internet may not reach, e.g. 10.0.0.0/8",
   ),
+  allowedLinkLocalCidrs: key(
+    cidrList,
+    "a list of IPv4 CIDRs inside 169.254.0.0/16 that a configured destination may be in; empty: none",
+  ),
+  apiServerCidrs: key(
+    cidrList,
+    "a list of IPv4 CIDRs of the Kubernetes API server's endpoints; empty: any address outside egressDeniedCidrs",
+  ),
+  clusterDomain: key(str(DNS1123_SUBDOMAIN), "the cluster's DNS domain, e.g. cluster.local"),
   imageRepository: key(
     str(IMAGE_REPOSITORY),
     "an image repository without tag or digest, e.g. ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner",
@@ -348,6 +371,7 @@ export const PLAIN_KEYS = {
     "a GitHub user name (letters, digits, single hyphens, at most 39 characters)",
   ),
   buildPipeline: key(bool, "true or false"),
+  ownsSharedPipeline: key(bool, "true or false"),
   manageRepositoryFiles: key(bool, "true or false"),
   ciNamespace: key(
     str(DNS1123_LABEL),
@@ -1038,6 +1062,8 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
   }
   problems.push(...serviceStartProblems(cfg));
   problems.push(...platformLimitProblems(cfg), ...contradictionProblems(cfg), ...policyParityProblems(cfg));
+  problems.push(...networkConfigProblems(cfg));
+  problems.push(...sharedOwnershipProblems(cfg));
   const promoted = cfg.promoteFrom ? QUALIFIED_STACK.exec(cfg.promoteFrom)?.groups : undefined;
   if (promoted && promoted.project !== PROJECT) {
     problems.push(
@@ -1082,6 +1108,126 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;
+}
+
+// ---- Network and shared ownership ------------------------------------------------------------------------
+
+/**
+ * The network rules of the config (network.ts): every CIDR canonical, `egressDeniedCidrs` strict subsets of the
+ * internet rule's 0.0.0.0/0 that keep the link-local range denied, link-local destinations only where
+ * allowedLinkLocalCidrs allows them, hosts that are DNS names or IPv4 addresses, and a metrics port only with the
+ * namespaces allowed to scrape it. Pure.
+ */
+export function networkConfigProblems(cfg: PlainConfig): string[] {
+  const problems: string[] = [];
+  const cidrKeys = ["egressDeniedCidrs", "allowedLinkLocalCidrs", "apiServerCidrs"] as const;
+  let valid = true;
+  for (const k of cidrKeys) {
+    for (const cidr of cfg[k]) {
+      const why = cidrProblem(cidr);
+      if (why) {
+        valid = false;
+        problems.push(problem(k, JSON.stringify(cfg[k]), `${PLAIN_KEYS[k].allowed}; "${cidr}": ${why}`));
+      }
+    }
+  }
+  if (!valid) return problems;
+  const parsed = (list: readonly string[]) => list.map((c) => parseCidr(c) as Cidr);
+  const denied = parsed(cfg.egressDeniedCidrs);
+  const linkLocalAllowed = parsed(cfg.allowedLinkLocalCidrs);
+  for (const [i, block] of denied.entries()) {
+    if (block.prefix === 0)
+      problems.push(
+        problem(
+          "egressDeniedCidrs",
+          JSON.stringify(cfg.egressDeniedCidrs),
+          `ranges that are a strict subset of 0.0.0.0/0 (Kubernetes refuses an except equal to its cidr); "${cfg.egressDeniedCidrs[i]}" is not`,
+        ),
+      );
+  }
+  if (!denied.some((d) => cidrContains(d, LINK_LOCAL)))
+    problems.push(
+      problem(
+        "egressDeniedCidrs",
+        JSON.stringify(cfg.egressDeniedCidrs),
+        `a list that keeps ${LINK_LOCAL_CIDR} (cloud metadata and credentials) denied; a link-local destination is opened by allowedLinkLocalCidrs, not by removing the range`,
+      ),
+    );
+  for (const [i, block] of linkLocalAllowed.entries()) {
+    if (!cidrContains(LINK_LOCAL, block))
+      problems.push(
+        problem(
+          "allowedLinkLocalCidrs",
+          JSON.stringify(cfg.allowedLinkLocalCidrs),
+          `ranges inside ${LINK_LOCAL_CIDR}; "${cfg.allowedLinkLocalCidrs[i]}" is not`,
+        ),
+      );
+  }
+  for (const [i, block] of parsed(cfg.apiServerCidrs).entries()) {
+    const cidr = cfg.apiServerCidrs[i];
+    const why =
+      block.prefix < 16
+        ? "a range wider than /16 is not an API server's endpoints"
+        : cidrsOverlap(block, LINK_LOCAL)
+          ? `it reaches into ${LINK_LOCAL_CIDR}`
+          : undefined;
+    if (why)
+      problems.push(
+        problem(
+          "apiServerCidrs",
+          JSON.stringify(cfg.apiServerCidrs),
+          `API server endpoints; "${cidr}": ${why}`,
+        ),
+      );
+  }
+  const hosts: [PlainKey, string, string][] = [
+    ["temporalAddress", cfg.temporalAddress, splitAddress(cfg.temporalAddress).host],
+    ["stigmerBackendEndpoint", cfg.stigmerBackendEndpoint, splitAddress(cfg.stigmerBackendEndpoint).host],
+    ...(cfg.r2Endpoint
+      ? [
+          ["r2Endpoint", cfg.r2Endpoint, HTTPS_URL.exec(cfg.r2Endpoint)?.groups?.host ?? ""] as [
+            PlainKey,
+            string,
+            string,
+          ],
+        ]
+      : []),
+  ];
+  for (const [k, value, host] of hosts) {
+    const why = hostProblem(host);
+    if (why) {
+      problems.push(
+        problem(k, value, `${PLAIN_KEYS[k].allowed}; the host must be a DNS name or an IPv4 address: ${why}`),
+      );
+      continue;
+    }
+    const ip = parseIpv4(host);
+    if (ip !== undefined && cidrHas(LINK_LOCAL, ip) && !linkLocalAllowed.some((a) => cidrHas(a, ip)))
+      problems.push(
+        problem(
+          k,
+          value,
+          `a destination outside ${LINK_LOCAL_CIDR} (cloud metadata and credentials), unless allowedLinkLocalCidrs lists a range that holds ${host}`,
+        ),
+      );
+  }
+  return problems;
+}
+
+/**
+ * The shared root pipeline, its Tasks and the CI namespace have one owner: a stack with ownsSharedPipeline, which
+ * builds (its build description renders them). Pure.
+ */
+export function sharedOwnershipProblems(cfg: PlainConfig): string[] {
+  return cfg.ownsSharedPipeline && !cfg.buildPipeline
+    ? [
+        problem(
+          "ownsSharedPipeline",
+          "true",
+          "false unless buildPipeline is true: the owner renders the shared pipeline from its build settings",
+        ),
+      ]
+    : [];
 }
 
 // ---- The service description ----------------------------------------------------------------------------
@@ -1195,6 +1341,8 @@ export interface EgressTarget {
   readonly host: string;
   /** TCP port. */
   readonly port: number;
+  /** Namespace of the target when its host names a cluster Service (network.ts clusterServiceNamespace). @default none */
+  readonly clusterNamespace?: string;
   /** Pod labels of the target, when it is a cluster Service whose pods are known. @default the whole namespace */
   readonly podLabels?: Readonly<Record<string, string>>;
 }
@@ -1223,6 +1371,10 @@ export interface WorkloadDescription {
   readonly egress: readonly EgressTarget[];
   /** IPv4 ranges outbound internet traffic may not reach (cluster ranges, cloud metadata). */
   readonly egressDeniedCidrs: readonly string[];
+  /** Link-local ranges a configured destination may be in (the internet rule always denies 169.254.0.0/16). */
+  readonly allowedLinkLocalCidrs: readonly string[];
+  /** The API server's endpoints; empty: any address outside egressDeniedCidrs on 443 and 6443. */
+  readonly apiServerCidrs: readonly string[];
   /** The rollout's verification (pollers of the new digest on every task queue), where configured. */
   readonly verification?: { readonly image: string; readonly timeoutSeconds: number };
   /** The Temporal side, for outputs and verification. */
@@ -1331,11 +1483,20 @@ export function describeWorkload(cfg: PlainConfig): WorkloadDescription {
   const httpsTarget = (purpose: string, url: string): EgressTarget[] => {
     const host = HTTPS_URL.exec(url)?.groups?.host;
     const port = Number(/:([0-9]{1,5})(\/|$)/.exec(url.slice(8))?.[1] ?? 443);
-    return host ? [{ purpose, host, port }] : [];
+    return host ? [{ purpose, host, port, ...inCluster(host) }] : [];
+  };
+  const inCluster = (host: string) => {
+    const namespace = clusterServiceNamespace(host, cfg.clusterDomain);
+    return namespace ? { clusterNamespace: namespace } : {};
   };
   const egress: EgressTarget[] = [
-    { purpose: "Temporal frontend", ...temporal, podLabels: labelMap(cfg.temporalFrontendLabels) },
-    { purpose: "Stigmer backend", ...backend },
+    {
+      purpose: "Temporal frontend",
+      ...temporal,
+      ...inCluster(temporal.host),
+      podLabels: labelMap(cfg.temporalFrontendLabels),
+    },
+    { purpose: "Stigmer backend", ...backend, ...inCluster(backend.host) },
     ...(cfg.stigmerProxyEndpoint ? httpsTarget("Stigmer proxy", cfg.stigmerProxyEndpoint) : []),
     ...(cfg.claimCheckEnabled && !cfg.stigmerProxyEndpoint && cfg.r2Endpoint
       ? httpsTarget("Cloudflare R2 (claim check)", cfg.r2Endpoint)
@@ -1356,6 +1517,8 @@ export function describeWorkload(cfg: PlainConfig): WorkloadDescription {
     secretEnv,
     egress,
     egressDeniedCidrs: cfg.egressDeniedCidrs,
+    allowedLinkLocalCidrs: cfg.allowedLinkLocalCidrs,
+    apiServerCidrs: cfg.apiServerCidrs,
     ...(cfg.verifyRollout
       ? { verification: { image: cfg.verifyImage, timeoutSeconds: cfg.verifyTimeoutSeconds } }
       : {}),

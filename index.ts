@@ -7,6 +7,7 @@ import { ServiceDelivery } from "./components/delivery";
 import { ServiceNamespace } from "./components/namespace";
 import { RootPipeline, SHARED_LABELS } from "./components/pipeline";
 import { promotedImageRef, readStackOutputs, selectImage } from "./components/registry";
+import { sharedResourceOptions } from "./components/shared";
 import { loadStackConfig, serviceSecretValues } from "./config";
 import type { StackOutputsInput } from "./outputs";
 
@@ -39,14 +40,17 @@ export = async (): Promise<StackOutputsInput> => {
     : undefined;
 
   // The monorepo's shared root pipeline, once for every service it builds: committed for Planton, and applied to
-  // the CI namespace when Tekton is self-hosted.
+  // the CI namespace when Tekton is self-hosted. One stack owns them (ownsSharedPipeline) and keeps them when it is
+  // destroyed; every other stack names them.
   const build = service.build;
+  const ownsShared = build !== undefined && cfg.plain.ownsSharedPipeline;
+  const shared = sharedResourceOptions({ providers: [kubernetes] });
   const ci =
-    build?.trigger === "tekton"
+    build?.trigger === "tekton" && ownsShared
       ? new ServiceNamespace(
           "ci",
           { name: build.ciNamespace, labels: { ...SHARED_LABELS }, podSecurity: "baseline" },
-          { providers: [kubernetes] },
+          shared,
         )
       : undefined;
   if (ci && build) {
@@ -56,25 +60,28 @@ export = async (): Promise<StackOutputsInput> => {
       {
         namespace: ci.name,
         ingressControllerNamespace: build.ingressControllerNamespace,
-        deniedCidrs: ["169.254.0.0/16"],
+        deniedCidrs: service.workload.egressDeniedCidrs,
+        apiServerCidrs: service.workload.apiServerCidrs,
         labels: { ...SHARED_LABELS },
       },
-      { providers: [kubernetes] },
+      shared,
     );
   }
-  const rootPipeline = build
-    ? new RootPipeline(
-        "root-pipeline",
-        {
-          pipeline: build.pipeline,
-          ...(service.manageRepositoryFiles
-            ? { commitTo: { repository: service.repository.name, branch: service.repository.branch } }
-            : {}),
-          ...(ci ? { namespace: ci.name } : {}),
-        },
-        { providers: githubProvider ? [kubernetes, githubProvider] : [kubernetes] },
-      )
-    : undefined;
+  const ciNamespace = build?.trigger === "tekton" ? (ci?.name ?? build.ciNamespace) : undefined;
+  const rootPipeline =
+    build && ownsShared
+      ? new RootPipeline(
+          "root-pipeline",
+          {
+            pipeline: build.pipeline,
+            ...(service.manageRepositoryFiles
+              ? { commitTo: { repository: service.repository.name, branch: service.repository.branch } }
+              : {}),
+            ...(ci ? { namespace: ci.name } : {}),
+          },
+          sharedResourceOptions({ providers: githubProvider ? [kubernetes, githubProvider] : [kubernetes] }),
+        )
+      : undefined;
 
   const delivery = new ServiceDelivery(
     service.name,
@@ -88,7 +95,7 @@ export = async (): Promise<StackOutputsInput> => {
       ...(cfg.secrets.pulumiAccessToken ? { pulumiAccessToken: cfg.secrets.pulumiAccessToken } : {}),
       ...(githubProvider ? { githubProvider } : {}),
       ...(rootPipeline ? { rootPipeline } : {}),
-      ...(ci ? { ciNamespace: ci.name } : {}),
+      ...(ciNamespace !== undefined ? { ciNamespace } : {}),
     },
     { providers: [kubernetes] },
   );

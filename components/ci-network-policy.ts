@@ -11,8 +11,10 @@ export interface CiNetworkPolicyArgs {
   readonly ingressControllerNamespace: string;
   /** Namespace of Tekton Triggers' core interceptors (the GitHub and CEL interceptors). @default "tekton-pipelines" */
   readonly interceptorNamespace?: string;
-  /** IPv4 ranges outbound HTTPS may not reach (the cloud metadata range at least). */
+  /** IPv4 ranges outbound HTTPS may not reach: the cluster's own ranges and the cloud metadata range. */
   readonly deniedCidrs: readonly string[];
+  /** The API server's endpoints; empty: any address outside `deniedCidrs` (a public endpoint). @default [] */
+  readonly apiServerCidrs?: readonly string[];
   /** Labels for every object. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
 }
@@ -27,10 +29,29 @@ const EVENT_LISTENER_POD_LABEL = "eventlistener";
 const EVENT_LISTENER_PORT = 8080;
 const INTERCEPTOR_PORT = 8443;
 
+/** The internet less `denied`: where registries, GitHub and the Pulumi backend are. Pure. */
+export function internetPeer(denied: readonly string[]): Input.networking.v1.NetworkPolicyPeer {
+  return { ipBlock: { cidr: "0.0.0.0/0", ...(denied.length ? { except: [...denied] } : {}) } };
+}
+
 /**
- * The CI namespace's NetworkPolicies: deny everything; then, for every pod, DNS and outbound TCP 443 and 6443 (GitHub,
- * GHCR, Bazel's downloads, the Pulumi backend, the cluster's API server behind kubernetes.default) outside
- * `deniedCidrs`; for the EventListeners, the webhook from the ingress controller and the interceptors. Pure.
+ * Where a pod reaches the API server (443 and 6443): its listed endpoints, or, with none listed, any address outside
+ * `denied` (a public endpoint); never an in-cluster address inside `denied`. Pure.
+ */
+export function apiServerPeers(
+  apiServerCidrs: readonly string[],
+  denied: readonly string[],
+): Input.networking.v1.NetworkPolicyPeer[] {
+  return apiServerCidrs.length > 0
+    ? apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } }))
+    : [internetPeer(denied)];
+}
+
+/**
+ * The CI namespace's NetworkPolicies: deny everything; then, for every pod, DNS, TCP 443 outside `deniedCidrs`
+ * (GitHub, GHCR, Bazel's downloads, the Pulumi backend) and the API server on 443 and 6443; for the EventListeners,
+ * the webhook from the ingress controller and the interceptors. No in-cluster address inside `deniedCidrs` is
+ * reachable. Pure.
  */
 export function buildCiNetworkPolicies(
   a: CiNetworkPolicyArgs,
@@ -57,15 +78,9 @@ export function buildCiNetworkPolicies(
               { port: 53, protocol: "TCP" },
             ],
           },
+          { to: [internetPeer(a.deniedCidrs)], ports: [{ port: 443, protocol: "TCP" }] },
           {
-            to: [
-              {
-                ipBlock: {
-                  cidr: "0.0.0.0/0",
-                  ...(a.deniedCidrs.length ? { except: [...a.deniedCidrs] } : {}),
-                },
-              },
-            ],
+            to: apiServerPeers(a.apiServerCidrs ?? [], a.deniedCidrs),
             ports: [
               { port: 443, protocol: "TCP" },
               { port: 6443, protocol: "TCP" },

@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ServiceDescription } from "../config";
 import type { ContractVar } from "../contracts/workflow-runner";
 import type { StackOutputsInput } from "../outputs";
+import { imageRepositoryOf } from "./admission";
+import { apiServerPeers } from "./ci-network-policy";
 import { ServiceDeployer } from "./deployer";
 import { serviceLabels } from "./labels";
 import { ServiceNamespace } from "./namespace";
@@ -123,6 +125,10 @@ export class ServiceDelivery extends pulumi.ComponentResource {
                 taskQueues: service.workload.temporal.taskQueues,
               },
               temporalPeer: egressPeer(temporalTarget, service.workload.egressDeniedCidrs),
+              apiServerPeers: apiServerPeers(
+                service.workload.apiServerCidrs,
+                service.workload.egressDeniedCidrs,
+              ),
               temporalPort: temporalTarget.port,
               image: verify.image,
               timeoutSeconds: verify.timeoutSeconds,
@@ -156,6 +162,26 @@ export class ServiceDelivery extends pulumi.ComponentResource {
           namespace: tekton && args.ciNamespace ? args.ciNamespace : workloadNamespace.name,
           mountToken: tekton,
           labels,
+          admission: {
+            workloadNamespace: service.workload.namespace,
+            identityNamespace: tekton ? build.ciNamespace : service.workload.namespace,
+            deployment: {
+              name: service.name,
+              serviceAccountName: service.name,
+              imageRepository: image.repository,
+              secretNames: [`${service.name}-ghcr-pull`],
+              secretNamePattern: `^${service.name}-secrets-[a-f0-9]+$`,
+            },
+            ...(verify
+              ? {
+                  job: {
+                    serviceAccountName: `${service.name}-verify`,
+                    imageRepository: imageRepositoryOf(verify.image),
+                    secretNames: [],
+                  },
+                }
+              : {}),
+          },
         },
         child,
       );

@@ -2,6 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
+import { admissionRule, buildAdmissionRule, type PodTemplateRule, podTemplateValidations } from "./admission";
 import { buildServiceAccount } from "./labels";
 
 /** Arguments of ServiceDeployer. */
@@ -26,6 +27,60 @@ export interface ServiceDeployerArgs {
   readonly mountToken?: boolean;
   /** Labels for every object. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
+  /** What the identity may create: the admission rules on its Deployment patches and Job creations. */
+  readonly admission: DeployerAdmission;
+}
+
+/** What the deployer's requests may contain, enforced by ValidatingAdmissionPolicies (admission.ts). */
+export interface DeployerAdmission {
+  /** The workload namespace, by name. */
+  readonly workloadNamespace: string;
+  /** The namespace of the deployer's ServiceAccount, by name. */
+  readonly identityNamespace: string;
+  /** The one Deployment it updates, and what its pods may be. */
+  readonly deployment: PodTemplateRule & { readonly name: string };
+  /** What the verification Jobs it creates may be (with runsVerification). @default no Job rule */
+  readonly job?: PodTemplateRule;
+}
+
+/**
+ * The admission rules of the deployer's requests: its Deployment keeps the worker's identity, image repository (by
+ * digest) and Secrets; its Jobs run only the verification's identity and tool image by digest, with no Secret. RBAC
+ * cannot say either (it grants verbs on resources, not the content of the objects). Pure.
+ */
+export function buildDeployerAdmission(
+  serviceName: string,
+  a: DeployerAdmission,
+  labels: Record<string, string>,
+) {
+  const identity = {
+    namespace: a.identityNamespace,
+    serviceAccount: deployerNames(serviceName).serviceAccount,
+  };
+  const base = `${a.workloadNamespace}-${serviceName}-deployer`;
+  return {
+    deployment: buildAdmissionRule({
+      name: `${base}-deployment`,
+      resource: { group: "apps", version: "v1", plural: "deployments" },
+      resourceNames: [a.deployment.name],
+      namespace: a.workloadNamespace,
+      identity,
+      validations: podTemplateValidations("object.spec.template.spec", a.deployment),
+      labels,
+    }),
+    ...(a.job
+      ? {
+          job: buildAdmissionRule({
+            name: `${base}-jobs`,
+            resource: { group: "batch", version: "v1", plural: "jobs" },
+            namespace: a.workloadNamespace,
+            identity,
+            validations: podTemplateValidations("object.spec.template.spec", a.job),
+            labels,
+          }),
+        }
+      : {}),
+  };
 }
 
 /** Names of the deployer's objects. Pure. */
@@ -110,6 +165,15 @@ export class ServiceDeployer extends pulumi.ComponentResource {
       },
       child,
     );
+    // What its requests may contain, enforced at admission: RBAC lets it patch the Deployment and create Jobs, these
+    // rules fix the identity, images and Secrets of the pods that makes.
+    const admission = buildDeployerAdmission(
+      args.serviceName,
+      args.runsVerification ? args.admission : { ...args.admission, job: undefined },
+      labels,
+    );
+    admissionRule(this, `${name}-deployment-admission`, admission.deployment);
+    if (admission.job) admissionRule(this, `${name}-jobs-admission`, admission.job);
     this.serviceAccountName = sa.metadata.name;
     this.namespace = pulumi.output(args.namespace);
     this.registerOutputs({ serviceAccountName: this.serviceAccountName, namespace: this.namespace });

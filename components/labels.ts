@@ -5,8 +5,6 @@ import type { ServiceDescription } from "../config";
 
 /** Label naming the environment of every object; the policy pack protects `prod` namespaces by it. */
 export const ENVIRONMENT_LABEL = "stigmer.ai/environment";
-/** Label on a pod template whose containers are tools (pinned by tag or digest), not the service's own image. */
-export const TOOL_IMAGE_LABEL = "stigmer.ai/tool-image";
 /** Annotation a ServiceAccount carries to say why it needs an API token mounted. */
 export const TOKEN_REASON_ANNOTATION = "stigmer.ai/api-token-reason";
 

@@ -6,6 +6,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { type BuildDescription, HTTPS_URL, tektonTriggerName } from "../config";
 import { BUILD_SECRET_FILES, REGISTRY_PARAM } from "../contracts/planton";
+import {
+  type AdmissionObjects,
+  admissionRule,
+  buildAdmissionRule,
+  pipelineRunValidations,
+} from "./admission";
+import { deployerNames } from "./deployer";
 import { buildServiceAccount } from "./labels";
 import { STEP_UID } from "./pipeline";
 import { buildDockerConfigJson, buildDockerConfigSecret, registryHost } from "./registry";
@@ -301,6 +308,31 @@ export function buildListenerClusterRole(a: {
   };
 }
 
+/**
+ * The admission rule of the EventListener's PipelineRuns (admission.ts): the shared pipeline by name, TaskRuns as the
+ * run identity and only the deploy task as the deployer, each workspace with its own Secret. Pure.
+ */
+export function buildListenerAdmission(
+  serviceName: string,
+  build: BuildDescription,
+  labels: Record<string, string>,
+): AdmissionObjects {
+  const names = triggerNames(serviceName);
+  return buildAdmissionRule({
+    name: `${build.ciNamespace}-${serviceName}-listener-pipelineruns`,
+    resource: { group: "tekton.dev", version: "*", plural: "pipelineruns" },
+    namespace: build.ciNamespace,
+    identity: { namespace: build.ciNamespace, serviceAccount: names.serviceAccount },
+    validations: pipelineRunValidations({
+      pipelineName: build.pipeline.name,
+      runServiceAccountName: names.runServiceAccount,
+      deployTask: { name: "deploy", serviceAccountName: deployerNames(serviceName).serviceAccount },
+      workspaceSecrets: { secrets: names.buildSecrets, "registry-credentials": names.pushSecret },
+    }),
+    labels,
+  });
+}
+
 /** Self-hosted Tekton: from a push on GitHub to a PipelineRun of the root pipeline, with Planton's params. */
 export class PipelineTriggers extends pulumi.ComponentResource {
   /** Name of the EventListener. */
@@ -466,6 +498,14 @@ export class PipelineTriggers extends pulumi.ComponentResource {
         },
       },
       { parent: this, dependsOn: [listener] },
+    );
+
+    // What the listener's PipelineRuns may be, enforced at admission: its Role lets it create PipelineRuns, this rule
+    // fixes them to the shared pipeline by name, the run and deploy identities and the service's own Secrets.
+    admissionRule(
+      this,
+      `${name}-pipelinerun-admission`,
+      buildListenerAdmission(args.serviceName, args.build, labels),
     );
 
     this.eventListenerName = listener.metadata.name;

@@ -1,9 +1,10 @@
 // RolloutVerification: after a rollout, a Job named after the digest proves the new pods poll every task queue.
+import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import type { PolledQueue } from "../contracts/workflow-runner";
-import { buildServiceAccount, DIGEST_LABEL, TOOL_IMAGE_LABEL } from "./labels";
+import { buildServiceAccount, DIGEST_LABEL } from "./labels";
 import { readScript } from "./pipeline";
 
 /** Arguments of RolloutVerification. */
@@ -24,6 +25,8 @@ export interface RolloutVerificationArgs {
     readonly namespace: string;
     readonly taskQueues: readonly PolledQueue[];
   };
+  /** Where the Job's pod reaches the API server (ci-network-policy.ts `apiServerPeers`). */
+  readonly apiServerPeers: Input.networking.v1.NetworkPolicyPeer[];
   /** How the Job's pod reaches Temporal: the worker's own egress rule for it. */
   readonly temporalPeer: Input.networking.v1.NetworkPolicyPeer;
   /** Temporal frontend port. */
@@ -74,7 +77,7 @@ export function buildVerificationJob(
       backoffLimit: 0,
       activeDeadlineSeconds: a.timeoutSeconds + 120,
       template: {
-        metadata: { labels: { ...labels, "stigmer.ai/verifies": a.serviceName, [TOOL_IMAGE_LABEL]: "true" } },
+        metadata: { labels: { ...labels, "stigmer.ai/verifies": a.serviceName } },
         spec: {
           serviceAccountName: a.serviceAccountName,
           // No automounted token: a projected one, short-lived, mounted where the script reads it.
@@ -152,6 +155,29 @@ export interface VerificationEvidence {
   readonly verifiedBy: pulumi.Output<string>;
 }
 
+/** A reference that names its digest. */
+const DIGEST_REF = /@sha256:[a-f0-9]{64}$/;
+
+/**
+ * The tool image by digest: as given when it names one, else its tag resolved on its registry now, so the Job runs
+ * exactly the bytes resolved at this update and the admission rule and the policy pack can require a digest of every
+ * pod (no label waives it).
+ */
+function pinnedToolImage(name: string, parent: pulumi.Resource, image: string): pulumi.Output<string> {
+  if (DIGEST_REF.test(image)) return pulumi.output(image);
+  // The provider that asks the tool's registry which digest the tag names: anonymously, for a public image (the
+  // bridged kreuzwerker/terraform-provider-docker data_source_docker_registry_image.go answers a 401 with the
+  // registry's bearer-token flow when no credential is configured for the registry).
+  const provider = new docker.Provider(
+    `${name}-tool-registry`,
+    { disableDockerDaemonCheck: true },
+    { parent },
+  );
+  return docker
+    .getRegistryImageOutput({ name: image }, { provider, parent })
+    .sha256Digest.apply((digest) => `${image}@${digest}`);
+}
+
 /** The rollout's verification: its Job, the Job's identity (read pods), and the Job's egress. */
 export class RolloutVerification extends pulumi.ComponentResource implements VerificationEvidence {
   public readonly verifiedImageRef: pulumi.Output<string>;
@@ -216,7 +242,7 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
             },
             { to: [args.temporalPeer], ports: [{ port: args.temporalPort, protocol: "TCP" }] },
             {
-              to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }],
+              to: args.apiServerPeers,
               ports: [
                 { port: 443, protocol: "TCP" },
                 { port: 6443, protocol: "TCP" },
@@ -230,9 +256,12 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
     // The verification itself, once the rollout is done; pulumi up waits for it and fails with it. The provider keeps
     // waiting on a Job that failed in an earlier update, so a failed Job would fail every retry of its digest for good;
     // pulumi.com/replaceUnready makes the next update replace it and verify again (@pulumi/kubernetes batch/v1 Job docs).
+    const toolImage = pinnedToolImage(name, this, args.image);
     const built = pulumi
-      .output(args.imageRef)
-      .apply((imageRef) => buildVerificationJob({ ...args, imageRef, serviceAccountName: saName }));
+      .all([args.imageRef, toolImage])
+      .apply(([imageRef, image]) =>
+        buildVerificationJob({ ...args, image, imageRef, serviceAccountName: saName }),
+      );
     const jobName = pulumi.output(args.imageRef).apply((ref) => verificationJobName(args.serviceName, ref));
     const job = new k8s.batch.v1.Job(
       `${name}-job`,

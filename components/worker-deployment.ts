@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { EgressTarget, ServiceDescription } from "../config";
 import type { ContractVar } from "../contracts/workflow-runner";
+import { clusterServiceNamespace } from "../network";
 import { buildServiceAccount, digestLabel, type ServiceLabels, serviceLabels, versionLabel } from "./labels";
 
 /** Arguments of WorkerDeployment. */
@@ -199,10 +200,8 @@ export function buildPodDisruptionBudget(a: WorkloadSpecArgs): Input.policy.v1.P
   };
 }
 
-/** The namespace of a cluster-local Service host (`svc.ns.svc[.cluster.local]`), or undefined. Pure. */
-export function clusterServiceNamespace(host: string): string | undefined {
-  return /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(host)?.[1];
-}
+/** The namespace of a cluster Service host (`svc.ns[.svc[.cluster.local]]`), or undefined: network.ts's. */
+export { clusterServiceNamespace };
 
 /** Whether a host is an IPv4 address. Pure. */
 function isIPv4(host: string): boolean {
@@ -219,7 +218,7 @@ export function egressPeer(
   target: EgressTarget,
   denied: readonly string[],
 ): Input.networking.v1.NetworkPolicyPeer {
-  const namespace = clusterServiceNamespace(target.host);
+  const namespace = target.clusterNamespace ?? clusterServiceNamespace(target.host);
   if (namespace) {
     return {
       namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } },

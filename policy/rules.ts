@@ -7,8 +7,9 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 
-import { ENVIRONMENT_LABEL, TOKEN_REASON_ANNOTATION, TOOL_IMAGE_LABEL } from "../components/labels";
+import { ENVIRONMENT_LABEL, TOKEN_REASON_ANNOTATION } from "../components/labels";
 import { imageReferenceProblem, imageRegistryProblem, secretLooking } from "../config";
+import { networkPolicyProblems } from "../network";
 
 // biome-ignore lint/suspicious/noExplicitAny: resource inputs are schemaless JSON to a policy.
 type Json = any;
@@ -26,13 +27,6 @@ function podSpec(args: { type: string; props: Json }): Json | undefined {
   return WORKLOADS[args.type]?.(args.props);
 }
 
-/** The pod template's labels of a workload, or undefined. */
-function podTemplateLabels(args: { type: string; props: Json }): Json | undefined {
-  return args.type === "kubernetes:core/v1:Pod"
-    ? args.props.metadata?.labels
-    : args.props.spec?.template?.metadata?.labels;
-}
-
 function containers(pod: Json): Json[] {
   return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
 }
@@ -48,18 +42,17 @@ function policy(
   return { name, description, enforcementLevel: "mandatory", validateResource };
 }
 
-/** Images run by digest, never by `:latest`; tool images in Tekton steps may use a tag, never `latest`. */
+/**
+ * Images run by digest, never by `:latest`, with no exception a resource can grant itself (no label waives it: the
+ * verification Job's tool image is resolved to its digest by the program); Tekton step images never by :latest.
+ */
 export const imagesPinned = policy(
   "images-pinned-by-digest",
-  "Workload images are referenced by sha256 digest and never by :latest; Tekton step images never by :latest.",
+  "Every workload container runs an image by sha256 digest, never :latest; Tekton step images never by :latest.",
   (args, report) => {
-    // A tool (the rollout verification's Temporal CLI) may be pinned by tag like a Tekton step, never by latest.
-    const tool = podTemplateLabels(args)?.[TOOL_IMAGE_LABEL] === "true";
     for (const c of containers(podSpec(args))) {
-      if (!tool && !/@sha256:[a-f0-9]{64}$/.test(String(c.image)))
+      if (!/@sha256:[a-f0-9]{64}$/.test(String(c.image)))
         report(`container ${c.name} runs ${c.image}, not pinned by digest`);
-      if (tool && !/[:@]/.test(String(c.image).split("/").pop() ?? ""))
-        report(`container ${c.name} runs ${c.image}: give it a tag other than latest, or a digest`);
       if (/:latest(@|$)/.test(String(c.image))) report(`container ${c.name} runs :latest`);
       const why = imageRegistryProblem(String(c.image));
       if (why) report(`container ${c.name} runs ${c.image}: ${why}`);
@@ -206,17 +199,109 @@ export const tektonStepResources = policy(
   },
 );
 
-/** Production namespaces cannot be deleted by a stray `pulumi destroy`. */
-export const prodNamespaceProtected = policy(
-  "prod-namespace-protected",
-  `Namespaces labelled ${ENVIRONMENT_LABEL}=prod are protected from deletion.`,
-  (args, report) => {
+/** The environments whose namespaces the pack protects, unless the pack's config names others. */
+export const DEFAULT_PROTECTED_ENVIRONMENTS: readonly string[] = ["prod"];
+
+/**
+ * Production namespaces cannot be deleted by a stray `pulumi destroy`. Which environments are production is the
+ * pack's config (`protectedEnvironments`, `--policy-pack-config`); a namespace's environment is the stack's
+ * `environment` config, which the program stamps on it as ${ENVIRONMENT_LABEL}.
+ */
+export const prodNamespaceProtected: ResourceValidationPolicy = {
+  name: "prod-namespace-protected",
+  description: `Namespaces of a protected environment (${ENVIRONMENT_LABEL} in the pack's protectedEnvironments) are protected from deletion.`,
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      protectedEnvironments: {
+        type: "array",
+        items: { type: "string" },
+        default: [...DEFAULT_PROTECTED_ENVIRONMENTS],
+      },
+    },
+  },
+  validateResource: (args, report) => {
     if (args.type !== "kubernetes:core/v1:Namespace") return;
-    if (args.props.metadata?.labels?.[ENVIRONMENT_LABEL] === "prod" && !args.opts.protect) {
-      report(`Namespace ${args.props.metadata?.name} is a prod namespace without protect: true`);
+    const { protectedEnvironments = DEFAULT_PROTECTED_ENVIRONMENTS } = args.getConfig<{
+      protectedEnvironments?: readonly string[];
+    }>();
+    const environment = args.props.metadata?.labels?.[ENVIRONMENT_LABEL];
+    if (environment !== undefined && protectedEnvironments.includes(environment) && !args.opts.protect) {
+      report(
+        `Namespace ${args.props.metadata?.name} belongs to the protected environment ${environment} and has no protect: true`,
+      );
+    }
+  },
+};
+
+/** Verbs that let a subject grant itself more than it has (Kubernetes RBAC docs: "Privilege escalation prevention"). */
+const ESCALATING_VERBS = ["escalate", "bind", "impersonate"];
+
+/**
+ * RBAC rules that say what they grant: no wildcard verb, resource or API group, no escalate, bind or impersonate,
+ * and no Secret read (get, list, watch) in a ClusterRole, which would reach every namespace's Secrets.
+ */
+export const rbacLeastPrivilege = policy(
+  "rbac-least-privilege",
+  "Roles and ClusterRoles grant no wildcard, no escalate/bind/impersonate, and ClusterRoles read no Secrets.",
+  (args, report) => {
+    const cluster = args.type === "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
+    if (!cluster && args.type !== "kubernetes:rbac.authorization.k8s.io/v1:Role") return;
+    const kind = cluster ? "ClusterRole" : "Role";
+    for (const [i, rule] of (args.props.rules ?? []).entries()) {
+      const where = `${kind} ${args.props.metadata?.name} rule ${i}`;
+      const verbs: string[] = rule.verbs ?? [];
+      const resources: string[] = rule.resources ?? [];
+      if (verbs.includes("*")) report(`${where}: wildcard verb`);
+      if (resources.some((r) => r === "*" || r.startsWith("*/") || r.endsWith("/*")))
+        report(`${where}: wildcard resource`);
+      if ((rule.apiGroups ?? []).includes("*")) report(`${where}: wildcard API group`);
+      for (const v of verbs.filter((v) => ESCALATING_VERBS.includes(v))) report(`${where}: verb ${v}`);
+      const readsSecrets =
+        (rule.apiGroups ?? [""]).includes("") &&
+        resources.includes("secrets") &&
+        verbs.some((v) => ["get", "list", "watch", "*"].includes(v));
+      if (cluster && readsSecrets) report(`${where}: reads Secrets in every namespace`);
     }
   },
 );
+
+/** Tekton steps run as non-root without privilege escalation (and not privileged). */
+export const tektonStepSecurity = policy(
+  "tekton-step-security-context",
+  "Every Tekton step runs as non-root (runAsNonRoot and a non-zero runAsUser), without privilege escalation, not privileged.",
+  (args, report) => {
+    if (args.type !== "kubernetes:tekton.dev/v1:Task") return;
+    for (const s of args.props.spec?.steps ?? []) {
+      const sc = s.securityContext ?? {};
+      const where = `step ${s.name} of Task ${args.props.metadata?.name}`;
+      if (sc.runAsNonRoot !== true) report(`${where}: runAsNonRoot is not true`);
+      if (sc.runAsUser === 0) report(`${where}: runAsUser is 0 (root)`);
+      if (sc.allowPrivilegeEscalation !== false) report(`${where}: allowPrivilegeEscalation is not false`);
+      if (sc.privileged === true) report(`${where}: privileged`);
+    }
+  },
+);
+
+/**
+ * NetworkPolicies that mean what they say (network.ts networkPolicyProblems). A link-local destination passes only
+ * inside a range of the pack's config `allowedLinkLocalCidrs` (the stack's key of the same name).
+ */
+export const networkPoliciesValid: ResourceValidationPolicy = {
+  name: "network-policies-valid",
+  description:
+    "Every NetworkPolicy ingress rule has a from, every egress rule a to; every ipBlock is a valid CIDR with except inside it; no rule reaches the link-local range unless allowed; ports are in range.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: { allowedLinkLocalCidrs: { type: "array", items: { type: "string" }, default: [] } },
+  },
+  validateResource: (args, report) => {
+    if (args.type !== "kubernetes:networking.k8s.io/v1:NetworkPolicy") return;
+    const { allowedLinkLocalCidrs = [] } = args.getConfig<{ allowedLinkLocalCidrs?: readonly string[] }>();
+    for (const why of networkPolicyProblems(args.props, allowedLinkLocalCidrs))
+      report(`NetworkPolicy ${args.props.metadata?.name}: ${why}`);
+  },
+};
 
 /** Every resource-level rule. */
 export const resourcePolicies: ResourceValidationPolicy[] = [
@@ -228,6 +313,9 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
   serviceAccountTokens,
   tektonStepResources,
   prodNamespaceProtected,
+  rbacLeastPrivilege,
+  tektonStepSecurity,
+  networkPoliciesValid,
 ];
 
 function selects(selector: Json, labels: Json): boolean {

@@ -148,6 +148,7 @@ describe("parsePlainConfig", () => {
     [
       "repository files without the pipeline",
       { buildPipeline: "false" },
+      'workflow-runner:ownsSharedPipeline: got "true"; allowed: false unless buildPipeline is true: the owner renders the shared pipeline from its build settings',
       'workflow-runner:manageRepositoryFiles: got "true"; allowed: false unless buildPipeline is true: the committed pipeline is the one this stack applies',
     ],
   ];
@@ -366,7 +367,10 @@ describe("Pulumi.yaml", () => {
 });
 
 describe("README", () => {
-  const readme = readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+  // The security baseline's keys are documented in docs/security.md's table.
+  const readme = ["README.md", "docs/security.md"]
+    .map((file) => readFileSync(path.join(PROJECT_DIR, file), "utf8"))
+    .join("\n");
   // The generated contract reference documents the keys that set a service variable (docs/service-contract.md).
   const contractDoc = readFileSync(path.join(PROJECT_DIR, "docs", "service-contract.md"), "utf8");
   it("documents every config key in its table, or in the contract reference", () => {

@@ -11,7 +11,7 @@ import { ALWAYS_SUPPLIED_PARAMS, REGISTRY_PARAM } from "../contracts/planton";
 import { type Evaluation, evaluate } from "../tools/plan/evaluate";
 import { kubernetesObjects, repositoryFiles } from "../tools/plan/render";
 import { parseAssignment } from "../tools/plan/stack-files";
-import { at, devOutputs, one, tempDir } from "./helpers";
+import { at, devOutputs, one, TOOL_DIGESTS, tempDir } from "./helpers";
 import {
   bindPayload,
   celMatches,
@@ -89,7 +89,12 @@ describe("the image flow from Planton's parameters to a pod (dev)", () => {
   let tasks: Record<string, Obj>;
   let entry: Obj;
   before(async () => {
-    ev = await evaluate({ stack: "dev", preview: false, stackOutputs: devOutputs() });
+    ev = await evaluate({
+      stack: "dev",
+      preview: false,
+      registryDigests: TOOL_DIGESTS,
+      stackOutputs: devOutputs(),
+    });
     const files = Object.fromEntries(repositoryFiles(ev).map((f) => [f.path, parse(f.content)]));
     pipeline = files[PIPELINE_FILE];
     tasks = Object.fromEntries(
@@ -180,6 +185,7 @@ describe("the same flow from a self-hosted push (trigger tekton)", () => {
     const ev = await evaluate({
       stack: "dev",
       preview: false,
+      registryDigests: TOOL_DIGESTS,
       config: { trigger: "tekton" },
       stackOutputs: devOutputs(),
     });

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import { type Evaluation, type PlanValue, PROJECT_DIR, type RecordedResource } from "../tools/plan/evaluate";
 import { npmNodeCommand } from "../tools/plan/npm-command";
 
@@ -132,3 +133,13 @@ export function filesUnder(dir: string): Record<string, string> {
       .sort(([a], [b]) => a.localeCompare(b)),
   );
 }
+
+/** The rollout verification's tool image, as Pulumi.yaml's verifyImage default names it. */
+export const VERIFY_IMAGE: string = (
+  parseYaml(readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8")) as {
+    config: { verifyImage: { default: string } };
+  }
+).config.verifyImage.default;
+
+/** Digests the tool images' registries answer in an evaluation that is not a preview (the program pins them). */
+export const TOOL_DIGESTS: Readonly<Record<string, string>> = { [VERIFY_IMAGE]: digest("e") };

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import ts from "typescript";
 import { STACK_OUTPUT_NAMES } from "../outputs";
 import { evaluate, PROJECT_DIR } from "../tools/plan/evaluate";
-import { at, digest, one, promotable } from "./helpers";
+import { at, digest, one, promotable, TOOL_DIGESTS } from "./helpers";
 
 const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 
@@ -113,6 +113,7 @@ describe("examples/consumer", () => {
       stack: "dev",
       projectDir: path.join(PROJECT_DIR, "examples", "consumer"),
       preview: false,
+      registryDigests: TOOL_DIGESTS,
       stackOutputs: {
         "stigmer/workflow-runner/dev": {
           imageRef: `${REPO}:v1@${digest("2")}`,

@@ -9,26 +9,29 @@ import {
 import {
   imageRegistryProblem,
   imagesPinned,
+  networkPoliciesValid,
   noPlainSecrets,
   pdbWhenReplicated,
   probes,
   prodNamespaceProtected,
+  rbacLeastPrivilege,
   resourceLimits,
   resourcePolicies,
   restrictedSecurityContext,
   secretLooking,
   serviceAccountTokens,
   tektonStepResources,
+  tektonStepSecurity,
 } from "../policy/rules";
 import { type Evaluation, evaluate, type RecordedResource } from "../tools/plan/evaluate";
-import { digest, promotable } from "./helpers";
+import { digest, promotable, TOOL_DIGESTS } from "./helpers";
 
 const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 // biome-ignore lint/suspicious/noExplicitAny: hand-built resource inputs.
 type Json = any;
 
 /** The arguments the policy engine hands a rule, built from a recorded resource (secrets revealed, as the engine does). */
-function args(type: string, props: Json, protect = false): ResourceValidationArgs {
+function args(type: string, props: Json, protect = false, config: object = {}): ResourceValidationArgs {
   return {
     type,
     props,
@@ -44,18 +47,24 @@ function args(type: string, props: Json, protect = false): ResourceValidationArg
     stackTags: new Map(),
     isType: () => false,
     asType: () => undefined,
-    getConfig: <T extends object>() => ({}) as T,
+    getConfig: <T extends object>() => config as T,
     notApplicable: (reason?: string) => {
       throw new Error(`not applicable: ${reason}`);
     },
   };
 }
 
-function violations(policy: ResourceValidationPolicy, type: string, props: Json, protect = false): string[] {
+function violations(
+  policy: ResourceValidationPolicy,
+  type: string,
+  props: Json,
+  protect = false,
+  config: object = {},
+): string[] {
   const out: string[] = [];
   const validate = policy.validateResource;
   if (typeof validate !== "function") throw new Error(`${policy.name} is not a single validation function`);
-  validate(args(type, props, protect), (m) => out.push(m));
+  validate(args(type, props, protect, config), (m) => out.push(m));
   return out;
 }
 
@@ -68,11 +77,26 @@ function asPolicyResource(r: RecordedResource): PolicyResource {
 }
 
 const stacks: Record<string, () => Promise<Evaluation>> = {
-  dev: () => evaluate({ stack: "dev", preview: false, config: { imageDigest: digest("1") } }),
+  dev: () =>
+    evaluate({
+      stack: "dev",
+      preview: false,
+      registryDigests: TOOL_DIGESTS,
+      config: { imageDigest: digest("1") },
+    }),
+  // Self-hosted, dev also applies the Tasks, the listener's Roles and the CI namespace's NetworkPolicies.
+  "dev (trigger tekton)": () =>
+    evaluate({
+      stack: "dev",
+      preview: false,
+      registryDigests: TOOL_DIGESTS,
+      config: { imageDigest: digest("1"), trigger: "tekton", apiServerCidrs: '["203.0.113.10/32"]' },
+    }),
   prod: () =>
     evaluate({
       stack: "prod",
       preview: false,
+      registryDigests: TOOL_DIGESTS,
       stackOutputs: { "stigmer/workflow-runner/dev": promotable(`${REPO}:v1@${digest("2")}`) },
     }),
 };
@@ -245,9 +269,141 @@ describe("each rule fires on a bad resource", () => {
   it("prod-namespace-protected", () => {
     const ns = { metadata: { name: "workflow-runner", labels: { "stigmer.ai/environment": "prod" } } };
     assert.deepEqual(violations(prodNamespaceProtected, "kubernetes:core/v1:Namespace", ns, false), [
-      "Namespace workflow-runner is a prod namespace without protect: true",
+      "Namespace workflow-runner belongs to the protected environment prod and has no protect: true",
     ]);
     assert.deepEqual(violations(prodNamespaceProtected, "kubernetes:core/v1:Namespace", ns, true), []);
+  });
+  it("prod-namespace-protected keys on the environments the pack's config names, not on the word prod", () => {
+    const ns = (env: string) => ({ metadata: { name: "w", labels: { "stigmer.ai/environment": env } } });
+    const config = { protectedEnvironments: ["production", "live"] };
+    const NS = "kubernetes:core/v1:Namespace";
+    assert.deepEqual(violations(prodNamespaceProtected, NS, ns("live"), false, config), [
+      "Namespace w belongs to the protected environment live and has no protect: true",
+    ]);
+    assert.deepEqual(violations(prodNamespaceProtected, NS, ns("prod"), false, config), []);
+    assert.deepEqual(violations(prodNamespaceProtected, NS, ns("dev"), false), []);
+  });
+  it("images-pinned-by-digest: no label waives it", () => {
+    const tagged = { ...goodContainer, image: "temporalio/admin-tools:1.28.1-tctl-1.18.4-cli-1.4.1" };
+    const job: Json = deployment(tagged);
+    job.spec.template.metadata.labels["stigmer.ai/tool-image"] = "true";
+    assert.deepEqual(violations(imagesPinned, "kubernetes:batch/v1:Job", job), [
+      "container w runs temporalio/admin-tools:1.28.1-tctl-1.18.4-cli-1.4.1, not pinned by digest",
+    ]);
+  });
+  it("rbac-least-privilege", () => {
+    const role = (rules: Json[]) => ({ metadata: { name: "r" }, rules });
+    const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
+    const CLUSTER = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
+    assert.deepEqual(
+      violations(rbacLeastPrivilege, ROLE, role([{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }])),
+      [
+        "Role r rule 0: wildcard verb",
+        "Role r rule 0: wildcard resource",
+        "Role r rule 0: wildcard API group",
+      ],
+    );
+    assert.deepEqual(
+      violations(
+        rbacLeastPrivilege,
+        ROLE,
+        role([
+          { apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles"], verbs: ["escalate", "bind"] },
+        ]),
+      ),
+      ["Role r rule 0: verb escalate", "Role r rule 0: verb bind"],
+    );
+    assert.deepEqual(
+      violations(
+        rbacLeastPrivilege,
+        CLUSTER,
+        role([{ apiGroups: [""], resources: ["users"], verbs: ["impersonate"] }]),
+      ),
+      ["ClusterRole r rule 0: verb impersonate"],
+    );
+    assert.deepEqual(
+      violations(
+        rbacLeastPrivilege,
+        CLUSTER,
+        role([{ apiGroups: [""], resources: ["secrets"], verbs: ["list"] }]),
+      ),
+      ["ClusterRole r rule 0: reads Secrets in every namespace"],
+    );
+    assert.deepEqual(
+      violations(
+        rbacLeastPrivilege,
+        ROLE,
+        role([{ apiGroups: [""], resources: ["pods/*"], verbs: ["get"] }]),
+      ),
+      ["Role r rule 0: wildcard resource"],
+    );
+    // A Role reading one namespace's Secrets is not cluster-wide.
+    assert.deepEqual(
+      violations(
+        rbacLeastPrivilege,
+        ROLE,
+        role([{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }]),
+      ),
+      [],
+    );
+  });
+  it("tekton-step-security-context", () => {
+    const task = (securityContext: Json) => ({
+      metadata: { name: "t" },
+      spec: { steps: [{ name: "s", image: "a:1", securityContext }] },
+    });
+    const TASK = "kubernetes:tekton.dev/v1:Task";
+    assert.deepEqual(violations(tektonStepSecurity, TASK, task(undefined)), [
+      "step s of Task t: runAsNonRoot is not true",
+      "step s of Task t: allowPrivilegeEscalation is not false",
+    ]);
+    assert.deepEqual(
+      violations(
+        tektonStepSecurity,
+        TASK,
+        task({ runAsNonRoot: true, runAsUser: 0, allowPrivilegeEscalation: true, privileged: true }),
+      ),
+      [
+        "step s of Task t: runAsUser is 0 (root)",
+        "step s of Task t: allowPrivilegeEscalation is not false",
+        "step s of Task t: privileged",
+      ],
+    );
+    assert.deepEqual(
+      violations(
+        tektonStepSecurity,
+        TASK,
+        task({ runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false }),
+      ),
+      [],
+    );
+  });
+  it("network-policies-valid", () => {
+    const np = (spec: Json) => ({ metadata: { name: "p" }, spec });
+    const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+    assert.deepEqual(violations(networkPoliciesValid, NP, np({ ingress: [{ ports: [{ port: 9464 }] }] })), [
+      "NetworkPolicy p: ingress[0]: no from (it admits every source)",
+    ]);
+    assert.deepEqual(
+      violations(
+        networkPoliciesValid,
+        NP,
+        np({ egress: [{ to: [{ ipBlock: { cidr: "999.999.999.999/32" } }], ports: [{ port: 443 }] }] }),
+      ),
+      ['NetworkPolicy p: egress[0].to[0].ipBlock: cidr "999.999.999.999/32": octet 999 is over 255'],
+    );
+    const metadata = np({
+      egress: [{ to: [{ ipBlock: { cidr: "169.254.169.254/32" } }], ports: [{ port: 80 }] }],
+    });
+    assert.deepEqual(violations(networkPoliciesValid, NP, metadata), [
+      'NetworkPolicy p: egress[0].to[0].ipBlock: cidr "169.254.169.254/32" reaches the link-local range 169.254.0.0/16',
+    ]);
+    assert.deepEqual(
+      violations(networkPoliciesValid, NP, metadata, false, {
+        allowedLinkLocalCidrs: ["169.254.169.254/32"],
+      }),
+      [],
+    );
   });
   it("pdb-when-replicated", () => {
     const found: string[] = [];

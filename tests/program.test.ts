@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { ConfigError } from "../config";
 import { type Evaluation, EvaluationError, evaluate, UNKNOWN_MARKER } from "../tools/plan/evaluate";
 import { repositoryFiles } from "../tools/plan/render";
-import { at, digest, one, promotable } from "./helpers";
+import { at, digest, one, promotable, TOOL_DIGESTS } from "./helpers";
 
 const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 const DEV = "stigmer/workflow-runner/dev";
@@ -141,7 +141,12 @@ describe("explicit providers", () => {
 
 describe("URNs as the engine forms them", () => {
   it("carry the whole parent-type chain, as pulumi.createUrn builds them, in the plan and the deploy targets", async () => {
-    const ev = await evaluate({ stack: "dev", preview: false, config: { imageDigest: digest("5") } });
+    const ev = await evaluate({
+      stack: "dev",
+      preview: false,
+      registryDigests: TOOL_DIGESTS,
+      config: { imageDigest: digest("5") },
+    });
     const deployment = one(ev, "kubernetes:apps/v1:Deployment");
     const parent = ev.resources.find((r) => r.urn === deployment.parent);
     assert.ok(parent);

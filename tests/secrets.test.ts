@@ -6,7 +6,7 @@ import { describe, it } from "node:test";
 import { SECRET_KEYS } from "../config";
 import { runPlanCommand } from "../tools/plan/cli";
 import { evaluate, SECRET_MARKER } from "../tools/plan/evaluate";
-import { digest, filesUnder, promotable, runPlan, tempDir } from "./helpers";
+import { digest, filesUnder, promotable, runPlan, TOOL_DIGESTS, tempDir } from "./helpers";
 
 const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 /** A distinct canary per secret key. */
@@ -47,6 +47,7 @@ describe("canaries in every secret key", () => {
     const ev = await evaluate({
       stack: "dev",
       preview: false,
+      registryDigests: TOOL_DIGESTS,
       secrets: CANARIES,
       // Claim check on and a self-hosted trigger, so every credential key is needed.
       config: {

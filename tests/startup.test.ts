@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { TASK_QUEUES } from "../contracts/workflow-runner";
 import { type Evaluation, evaluate } from "../tools/plan/evaluate";
-import { devOutputs, digest, promotable } from "./helpers";
+import { devOutputs, digest, promotable, TOOL_DIGESTS } from "./helpers";
 import { type Destination, egressAllows, resolveEnv, startService } from "./service-startup";
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects as plain JSON.
@@ -106,6 +106,7 @@ describe("the real service starts from each stack's rendering", () => {
       await evaluate({
         stack: "dev",
         preview: false,
+        registryDigests: TOOL_DIGESTS,
         secrets,
         stackOutputs: devOutputs(),
       }),
@@ -114,6 +115,7 @@ describe("the real service starts from each stack's rendering", () => {
       await evaluate({
         stack: "prod",
         preview: false,
+        registryDigests: TOOL_DIGESTS,
         secrets,
         stackOutputs: { "stigmer/workflow-runner/dev": promotable(devRef) },
       }),

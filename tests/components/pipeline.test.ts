@@ -22,7 +22,7 @@ import {
 import { type Evaluation, evaluate, PROJECT_DIR } from "../../tools/plan/evaluate";
 import { kubernetesObjects, renderKubernetesYaml, repositoryFiles } from "../../tools/plan/render";
 import { readProjectFile, readStackFile, resolveConfig } from "../../tools/plan/stack-files";
-import { at, digest, tektonLint, tempDir } from "../helpers";
+import { at, digest, TOOL_DIGESTS, tektonLint, tempDir } from "../helpers";
 import { type CompileInput, compile } from "../planton-compile";
 import {
   flagValues,
@@ -74,7 +74,12 @@ describe("the root pipeline, as Planton compiles it", () => {
   let files: Record<string, string>;
   let input: CompileInput;
   before(async () => {
-    ev = await evaluate({ stack: "dev", preview: false, config: { imageDigest: digest("5") } });
+    ev = await evaluate({
+      stack: "dev",
+      preview: false,
+      registryDigests: TOOL_DIGESTS,
+      config: { imageDigest: digest("5") },
+    });
     files = filesOf(ev);
     input = compileInputOf(files, ENTRY);
   });
@@ -216,6 +221,7 @@ describe("a second service through the same components", () => {
     const ev = await evaluate({
       stack: "dev",
       preview: false,
+      registryDigests: TOOL_DIGESTS,
       program: () => {
         const kubernetes = new k8s.Provider("kubernetes", {});
         const githubProvider = new github.Provider("github", { owner: base.repository.owner, token: "t" });
@@ -245,7 +251,12 @@ describe("a second service through the same components", () => {
     });
     const fleet = filesOf(ev);
     const single = filesOf(
-      await evaluate({ stack: "dev", preview: false, config: { imageDigest: digest("5") } }),
+      await evaluate({
+        stack: "dev",
+        preview: false,
+        registryDigests: TOOL_DIGESTS,
+        config: { imageDigest: digest("5") },
+      }),
     );
     for (const file of Object.keys(single).filter((p) => p.startsWith(".planton/"))) {
       assert.equal(fleet[file], single[file], `${file} differs`);
@@ -266,8 +277,14 @@ describe("one trigger", () => {
   let tekton: Obj[];
   let tektonFiles: Record<string, string>;
   before(async () => {
-    planton = kubernetesObjects(await evaluate({ stack: "dev", config: { imageDigest: digest("5") } }));
-    const tev = await evaluate({ stack: "dev", config: { imageDigest: digest("5"), trigger: "tekton" } });
+    planton = kubernetesObjects(
+      await evaluate({ stack: "dev", registryDigests: TOOL_DIGESTS, config: { imageDigest: digest("5") } }),
+    );
+    const tev = await evaluate({
+      stack: "dev",
+      registryDigests: TOOL_DIGESTS,
+      config: { imageDigest: digest("5"), trigger: "tekton" },
+    });
     tekton = kubernetesObjects(tev);
     tektonFiles = filesOf(tev);
   });
@@ -325,12 +342,19 @@ describe("one trigger", () => {
     );
     const byName = Object.fromEntries(policies.map((p) => [p.metadata.name, p.spec]));
     assert.deepEqual(byName["default-deny"], { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
-    const out = byName["allow-dns-and-https"].egress[1];
+    // HTTPS out to the internet less the cluster's ranges and metadata; the API server alone on 443 and 6443.
+    const [, out, api] = byName["allow-dns-and-https"].egress;
     assert.deepEqual(
       out.ports.map((p: Obj) => p.port),
+      [443],
+    );
+    const denied = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"];
+    assert.deepEqual(out.to[0].ipBlock.except, denied);
+    assert.deepEqual(
+      api.ports.map((p: Obj) => p.port),
       [443, 6443],
     );
-    assert.deepEqual(out.to[0].ipBlock.except, ["169.254.0.0/16"]);
+    assert.deepEqual(api.to, [{ ipBlock: { cidr: "0.0.0.0/0", except: denied } }]);
     assert.deepEqual(byName["allow-event-listeners"].ingress, [
       {
         from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
@@ -362,7 +386,12 @@ describe("one deployer", () => {
   let ev: Evaluation;
   let files: Record<string, string>;
   before(async () => {
-    ev = await evaluate({ stack: "dev", preview: false, config: { imageDigest: digest("5") } });
+    ev = await evaluate({
+      stack: "dev",
+      preview: false,
+      registryDigests: TOOL_DIGESTS,
+      config: { imageDigest: digest("5") },
+    });
     files = filesOf(ev);
   });
 
@@ -421,7 +450,11 @@ describe("one deployer", () => {
 
   it("renders valid Kubernetes schemas for every object in both trigger modes", async () => {
     const { kubernetesSchemaError, CUSTOM_RESOURCE_GROUPS } = await import("../helpers");
-    const tev = await evaluate({ stack: "dev", config: { imageDigest: digest("5"), trigger: "tekton" } });
+    const tev = await evaluate({
+      stack: "dev",
+      registryDigests: TOOL_DIGESTS,
+      config: { imageDigest: digest("5"), trigger: "tekton" },
+    });
     for (const o of kubernetesObjects(tev)) {
       if (CUSTOM_RESOURCE_GROUPS.some((g) => String(o.apiVersion).startsWith(g))) continue;
       assert.equal(await kubernetesSchemaError(o), undefined, `${o.kind} ${o.metadata.name}`);
@@ -433,7 +466,12 @@ describe("one deployer", () => {
 describe("the step scripts, with stub tools", () => {
   let tasks: Record<string, Obj>;
   before(async () => {
-    const ev = await evaluate({ stack: "dev", preview: false, config: { imageDigest: digest("5") } });
+    const ev = await evaluate({
+      stack: "dev",
+      preview: false,
+      registryDigests: TOOL_DIGESTS,
+      config: { imageDigest: digest("5") },
+    });
     const files = filesOf(ev);
     tasks = Object.fromEntries(
       Object.values(TASK_NAMES).map((n) => [n, parse(files[`${TASKS_DIR}/${n}.yaml`] ?? "")]),

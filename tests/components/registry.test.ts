@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { buildDockerConfigJson, GhcrRegistry, imageReference, registryHost } from "../../components/registry";
 import { evaluate, SECRET_MARKER, UNKNOWN_MARKER } from "../../tools/plan/evaluate";
-import { at, digest, one } from "../helpers";
+import { at, digest, one, TOOL_DIGESTS } from "../helpers";
 
 const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 
@@ -58,7 +58,7 @@ describe("GhcrRegistry under mocks", () => {
     const ev = await evaluate({
       stack: "dev",
       preview: false,
-      registryDigests: { [`${REPO}:v1`]: digest("c") },
+      registryDigests: { ...TOOL_DIGESTS, [`${REPO}:v1`]: digest("c") },
       program: registryProgram({}),
     });
     assert.equal(ev.outputs.imageRef?.value, `${REPO}:v1@${digest("c")}`);

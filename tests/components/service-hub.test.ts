@@ -12,7 +12,7 @@ import {
 import { ENTRY_FORMATS } from "../../contracts/planton";
 import { evaluate } from "../../tools/plan/evaluate";
 import { repositoryFiles } from "../../tools/plan/render";
-import { digest } from "../helpers";
+import { digest, TOOL_DIGESTS } from "../helpers";
 
 const hub = { org: "stigmer", containerRegistry: "ghcr-stigmer", environments: ["dev", "prod"] };
 const repository = {
@@ -109,6 +109,7 @@ describe("the v1alpha1 entry", () => {
     const ev = await evaluate({
       stack: "dev",
       preview: false,
+      registryDigests: TOOL_DIGESTS,
       config: { imageDigest: digest("1"), serviceHubEntryFormat: "v1alpha1" },
     });
     const file = repositoryFiles(ev).find(
@@ -133,6 +134,7 @@ describe("ServiceHubEntry under mocks", () => {
     const ev = await evaluate({
       stack: "dev",
       preview: false,
+      registryDigests: TOOL_DIGESTS,
       program: () => {
         const committed = new ServiceHubEntry("a", {
           serviceName: "svc",

@@ -9,7 +9,7 @@ import { readScript } from "../../components/pipeline";
 import { REPLACE_UNREADY, verificationJobName } from "../../components/verification";
 import { type Evaluation, evaluate } from "../../tools/plan/evaluate";
 import { kubernetesObjects } from "../../tools/plan/render";
-import { devOutputs, digest, kubernetesSchemaError, one, tempDir } from "../helpers";
+import { devOutputs, digest, kubernetesSchemaError, one, TOOL_DIGESTS, tempDir } from "../helpers";
 import type { Obj } from "../tekton-sim";
 
 const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
@@ -23,6 +23,7 @@ describe("the verification of dev's rollout", () => {
     ev = await evaluate({
       stack: "dev",
       preview: false,
+      registryDigests: TOOL_DIGESTS,
       now: NOW,
       config: { imageTag: "v7", imageDigest: digest("7") },
       stackOutputs: devOutputs(),
@@ -64,7 +65,7 @@ describe("the verification of dev's rollout", () => {
     const token = pod.volumes.find((v: Obj) => v.name === "api-token").projected.sources[0]
       .serviceAccountToken;
     assert.equal(token.expirationSeconds, 3600);
-    assert.match(c.image, /^temporalio\/admin-tools:[\w.-]+$/);
+    assert.match(c.image, /^temporalio\/admin-tools:[\w.-]+@sha256:[a-f0-9]{64}$/);
   });
 
   it("checks every task queue of the contract, in the worker's Temporal namespace, for pods labelled with the digest", () => {
@@ -97,7 +98,14 @@ describe("the verification of dev's rollout", () => {
     assert.deepEqual(policy.spec.egress[1].to[0].namespaceSelector.matchLabels, {
       "kubernetes.io/metadata.name": "temporal",
     });
-    assert.deepEqual(policy.spec.egress[2].to[0].ipBlock.except, ["169.254.0.0/16"]);
+    // No in-cluster address on 443/6443: the API server outside the cluster's ranges (none listed in apiServerCidrs).
+    assert.deepEqual(policy.spec.egress[2].to[0].ipBlock.except, [
+      "10.0.0.0/8",
+      "172.16.0.0/12",
+      "192.168.0.0/16",
+      "100.64.0.0/10",
+      "169.254.0.0/16",
+    ]);
     const role = objects.find((o) => o.kind === "Role" && o.metadata.name === "workflow-runner-verify");
     assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }]);
   });

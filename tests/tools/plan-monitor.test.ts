@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type EvaluateOptions, type Evaluation, evaluate } from "../../tools/plan/evaluate";
 import { PlanMocks } from "../../tools/plan/mocks";
-import { devOutputs, digest, promotable } from "../helpers";
+import { devOutputs, digest, promotable, TOOL_DIGESTS } from "../helpers";
 
 const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 const DEV = "stigmer/workflow-runner/dev";
@@ -35,7 +35,12 @@ describe("the plan's monitor", () => {
     ["dev, preview", { stack: "dev", stackOutputs: devOutputs() }],
     [
       "dev, update (computed values known)",
-      { stack: "dev", preview: false, config: { imageTag: "v1.2.3", imageDigest: digest("1") } },
+      {
+        stack: "dev",
+        preview: false,
+        registryDigests: TOOL_DIGESTS,
+        config: { imageTag: "v1.2.3", imageDigest: digest("1") },
+      },
     ],
     [
       "prod, promoting dev",

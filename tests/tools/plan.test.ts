@@ -89,6 +89,9 @@ for (const stack of ["dev", "prod"]) {
       const failures: string[] = [];
       for (const obj of objects) {
         if (CUSTOM_RESOURCE_GROUPS.some((g) => obj.apiVersion.startsWith(g))) continue;
+        // The verification Job runs its tool image by the digest its registry answers; offline, a preview does not
+        // know it, as pulumi preview shows a value known only after the registry is asked. Nothing else may be unknown.
+        if (obj.kind === "Job" && (obj.spec as unknown) === UNKNOWN_MARKER) continue;
         const error = await kubernetesSchemaError(obj);
         if (error) failures.push(`${obj.kind}/${obj.metadata.name}: ${error}`);
       }

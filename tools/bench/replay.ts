@@ -29,6 +29,7 @@ const K8S_GROUPS: Readonly<Record<string, string>> = {
   policy: "policy",
   "networking.k8s.io": "networking",
   "rbac.authorization.k8s.io": "rbac",
+  "admissionregistration.k8s.io": "admissionregistration",
 };
 
 /** The class that registers a custom resource of this type token; throws on a token it cannot place. */

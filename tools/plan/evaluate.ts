@@ -48,6 +48,8 @@ export interface RecordedResource {
   readonly custom: boolean;
   /** `protect` set on the resource. */
   readonly protect: boolean;
+  /** `retainOnDelete` set on the resource: a destroy or replacement leaves the object in place. */
+  readonly retainOnDelete: boolean;
   /** Reference of the provider it is managed by (`<urn>::<id>`), or "" for the default provider or a component. */
   readonly provider: string;
   /** Inputs as registered: secrets and unknowns already replaced by markers. */
@@ -159,6 +161,7 @@ interface RegisterRequest {
   getParent(): string;
   getCustom?(): boolean;
   getProtect?(): boolean;
+  getRetainondelete?(): boolean;
   getProvider?(): string;
   getImportid?(): string;
   getObject?(): WireStruct;
@@ -259,6 +262,7 @@ function recordRegistrations(
         parent: req.getParent(),
         custom: req.getCustom?.() ?? true,
         protect: req.getProtect?.() ?? false,
+        retainOnDelete: req.getRetainondelete?.() ?? false,
         provider: req.getProvider?.() ?? "",
       };
       const wire = method === "registerResource" ? req.getObject?.() : req.getProperties?.();

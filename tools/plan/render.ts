@@ -144,6 +144,7 @@ export function renderResourcesJson(evaluation: Evaluation): string {
       name: r.name,
       parent: r.parent === "" ? null : r.parent,
       ...(r.protect ? { protect: true } : {}),
+      ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
       inputs: r.inputs,
     }));
   return `${JSON.stringify(rows, null, 2)}\n`;

@@ -1,0 +1,20 @@
+// What every service shares (the root pipeline, its Tasks, the CI namespace): owned by one stack, kept on destroy.
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Sets `retainOnDelete` on a resource and, registered as a transformation, on every child of it: `pulumi destroy` of
+ * the owning stack, or a replacement, leaves the object where it is for the other services that build with it.
+ * Transformations (unlike `retainOnDelete` itself) are inherited by children (SDK 3.248 resource.js: a resource's
+ * transformations are its own followed by its parent's).
+ */
+export const retainOnDelete: pulumi.ResourceTransformation = (args) => ({
+  props: args.props,
+  opts: pulumi.mergeOptions(args.opts, { retainOnDelete: true }),
+});
+
+/** Options of the shared resources' components: kept on delete, with all their children. */
+export function sharedResourceOptions(
+  opts: pulumi.ComponentResourceOptions,
+): pulumi.ComponentResourceOptions {
+  return pulumi.mergeOptions(opts, { retainOnDelete: true, transformations: [retainOnDelete] });
+}
