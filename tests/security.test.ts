@@ -23,7 +23,7 @@ import { digest, TOOL_DIGESTS } from "./helpers";
 // biome-ignore lint/suspicious/noExplicitAny: rendered objects are schemaless JSON here.
 type Obj = any;
 
-const REPO = "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner";
+const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 const API_SERVER = '["203.0.113.10/32"]';
 
 /** One evaluation per argument-less call, shared by the suites (each takes a second or more). */
