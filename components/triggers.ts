@@ -7,7 +7,7 @@ import * as random from "@pulumi/random";
 import { type BuildDescription, HTTPS_URL } from "../config";
 import { BUILD_SECRET_FILES, REGISTRY_PARAM } from "../contracts/planton";
 import { buildServiceAccount } from "./labels";
-import { STEP_UID } from "./pipeline";
+import { CACHE_WORKSPACES, STEP_UID } from "./pipeline";
 import { buildDockerConfigJson, buildDockerConfigSecret, registryHost } from "./registry";
 import { type ObjectArgs, TEKTON_API, TRIGGERS_API, typedObject } from "./tekton";
 
@@ -145,6 +145,11 @@ export function buildPipelineRunTemplate(a: {
             items: [{ key: ".dockerconfigjson", path: "config.json" }],
           },
         },
+        // The caches that outlive runs (RootPipeline's claims), so a second build downloads nothing.
+        ...Object.values(CACHE_WORKSPACES).map((c) => ({
+          name: c.workspace,
+          persistentVolumeClaim: { claimName: c.claimName },
+        })),
       ],
       taskRunTemplate: {
         serviceAccountName: a.runServiceAccountName,
