@@ -12,11 +12,20 @@ import {
   CACHE_WORKSPACES,
   PIPELINE_FILE,
   RootPipeline,
+  rootPipelineTasks,
+  SERVICE_PARAMS,
+  serviceBuildParams,
   TASK_NAMES,
   TASKS_DIR,
 } from "../../components/pipeline";
 import { selectImage } from "../../components/registry";
-import { describeService, parsePlainConfig, type ServiceDescription } from "../../config";
+import {
+  type BuildDescription,
+  describeService,
+  parsePlainConfig,
+  type RootPipelineDescription,
+  type ServiceDescription,
+} from "../../config";
 import {
   ALWAYS_SUPPLIED_PARAMS,
   BUILD_SECRET_FILES,
@@ -645,4 +654,38 @@ describe("the step scripts, with stub tools", () => {
       assert.deepEqual(upArgs(log), []);
     });
   }
+});
+
+describe("the deploy's Pulumi backend allow-list", () => {
+  it("refuses at plan time a backend outside pulumiBackendAllowList, naming the key, the value and the list", () => {
+    assert.throws(
+      () => service("dev", { "workflow-runner:pulumiBackendUrl": "https://attacker.example" }),
+      (err: Error) =>
+        err.message.includes(
+          'workflow-runner:pulumiBackendUrl: got "https://attacker.example"; allowed: a backend in pulumiBackendAllowList (https://api.pulumi.com); the deploy step sends its Pulumi token there',
+        ),
+    );
+    assert.throws(
+      () =>
+        service("dev", {
+          "workflow-runner:pulumiBackendAllowList": '["https://pulumi.internal.example"]',
+        }),
+      /pulumiBackendUrl: got .*: empty means Pulumi Cloud, https:\/\/api\.pulumi\.com/,
+    );
+  });
+
+  it("accepts an allow-listed self-hosted backend, and the committed Task carries the list the step checks", () => {
+    const s = service("dev", {
+      "workflow-runner:pulumiBackendUrl": "https://pulumi.internal.example",
+      "workflow-runner:pulumiBackendAllowList":
+        '["https://api.pulumi.com","https://pulumi.internal.example"]',
+    });
+    const task = rootPipelineTasks(s.build?.pipeline as RootPipelineDescription)[TASK_NAMES.deploy];
+    const env = Object.fromEntries((task?.spec.steps[0]?.env ?? []).map((e: Obj) => [e.name, e.value]));
+    assert.equal(env.PULUMI_BACKEND_ALLOWED, "https://api.pulumi.com https://pulumi.internal.example");
+    assert.equal(
+      serviceBuildParams(s.name, s.build as BuildDescription, [])[SERVICE_PARAMS.pulumiBackendUrl],
+      "https://pulumi.internal.example",
+    );
+  });
 });

@@ -77,7 +77,8 @@ crane() {
       digestfile="$(mktemp)"
       /usr/bin/skopeo copy -q --preserve-digests --dest-tls-verify=false --digestfile "$digestfile" \
         "oci:${args[0]}" "docker://${args[1]}" >&2
-      local ref="${args[1]%@*}@$(cat "$digestfile")"
+      local ref
+      ref="${args[1]%@*}@$(cat "$digestfile")"
       if [ -n "$refs" ]; then printf '%s' "$ref" > "$refs"; fi
       echo "$ref"
       ;;

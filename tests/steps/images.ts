@@ -80,6 +80,7 @@ const UBUNTU_TOOLS = [
   "mktemp",
   "mv",
   "printf",
+  "readlink",
   "rm",
   "sha256sum",
   "sed",
