@@ -56,7 +56,14 @@ describe("shellcheck", () => {
 
   it("refuses bash in a script for sh (the check is not vacuous)", () => {
     const file = path.join(tempDir("shellcheck-"), "bashism.sh");
-    writeFileSync(file, '#!/usr/bin/env sh\nset -eu\nif [[ "$1" == x ]]; then echo "${1//x/y}"; fi\n');
+    // A bash test ([[ ]]) and a bash substitution (${1//x/y}), written as sh.
+    const bashisms = [
+      "#!/usr/bin/env sh",
+      "set -eu",
+      'if [[ "$1" == x ]]; then echo "$' + '{1//x/y}"; fi',
+      "",
+    ];
+    writeFileSync(file, bashisms.join("\n"));
     const run = shellcheck(file, "sh");
     assert.notEqual(run.status, 0);
     assert.match(run.stdout, /SC3010/);
