@@ -48,8 +48,8 @@ function linkFolder(links: Readonly<Record<string, string>>): string {
 }
 
 /**
- * The git-init image (tektoncd/pipeline cmd/git-init, ko on a distroless git base: git and a POSIX sh, no bash; the
- * catalog's git-clone task 0.10 runs `#!/usr/bin/env sh` in it). Its sh is played by dash (Debian's, the strictest
+ * The git-init image (tektoncd/pipeline cmd/git-init, built by ko on `distroless.dev/git` per .ko.yaml at v0.40.2: git
+ * and a POSIX sh, no bash; the catalog's git-clone task 0.10 runs `#!/usr/bin/env sh` in it). Its sh is played by dash (Debian's, the strictest
  * POSIX shell here) or by busybox (whose applets also stand in for the base's few utilities).
  */
 export function gitInitImage(shell: "dash" | "busybox"): string {
