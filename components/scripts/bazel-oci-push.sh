@@ -98,7 +98,7 @@ accept="application/vnd.oci.image.index.v1+json,application/vnd.oci.image.manife
 accept="$accept,application/vnd.docker.distribution.manifest.list.v2+json,application/vnd.docker.distribution.manifest.v2+json"
 manifest_url="$scheme://$host/v2/$path/manifests/$tag"
 headers="$(mktemp)"
-status="$(curl -sS -o /dev/null -D "$headers" -w '%{http_code}' -I -H "Accept: $accept" "$manifest_url" || true)"
+status="$(curl -sS --max-time 60 -o /dev/null -D "$headers" -w '%{http_code}' -I -H "Accept: $accept" "$manifest_url" || true)"
 if [ "$status" = "401" ]; then
   # Token auth (Docker registry token spec; GHCR): the challenge names the realm, service and scope. The docker
   # config's base64 user:token for the host, when there is one, buys a pull token.
@@ -114,10 +114,10 @@ if [ "$status" = "401" ]; then
   fi
   basic=()
   if [ -n "$auth" ]; then basic=(-H "Authorization: Basic $auth"); fi
-  token="$(curl -fsS "${basic[@]}" -G "$realm" --data-urlencode "service=$(field service)" \
+  token="$(curl -fsS --max-time 60 "${basic[@]}" -G "$realm" --data-urlencode "service=$(field service)" \
     --data-urlencode "scope=$(field scope)" | tr -d ' \n' | sed -n 's/.*"\(access_\)\{0,1\}token":"\([^"]*\)".*/\2/p')"
   [ -n "$token" ] || fail "the registry's token service ($realm) gave no token"
-  status="$(curl -sS -o /dev/null -D "$headers" -w '%{http_code}' -I -H "Accept: $accept" \
+  status="$(curl -sS --max-time 60 -o /dev/null -D "$headers" -w '%{http_code}' -I -H "Accept: $accept" \
     -H "Authorization: Bearer $token" "$manifest_url" || true)"
 fi
 [ "$status" = "200" ] || fail "the registry answered $status for $manifest_url"

@@ -2,13 +2,14 @@
 // registry on loopback: a real image layout pushed the way rules_oci v2.2.7 pushes it (tests/steps/bazel-standin.sh),
 // the reported digest checked against what the registry serves; the caches kept on the build-cache workspace.
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildBuildPushTask } from "../../components/pipeline";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
 import { tempDir } from "../helpers";
-import { type Obj, runTask } from "../tekton-sim";
+import { type Obj, runTask, stubTools } from "../tekton-sim";
 import { bazelImage, requireTools, stepScript } from "./images";
 import { imageLayout, type Registry, servedDigest, startRegistry } from "./registry";
 import { ROOT_PIPELINE } from "./root";
@@ -145,6 +146,81 @@ describe("bazel-oci-push against a real registry", () => {
         pod,
       );
       assert.ok(log().includes(`--repository_cache=${path.join(root, "bazel-home")}/repository-cache `));
+    }
+  });
+});
+
+/** Starts tests/steps/token-registry.ts in its own process; resolves with its host once it listens. */
+async function tokenRegistry(digest: string, basic: string) {
+  const log = path.join(tempDir("token-log-"), "requests.log");
+  writeFileSync(log, "");
+  const child = spawn(
+    process.execPath,
+    [path.join(__dirname, "token-registry.js"), digest, basic, PATH_IN_REGISTRY, log],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const port = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the token registry did not start within 10 s")), 10_000);
+    child.stdout?.once("data", (chunk: Buffer) => {
+      clearTimeout(timer);
+      resolve(chunk.toString().trim());
+    });
+  });
+  return {
+    host: `127.0.0.1:${port}`,
+    seen: () => readFileSync(log, "utf8").trim().split("\n"),
+    close: () =>
+      new Promise((r) => {
+        child.once("exit", r);
+        child.kill();
+      }),
+  };
+}
+
+describe("bazel-oci-push's registry check under token auth (as GHCR)", () => {
+  it("buys a pull token with the docker config's credentials and checks the served digest", async () => {
+    requireTools("curl");
+    const pushed = `sha256:${"a".repeat(64)}`;
+    const basic = Buffer.from("leftbin:ghp_test").toString("base64");
+    const registry = await tokenRegistry(pushed, basic);
+    try {
+      const root = tempDir("token-");
+      const repository = `${registry.host}/${PATH_IN_REGISTRY}`;
+      const { stubs } = stubTools(root, {
+        refs: `${repository}@${pushed}`,
+        index: `{"manifests":[{"digest":"${pushed}"}]}`,
+      });
+      const { curl: _real, ...withoutCurl } = stubs;
+      const credentials = path.join(root, "workspaces", "registry-credentials");
+      mkdirSync(credentials, { recursive: true });
+      writeFileSync(
+        path.join(credentials, "config.json"),
+        JSON.stringify(
+          { auths: { [registry.host]: { username: "leftbin", password: "ghp_test", auth: basic } } },
+          null,
+          2,
+        ),
+      );
+      const run = runTask(
+        buildBuildPushTask(ROOT_PIPELINE),
+        { "service-name": "workflow-runner", commit: SHA, "image-name": `${repository}:${SHA}` },
+        root,
+        withoutCurl,
+        {},
+        [],
+        bazelImage(),
+      );
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(run.results.IMAGE_DIGEST, pushed);
+      assert.deepEqual(registry.seen(), [
+        `HEAD /v2/${PATH_IN_REGISTRY}/manifests/${SHA} -`,
+        "GET /token Basic",
+        `HEAD /v2/${PATH_IN_REGISTRY}/manifests/${SHA} Bearer`,
+      ]);
+    } finally {
+      await registry.close();
     }
   });
 });
