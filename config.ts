@@ -135,6 +135,12 @@ const REPO_GLOB = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._*/-]+$/;
 const SCRIPT_SAFE_CONTEXT = /^[A-Za-z0-9][A-Za-z0-9._@:/+-]{0,252}$/;
 /** A Pulumi backend URL as it reaches `pulumi login` in the deploy step: no quote, space, `$`, backtick or `\\`. */
 const SCRIPT_SAFE_BACKEND_URL = /^(https|s3|gs|azblob):\/\/[A-Za-z0-9._~:/?=&%@+,-]+$/;
+/** A Pulumi backend URL: Pulumi Cloud or a self-hosted service (https), or a DIY backend; script-safe. */
+export const PULUMI_BACKEND_URL = SCRIPT_SAFE_BACKEND_URL;
+/** Pulumi Cloud's API, the backend an empty pulumiBackendUrl means (the CLI's default). */
+export const PULUMI_CLOUD_URL = "https://api.pulumi.com";
+/** A Bazel remote cache: grpcs:// or https://, a host, an optional port and path (credentials never in the URL). */
+export const BAZEL_REMOTE_CACHE = /^(grpcs|https):\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._/-]*)?$/;
 /** A path inside the repository, relative, without `..`. */
 const REPO_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/;
 
@@ -422,6 +428,18 @@ export const PLAIN_KEYS = {
   pulumiBackendUrl: key(
     optional(str(SCRIPT_SAFE_BACKEND_URL)),
     "empty (Pulumi Cloud), or an https://, s3://, gs:// or azblob:// backend URL of letters, digits and . _ ~ : / ? = & % @ + , -",
+  ),
+  pulumiBackendAllowList: key(
+    jsonList(z.string().regex(PULUMI_BACKEND_URL)).pipe(z.array(z.string()).min(1)),
+    'a non-empty list of Pulumi backend URLs the deploy step may send its token to, e.g. ["https://api.pulumi.com"]',
+  ),
+  bazelRemoteCache: key(
+    optional(str(BAZEL_REMOTE_CACHE)),
+    "empty (no remote cache), or a grpcs:// or https:// Bazel remote cache URL without credentials",
+  ),
+  buildCacheSize: key(
+    str(MEMORY_QUANTITY),
+    "a storage quantity with a unit, e.g. 50Gi (each of the self-hosted pipeline's cache volumes)",
   ),
   webhookUrl: key(
     optional(str(HTTPS_URL)),
@@ -1088,6 +1106,16 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
       problem("ciNamespace", cfg.ciNamespace, `a namespace other than the worker's (${cfg.namespace})`),
     );
   }
+  const backend = cfg.pulumiBackendUrl ?? PULUMI_CLOUD_URL;
+  if (cfg.buildPipeline && !cfg.pulumiBackendAllowList.includes(backend)) {
+    problems.push(
+      problem(
+        "pulumiBackendUrl",
+        raw.pulumiBackendUrl,
+        `a backend in pulumiBackendAllowList (${cfg.pulumiBackendAllowList.join(", ")})${cfg.pulumiBackendUrl ? "" : `: empty means Pulumi Cloud, ${PULUMI_CLOUD_URL}`}; the deploy step sends its Pulumi token there`,
+      ),
+    );
+  }
   if (cfg.manageRepositoryFiles && !cfg.buildPipeline) {
     problems.push(
       problem(
@@ -1276,6 +1304,10 @@ export interface RootPipelineDescription {
   readonly deployImage: string;
   /** Seconds the deploy step waits for the stack's lock before failing. */
   readonly lockTimeoutSeconds: number;
+  /** Pulumi backends the deploy step may send its token to (it refuses any other). */
+  readonly pulumiBackendAllowList: readonly string[];
+  /** Size of each cache volume of the self-hosted pipeline (Bazel's caches; npm's and Pulumi's). */
+  readonly cacheSize: string;
 }
 
 /** How the service's image is built and delivered: the root pipeline, who triggers it, and the deploy step. */
@@ -1307,6 +1339,8 @@ export interface BuildDescription {
   readonly programPath: string;
   /** Pulumi backend URL for the deploy step; undefined for Pulumi Cloud. */
   readonly pulumiBackendUrl?: string;
+  /** Bazel remote cache the build uses; undefined: none (the build-cache workspace, when bound, is the cache). */
+  readonly bazelRemoteCache?: string;
   /** Public https URL GitHub sends push events to (trigger tekton); "" otherwise. */
   readonly webhookUrl: string;
   /** IngressClass of the webhook's Ingress. */
@@ -1559,6 +1593,8 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
               gitImage: cfg.gitImage,
               deployImage: cfg.deployImage,
               lockTimeoutSeconds: cfg.deployLockTimeoutSeconds,
+              pulumiBackendAllowList: cfg.pulumiBackendAllowList,
+              cacheSize: cfg.buildCacheSize,
             },
             ciNamespace: cfg.ciNamespace,
             git: {
@@ -1575,6 +1611,7 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
             },
             programPath: cfg.programPath,
             ...(cfg.pulumiBackendUrl ? { pulumiBackendUrl: cfg.pulumiBackendUrl } : {}),
+            ...(cfg.bazelRemoteCache ? { bazelRemoteCache: cfg.bazelRemoteCache } : {}),
             webhookUrl: cfg.webhookUrl ?? "",
             ingressClassName: cfg.ingressClassName,
             ingressControllerNamespace: cfg.ingressControllerNamespace,

@@ -35,6 +35,17 @@ export const TASK_NAMES = {
   deploy: "pulumi-deploy",
 } as const;
 
+/**
+ * The optional cache workspaces and the claims a self-hosted run binds them to (Planton binds only source and
+ * secrets, so its runs leave them unbound and build cold unless bazel-remote-cache names a remote cache).
+ */
+export const CACHE_WORKSPACES = {
+  /** Bazel's output root, repository cache and disk cache (build-push). */
+  build: { workspace: "build-cache", claimName: "root-pipeline-build-cache" },
+  /** npm's cache and Pulumi's plugins (deploy); apart from the build's, so no build step can write what deploy runs. */
+  deploy: { workspace: "deploy-cache", claimName: "root-pipeline-deploy-cache" },
+} as const;
+
 /** Labels of the shared files and objects: they belong to no one service. */
 export const SHARED_LABELS: Readonly<Record<string, string>> = {
   "app.kubernetes.io/part-of": "stigmer",
@@ -52,6 +63,7 @@ export const SERVICE_PARAMS = {
   deployTargets: "deploy-targets",
   deployKubeContext: "deploy-kube-context",
   pulumiBackendUrl: "pulumi-backend-url",
+  bazelRemoteCache: "bazel-remote-cache",
 } as const;
 
 /** A step script of this component, read from components/scripts/ (copied beside the compiled JavaScript). */
@@ -120,6 +132,9 @@ export function buildBuildPushTask(root: RootPipelineDescription): TypedObject<T
       { name: "IMAGE_TARGET", value: param("image-target") },
       { name: "REGISTRY_CREDENTIALS_BOUND", value: "$(workspaces.registry-credentials.bound)" },
       { name: "REGISTRY_CREDENTIALS_DIR", value: "$(workspaces.registry-credentials.path)" },
+      { name: "BUILD_CACHE_BOUND", value: "$(workspaces.build-cache.bound)" },
+      { name: "BUILD_CACHE_DIR", value: "$(workspaces.build-cache.path)" },
+      { name: "BAZEL_REMOTE_CACHE", value: param("remote-cache") },
       { name: "RESULT_IMAGE_URL", value: "$(results.IMAGE_URL.path)" },
       { name: "RESULT_IMAGE_DIGEST", value: "$(results.IMAGE_DIGEST.path)" },
       { name: "RESULT_IMAGE_TAG", value: "$(results.IMAGE_TAG.path)" },
@@ -164,6 +179,12 @@ export function buildBuildPushTask(root: RootPipelineDescription): TypedObject<T
         description: "oci_image label; empty: the monorepo's naming.",
         default: "",
       },
+      {
+        name: "remote-cache",
+        type: "string",
+        description: "Bazel remote cache (grpcs:// or https://); empty: the build-cache workspace, or none.",
+        default: "",
+      },
     ],
     results: [
       { name: "IMAGE_URL", type: "string", description: "repository:tag pushed (Tekton Chains type hint)." },
@@ -180,6 +201,12 @@ export function buildBuildPushTask(root: RootPipelineDescription): TypedObject<T
         name: "registry-credentials",
         description: "config.json with push credentials; unbound, the run identity's docker config is used.",
         readOnly: true,
+        optional: true,
+      },
+      {
+        name: CACHE_WORKSPACES.build.workspace,
+        description:
+          "Bazel's output root, repository cache and disk cache, kept between runs; unbound: a cold build.",
         optional: true,
       },
     ],
@@ -206,9 +233,13 @@ export function buildDeployTask(root: RootPipelineDescription): TypedObject<Task
       { name: "PULUMI_BACKEND_URL", value: param("pulumi-backend-url") },
       { name: "SECRETS_BOUND", value: "$(workspaces.secrets.bound)" },
       { name: "SECRETS_DIR", value: "$(workspaces.secrets.path)" },
+      // The allow-list is part of the committed Task, not a param: an entry cannot widen it.
+      { name: "PULUMI_BACKEND_ALLOWED", value: root.pulumiBackendAllowList.join(" ") },
+      { name: "DEPLOY_CACHE_BOUND", value: "$(workspaces.deploy-cache.bound)" },
+      { name: "DEPLOY_CACHE_DIR", value: "$(workspaces.deploy-cache.path)" },
       // The config keys config.ts reads (IMAGE_CONFIG_KEYS), without the project: the script prefixes it.
-      { name: "TAG_KEY", value: configKey(IMAGE_CONFIG_KEYS.tag) },
-      { name: "DIGEST_KEY", value: configKey(IMAGE_CONFIG_KEYS.digest) },
+      { name: "TAG_CONFIG", value: configKey(IMAGE_CONFIG_KEYS.tag) },
+      { name: "DIGEST_CONFIG", value: configKey(IMAGE_CONFIG_KEYS.digest) },
       { name: "LOCK_TIMEOUT_SECONDS", value: String(root.lockTimeoutSeconds) },
       { name: "RESULT_DEPLOYED", value: "$(results.deployed.path)" },
       { name: "HOME", value: "/deploy-home" },
@@ -255,6 +286,11 @@ export function buildDeployTask(root: RootPipelineDescription): TypedObject<Task
         name: "secrets",
         description: `Build secrets: ${BUILD_SECRET_FILES.pulumiAccessToken} and ${BUILD_SECRET_FILES.kubeconfig}.`,
         readOnly: true,
+        optional: true,
+      },
+      {
+        name: CACHE_WORKSPACES.deploy.workspace,
+        description: "npm's cache and Pulumi's plugins, kept between runs; unbound: downloaded again.",
         optional: true,
       },
     ],
@@ -333,6 +369,12 @@ export function rootPipelineParams(): ParamSpec[] {
       description: "Pulumi backend; empty: Pulumi Cloud.",
       default: "",
     },
+    {
+      name: SERVICE_PARAMS.bazelRemoteCache,
+      type: "string",
+      description: "Bazel remote cache URL; empty: none.",
+      default: "",
+    },
   ];
 }
 
@@ -359,6 +401,17 @@ export function buildRootPipeline(root: RootPipelineDescription): TypedObject<Pi
           description: "Push credentials (self-hosted runs bind it).",
           optional: true,
         },
+        {
+          name: CACHE_WORKSPACES.build.workspace,
+          description: "Bazel's caches, kept between runs (self-hosted runs bind it).",
+          optional: true,
+        },
+        {
+          name: CACHE_WORKSPACES.deploy.workspace,
+          description:
+            "The deploy's npm cache and Pulumi plugins, kept between runs (self-hosted runs bind it).",
+          optional: true,
+        },
       ],
       tasks: [
         {
@@ -379,8 +432,9 @@ export function buildRootPipeline(root: RootPipelineDescription): TypedObject<Pi
             p("image-name", param(REGISTRY_PARAM)),
             p("push-target", param(SERVICE_PARAMS.pushTarget)),
             p("image-target", param(SERVICE_PARAMS.imageTarget)),
+            p("remote-cache", param(SERVICE_PARAMS.bazelRemoteCache)),
           ],
-          workspaces: [ws("source"), ws("registry-credentials")],
+          workspaces: [ws("source"), ws("registry-credentials"), ws(CACHE_WORKSPACES.build.workspace)],
           timeout: "45m",
         },
         {
@@ -400,7 +454,7 @@ export function buildRootPipeline(root: RootPipelineDescription): TypedObject<Pi
             p("pulumi-backend-url", param(SERVICE_PARAMS.pulumiBackendUrl)),
           ],
           // Only the deploy sees the build secrets: no pod that builds mounts them.
-          workspaces: [ws("secrets")],
+          workspaces: [ws("secrets"), ws(CACHE_WORKSPACES.deploy.workspace)],
           timeout: "45m",
         },
       ],
@@ -457,6 +511,19 @@ export function serviceBuildParams(
     [SERVICE_PARAMS.deployTargets]: deployTargets.join(" "),
     ...(build.deployKubeContext ? { [SERVICE_PARAMS.deployKubeContext]: build.deployKubeContext } : {}),
     ...(build.pulumiBackendUrl ? { [SERVICE_PARAMS.pulumiBackendUrl]: build.pulumiBackendUrl } : {}),
+    ...(build.bazelRemoteCache ? { [SERVICE_PARAMS.bazelRemoteCache]: build.bazelRemoteCache } : {}),
+  };
+}
+
+/** A cache volume of the self-hosted pipeline: ReadWriteOnce (runs on one node share it in turn). Pure. */
+export function buildCacheClaim(
+  claimName: string,
+  namespace: pulumi.Input<string>,
+  size: string,
+): Input.core.v1.PersistentVolumeClaim {
+  return {
+    metadata: { name: claimName, namespace, labels: { ...SHARED_LABELS } },
+    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } },
   };
 }
 
@@ -502,6 +569,14 @@ export class RootPipeline extends pulumi.ComponentResource {
             parent: this,
           }),
       );
+      for (const [role, cache] of Object.entries(CACHE_WORKSPACES)) {
+        // A volume that outlives the runs: the self-hosted trigger binds it as the task's cache workspace.
+        new k8s.core.v1.PersistentVolumeClaim(
+          `${name}-${role}-cache`,
+          buildCacheClaim(cache.claimName, ns, args.pipeline.cacheSize),
+          { parent: this },
+        );
+      }
       // The Pipeline, once its Tasks exist.
       new k8s.apiextensions.CustomResource(
         `${name}-pipeline`,

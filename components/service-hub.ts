@@ -38,7 +38,7 @@ export interface ServiceHubEntryArgs {
   readonly pipelineDeploys?: boolean;
   /** The environment whose build secrets the deploy reads (v1alpha1 names them). @default none */
   readonly deployEnvironment?: string;
-  /** Entry form. @default "v1" */
+  /** Entry form. @default "v1alpha1" (the form whose docs name build secrets) */
   readonly format?: EntryFormat;
   /** Commit the entry here. @default not committed */
   readonly commitTo?: RepositoryTarget;
@@ -66,21 +66,29 @@ export interface EntryInputs {
   readonly deployEnvironment?: string;
 }
 
+/** The v1 `gitRepo`, where that form keeps its trigger paths. */
 function gitRepo(a: EntryInputs) {
+  return {
+    ...gitRepoV1alpha1(a),
+    ...(a.repository.triggerPaths?.length ? { triggerPaths: [...a.repository.triggerPaths] } : {}),
+  };
+}
+
+/** The v1alpha1 `gitRepo`: no trigger rules (they live under `build.triggers`, and nowhere else). */
+function gitRepoV1alpha1(a: EntryInputs) {
   return {
     gitRepoProvider: "github",
     ownerName: a.repository.owner,
     name: a.repository.name,
     defaultBranch: a.repository.branch,
     ...(a.repository.projectRoot ? { projectRoot: a.repository.projectRoot } : {}),
-    ...(a.repository.triggerPaths?.length ? { triggerPaths: [...a.repository.triggerPaths] } : {}),
   };
 }
 
 /**
  * The `service-hub.planton.ai/v1` Service, the form the monorepo's build note quotes: `pipelineProvider: self`, the
  * root pipeline file, the service's params, and `disableDeployments` when the pipeline's own deploy step deploys.
- * Build secrets are named in Planton for this form (it has no field for them). Pure.
+ * Its docs document no build secrets, so nothing says a v1 Service's build gets the deploy step's credentials. Pure.
  */
 export function buildServiceHubEntryV1(a: EntryInputs) {
   return {
@@ -106,8 +114,10 @@ export function buildServiceHubEntryV1(a: EntryInputs) {
 
 /**
  * The `service-hub.planton.ai/v1alpha1` Service (self-managed-pipelines.md): `spec.build.tektonPipeline` with the
- * pipeline file relative to the project root, the params, and the build secrets of the deploy's environment;
- * `spec.deploy` turned off when the pipeline deploys. Pure.
+ * pipeline file relative to the project root, the params, and the build secrets of the deploy's environment (the one
+ * documented way to hand the deploy step its credentials); trigger rules in `spec.build.triggers`. `spec.deploy` only
+ * when Planton's own deploy stage deploys (`kustomize: {}`): no field to turn the stage off is documented, so when the
+ * pipeline deploys the entry names no deploy source and the service keeps no `_kustomize` tree. Pure.
  */
 export function buildServiceHubEntryV1alpha1(a: EntryInputs) {
   const root = a.repository.projectRoot ?? "";
@@ -118,7 +128,7 @@ export function buildServiceHubEntryV1alpha1(a: EntryInputs) {
     kind: "Service",
     metadata: { name: a.serviceName, org: a.serviceHub.org },
     spec: {
-      gitRepo: gitRepo(a),
+      gitRepo: gitRepoV1alpha1(a),
       build: {
         tektonPipeline: {
           yamlFile,
@@ -134,15 +144,18 @@ export function buildServiceHubEntryV1alpha1(a: EntryInputs) {
         },
         registry: a.serviceHub.containerRegistry,
         imageRepositoryPath: imageRepositoryPath(a.imageRepository),
-        triggers: { branches: [a.repository.branch] },
+        triggers: {
+          branches: [a.repository.branch],
+          ...(a.repository.triggerPaths?.length ? { paths: [...a.repository.triggerPaths] } : {}),
+        },
       },
-      deploy: a.pipelineDeploys ? { disabled: true } : { environments: [...a.serviceHub.environments] },
+      ...(a.pipelineDeploys ? {} : { deploy: { kustomize: {} } }),
     },
   };
 }
 
 /** The entry in the chosen form. Pure. */
-export function buildServiceHubEntry(a: EntryInputs, format: EntryFormat = "v1") {
+export function buildServiceHubEntry(a: EntryInputs, format: EntryFormat = "v1alpha1") {
   return format === "v1alpha1" ? buildServiceHubEntryV1alpha1(a) : buildServiceHubEntryV1(a);
 }
 

@@ -14,7 +14,7 @@ import {
 } from "./admission";
 import { deployerNames } from "./deployer";
 import { buildServiceAccount } from "./labels";
-import { STEP_UID } from "./pipeline";
+import { CACHE_WORKSPACES, STEP_UID } from "./pipeline";
 import { buildDockerConfigJson, buildDockerConfigSecret, registryHost } from "./registry";
 import { type ObjectArgs, TEKTON_API, TRIGGERS_API, typedObject } from "./tekton";
 
@@ -152,6 +152,11 @@ export function buildPipelineRunTemplate(a: {
             items: [{ key: ".dockerconfigjson", path: "config.json" }],
           },
         },
+        // The caches that outlive runs (RootPipeline's claims), so a second build downloads nothing.
+        ...Object.values(CACHE_WORKSPACES).map((c) => ({
+          name: c.workspace,
+          persistentVolumeClaim: { claimName: c.claimName },
+        })),
       ],
       taskRunTemplate: {
         serviceAccountName: a.runServiceAccountName,

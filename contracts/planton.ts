@@ -60,7 +60,10 @@ export const COMPILE_VERDICTS = [
 /** One compile verdict. */
 export type CompileVerdict = (typeof COMPILE_VERDICTS)[number];
 
-/** The files this pipeline reads from the `secrets` workspace: Planton build secrets, one per environment. */
+/**
+ * The files this pipeline reads from the `secrets` workspace: Planton build secrets, one per environment. Only the
+ * v1alpha1 entry documents how a Service names them (`build.tektonPipeline.secrets`).
+ */
 export const BUILD_SECRET_FILES = {
   /** A Pulumi access token allowed to update the deploy stack. */
   pulumiAccessToken: "pulumi-access-token",
@@ -68,7 +71,18 @@ export const BUILD_SECRET_FILES = {
   kubeconfig: "kubeconfig",
 } as const;
 
-/** Entry API versions and the fields this program writes under `spec`, as documented. */
+/**
+ * Entry API versions and the fields this program may write, as documented; the tests refuse any other field.
+ *  - v1: the monorepo's build note (stigmer/stigmer backend/services/workflow-runner/docs/guides/build-strategy.md)
+ *    quotes it; `disableDeployments` from a search hit in the Planton site. Its docs name no build secrets.
+ *  - v1alpha1: plantonhq/planton site/public/docs/ci-cd/self-managed-pipelines.md (dbe2e717): `spec.build` with
+ *    `tektonPipeline{yamlFile, params, secrets[{name, ref}]}`, `registry`, `imageRepositoryPath` ("The pipeline
+ *    file", "Secrets and Variables"); trigger rules under `spec.build.triggers` (`branches`, `paths`) and nowhere
+ *    else, and the deploy side `spec.deploy.kustomize: {}` (the service's `_kustomize` overlays; deployment-stage.md
+ *    23b03faf: git-based manifests are the default), as recorded in this project's notes of the same docs (not
+ *    re-read at the source). `gitRepo` as what-is-a-service.md (17a0cf3b) lists it: repository, default branch,
+ *    project root. No field that turns Planton's deploy stage off is documented for v1alpha1.
+ */
 export const ENTRY_FORMATS = {
   /** The form the monorepo's build note quotes. */
   v1: {
@@ -88,9 +102,13 @@ export const ENTRY_FORMATS = {
   v1alpha1: {
     apiVersion: "service-hub.planton.ai/v1alpha1",
     spec: ["gitRepo", "build", "deploy"],
-    gitRepo: ["gitRepoProvider", "ownerName", "name", "defaultBranch", "projectRoot", "triggerPaths"],
+    gitRepo: ["gitRepoProvider", "ownerName", "name", "defaultBranch", "projectRoot"],
     build: ["tektonPipeline", "registry", "imageRepositoryPath", "triggers"],
     tektonPipeline: ["yamlFile", "params", "secrets"],
+    /** One build secret: the file name in the secrets workspace and a `$secret/` reference. */
+    secret: ["name", "ref"],
+    triggers: ["branches", "paths"],
+    deploy: ["kustomize"],
   },
 } as const;
 

@@ -12,6 +12,7 @@ import { type Evaluation, evaluate } from "../tools/plan/evaluate";
 import { kubernetesObjects, repositoryFiles } from "../tools/plan/render";
 import { parseAssignment } from "../tools/plan/stack-files";
 import { at, devOutputs, one, TOOL_DIGESTS, tempDir } from "./helpers";
+import { entryParams } from "./planton-compile";
 import {
   bindPayload,
   celMatches,
@@ -115,21 +116,16 @@ describe("the image flow from Planton's parameters to a pod (dev)", () => {
       "git-revision": SHA,
       "git-branch": "main",
       "project-root": entry.spec.gitRepo.projectRoot,
-      [REGISTRY_PARAM]: `ghcr.io/${entry.spec.pipelineConfiguration.imageRepositoryPath}:${SHA}`,
+      [REGISTRY_PARAM]: `ghcr.io/${entry.spec.build.imageRepositoryPath}:${SHA}`,
     });
-    const vars = runPipeline(
-      pipeline,
-      tasks,
-      { ...platform, ...entry.spec.pipelineConfiguration.params },
-      root,
-      tools,
-    );
+    const vars = runPipeline(pipeline, tasks, { ...platform, ...entryParams(entry) }, root, tools);
     const calls = readFileSync(log, "utf8");
     // Bazel pushed the monorepo's target for service-name, with --config=ci and the commit as TAG.
     assert.match(
       calls,
       new RegExp(
-        `bazel .* run --config=ci --define=TAG=${SHA} //backend/services/workflow-runner:workflow_runner_push -- --image-refs`,
+        `bazel .* run --config=ci --define=TAG=${SHA} \\S+ \\S+ //backend/services/workflow-runner:workflow_runner_push$`,
+        "m",
       ),
     );
     const results = Object.fromEntries(

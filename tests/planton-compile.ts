@@ -13,6 +13,11 @@ import {
 // biome-ignore lint/suspicious/noExplicitAny: Tekton documents as plain JSON.
 type Obj = any;
 
+/** The params a Service hands its pipeline, in either entry form (v1alpha1 `build.tektonPipeline`, v1). */
+export function entryParams(entry: Obj): Record<string, string> {
+  return entry.spec.build?.tektonPipeline?.params ?? entry.spec.pipelineConfiguration?.params ?? {};
+}
+
 /** What a dispatch compiles: the files at the built commit, and what the Service supplies. */
 export interface CompileInput {
   /** `.planton/pipeline.yaml`'s text; undefined when the file cannot be read at that commit. */

@@ -7,6 +7,7 @@ import { ConfigError } from "../config";
 import { type Evaluation, EvaluationError, evaluate, UNKNOWN_MARKER } from "../tools/plan/evaluate";
 import { repositoryFiles } from "../tools/plan/render";
 import { at, digest, one, promotable, TOOL_DIGESTS } from "./helpers";
+import { entryParams } from "./planton-compile";
 
 const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 const DEV = "stigmer/workflow-runner/dev";
@@ -161,7 +162,7 @@ describe("URNs as the engine forms them", () => {
     // The entry hands the pipeline's deploy step exactly those URNs to target: the Deployment and its verification.
     const entry = repositoryFiles(ev).find((f) => f.path.endsWith("services/workflow-runner.yaml"));
     assert.equal(
-      parse(entry?.content ?? "").spec.pipelineConfiguration.params["deploy-targets"],
+      entryParams(parse(entry?.content ?? ""))["deploy-targets"],
       `${deployment.urn} ${one(ev, "kubernetes:batch/v1:Job").urn}`,
     );
     // A top-level resource has no parent type, as under the engine's root Stack.

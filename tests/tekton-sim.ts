@@ -1,4 +1,5 @@
-// A small Tekton run simulator for tests: variable substitution as Tekton does it, and steps run by bash with stub tools.
+// A small Tekton run simulator for tests: variable substitution as Tekton does it, and steps run by their own shebang
+// (the image's shell: see tests/steps/images.ts) with stub tools first on PATH.
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -67,8 +68,9 @@ export interface TaskRunResult {
 }
 
 /**
- * Runs a Task's steps with bash: params, workspaces and results substituted as Tekton does, env as declared
- * (secretRef env left out), stub executables first on PATH.
+ * Runs a Task's steps by their shebang: params, workspaces and results substituted as Tekton does, env as declared
+ * (secretRef env left out), stub executables first on PATH, then `imagePath` (an image's tools; this machine's PATH
+ * when absent).
  */
 export function runTask(
   task: Obj,
@@ -78,6 +80,10 @@ export function runTask(
   extraEnv: Readonly<Record<string, string>> = {},
   /** Optional workspaces the run leaves unbound. @default every optional workspace is bound */
   unbound?: readonly string[],
+  /** The PATH of the step's image after the stubs. @default this machine's PATH */
+  imagePath?: string,
+  /** Where workspaces live (a second run of the same root shares them). @default root/workspaces */
+  workspacesDir?: string,
 ): TaskRunResult {
   const vars: Record<string, string> = {};
   for (const p of task.spec.params) {
@@ -86,7 +92,7 @@ export function runTask(
     vars[`params.${p.name}`] = value;
   }
   for (const w of task.spec.workspaces) {
-    const dir = path.join(root, "workspaces", w.name);
+    const dir = path.join(workspacesDir ?? path.join(root, "workspaces"), w.name);
     const bound = !w.optional || !(unbound ?? []).includes(w.name);
     if (bound) mkdirSync(dir, { recursive: true });
     vars[`workspaces.${w.name}.path`] = bound ? dir : "";
@@ -99,12 +105,12 @@ export function runTask(
   mkdirSync(bin, { recursive: true });
   for (const [name, body] of Object.entries(stubs)) {
     const file = path.join(bin, name);
-    writeFileSync(file, `#!/usr/bin/env bash\n${body}\n`);
+    writeFileSync(file, body.startsWith("#!") ? body : `#!/usr/bin/env bash\n${body}\n`);
     chmodSync(file, 0o755);
   }
   let last: TaskRunResult = { results: {}, stdout: "", stderr: "", status: 0 };
   for (const step of task.spec.steps) {
-    const env: Record<string, string> = { PATH: `${bin}:${process.env.PATH}` };
+    const env: Record<string, string> = { PATH: `${bin}:${imagePath ?? process.env.PATH}` };
     for (const e of step.env ?? []) env[e.name] = substitute(String(e.value), vars);
     // The test's own values last: they stand in for what a cluster or a timer would give.
     Object.assign(env, extraEnv);
@@ -134,16 +140,27 @@ export const STUB_SHA = "0123456789abcdef0123456789abcdef01234567";
 export const STUB_PUSHED = `sha256:${"7".repeat(64)}`;
 
 /**
- * Stub tools for the step scripts: they log their arguments and answer like the real ones (git at STUB_SHA, a
- * push of STUB_REPO that reports STUB_PUSHED, a `pulumi up` that can be held by another update's lock).
+ * Stub tools for the step scripts: they log their arguments and answer like the real ones (git at STUB_SHA; a Bazel
+ * push of STUB_REPO that prints what crane push prints, `<repository>@<digest>` (go-containerregistry
+ * cmd/crane/cmd/push.go), writes no caller's --image-refs file (rules_oci v2.2.7 push.sh.tpl appends its own, and the
+ * last one wins) and leaves a layout whose index.json names the digest; a registry that serves it for the tag (curl
+ * HEAD); a `pulumi up` that can be held by another update's lock). The real tools run in tests/steps/.
  */
 export function stubTools(
   root: string,
-  opts: { index?: string; refs?: string; running?: string; ancestor?: boolean; lockedTimes?: number } = {},
+  opts: {
+    index?: string;
+    refs?: string;
+    served?: string;
+    running?: string;
+    ancestor?: boolean;
+    lockedTimes?: number;
+  } = {},
 ) {
   const log = path.join(root, "calls.log");
   const counter = path.join(root, "up-count");
   writeFileSync(counter, "0");
+  const layout = path.join(root, "layout");
   return {
     log,
     stubs: {
@@ -159,12 +176,17 @@ export function stubTools(
       bazel: [
         `echo "bazel $*" >> ${log}`,
         'if [[ " $* " == *" run "* ]]; then',
-        // Writes the pushed reference to the file after --image-refs, as rules_oci's push script does.
-        `  for ((i=1; i<=$#; i++)); do if [ "\${!i}" = --image-refs ]; then j=$((i+1)); printf '%s' "${opts.refs ?? `${STUB_REPO}@${STUB_PUSHED}`}" > "\${!j}"; fi; done`,
+        `  echo '${opts.refs ?? `${STUB_REPO}@${STUB_PUSHED}`}'`,
         "fi",
         'if [[ " $* " == *" cquery "* ]]; then',
-        `  mkdir -p ${root}/layout && printf '%s' '${opts.index ?? `{"manifests":[{"digest":"${STUB_PUSHED}"}]}`}' > ${root}/layout/index.json && echo ${root}/layout`,
+        `  mkdir -p ${layout} && printf '%s' '${opts.index ?? `{"manifests":[{"digest":"${STUB_PUSHED}"}]}`}' > ${layout}/index.json && echo ${layout}`,
         "fi",
+      ].join("\n"),
+      curl: [
+        `echo "curl $*" >> ${log}`,
+        'headers=""; while [ $# -gt 0 ]; do if [ "$1" = -D ]; then headers="$2"; fi; shift; done',
+        `printf 'HTTP/1.1 200 OK\\r\\nDocker-Content-Digest: %s\\r\\n\\r\\n' '${opts.served ?? STUB_PUSHED}' > "$headers"`,
+        "printf 200",
       ].join("\n"),
       npm: `echo "npm $*" >> ${log}`,
       pulumi: [

@@ -3,16 +3,23 @@
 #  - Credentials are files of the secrets workspace (Planton build secrets, one per environment): a Pulumi access
 #    token and a kubeconfig; never params or literal env values. Without a kubeconfig file it uses the TaskRun's own
 #    in-cluster identity (self-hosted Tekton runs deploy as the deployer ServiceAccount).
+#  - Only `pulumi` ever sees them: the token and KUBECONFIG are set on each pulumi command alone, never exported, so
+#    git and npm (and anything they run) get neither; `npm ci --ignore-scripts` runs no dependency's install script
+#    (none of the program's needs one: @pulumi/kubernetes's only installs a plugin that `pulumi up` installs itself).
+#    Nothing is written by `pulumi login`: the backend is named per command (PULUMI_BACKEND_URL).
+#  - The backend must be one of PULUMI_BACKEND_ALLOWED (the pipeline's allow-list), so a token goes nowhere else.
+#  - npm's cache and Pulumi's plugins live on the deploy-cache workspace when it is bound (warm runs download none).
 #  - The program runs from a fresh clone of the built commit, which no earlier step could write.
 #  - It never deploys a build older than the one running: the stack's current imageTag (a commit SHA) must be an
 #    ancestor of the built commit, or the deploy is skipped (result deployed=false) and the step still succeeds.
 #  - One deploy at a time: while another update holds the stack's lock, it waits (up to LOCK_TIMEOUT_SECONDS).
 # Environment: STACK, PROGRAM_PATH, DEPLOY_TARGETS (space-separated URNs), KUBE_CONTEXT, IMAGE_TAG, IMAGE_DIGEST,
-# GIT_URL, GIT_REVISION, SECRETS_BOUND, SECRETS_DIR, TAG_KEY, DIGEST_KEY, PULUMI_BACKEND_URL (may be empty),
-# LOCK_TIMEOUT_SECONDS, LOCK_POLL_SECONDS, RESULT_DEPLOYED, HOME.
+# GIT_URL, GIT_REVISION, SECRETS_BOUND, SECRETS_DIR, TAG_CONFIG, DIGEST_CONFIG, PULUMI_BACKEND_URL (may be empty: Pulumi
+# Cloud), PULUMI_BACKEND_ALLOWED (space-separated URLs), DEPLOY_CACHE_BOUND / DEPLOY_CACHE_DIR, LOCK_TIMEOUT_SECONDS,
+# LOCK_POLL_SECONDS, RESULT_DEPLOYED, HOME.
 set -euo pipefail
 : "${STACK:?}" "${PROGRAM_PATH:?}" "${IMAGE_TAG?}" "${IMAGE_DIGEST?}" "${GIT_URL:?}" "${GIT_REVISION:?}"
-: "${TAG_KEY:?}" "${DIGEST_KEY:?}" "${RESULT_DEPLOYED:?}" "${HOME:?}"
+: "${TAG_CONFIG:?}" "${DIGEST_CONFIG:?}" "${RESULT_DEPLOYED:?}" "${HOME:?}" "${PULUMI_BACKEND_ALLOWED:?}"
 
 fail() {
   echo "$*" >&2
@@ -23,15 +30,22 @@ fail() {
 [[ "$IMAGE_TAG" =~ ^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$ ]] || fail "refusing to deploy without an OCI tag: '$IMAGE_TAG'"
 [[ "$GIT_REVISION" =~ ^[0-9a-f]{40}$ ]] || fail "refusing to deploy a revision that is not a commit SHA: '$GIT_REVISION'"
 
-# Credentials, from files only.
+# The backend, from the allow-list only: the token is sent to it.
+backend="${PULUMI_BACKEND_URL:-https://api.pulumi.com}"
+allowed=false
+for url in $PULUMI_BACKEND_ALLOWED; do
+  if [ "$url" = "$backend" ]; then allowed=true; fi
+done
+[ "$allowed" = true ] || fail "refusing Pulumi backend '$backend': not one of the allowed backends ($PULUMI_BACKEND_ALLOWED)"
+
+# Credentials, from files only; read by pulumi_ for each pulumi command.
 token_file="${SECRETS_DIR:-}/pulumi-access-token"
 if [ "${SECRETS_BOUND:-false}" != "true" ] || [ ! -r "$token_file" ]; then
   fail "no pulumi-access-token file in the secrets workspace: name it as a build secret of this environment"
 fi
-PULUMI_ACCESS_TOKEN="$(cat "$token_file")"
-export PULUMI_ACCESS_TOKEN
+unset PULUMI_ACCESS_TOKEN KUBECONFIG
 if [ -r "${SECRETS_DIR}/kubeconfig" ]; then
-  export KUBECONFIG="${SECRETS_DIR}/kubeconfig"
+  kubeconfig="${SECRETS_DIR}/kubeconfig"
 elif [ -r /var/run/secrets/kubernetes.io/serviceaccount/token ]; then
   context="${KUBE_CONTEXT:-in-cluster}"
   mkdir -p "$HOME/.kube"
@@ -54,12 +68,19 @@ contexts:
       user: deployer
 current-context: ${context}
 KUBECONFIG
-  export KUBECONFIG="$HOME/.kube/config"
+  kubeconfig="$HOME/.kube/config"
 else
   fail "no kubeconfig file in the secrets workspace and no in-cluster identity: nothing to deploy with"
 fi
-if [ -n "${PULUMI_BACKEND_URL:-}" ]; then
-  pulumi login --non-interactive "$PULUMI_BACKEND_URL"
+pulumi_() {
+  PULUMI_ACCESS_TOKEN="$(cat "$token_file")" PULUMI_BACKEND_URL="$backend" KUBECONFIG="$kubeconfig" pulumi "$@"
+}
+
+# Warm runs: npm's cache and Pulumi's plugins on the deploy-cache workspace (~/.pulumi itself stays in this pod).
+if [ "${DEPLOY_CACHE_BOUND:-false}" = "true" ]; then
+  mkdir -p "$DEPLOY_CACHE_DIR/npm" "$DEPLOY_CACHE_DIR/pulumi-plugins" "$HOME/.pulumi"
+  export npm_config_cache="$DEPLOY_CACHE_DIR/npm"
+  ln -sfn "$DEPLOY_CACHE_DIR/pulumi-plugins" "$HOME/.pulumi/plugins"
 fi
 
 # A fresh clone of the built commit: its history (without file contents) serves the ancestry check.
@@ -74,7 +95,7 @@ project="$(sed -n 's/^name: *//p' Pulumi.yaml | head -n 1)"
 [ -n "$project" ] || fail "no project name in $PROGRAM_PATH/Pulumi.yaml"
 
 # Never older than what runs.
-running="$(pulumi stack output "$TAG_KEY" --stack "$STACK" 2>/dev/null || true)"
+running="$(pulumi_ stack output "$TAG_CONFIG" --stack "$STACK" 2>/dev/null || true)"
 if [[ "$running" =~ ^[0-9a-f]{40}$ ]] && [ "$running" != "$GIT_REVISION" ]; then
   git -C "$work" fetch -q --filter=blob:none origin "$running" || true
   if ! git -C "$work" merge-base --is-ancestor "$running" "$GIT_REVISION"; then
@@ -84,7 +105,7 @@ if [[ "$running" =~ ^[0-9a-f]{40}$ ]] && [ "$running" != "$GIT_REVISION" ]; then
   fi
 fi
 
-npm ci --no-audit --no-fund
+npm ci --ignore-scripts --prefer-offline --no-audit --no-fund
 targets=()
 for urn in ${DEPLOY_TARGETS:-}; do
   targets+=(--target "$urn")
@@ -98,8 +119,8 @@ if [ -f policy/PulumiPolicy.yaml ]; then
 fi
 
 deadline=$((SECONDS + ${LOCK_TIMEOUT_SECONDS:-1800}))
-until out="$(pulumi up --yes --non-interactive --skip-preview --stack "$STACK" "${targets[@]}" "${policy[@]}" \
-  -c "${project}:${TAG_KEY}=${IMAGE_TAG}" -c "${project}:${DIGEST_KEY}=${IMAGE_DIGEST}" 2>&1)"; do
+until out="$(pulumi_ up --yes --non-interactive --skip-preview --stack "$STACK" "${targets[@]}" "${policy[@]}" \
+  -c "${project}:${TAG_CONFIG}=${IMAGE_TAG}" -c "${project}:${DIGEST_CONFIG}=${IMAGE_DIGEST}" 2>&1)"; do
   echo "$out"
   if grep -qE 'Another update is currently in progress|\[409\] Conflict' <<<"$out" && [ "$SECONDS" -lt "$deadline" ]; then
     echo "$STACK is locked by another update; waiting ${LOCK_POLL_SECONDS:-20} s"

@@ -1,28 +1,41 @@
-#!/usr/bin/env bash
+#!/usr/bin/env sh
 # Puts one commit of the repository into the source workspace. Planton binds a checkout already; a self-hosted run
-# binds an empty volume. Either way the workspace ends up at that commit, and its SHA is the `commit` result.
-# Environment: GIT_URL, GIT_REVISION, SOURCE_DIR, RESULT_COMMIT.
-set -euo pipefail
+# binds an empty volume. Either way the workspace ends up at exactly that commit, and its SHA is the `commit` result.
+# POSIX sh: the git-init image (tektoncd/pipeline cmd/git-init, built by ko on `distroless.dev/git`, .ko.yaml at
+# v0.40.2) has sh, not bash; the Tekton catalog's git-clone task (task/git-clone/0.10) runs `#!/usr/bin/env sh` in it. No
+# `set -o pipefail` (dash 0.5.12 refuses it) and no pipelines whose failure would matter.
+# Environment: GIT_URL, GIT_REVISION, SOURCE_DIR, RESULT_COMMIT, HOME (writable: git's global config).
+set -eu
 : "${GIT_URL:?}" "${GIT_REVISION:?}" "${SOURCE_DIR:?}" "${RESULT_COMMIT:?}"
 
-# A revision that starts with '-' would reach git as an option.
+fail() {
+  echo "$*" >&2
+  exit 1
+}
+
+# A full commit SHA only: a branch name would build whatever the branch holds when the step runs, and a value that
+# starts with '-' would reach git as an option.
 case "$GIT_REVISION" in
-  -*)
-    echo "refusing a revision that starts with '-': $GIT_REVISION" >&2
-    exit 1
-    ;;
+  *[!0-9a-f]*) fail "refusing a revision that is not a full commit SHA: '$GIT_REVISION'" ;;
 esac
+[ "${#GIT_REVISION}" -eq 40 ] || fail "refusing a revision that is not a full commit SHA: '$GIT_REVISION'"
 
 cd "$SOURCE_DIR"
+# The workspace may belong to another uid (Planton's clone): git refuses to work in it without this.
 git config --global --add safe.directory "$SOURCE_DIR"
-if [ -d .git ] && [ "$(git rev-parse HEAD 2>/dev/null || true)" = "$GIT_REVISION" ]; then
+head=""
+if [ -d .git ]; then
+  head="$(git rev-parse --verify -q HEAD || true)"
+fi
+if [ "$head" = "$GIT_REVISION" ]; then
   echo "the source workspace already holds $GIT_REVISION"
 else
-  if [ ! -d .git ]; then
-    git init -q .
-    git remote add origin "$GIT_URL"
-  fi
-  git fetch -q --depth 1 origin "$GIT_REVISION"
-  git checkout -q --detach FETCH_HEAD
+  [ -d .git ] || git init -q .
+  # Fetched by SHA from the URL itself, not from a remote the workspace may name differently: protocol v2 serves a
+  # commit no branch reaches any more (a force-pushed branch), as GitHub does.
+  git fetch -q --no-tags --depth 1 "$GIT_URL" "$GIT_REVISION"
+  git checkout -q --force --detach FETCH_HEAD
 fi
-printf '%s' "$(git rev-parse HEAD)" > "$RESULT_COMMIT"
+commit="$(git rev-parse HEAD)"
+[ "$commit" = "$GIT_REVISION" ] || fail "the source workspace is at $commit, not $GIT_REVISION"
+printf '%s' "$commit" > "$RESULT_COMMIT"

@@ -30,7 +30,7 @@ new_pods() {
 # Worker identities polling one task queue ($2) for one kind of task ($1).
 pollers() {
   temporal task-queue describe --address "$TEMPORAL_ADDRESS" --namespace "$TEMPORAL_NAMESPACE" \
-    --task-queue "$2" --task-queue-type "$1" --output json |
+    --task-queue "$2" --task-queue-type "$1" --disable-stats --output json |
     grep -o '"identity": *"[^"]*"' | sed 's/"identity": *"//; s/"$//' | sort -u
 }
 

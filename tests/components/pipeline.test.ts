@@ -8,9 +8,24 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import { parse, stringify } from "yaml";
 import { ServiceDelivery } from "../../components/delivery";
-import { PIPELINE_FILE, RootPipeline, TASK_NAMES, TASKS_DIR } from "../../components/pipeline";
+import {
+  CACHE_WORKSPACES,
+  PIPELINE_FILE,
+  RootPipeline,
+  rootPipelineTasks,
+  SERVICE_PARAMS,
+  serviceBuildParams,
+  TASK_NAMES,
+  TASKS_DIR,
+} from "../../components/pipeline";
 import { selectImage } from "../../components/registry";
-import { describeService, parsePlainConfig, type ServiceDescription } from "../../config";
+import {
+  type BuildDescription,
+  describeService,
+  parsePlainConfig,
+  type RootPipelineDescription,
+  type ServiceDescription,
+} from "../../config";
 import {
   ALWAYS_SUPPLIED_PARAMS,
   BUILD_SECRET_FILES,
@@ -23,7 +38,7 @@ import { type Evaluation, evaluate, PROJECT_DIR } from "../../tools/plan/evaluat
 import { kubernetesObjects, renderKubernetesYaml, repositoryFiles } from "../../tools/plan/render";
 import { readProjectFile, readStackFile, resolveConfig } from "../../tools/plan/stack-files";
 import { at, digest, TOOL_DIGESTS, tektonLint, tempDir } from "../helpers";
-import { type CompileInput, compile } from "../planton-compile";
+import { type CompileInput, compile, entryParams } from "../planton-compile";
 import {
   flagValues,
   type Obj,
@@ -61,7 +76,7 @@ function compileInputOf(files: Record<string, string>, entryPath: string): Compi
   return {
     pipelineFile: files[PIPELINE_FILE],
     taskFiles: Object.fromEntries(Object.entries(files).filter(([p]) => p.startsWith(`${TASKS_DIR}/`))),
-    entryParams: entry.spec.pipelineConfiguration.params,
+    entryParams: entryParams(entry),
     registry: true,
     buildSecrets: Object.values(BUILD_SECRET_FILES),
   };
@@ -265,7 +280,7 @@ describe("a second service through the same components", () => {
       const entryPath = `_ops/planton/service-hub/services/${name}.yaml`;
       const entry = parse(fleet[entryPath] ?? "");
       assert.equal(entry.metadata.name, name);
-      assert.equal(entry.spec.pipelineConfiguration.params["service-name"], name);
+      assert.equal(entryParams(entry)["service-name"], name);
       assert.equal(entry.spec.gitRepo.projectRoot, `backend/services/${name}`);
       assert.deepEqual(compile(compileInputOf(fleet, entryPath)), [], name);
     }
@@ -309,7 +324,7 @@ describe("one trigger", () => {
     const template = tekton.find((o) => o.kind === "TriggerTemplate");
     const run = template.spec.resourcetemplates[0];
     const params = Object.fromEntries(run.spec.params.map((p: Obj) => [p.name, p.value]));
-    const entry = parse(tektonFiles[ENTRY] ?? "").spec.pipelineConfiguration.params;
+    const entry = entryParams(parse(tektonFiles[ENTRY] ?? ""));
     assert.deepEqual(
       Object.keys(params).sort(),
       [...ALWAYS_SUPPLIED_PARAMS, REGISTRY_PARAM, ...Object.keys(entry)].sort(),
@@ -318,8 +333,18 @@ describe("one trigger", () => {
     assert.equal(params[REGISTRY_PARAM], `${REPO}:$(tt.params.git-revision)`);
     assert.deepEqual(
       run.spec.workspaces.map((w: Obj) => w.name),
-      ["source", "secrets", "registry-credentials"],
+      ["source", "secrets", "registry-credentials", "build-cache", "deploy-cache"],
     );
+    // The caches are claims that outlive the run, applied beside the pipeline in the CI namespace.
+    for (const cache of Object.values(CACHE_WORKSPACES)) {
+      const bound = run.spec.workspaces.find((w: Obj) => w.name === cache.workspace);
+      assert.deepEqual(bound.persistentVolumeClaim, { claimName: cache.claimName });
+      const claim = tekton.find(
+        (o) => o.kind === "PersistentVolumeClaim" && o.metadata.name === cache.claimName,
+      );
+      assert.equal(claim?.metadata.namespace, "workflow-runner-ci", cache.claimName);
+      assert.deepEqual(claim.spec.resources.requests, { storage: "50Gi" });
+    }
     const platform = Object.fromEntries(Object.entries(params).filter(([k]) => !(k in entry)));
     const verdicts = compile({
       ...compileInputOf(tektonFiles, ENTRY),
@@ -395,8 +420,14 @@ describe("one deployer", () => {
     files = filesOf(ev);
   });
 
-  it("turns Planton's deploy stage off in the entry, since the pipeline's deploy step deploys", () => {
-    assert.equal(parse(files[ENTRY] ?? "").spec.pipelineConfiguration.disableDeployments, true);
+  it("names no deploy source for Planton's deploy stage, and names the deploy's build secrets (v1alpha1, the default)", () => {
+    const entry = parse(files[ENTRY] ?? "");
+    assert.equal(entry.apiVersion, "service-hub.planton.ai/v1alpha1");
+    assert.equal(entry.spec.deploy, undefined);
+    assert.deepEqual(
+      entry.spec.build.tektonPipeline.secrets.map((s: Obj) => s.name),
+      Object.values(BUILD_SECRET_FILES),
+    );
   });
 
   it("gives the build secrets to the deploy task only, as files, never as params or env literals", () => {
@@ -406,8 +437,8 @@ describe("one deployer", () => {
     );
     assert.deepEqual(byTask, {
       checkout: ["source"],
-      "build-push": ["source", "registry-credentials"],
-      deploy: ["secrets"],
+      "build-push": ["source", "registry-credentials", "build-cache"],
+      deploy: ["secrets", "deploy-cache"],
     });
     for (const [file, content] of Object.entries(files).filter(([p]) => p.startsWith(TASKS_DIR))) {
       for (const step of parse(content).spec.steps) {
@@ -497,18 +528,13 @@ describe("the step scripts, with stub tools", () => {
     );
     assert.equal(run.status, 0, run.stderr);
     const calls = readFileSync(log, "utf8");
+    const flags = `--config=ci --define=TAG=${SHA} --repository_cache=\\S+ --disk_cache=\\S+`;
+    assert.match(calls, new RegExp(`run ${flags} //backend/services/agent-runner:agent_runner_push$`, "m"));
     assert.match(
       calls,
-      new RegExp(
-        `run --config=ci --define=TAG=${SHA} //backend/services/agent-runner:agent_runner_push -- --image-refs `,
-      ),
+      new RegExp(`cquery ${flags} --output=files //backend/services/agent-runner:agent_runner_image$`, "m"),
     );
-    assert.match(
-      calls,
-      new RegExp(
-        `cquery --config=ci --define=TAG=${SHA} --output=files //backend/services/agent-runner:agent_runner_image`,
-      ),
-    );
+    assert.doesNotMatch(calls, /--image-refs/, "rules_oci's push script ignores a caller's --image-refs");
     assert.equal(run.results.IMAGE_DIGEST, PUSHED);
   });
 
@@ -526,17 +552,28 @@ describe("the step scripts, with stub tools", () => {
       stubs,
     );
     assert.equal(run.status, 0, run.stderr);
-    assert.match(readFileSync(log, "utf8"), /run --config=ci --define=TAG=v2 \/\/x\/y:push_all /);
+    assert.match(readFileSync(log, "utf8"), /run --config=ci --define=TAG=v2 \S+ \S+ \/\/x\/y:push_all$/m);
     assert.deepEqual(run.results, { IMAGE_URL: `${REPO}:v2`, IMAGE_DIGEST: PUSHED, IMAGE_TAG: "v2" });
   });
 
   for (const [title, opts, params, message] of [
-    ["a push that reports no digest", { refs: `${REPO}:latest` }, {}, /the push reported no sha256 digest/],
     [
-      "a built digest that differs from the pushed one",
+      "a push that prints no reference",
+      { refs: `${REPO}:latest` },
+      {},
+      /the push printed no pushed reference/,
+    ],
+    [
+      "a layout digest that differs from the printed one",
       { index: `{"manifests":[{"digest":"${digest("9")}"}]}` },
       {},
-      /built with the same flags is/,
+      /index\.json names sha256:9{64}/,
+    ],
+    [
+      "a registry that serves another digest for the tag",
+      { served: digest("8") },
+      {},
+      /the registry serves 'sha256:8{64}'/,
     ],
     [
       "a push to another repository than image-name's",
@@ -655,4 +692,38 @@ describe("the step scripts, with stub tools", () => {
       assert.deepEqual(upArgs(log), []);
     });
   }
+});
+
+describe("the deploy's Pulumi backend allow-list", () => {
+  it("refuses at plan time a backend outside pulumiBackendAllowList, naming the key, the value and the list", () => {
+    assert.throws(
+      () => service("dev", { "workflow-runner:pulumiBackendUrl": "https://attacker.example" }),
+      (err: Error) =>
+        err.message.includes(
+          'workflow-runner:pulumiBackendUrl: got "https://attacker.example"; allowed: a backend in pulumiBackendAllowList (https://api.pulumi.com); the deploy step sends its Pulumi token there',
+        ),
+    );
+    assert.throws(
+      () =>
+        service("dev", {
+          "workflow-runner:pulumiBackendAllowList": '["https://pulumi.internal.example"]',
+        }),
+      /pulumiBackendUrl: got .*: empty means Pulumi Cloud, https:\/\/api\.pulumi\.com/,
+    );
+  });
+
+  it("accepts an allow-listed self-hosted backend, and the committed Task carries the list the step checks", () => {
+    const s = service("dev", {
+      "workflow-runner:pulumiBackendUrl": "https://pulumi.internal.example",
+      "workflow-runner:pulumiBackendAllowList":
+        '["https://api.pulumi.com","https://pulumi.internal.example"]',
+    });
+    const task = rootPipelineTasks(s.build?.pipeline as RootPipelineDescription)[TASK_NAMES.deploy];
+    const env = Object.fromEntries((task?.spec.steps[0]?.env ?? []).map((e: Obj) => [e.name, e.value]));
+    assert.equal(env.PULUMI_BACKEND_ALLOWED, "https://api.pulumi.com https://pulumi.internal.example");
+    assert.equal(
+      serviceBuildParams(s.name, s.build as BuildDescription, [])[SERVICE_PARAMS.pulumiBackendUrl],
+      "https://pulumi.internal.example",
+    );
+  });
 });

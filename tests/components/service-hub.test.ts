@@ -9,7 +9,7 @@ import {
   ServiceHubEntry,
   serviceHubEntryPath,
 } from "../../components/service-hub";
-import { ENTRY_FORMATS } from "../../contracts/planton";
+import { BUILD_SECRET_FILES, ENTRY_FORMATS } from "../../contracts/planton";
 import { evaluate } from "../../tools/plan/evaluate";
 import { repositoryFiles } from "../../tools/plan/render";
 import { digest, TOOL_DIGESTS } from "../helpers";
@@ -78,23 +78,51 @@ describe("the v1 entry (the monorepo's form)", () => {
   });
 });
 
-describe("the v1alpha1 entry", () => {
-  const entry = buildServiceHubEntry(inputs, "v1alpha1") as unknown as {
+describe("the v1alpha1 entry (the default)", () => {
+  const entry = buildServiceHubEntry(inputs) as unknown as {
     apiVersion: string;
     spec: {
       gitRepo: object;
-      build: { tektonPipeline: Record<string, unknown> } & Record<string, unknown>;
-      deploy: object;
+      build: {
+        tektonPipeline: Record<string, unknown> & { secrets: object[] };
+        triggers: object;
+      } & Record<string, unknown>;
+      deploy?: object;
     };
   };
-  it("uses only documented fields", () => {
-    assert.equal(entry.apiVersion, ENTRY_FORMATS.v1alpha1.apiVersion);
-    assert.deepEqual(unknownFields(entry.spec, ENTRY_FORMATS.v1alpha1.spec), []);
-    assert.deepEqual(unknownFields(entry.spec.build, ENTRY_FORMATS.v1alpha1.build), []);
-    assert.deepEqual(
-      unknownFields(entry.spec.build.tektonPipeline, ENTRY_FORMATS.v1alpha1.tektonPipeline),
-      [],
-    );
+  const { v1alpha1 } = ENTRY_FORMATS;
+  /** Every field the entry writes, against the documented set of its place (contracts/planton.ts). */
+  function undocumented(e: typeof entry): string[] {
+    const spec = e.spec;
+    return [
+      ...unknownFields(spec, v1alpha1.spec).map((f) => `spec.${f}`),
+      ...unknownFields(spec.gitRepo, v1alpha1.gitRepo).map((f) => `spec.gitRepo.${f}`),
+      ...unknownFields(spec.build, v1alpha1.build).map((f) => `spec.build.${f}`),
+      ...unknownFields(spec.build.tektonPipeline, v1alpha1.tektonPipeline).map(
+        (f) => `spec.build.tektonPipeline.${f}`,
+      ),
+      ...(spec.build.tektonPipeline.secrets ?? []).flatMap((s) =>
+        unknownFields(s, v1alpha1.secret).map((f) => `spec.build.tektonPipeline.secrets[].${f}`),
+      ),
+      ...unknownFields(spec.build.triggers, v1alpha1.triggers).map((f) => `spec.build.triggers.${f}`),
+      ...unknownFields(spec.deploy ?? {}, v1alpha1.deploy).map((f) => `spec.deploy.${f}`),
+    ];
+  }
+  it("uses only documented fields, each in its documented place", () => {
+    assert.equal(entry.apiVersion, v1alpha1.apiVersion);
+    assert.deepEqual(undocumented(entry), []);
+    const other = buildServiceHubEntry({ ...inputs, pipelineDeploys: false }) as unknown as typeof entry;
+    assert.deepEqual(undocumented(other), []);
+  });
+  it("catches a field outside the documented set (the check is not vacuous)", () => {
+    const broken = structuredClone(entry) as typeof entry & { spec: Record<string, unknown> };
+    (broken.spec.gitRepo as Record<string, unknown>).triggerPaths = [".planton/**"];
+    broken.spec.deploy = { disabled: true };
+    assert.deepEqual(undocumented(broken), ["spec.gitRepo.triggerPaths", "spec.deploy.disabled"]);
+  });
+  it("puts the trigger paths in build.triggers.paths, beside the branches, and nowhere else", () => {
+    assert.deepEqual(entry.spec.build.triggers, { branches: ["main"], paths: [".planton/**"] });
+    assert.ok(!("triggerPaths" in entry.spec.gitRepo));
   });
   it("names the root file from the project root, the params, and the environment's build secrets", () => {
     assert.equal(entry.spec.build.tektonPipeline.yamlFile, "../../../.planton/pipeline.yaml");
@@ -103,19 +131,32 @@ describe("the v1alpha1 entry", () => {
       { name: "pulumi-access-token", ref: "$secret/@dev/svc-pulumi-access-token" },
       { name: "kubeconfig", ref: "$secret/@dev/svc-kubeconfig" },
     ]);
-    assert.deepEqual(entry.spec.deploy, { disabled: true });
-  });
-  it("is chosen by serviceHubEntryFormat", async () => {
-    const ev = await evaluate({
-      stack: "dev",
-      preview: false,
-      registryDigests: TOOL_DIGESTS,
-      config: { imageDigest: digest("1"), serviceHubEntryFormat: "v1alpha1" },
-    });
-    const file = repositoryFiles(ev).find(
-      (f) => f.path === "_ops/planton/service-hub/services/workflow-runner.yaml",
+    assert.deepEqual(
+      entry.spec.build.tektonPipeline.secrets.map((s) => (s as { name: string }).name),
+      Object.values(BUILD_SECRET_FILES),
     );
-    assert.equal(parse(file?.content ?? "").apiVersion, "service-hub.planton.ai/v1alpha1");
+  });
+  it("names no deploy source when the pipeline deploys; Planton's kustomize deploy otherwise", () => {
+    assert.equal(entry.spec.deploy, undefined);
+    const other = buildServiceHubEntry({ ...inputs, pipelineDeploys: false }) as unknown as typeof entry;
+    assert.deepEqual(other.spec.deploy, { kustomize: {} });
+    assert.equal(other.spec.build.tektonPipeline.secrets, undefined);
+  });
+  it("is the stack's default, and v1 is chosen by serviceHubEntryFormat", async () => {
+    const entryOf = async (config: Record<string, string>) => {
+      const ev = await evaluate({
+        stack: "dev",
+        preview: false,
+        registryDigests: TOOL_DIGESTS,
+        config: { imageDigest: digest("1"), ...config },
+      });
+      const file = repositoryFiles(ev).find(
+        (f) => f.path === "_ops/planton/service-hub/services/workflow-runner.yaml",
+      );
+      return parse(file?.content ?? "");
+    };
+    assert.equal((await entryOf({})).apiVersion, "service-hub.planton.ai/v1alpha1");
+    assert.equal((await entryOf({ serviceHubEntryFormat: "v1" })).apiVersion, "service-hub.planton.ai/v1");
   });
 });
 
@@ -143,6 +184,7 @@ describe("ServiceHubEntry under mocks", () => {
           pipelineFilePath: Promise.resolve(".planton/pipeline.yaml") as unknown as string,
           imageRepository: "ghcr.io/stigmer/stigmer-cloud/x",
           params: Promise.resolve({ "service-name": "svc" }) as unknown as Record<string, string>,
+          format: "v1",
           commitTo: { repository: "stigmer-cloud", branch: "main" },
         });
         new ServiceHubEntry("b", {

@@ -131,7 +131,15 @@ describe("the verification of dev's rollout", () => {
 });
 
 /** Runs the verification script with stub curl and temporal; `pollers` is keyed by `<type>:<queue>`. */
-function verify(opts: { pods: string[]; pollers: Record<string, string[]>; timeout?: number }) {
+function verify(opts: {
+  pods: string[];
+  pollers: Record<string, string[]>;
+  timeout?: number;
+  /** The server reports task queue stats. @default false */
+  serverStats?: boolean;
+  /** The script's text. @default verify-pollers.sh */
+  script?: string;
+}) {
   const root = tempDir("verify-");
   const bin = path.join(root, "bin");
   const sa = path.join(root, "sa");
@@ -147,9 +155,12 @@ function verify(opts: { pods: string[]; pollers: Record<string, string[]>; timeo
   const stubs: Record<string, string> = {
     curl: `printf '%s' '${podList}'`,
     temporal: [
-      // Like the CLI: without --task-queue-type it reports workflow pollers only (the 0.x default).
-      'q=""; t=workflow',
-      'while [ $# -gt 0 ]; do case "$1" in --task-queue) q="$2" ;; --task-queue-type) t="$2" ;; esac; shift; done',
+      // Like the CLI: without --task-queue-type it reports workflow pollers only (the 0.x default). Like CLI 1.4.1
+      // (temporalio/cli temporalcli/commands.taskqueue.go, fixed in 1.6.0 by 90af49c3 "fetch task-queue stats only
+      // if available"), it dies on a nil pointer when the server returns no stats, unless --disable-stats.
+      'q=""; t=workflow; stats=true',
+      'while [ $# -gt 0 ]; do case "$1" in --task-queue) q="$2" ;; --task-queue-type) t="$2" ;; --disable-stats) stats=false ;; esac; shift; done',
+      `if [ "$stats" = true ] && [ "${opts.serverStats ?? false}" = false ]; then echo "panic: runtime error: invalid memory address or nil pointer dereference" >&2; exit 2; fi`,
       'case "$t:$q" in',
       ...Object.entries(opts.pollers).map(
         ([key, ids]) =>
@@ -164,7 +175,7 @@ function verify(opts: { pods: string[]; pollers: Record<string, string[]>; timeo
     writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\n${body}\n`);
     chmodSync(path.join(bin, name), 0o755);
   }
-  return spawnSync("bash", ["-c", readScript("verify-pollers.sh")], {
+  return spawnSync("bash", ["-c", opts.script ?? readScript("verify-pollers.sh")], {
     encoding: "utf8",
     env: {
       PATH: `${bin}:${process.env.PATH}`,
@@ -210,6 +221,16 @@ describe("the verification script, with stub Temporal CLI outputs", () => {
     const run = verify({ pods: [NEW], pollers: ALL(`1@${OLD}@`) });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /on: activity:orch workflow:exec activity:exec activity:valid$/m);
+  });
+  it("asks with --disable-stats, which CLI 1.4.1 needs against a server that reports no stats", () => {
+    const pollers = ALL(`1@${NEW}@`);
+    const without = readScript("verify-pollers.sh").replace(" --disable-stats", "");
+    assert.notEqual(without, readScript("verify-pollers.sh"));
+    assert.equal(verify({ pods: [NEW], pollers, script: without, serverStats: true }).status, 0);
+    const crashed = verify({ pods: [NEW], pollers, script: without });
+    assert.equal(crashed.status, 1);
+    assert.match(crashed.stderr, /no poller from a pod that runs/);
+    assert.equal(verify({ pods: [NEW], pollers }).status, 0);
   });
   it("fails when no pod runs the new digest by the timeout", () => {
     const run = verify({ pods: [], pollers: {}, timeout: 0 });

@@ -82,10 +82,10 @@ describe("plan:diff on real plans", () => {
   });
 
   it("shows service-hub entry changes field by field", async () => {
-    const text = await summary({ deploymentEnvironments: '["dev","prod","staging"]' });
+    const text = await summary({ gitBranch: "release" });
     assert.match(
       text,
-      /\*\*Service-hub entry\*\*\n- `spec\.deploymentEnvironments`: `\["dev","prod"\]` -> `\["dev","prod","staging"\]`/,
+      /\*\*Service-hub entry\*\*\n- `spec\.build\.triggers\.branches\[0\]`: `"main"` -> `"release"`\n- `spec\.gitRepo\.defaultBranch`: `"main"` -> `"release"`/,
     );
   });
 

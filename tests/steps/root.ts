@@ -1,0 +1,13 @@
+// The shared pipeline's description the step tests build their Tasks from (the builders are pure).
+import type { RootPipelineDescription } from "../../config";
+
+/** Images are not pulled here: the tests give each step its image's tools (./images.ts). */
+export const ROOT_PIPELINE: RootPipelineDescription = {
+  name: "root",
+  bazelImage: "gcr.io/bazel-public/bazel:8.0.0",
+  gitImage: "gcr.io/tekton-releases/github.com/tektoncd/pipeline/cmd/git-init:v0.40.2",
+  deployImage: "pulumi/pulumi-nodejs:3.248.0",
+  lockTimeoutSeconds: 5,
+  pulumiBackendAllowList: ["https://api.pulumi.com", "https://pulumi.internal.example"],
+  cacheSize: "1Gi",
+};
