@@ -1450,7 +1450,10 @@ describe("bad input", () => {
       { stigmerBackendTls: "false", stigmerBackendEndpoint: "stigmer-api.stigmer.svc:8080" },
       { kubeContext: "arn:aws:eks:eu-west-1:123456789012:cluster/stigmer-dev" },
       { kubeContext: "gke_stigmer_europe-west1_dev" },
-      { pulumiBackendUrl: "s3://state-bucket?region=eu-west-1&awssdk=v2" },
+      {
+        pulumiBackendUrl: "s3://state-bucket?region=eu-west-1&awssdk=v2",
+        pulumiBackendAllowList: '["s3://state-bucket?region=eu-west-1&awssdk=v2"]',
+      },
       { triggerPaths: '["backend/libs/**", "go.mod", ".bazelversion"]' },
       { ciNamespace: "tekton-ci" },
       { verifyImage: "docker.io/temporalio/admin-tools:1.28.1-tctl-1.18.4-cli-1.4.1" },
