@@ -1,5 +1,4 @@
 // `npm run bench`: the plan command against a plain-node floor, the cost of each extra service, and peak memory.
-import "../plan/defer-sdk-modules";
 import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
