@@ -1,4 +1,4 @@
-// One Pulumi version everywhere: the SDK package.json pins is the one installed, and the deploy image's CLI is the same.
+// One version of each runtime everywhere: the Pulumi SDK (installed as pinned, and the deploy image's CLI), and Node.js.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -20,5 +20,13 @@ describe("the Pulumi version", () => {
   it("is the Pulumi CLI of the deploy step's default image (pulumi/pulumi-nodejs is tagged by CLI version)", () => {
     const deployImage = readProjectFile(PROJECT_DIR).config.deployImage?.default;
     assert.equal(deployImage, `pulumi/pulumi-nodejs:${pinned}`);
+  });
+});
+
+describe("the Node.js version", () => {
+  it("is the major of the node package package.json pins (npm puts its binary first on PATH)", () => {
+    const pinned: string = json("package.json").devDependencies.node;
+    assert.match(pinned, /^\d+\.\d+\.\d+$/);
+    assert.equal(process.versions.node.split(".")[0], pinned.split(".")[0], `running on ${process.execPath}`);
   });
 });
