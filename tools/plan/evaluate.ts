@@ -36,7 +36,7 @@ export interface RecordedResource {
   readonly type: string;
   /** Logical name. */
   readonly name: string;
-  /** URN, as the mock monitor forms it. */
+  /** URN, as the engine forms it (engineUrn). */
   readonly urn: string;
   /** Parent's URN, or "" at the top. */
   readonly parent: string;
