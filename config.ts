@@ -422,7 +422,7 @@ export const PLAIN_KEYS = {
   gitImage: key(toolImage, "an image with a tag (not latest) or a digest"),
   deployImage: key(
     toolImage,
-    "an image with a tag (not latest) or a digest, e.g. pulumi/pulumi-nodejs:3.248.0",
+    "an image with a tag (not latest) or a digest, e.g. pulumi/pulumi-nodejs:3.276.0",
   ),
   programPath: key(str(REPO_PATH), "a relative path inside the repository, without '..'"),
   pulumiBackendUrl: key(

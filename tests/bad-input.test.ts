@@ -175,7 +175,7 @@ const configCases: [string, string, Record<string, string>, string][] = [
     "deploy image on latest",
     "dev",
     { deployImage: "pulumi/pulumi-nodejs:latest" },
-    `${P}:deployImage: got "pulumi/pulumi-nodejs:latest"; allowed: ${TOOL}, e.g. pulumi/pulumi-nodejs:3.248.0`,
+    `${P}:deployImage: got "pulumi/pulumi-nodejs:latest"; allowed: ${TOOL}, e.g. pulumi/pulumi-nodejs:3.276.0`,
   ],
   [
     "GitHub owner starting with a dash",

@@ -1,5 +1,4 @@
 // Evaluates a fleet of N services (default 100) in this process and prints its peak RSS in MiB, for the bench.
-import "../plan/defer-sdk-modules";
 import { evaluate } from "../plan/evaluate";
 import { devService, fleetProgram } from "./fleet";
 

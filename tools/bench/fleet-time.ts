@@ -3,7 +3,6 @@
 // Each series starts from a fresh heap, so one series' garbage does not land in the next one's figures. The counts
 // are interleaved in rounds (1, 10 and 50 services each round, after one warm-up round), so drift in the machine's
 // load touches them alike; the cost of an extra service is taken between the medians of 1 and 50.
-import "../plan/defer-sdk-modules";
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import { evaluate } from "../plan/evaluate";

@@ -1,6 +1,4 @@
 // `npm run plan -- --stack <name> [--out DIR] [--stack-file FILE] [--config k=v ...] [--secret k=v ...] [--stack-outputs name=file ...]`
-// First: the SDK modules a plan never uses are deferred before anything loads @pulumi/pulumi.
-import "./defer-sdk-modules";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";

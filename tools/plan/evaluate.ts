@@ -2,10 +2,6 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { isUnknown } from "@pulumi/pulumi/output";
-import * as resproto from "@pulumi/pulumi/proto/resource_pb";
-import * as rpc from "@pulumi/pulumi/runtime/rpc";
-import * as settings from "@pulumi/pulumi/runtime/settings";
 import { SECRET_KEYS } from "../../config";
 import { type MockOptions, PlanMocks } from "./mocks";
 import { readProjectFile, readStackFile, readStackFileAt, resolveConfig } from "./stack-files";
@@ -40,7 +36,7 @@ export interface RecordedResource {
   readonly type: string;
   /** Logical name. */
   readonly name: string;
-  /** URN, as the mock monitor forms it. */
+  /** URN, as the engine forms it (engineUrn). */
   readonly urn: string;
   /** Parent's URN, or "" at the top. */
   readonly parent: string;
@@ -91,32 +87,7 @@ export interface EvaluateOptions extends Partial<MockOptions> {
   readonly now?: number;
   /** Pulumi organization, as in fully qualified stack names. @default DEFAULT_ORG */
   readonly organization?: string;
-  /** Answer registrations whose state is their inputs without the SDK monitor's round trip (tests compare both). @default true */
-  readonly answerInputs?: boolean;
 }
-
-/** Resource's private static that takes a full stack trace for every resource (SDK 3.248 resource.js). */
-export interface SdkCallsites {
-  callsites: () => unknown[];
-}
-
-/** What a plan answers for a resource's call sites: none, so the SDK takes no full stack trace. */
-export const NO_CALLSITES = (): unknown[] => [];
-
-/**
- * The SDK's wrapper around nearly every promise it makes (SDK 3.248 runtime/debuggable.js, internal): it labels the
- * promise, takes a stack trace, and chains `.then`/`.catch` to track it in a set that is reported as "leaked" when the
- * process exits with it still pending. Its modules call it through the module object, so replacing the export
- * replaces every call.
- */
-export interface SdkDebuggable {
-  debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T>;
-}
-// The CommonJS exports object itself (an ES namespace import, as tsx gives one, is read-only).
-export const sdkDebuggable: SdkDebuggable = require("@pulumi/pulumi/runtime/debuggable");
-
-/** What a plan wraps the SDK's promises in: nothing. */
-export const PLAIN_PROMISE = <T>(p: Promise<T>): Promise<T> => p;
 
 /** Raised when the program fails; carries what was registered before it did. */
 export class EvaluationError extends Error {
@@ -129,63 +100,49 @@ export class EvaluationError extends Error {
   }
 }
 
-const SECRET_SIG = rpc.specialSecretSig;
-/** Waits until every outstanding registration has been answered (internal to the SDK, present at run time). */
-const waitForRPCs = (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
+/** The wire markers of the Pulumi protocol, as the SDK exports them (pulumi.runtime, rpc.ts). */
+const { specialSigKey, specialSecretSig, specialResourceSig, unknownValue } = pulumi.runtime;
 
-/** Replaces secrets and unknowns in a deserialized property value. */
-function toPlanValue(value: unknown, reveal: boolean): PlanValue {
+/** The mock monitor's URNs of the resources, each with the URN the engine forms for it. */
+type UrnMap = ReadonlyMap<string, string>;
+
+/** Replaces every mock URN in a string with the engine's. */
+function engineUrns(text: string, urns: UrnMap): string {
+  if (!text.includes("urn:pulumi:")) return text;
+  let out = text;
+  for (const [mock, engine] of urns) if (mock !== engine) out = out.split(mock).join(engine);
+  return out;
+}
+
+/**
+ * Replaces secrets and unknowns in a property value (as the SDK deserialized it for the mocks, or as its
+ * serializeProperty gives it), and the mock monitor's URNs with the engine's.
+ */
+function toPlanValue(value: unknown, reveal: boolean, urns: UrnMap): PlanValue {
   if (value === undefined || value === null) return null;
-  if (isUnknown(value)) return UNKNOWN_MARKER;
-  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
-  if (Array.isArray(value)) return value.map((v) => toPlanValue(v, reveal));
+  if (pulumi.isUnknown(value) || value === unknownValue) return UNKNOWN_MARKER;
+  if (typeof value === "string") return engineUrns(value, urns);
+  if (typeof value === "number" || typeof value === "boolean") return value;
+  if (Array.isArray(value)) return value.map((v) => toPlanValue(v, reveal, urns));
   if (typeof value === "object") {
     const obj = value as Record<string, unknown>;
-    if (obj[rpc.specialSigKey] === SECRET_SIG) return reveal ? toPlanValue(obj.value, reveal) : SECRET_MARKER;
-    if (pulumi.Resource.isInstance(value)) return `[resource]`;
+    if (obj[specialSigKey] === specialSecretSig)
+      return reveal ? toPlanValue(obj.value, reveal, urns) : SECRET_MARKER;
+    if (obj[specialSigKey] === specialResourceSig || pulumi.Resource.isInstance(value)) return `[resource]`;
     const out: { [key: string]: PlanValue } = {};
     for (const [k, v] of Object.entries(obj)) {
-      if (v !== undefined) out[k] = toPlanValue(v, reveal);
+      if (v !== undefined) out[k] = toPlanValue(v, reveal, urns);
     }
     return out;
   }
   return String(value);
 }
 
-/** A request's properties on the wire: a protobuf Struct. */
-type WireStruct = NonNullable<Parameters<resproto.RegisterResourceResponse["setObject"]>[0]>;
-
-interface RegisterRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getCustom?(): boolean;
-  getProtect?(): boolean;
-  getRetainondelete?(): boolean;
-  getProvider?(): string;
-  getImportid?(): string;
-  getObject?(): WireStruct;
-  getProperties?(): WireStruct;
-}
-
-type MonitorMethod = (
-  req: RegisterRequest,
-  callback: (err: unknown, resp?: unknown) => void,
-) => Promise<void>;
-
-/** What the plan relies on in the SDK's mock monitor (SDK 3.248 runtime/mocks.js MockMonitor). */
-interface SdkMockMonitor {
-  registerResource?: MonitorMethod;
-  readResource?: MonitorMethod;
-  newUrn?: (parent: string, type: string, name: string) => string;
-  /** Every registration, by URN: what `getResource` invokes return and `registerResourceOutputs` updates. */
-  resources?: Map<string, { urn: string; id: string | null; state: unknown }>;
-}
-
 /**
  * A URN as the engine forms it: the parent's whole qualified type chain, then `$`, then the type (the root Stack's
- * type is never part of it). The SDK's mock monitor keeps only the immediate parent type, which gives URNs the
- * engine never forms; `pulumi.createUrn` follows the engine's rule, and a test compares the two. Pure.
+ * type is never part of it). The SDK's mock monitor keeps only the immediate parent type (SDK 3.276
+ * runtime/mocks.js newUrn), which gives URNs the engine never forms; `pulumi.createUrn` follows the engine's rule,
+ * and a test compares the two. Pure.
  */
 export function engineUrn(
   stack: string,
@@ -200,120 +157,149 @@ export function engineUrn(
   return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
-/**
- * An entry of the mock monitor's registrations for a resource the plan's monitor answered. The monitor keeps its
- * state only for a `getResource` invoke, which this program never makes; keeping each request's wire form for it
- * held about 40 MiB at 100 services. So reading it fails loudly, naming the way out, until the monitor replaces it
- * (a component's registerResourceOutputs does).
- */
-function registration(urn: string, id: string | null) {
-  let state: unknown;
-  let set = false;
-  return Object.defineProperty({ urn, id } as { urn: string; id: string | null; state: unknown }, "state", {
-    enumerable: true,
-    get: () => {
-      if (!set) {
-        const message = `the plan's monitor keeps no state for ${urn}: evaluate with answerInputs: false for getResource invokes`;
-        // `details`, as on the engine's gRPC errors: the SDK's invoke reports that field, not the message.
-        throw Object.assign(new Error(message), { details: message });
-      }
-      return state;
-    },
-    set: (value: unknown) => {
-      [state, set] = [value, true];
-    },
-  });
+/** A resource as its constructor saw it (a stack transformation): its place in the tree. */
+interface Construction {
+  readonly resource: pulumi.Resource;
+  readonly type: string;
+  readonly name: string;
+  /** The engine's URN of it. */
+  readonly urn: string;
+  /** The engine's URN of its parent, or "" under the root Stack. */
+  readonly parent: string;
+  /** `protect`, inherited from the parent when the resource does not set it (Pulumi's resource options docs). */
+  readonly protect: boolean;
+  /** `retainOnDelete` as the resource's options carry it once its transformations have run (never inherited). */
+  readonly retainOnDelete: boolean;
+}
+
+/** A registration as the mock monitor handed it to the mocks. */
+interface Registration {
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  /** `<mock URN>::<id>` of its provider, or "". */
+  readonly provider: string;
+  /** As the SDK deserialized them: secrets wrapped, unknowns kept in a dry run. */
+  readonly inputs: Record<string, unknown>;
 }
 
 /**
- * Takes over the mock monitor's registrations so that each is recorded with its parent and the URN the engine would
- * form, and answers most of them without a round trip.
- *
- * A resource the mocks answer with its inputs unchanged (PlanMocks.answersWithInputs: every type but those with
- * computed fields and stack references) is answered here: its request is deserialized once, exactly as the SDK's
- * MockMonitor.registerResource does, for the mocks and the record; the response carries the request's own Struct as
- * the state. The SDK's monitor would serialize the deserialized inputs back into that same wire form, which is most
- * of a registration's cost; the SDK deserializes the response either way. tests/tools/plan-monitor.test.ts
- * compares whole plans made this way with plans made entirely by the SDK's monitor. The record shares those inputs:
- * the SDK keeps unknowns in them in a dry run, and the mocks answer unknowns only in a dry run. Every other
- * registration, and every read, goes to the SDK's monitor, and the record deserializes its request for itself
- * (keeping unknowns).
+ * Watches one evaluation through the SDK's public API only: the mocks see every registration (type, name, inputs,
+ * provider), and a stack transformation (pulumi.runtime.registerStackTransformation) sees every resource's parent and
+ * `protect` as it is constructed. The two meet on type and name, which a stack keeps unique in practice; two
+ * resources of one type and name fail the evaluation with a message rather than be recorded wrongly.
  */
-function recordRegistrations(
-  records: RecordedResource[],
-  stack: string,
-  project: string,
-  mocks: PlanMocks,
-  answerHere: boolean,
-): void {
-  const monitor = settings.getMonitor() as unknown as SdkMockMonitor;
-  const { newUrn, resources } = monitor;
-  if (typeof newUrn !== "function" || !(resources instanceof Map))
-    throw new Error("the mock monitor has no newUrn or resources map: re-check tools/plan/evaluate.ts");
-  monitor.newUrn = (parent, type, name) => engineUrn(stack, project, parent, type, name);
-  for (const method of ["registerResource", "readResource"] as const) {
-    const original = monitor[method]?.bind(monitor);
-    if (!original) throw new Error(`the mock monitor has no ${method}`);
-    monitor[method] = async (req, callback) => {
-      // Everything the record needs, read now: the record must not keep the request (a protobuf message) alive.
-      const fields = {
-        type: req.getType(),
-        name: req.getName(),
-        parent: req.getParent(),
-        custom: req.getCustom?.() ?? true,
-        protect: req.getProtect?.() ?? false,
-        retainOnDelete: req.getRetainondelete?.() ?? false,
-        provider: req.getProvider?.() ?? "",
-      };
-      const wire = method === "registerResource" ? req.getObject?.() : req.getProperties?.();
-      if (!wire) {
-        callback(
-          new Error(`a ${method} request without properties (${fields.type} ${fields.name})`),
-          undefined,
-        );
-        return;
-      }
-      if (method === "registerResource" && answerHere && mocks.answersWithInputs(fields.type)) {
-        let response: resproto.RegisterResourceResponse;
-        try {
-          const inputs = rpc.deserializeProperties(wire);
-          const result = mocks.newResource({
-            type: fields.type,
-            name: fields.name,
-            inputs,
-            provider: fields.provider,
-            custom: fields.custom,
-            id: req.getImportid?.() ?? "",
-          });
-          if (result.state !== inputs) throw new Error(`the mocks changed the state of ${fields.type}`);
-          const urn = monitor.newUrn?.(fields.parent, fields.type, fields.name) ?? "";
-          resources.set(urn, registration(urn, result.id ?? null));
-          response = new resproto.RegisterResourceResponse();
-          response.setUrn(urn);
-          response.setId(result.id || "");
-          response.setObject(wire);
-          records.push(record(fields, urn, inputs));
-        } catch (err) {
-          callback(err, undefined);
-          return;
-        }
-        callback(null, response);
-        return;
-      }
-      const raw = rpc.deserializeProperties(wire, true) as Record<string, unknown>;
-      await original(req, (err, resp) => {
-        if (!err) records.push(record(fields, (resp as { getUrn(): string }).getUrn(), raw));
-        callback(err, resp);
+class Recorder implements pulumi.runtime.Mocks {
+  readonly registrations: Registration[] = [];
+  readonly constructions = new Map<string, Construction[]>();
+  private readonly byResource = new Map<pulumi.Resource, Construction>();
+  /** Mock URN to engine URN, filled once the registrations are answered. */
+  readonly urns = new Map<string, string>();
+
+  constructor(
+    private readonly mocks: PlanMocks,
+    private readonly stack: string,
+    private readonly project: string,
+  ) {}
+
+  newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+    const result = this.mocks.newResource(args);
+    if (args.type !== ROOT_STACK_TYPE)
+      this.registrations.push({
+        type: args.type,
+        name: args.name,
+        custom: args.custom ?? true,
+        provider: args.provider ?? "",
+        inputs: args.inputs as Record<string, unknown>,
       });
+    return result;
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+    return this.mocks.call(args);
+  }
+
+  /** The stack transformation: records where the resource sits; changes nothing. */
+  readonly construct: pulumi.ResourceTransformation = ({ resource, type, name, opts }) => {
+    const parent = opts.parent === undefined ? undefined : this.byResource.get(opts.parent);
+    if (
+      opts.parent !== undefined &&
+      parent === undefined &&
+      opts.parent !== pulumi.runtime.getStackResource()
+    )
+      throw new Error(`${type} ${name}: its parent was constructed before the plan watched the stack`);
+    const parentUrn = parent?.urn ?? "";
+    const construction: Construction = {
+      resource,
+      type,
+      name,
+      urn: engineUrn(this.stack, this.project, parentUrn, type, name),
+      parent: parentUrn,
+      protect: opts.protect ?? parent?.protect ?? false,
+      retainOnDelete: opts.retainOnDelete ?? false,
     };
+    this.byResource.set(resource, construction);
+    const key = `${type}::${name}`;
+    this.constructions.set(key, [...(this.constructions.get(key) ?? []), construction]);
+    return undefined;
+  };
+
+  /** Waits until every constructed resource is registered, and learns the mock monitor's URN of each. */
+  async settle(): Promise<void> {
+    await Promise.all(
+      [...this.byResource.values()].map(
+        (c) =>
+          new Promise<void>((resolve) =>
+            c.resource.urn.apply((mock) => {
+              this.urns.set(mock, c.urn);
+              resolve();
+            }),
+          ),
+      ),
+    );
+  }
+
+  /** The records, in registration order. */
+  records(): RecordedResource[] {
+    return this.registrations.map((reg) => {
+      const found = this.constructions.get(`${reg.type}::${reg.name}`) ?? [];
+      if (found.length !== 1)
+        throw new Error(
+          `${found.length} resources of type ${reg.type} named ${reg.name}: the plan tells resources apart by type and name, give them distinct names`,
+        );
+      const [c] = found as [Construction];
+      const at = reg.provider.lastIndexOf("::");
+      const provider =
+        at < 0
+          ? reg.provider
+          : `${this.urns.get(reg.provider.slice(0, at)) ?? reg.provider.slice(0, at)}${reg.provider.slice(at)}`;
+      return record(
+        {
+          type: reg.type,
+          name: reg.name,
+          parent: c.parent,
+          custom: reg.custom,
+          protect: c.protect,
+          retainOnDelete: c.retainOnDelete,
+          provider,
+        },
+        c.urn,
+        reg.inputs,
+        this.urns,
+      );
+    });
   }
 }
+
+/** The type of the root Stack resource the engine (and runInPulumiStack) registers first. */
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 
 /** A record whose inputs (plan-safe and revealed) are computed on first read: a large evaluation keeps one copy. */
 function record(
   fields: Omit<RecordedResource, "urn" | "inputs" | "revealedInputs">,
   urn: string,
   raw: Record<string, unknown>,
+  urns: UrnMap,
 ): RecordedResource {
   let inputs: { [key: string]: PlanValue } | undefined;
   let revealed: { [key: string]: PlanValue } | undefined;
@@ -321,28 +307,34 @@ function record(
     ...fields,
     urn,
     get inputs() {
-      inputs ??= toPlanValue(raw, false) as { [key: string]: PlanValue };
+      inputs ??= toPlanValue(raw, false, urns) as { [key: string]: PlanValue };
       return inputs;
     },
     get revealedInputs() {
-      revealed ??= toPlanValue(raw, true) as { [key: string]: PlanValue };
+      revealed ??= toPlanValue(raw, true, urns) as { [key: string]: PlanValue };
       return revealed;
     },
   };
 }
 
-/** Resolves one exported value the way the engine records a stack output. */
-async function resolveOutput(value: unknown): Promise<RecordedOutput> {
-  if (!pulumi.Output.isInstance(value))
-    return { value: toPlanValue(value, true), secret: false, known: true };
-  const output = value as pulumi.Output<unknown> & {
-    promise(withUnknowns?: boolean): Promise<unknown>;
-    isKnown: Promise<boolean>;
-    isSecret: Promise<boolean>;
+/** One exported value as the engine records a stack output: serialized by the SDK (secret and unknown marked). */
+async function serializeOutput(value: unknown): Promise<{ wire: unknown; isOutput: boolean }> {
+  return {
+    wire: await pulumi.runtime.serializeProperty("stack output", value, new Set()),
+    isOutput: pulumi.Output.isInstance(value),
   };
-  const [raw, known, secret] = await Promise.all([output.promise(true), output.isKnown, output.isSecret]);
-  if (!known || isUnknown(raw)) return { value: UNKNOWN_MARKER, secret, known: false };
-  return { value: secret ? SECRET_MARKER : toPlanValue(raw, false), secret, known: true };
+}
+
+function toRecordedOutput(out: { wire: unknown; isOutput: boolean }, urns: UrnMap): RecordedOutput {
+  if (!out.isOutput) return { value: toPlanValue(out.wire, true, urns), secret: false, known: true };
+  let wire = out.wire;
+  const secret =
+    typeof wire === "object" &&
+    wire !== null &&
+    (wire as Record<string, unknown>)[specialSigKey] === specialSecretSig;
+  if (secret) wire = (wire as { value: unknown }).value;
+  if (wire === unknownValue) return { value: UNKNOWN_MARKER, secret, known: false };
+  return { value: secret ? SECRET_MARKER : toPlanValue(wire, false, urns), secret, known: true };
 }
 
 /** Forgets the project's own modules, so the program can be evaluated again in this process. */
@@ -359,8 +351,9 @@ function forgetProjectModules(): void {
 }
 
 /**
- * Evaluates the program for one stack: resolves its config like the CLI, sets mocks, loads the program, waits
- * for every registration, and resolves the exports. Throws EvaluationError (with what was registered) on failure.
+ * Evaluates the program for one stack as the Node language host runs it (pulumi.runtime.runInPulumiStack under
+ * pulumi.runtime.setMocks): resolves its config like the CLI, loads the program, waits for every registration, and
+ * resolves the exports. Throws EvaluationError (with what was registered) on failure.
  */
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const projectDir = options.projectDir ?? PROJECT_DIR;
@@ -381,15 +374,14 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     ...(options.stackOutputs ? { stackOutputs: options.stackOutputs } : {}),
     ...(options.secretStackOutputs ? { secretStackOutputs: options.secretStackOutputs } : {}),
   });
+  const recorder = new Recorder(mocks, options.stack, project.name);
   await pulumi.runtime.setMocks(
-    mocks,
+    recorder,
     project.name,
     options.stack,
     options.preview ?? true,
     options.organization ?? DEFAULT_ORG,
   );
-  const resources: RecordedResource[] = [];
-  recordRegistrations(resources, options.stack, project.name, mocks, options.answerInputs ?? true);
 
   forgetProjectModules();
   // The evaluation's clock: a promotion's soak is judged against it.
@@ -398,27 +390,14 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     const fixed = options.now;
     Date.now = () => fixed;
   }
-  // The SDK captures a stack trace for every promise and a full one for every resource; mapped through source
-  // maps (tsx turns them on) that is most of an evaluation's time. Plans skip both unless PLAN_STACK_TRACES is set
-  // (for debugging a failing program):
-  // - The promise traces honour Error.stackTraceLimit. The promise wrapper that takes them also tracks each promise
-  //   for the SDK's leak report at process exit; a plan has its own report of a registration that never completes
-  //   (EVALUATION_TIMEOUT_MS), so it leaves its promises unwrapped: about a sixth of an evaluation's live heap.
-  // - The resource trace does not honour the limit (Resource.callsites raises it to Infinity), so it is skipped by
-  //   answering "no call sites", which the SDK already handles (no source position). It only feeds the engine's
-  //   source positions, which a plan never records.
-  // tests/tools/defer.test.ts fails if the SDK stops taking either where this expects, and compares a plan made
-  // with them to one made without.
+  // The SDK captures a stack trace for every promise it tracks; mapped through source maps that is a large part of
+  // an evaluation's time, and a plan never shows them. Plans take none (Node's Error.stackTraceLimit) unless
+  // PLAN_STACK_TRACES is set, for debugging a failing program.
   const stackTraceLimit = Error.stackTraceLimit;
   const sourceMaps = process.sourceMapsEnabled;
-  const resourceStatics = pulumi.Resource as unknown as SdkCallsites;
-  const callsites = resourceStatics.callsites;
-  const debuggablePromise = sdkDebuggable.debuggablePromise;
   if (!process.env.PLAN_STACK_TRACES) {
     Error.stackTraceLimit = 0;
     process.setSourceMapsEnabled(false);
-    resourceStatics.callsites = NO_CALLSITES;
-    sdkDebuggable.debuggablePromise = PLAIN_PROMISE;
   }
   // Like the Node language host, an unhandled rejection during the program fails it; a registration that never
   // completes (it waits on a failed value) fails it after a while instead of hanging.
@@ -446,28 +425,49 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
         (options.projectDir === undefined
           ? path.join(CODE_DIR, "index")
           : path.join(CODE_DIR, path.relative(PROJECT_DIR, projectDir), "index"));
-      const loaded: unknown = typeof program === "function" ? program() : require(program);
-      // A program may export its outputs, or (like index.ts) a function returning them, as Pulumi allows.
-      const exported = (typeof loaded === "function" ? await loaded() : loaded) as Record<string, unknown>;
-      const outputs: Record<string, RecordedOutput> = {};
-      for (const [name, value] of Object.entries(exported)) outputs[name] = await resolveOutput(value);
-      await waitForRPCs();
+      let exported: Record<string, unknown> = {};
+      // The program's own failure is kept and thrown here: failing the Stack's init as well would leave the Stack's
+      // promises to reject after the evaluation has ended.
+      let failure: { error: unknown } | undefined;
+      await pulumi.runtime.runInPulumiStack(async () => {
+        pulumi.runtime.registerStackTransformation(recorder.construct);
+        try {
+          const loaded: unknown = typeof program === "function" ? program() : require(program);
+          // A program may export its outputs, or (like index.ts) a function returning them, as Pulumi allows.
+          exported = (typeof loaded === "function" ? await loaded() : loaded) as Record<string, unknown>;
+        } catch (error) {
+          failure = { error };
+          return {};
+        }
+        return exported;
+      });
+      if (failure) throw failure.error;
+      const wires = await Promise.all(
+        Object.entries(exported).map(async ([name, value]) => [name, await serializeOutput(value)] as const),
+      );
+      await recorder.settle();
       await new Promise((resolve) => setImmediate(resolve));
+      const outputs: Record<string, RecordedOutput> = {};
+      for (const [name, wire] of wires) outputs[name] = toRecordedOutput(wire, recorder.urns);
       return outputs;
     };
     const outputs = await Promise.race([run(), failed]);
-    return { project: project.name, stack: options.stack, resources, outputs };
+    return { project: project.name, stack: options.stack, resources: recorder.records(), outputs };
   } catch (err) {
     // A failed program leaves sibling promises (a failed read's other outputs) to reject a moment later; let them
     // reject here, while this evaluation's handler still absorbs them, not in whatever runs next.
     await new Promise((resolve) => setTimeout(resolve, 25));
+    let resources: RecordedResource[] = [];
+    try {
+      resources = recorder.records();
+    } catch {
+      // Two resources of one type and name: the error already says what failed.
+    }
     throw new EvaluationError(err, resources);
   } finally {
     Date.now = realNow;
     Error.stackTraceLimit = stackTraceLimit;
     process.setSourceMapsEnabled(sourceMaps);
-    resourceStatics.callsites = callsites;
-    sdkDebuggable.debuggablePromise = debuggablePromise;
     clearTimeout(timer);
     process.off("unhandledRejection", onUnhandled);
   }

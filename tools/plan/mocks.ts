@@ -1,7 +1,6 @@
 // Pulumi runtime mocks for the offline plan and the tests: record every resource, fake only provider-computed values.
 import { createHash } from "node:crypto";
-import type * as pulumi from "@pulumi/pulumi";
-import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as pulumi from "@pulumi/pulumi";
 
 /** What the mocks answer where only a provider or a registry would know. */
 export interface MockOptions {
@@ -41,23 +40,13 @@ const COMPUTED: Readonly<Record<string, (name: string) => Record<string, unknown
 export class PlanMocks implements pulumi.runtime.Mocks {
   constructor(private readonly options: MockOptions) {}
 
-  /**
-   * Whether a resource of this type is answered with its inputs as its state, unchanged: nothing computed, not a
-   * stack reference. newResource then returns the inputs object itself, so a caller can tell (and the plan's
-   * monitor answers it with the request's own wire form). Pure.
-   */
-  answersWithInputs(type: string): boolean {
-    return type !== "pulumi:pulumi:StackReference" && COMPUTED[type] === undefined;
-  }
-
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
     const id = `${args.name}-id`;
-    if (this.answersWithInputs(args.type)) return { id, state: args.inputs };
     if (args.type === "pulumi:pulumi:StackReference") return this.stackReference(args);
     const computed = COMPUTED[args.type]?.(args.name) ?? {};
     const state: Record<string, unknown> = { ...args.inputs };
     for (const [key, value] of Object.entries(computed)) {
-      state[key] = this.options.preview ? rpc.unknownValue : value;
+      state[key] = this.options.preview ? pulumi.runtime.unknownValue : value;
     }
     return { id, state };
   }
@@ -67,7 +56,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
       const name = String(args.inputs.name);
       const digest = this.options.registryDigests?.[name];
       if (digest !== undefined) return { ...args.inputs, sha256Digest: digest };
-      if (this.options.preview) return { ...args.inputs, sha256Digest: rpc.unknownValue };
+      if (this.options.preview) return { ...args.inputs, sha256Digest: pulumi.runtime.unknownValue };
       throw new Error(`the registry has no digest for ${name} in this evaluation`);
     }
     throw new Error(
