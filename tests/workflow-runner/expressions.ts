@@ -111,3 +111,26 @@ export function condition(text: unknown, contexts: Contexts, status: Status): bo
   const negated = evaluateData(`!(${expression})`, contexts, status) as { value?: boolean };
   return negated.value === false;
 }
+
+/**
+ * The secrets the `${{ }}` expressions of a text reference, by name, read with the library's lexer: `secrets.X` and
+ * `secrets['X']` give X; any other use of the context (`toJSON(secrets)`, `secrets[format(...)]`) gives "*".
+ */
+export function secretsReferenced(text: string): string[] {
+  const { Lexer } = library();
+  const found = new Set<string>();
+  for (let start = text.indexOf("${{"); start >= 0; start = text.indexOf("${{", start + 3)) {
+    const end = expressionEnd(text, start + 3);
+    const tokens = new Lexer(text.slice(start + 3, end)).lex().tokens;
+    tokens.forEach((t, i) => {
+      if (t.lexeme.toLowerCase() !== "secrets") return;
+      const [next, name, close] = [tokens[i + 1], tokens[i + 2], tokens[i + 3]];
+      if (next?.lexeme === "." && name && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name.lexeme))
+        found.add(name.lexeme);
+      else if (next?.lexeme === "[" && typeof name?.value === "string" && close?.lexeme === "]")
+        found.add(name.value);
+      else found.add("*");
+    });
+  }
+  return [...found].sort();
+}
