@@ -12,6 +12,9 @@ import { createBoundary } from "./boundary";
 import { condition, loadExpressions, secretsReferenced, template } from "./expressions";
 import { runWorkflow } from "./runner";
 
+/** Keeps `${{` out of string literals. */
+const D = "$";
+
 const WORKFLOW = `
 name: t
 on: push
@@ -102,19 +105,22 @@ describe("the journey runner", () => {
       env: {},
     };
     assert.equal(
-      template("${{ github.ref == format('refs/heads/{0}', github.event.repository.default_branch) }}", ctx),
+      template(
+        `${D}{{ github.ref == format('refs/heads/{0}', github.event.repository.default_branch) }}`,
+        ctx,
+      ),
       true,
     );
-    assert.equal(template("x-${{ github.ref }}-y", ctx), "x-refs/heads/main-y");
+    assert.equal(template(`x-${D}{{ github.ref }}-y`, ctx), "x-refs/heads/main-y");
     assert.equal(condition("github.ref == 'refs/heads/x'", ctx, { success: true, failure: false }), false);
     assert.equal(condition("true", ctx, { success: false, failure: true }), false, "implicit success()");
     assert.equal(condition("always()", ctx, { success: false, failure: true }), true);
-    assert.throws(() => template("${{ github.ref == }}", ctx));
-    assert.throws(() => template("${{ nosuchcontext.x }}", ctx));
-    assert.deepEqual(secretsReferenced("a ${{ secrets.A }} b ${{ secrets['B'] }} ${{ github.token }}"), [
-      "A",
-      "B",
-    ]);
+    assert.throws(() => template(`${D}{{ github.ref == }}`, ctx));
+    assert.throws(() => template(`${D}{{ nosuchcontext.x }}`, ctx));
+    assert.deepEqual(
+      secretsReferenced(`a ${D}{{ secrets.A }} b ${D}{{ secrets['B'] }} ${D}{{ github.token }}`),
+      ["A", "B"],
+    );
   });
 
   it("stands in for the Pulumi CLI: a read-only token cannot update, a drift fails refresh", () => {
