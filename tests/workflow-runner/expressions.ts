@@ -105,8 +105,12 @@ export function condition(text: unknown, contexts: Contexts, status: Status): bo
   let expression = text === undefined ? "success()" : String(text).trim();
   const whole = /^\$\{\{([\s\S]*)\}\}$/.exec(expression);
   if (whole?.[1] !== undefined && !whole[1].includes("}}")) expression = whole[1].trim();
-  if (!new RegExp(`\\b(${STATUS_FUNCTIONS.join("|")})\\s*\\(`, "i").test(expression))
-    expression = `success() && (${expression})`;
+  // A status function is a call: its name token followed by "(" (read with the library's lexer, not a regex).
+  const tokens = new (library().Lexer)(expression).lex().tokens;
+  const callsStatus = tokens.some(
+    (t, i) => STATUS_FUNCTIONS.includes(t.lexeme.toLowerCase()) && tokens[i + 1]?.lexeme === "(",
+  );
+  if (!callsStatus) expression = `success() && (${expression})`;
   // The library's own truthiness: `!x` is its falsy(x).
   const negated = evaluateData(`!(${expression})`, contexts, status) as { value?: boolean };
   return negated.value === false;

@@ -1,6 +1,6 @@
 // Journeys of workflow-runner-pr.yml, run as written: an unchanged pull request, and one that changes prod.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createWorld, devOutputs, pullRequest, type World } from "./journey";
@@ -45,6 +45,34 @@ describe("workflow-runner-pr.yml", () => {
         /extraheader/i,
       );
     assert.deepEqual(world.boundary.pulumi().calls, [], "no Pulumi CLI call from a pull request");
+  });
+
+  it("catches the old plan step, which planned prod from dev's offline plan (no evidence)", async () => {
+    const base = world.repo.tip();
+    const head = world.repo.commit("docs-2", "Docs only", {
+      [`${PROGRAM_PATH}/README.md`]: (o) => `${o}\nMore.\n`,
+    });
+    const event = pullRequest(world, 9, base, head, "docs-2");
+    // The old step, in a workflow file beside the real one (not committed: the run reads it from the working tree).
+    const workflows = path.join(world.repo.dir, ".github", "workflows");
+    const current = readFileSync(path.join(workflows, "workflow-runner-pr.yml"), "utf8");
+    const line = 'npm run plan -- --stack prod --out "$out/prod" --stack-outputs "$outputs"';
+    assert.ok(current.includes(line));
+    writeFileSync(
+      path.join(workflows, "old-pr.yml"),
+      current.replace(
+        line,
+        line.replace('"$outputs"', '"$PULUMI_ORG/workflow-runner/dev=$out/dev/outputs.json"'),
+      ),
+    );
+    try {
+      const run = await world.run("old-pr.yml", event);
+      assert.equal(run.job("plan").result, "failure", describeRun(run));
+      assert.match(run.job("plan").steps.find((s) => s.outcome === "failure")?.log ?? "", /evidence/);
+      assert.equal(run.job("comment").result, "skipped");
+    } finally {
+      rmSync(path.join(workflows, "old-pr.yml"));
+    }
   });
 
   it("a pull request that changes prod's replicas, a secret and the image pin shows each for prod only", async () => {
