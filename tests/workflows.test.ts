@@ -59,7 +59,12 @@ function prCodeProblems(w: Workflow): string[] {
 
 /** Contexts of an event on the monorepo, for evaluating the jobs' `if:` with GitHub's expression library. */
 const event = (event_name: string, ref: string) => ({
-  github: { event_name, ref, event: { repository: { default_branch: "main" } } },
+  // A schedule's payload has no repository (github/codeql-action#1211); it always runs on the default branch.
+  github: {
+    event_name,
+    ref,
+    event: event_name === "schedule" ? {} : { repository: { default_branch: "main" } },
+  },
   matrix: { stack: "dev" },
   env: {},
   inputs: {},

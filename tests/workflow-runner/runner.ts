@@ -130,14 +130,17 @@ export async function runWorkflow(
 ): Promise<WorkflowRun> {
   const workflow = parse(readFileSync(workflowFile, "utf8")) as Yaml;
   const [owner, name] = setup.repository.split("/");
+  // Webhook payloads carry the repository, except a schedule's (github/codeql-action#1211: "the event payload does
+  // not contain any repository information such as the default branch name").
+  const repository = {
+    full_name: setup.repository,
+    name,
+    owner: { login: owner },
+    default_branch: setup.defaultBranch,
+  };
   const payload = {
     ...(event.payload ?? {}),
-    repository: {
-      full_name: setup.repository,
-      name,
-      owner: { login: owner },
-      default_branch: setup.defaultBranch,
-    },
+    ...(event.name === "schedule" ? {} : { repository }),
     ...(event.inputs ? { inputs: event.inputs } : {}),
   };
   const github = {
