@@ -107,6 +107,7 @@ describe("plan:diff on real plans", () => {
           serviceHub: [],
           files: { added: [], removed: [], changed: [] },
           outputs: [],
+          secrets: { changed: [], added: [], removed: [] },
         },
       ],
       budget,

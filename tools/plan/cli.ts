@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
 import { PULUMI_ORG_NAME, PULUMI_STACK_NAME, QUALIFIED_STACK, rfc3339Millis } from "../../config";
 import { STACK_OUTPUT_NAMES } from "../../outputs";
-import { DEFAULT_ORG, EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
+import { DEFAULT_ORG, type Evaluation, EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
 import {
   checkInputOutsidePlan,
   checkPlanFolder,
@@ -17,7 +17,18 @@ import {
   workloadSummary,
   writePlan,
 } from "./render";
-import { configKeyProblem, parseAssignment, readProjectFile } from "./stack-files";
+import {
+  renderSecretFingerprints,
+  SECRET_FINGERPRINTS_FILE,
+  secretFingerprints,
+} from "./secret-fingerprints";
+import {
+  configKeyProblem,
+  parseAssignment,
+  readProjectFile,
+  readStackFile,
+  readStackFileAt,
+} from "./stack-files";
 
 const USAGE =
   "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--now RFC3339] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...]";
@@ -216,6 +227,14 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     stackOutputs,
   });
   const files = planFiles(evaluation);
+  const stackConfig = values["stack-file"]
+    ? readStackFileAt(values["stack-file"], project)
+    : readStackFile(PROJECT_DIR, values.stack, project);
+  const secretFlags = assignments("--secret", values.secret);
+  files.set(
+    SECRET_FINGERPRINTS_FILE,
+    renderSecretFingerprints(secretFingerprints(project.name, stackConfig, secretFlags)),
+  );
   writePlan(outDir, files);
   const k8sCount = kubernetesObjects(evaluation).length;
   const repoCount = repositoryFiles(evaluation).length;
@@ -228,10 +247,38 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
       `\nimagePin in force: the Deployment runs ${String(evaluation.outputs.imageRef?.value)} whatever tag, digest or promotion say.`,
     );
   }
+  io.out(`\n${imageLine(evaluation)}\n${createCounts(evaluation)}`);
   io.out(
     `\nPlan for ${evaluation.project}/${evaluation.stack}: ${evaluation.resources.length} resources, ${k8sCount} Kubernetes objects, ${repoCount} repository files, ${Object.keys(evaluation.outputs).length} outputs -> ${path.relative(process.cwd(), outDir) || "."}`,
   );
   return 0;
+}
+
+/** The image the Deployment will run, always: its reference and where it comes from (imageOrigin). */
+export function imageLine(evaluation: Evaluation): string {
+  const ref = evaluation.outputs.imageRef?.value;
+  const origin = evaluation.outputs.imageOrigin?.value;
+  return `Image that will run: ${ref === undefined ? "(none)" : String(ref)}${origin === undefined ? "" : ` (imageOrigin: ${String(origin)})`}`;
+}
+
+/**
+ * What `pulumi up` would create, counted by package (the type token's first part). The plan has no state, so these
+ * are the creates of a first `pulumi up`; against a deployed stack `pulumi preview` shows only what differs.
+ */
+export function createCounts(evaluation: Evaluation): string {
+  const counts = new Map<string, number>();
+  for (const r of evaluation.resources) {
+    const kind =
+      r.type === "pulumi:pulumi:StackReference"
+        ? "stack references (read, not created)"
+        : r.type.startsWith("pulumi:providers:")
+          ? "providers"
+          : (r.type.split(":")[0] ?? r.type);
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  const created = evaluation.resources.filter((r) => r.type !== "pulumi:pulumi:StackReference").length;
+  const parts = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, n]) => `${n} ${k}`);
+  return `pulumi up would create ${created} resources on a new stack: ${parts.join(", ")}`;
 }
 
 if (require.main === module) {

@@ -2,16 +2,21 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
-import { byCodePoint } from "./render";
+import { byCodePoint, PLAN_META_FILE } from "./render";
+import { SECRET_FINGERPRINTS_FILE } from "./secret-fingerprints";
 
 /** GitHub rejects comments over 65,536 characters (pulumi/actions#482); the default leaves room for a header. */
 export const DEFAULT_BUDGET = 60_000;
 
 /** One plan folder, read back. */
 export interface PlanDir {
+  /** The stack the plan is of (its plan.json); undefined for a plan written before plan.json existed. */
+  readonly stack?: string;
   readonly objects: Map<string, Record<string, unknown>>;
   readonly outputs: Record<string, unknown>;
   readonly files: Map<string, string>;
+  /** Secret config keys and their fingerprints (secrets.json): a rotation changes the fingerprint. */
+  readonly secrets: Record<string, string>;
 }
 
 /** One changed field. */
@@ -32,6 +37,8 @@ export interface StackDiff {
   readonly serviceHub: FieldChange[];
   readonly files: { added: string[]; removed: string[]; changed: string[] };
   readonly outputs: FieldChange[];
+  /** Secret config keys whose value changed, was set or was removed; never a value. */
+  readonly secrets: { changed: string[]; added: string[]; removed: string[] };
 }
 
 /** Key of a Kubernetes object: `Kind namespace/name`. */
@@ -58,7 +65,11 @@ export function readPlanDir(dir: string): PlanDir {
   const files = new Map<string, string>();
   for (const rel of listFiles(path.join(dir, "files")))
     files.set(rel, readFileSync(path.join(dir, "files", rel), "utf8"));
-  return { objects, outputs, files };
+  const json = (name: string) =>
+    existsSync(path.join(dir, name)) ? JSON.parse(readFileSync(path.join(dir, name), "utf8")) : undefined;
+  const meta = json(PLAN_META_FILE) as { stack?: string } | undefined;
+  const secrets = (json(SECRET_FINGERPRINTS_FILE) ?? {}) as Record<string, string>;
+  return { ...(meta?.stack ? { stack: meta.stack } : {}), objects, outputs, files, secrets };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -93,14 +104,31 @@ export function fieldChanges(before: unknown, after: unknown, at = ""): FieldCha
   return [{ path: at, before, after }];
 }
 
-/** The plan folders under a directory: itself when it holds a plan, else each subfolder that does, by name. */
+/**
+ * The plans under a directory (itself when it holds a plan, else each subfolder that does), by the stack each plan
+ * names in its plan.json (the folder's name only for a plan written before plan.json existed). A missing folder, or
+ * two plans of one stack, is an error: a mistyped path must not read as "everything added".
+ */
 export function stacksIn(dir: string): Map<string, string> {
-  if (existsSync(path.join(dir, "kubernetes.yaml"))) return new Map([[path.basename(dir), dir]]);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new Error(
+      `${dir}: no such folder; give a plan folder, or a folder of plan folders (npm run plan -- --out)`,
+    );
+  const stackOf = (planDir: string) => {
+    const meta = path.join(planDir, PLAN_META_FILE);
+    if (!existsSync(meta)) return path.basename(planDir);
+    const stack = (JSON.parse(readFileSync(meta, "utf8")) as { stack?: unknown }).stack;
+    if (typeof stack !== "string" || stack === "") throw new Error(`${meta}: no stack name`);
+    return stack;
+  };
+  if (existsSync(path.join(dir, "kubernetes.yaml"))) return new Map([[stackOf(dir), dir]]);
   const out = new Map<string, string>();
-  if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir).sort(byCodePoint)) {
     const sub = path.join(dir, name);
-    if (statSync(sub).isDirectory() && existsSync(path.join(sub, "kubernetes.yaml"))) out.set(name, sub);
+    if (!statSync(sub).isDirectory() || !existsSync(path.join(sub, "kubernetes.yaml"))) continue;
+    const stack = stackOf(sub);
+    if (out.has(stack)) throw new Error(`${dir}: two plans of stack ${stack} (${out.get(stack)} and ${sub})`);
+    out.set(stack, sub);
   }
   return out;
 }
@@ -155,6 +183,17 @@ export function diffPlans(stack: string, base: PlanDir, head: PlanDir): StackDif
       ),
     },
     outputs: outputs.filter((c) => !IMAGE_OUTPUTS.includes(c.path)),
+    secrets: {
+      changed: Object.keys(head.secrets)
+        .filter((k) => k in base.secrets && base.secrets[k] !== head.secrets[k])
+        .sort(byCodePoint),
+      added: Object.keys(head.secrets)
+        .filter((k) => !(k in base.secrets))
+        .sort(byCodePoint),
+      removed: Object.keys(base.secrets)
+        .filter((k) => !(k in head.secrets))
+        .sort(byCodePoint),
+    },
   };
 }
 
@@ -179,8 +218,29 @@ export function isEmpty(d: StackDiff): boolean {
       d.changed.size +
       d.serviceHub.length +
       d.outputs.length ===
-      0 && d.files.added.length + d.files.removed.length + d.files.changed.length === 0
+      0 &&
+    d.files.added.length + d.files.removed.length + d.files.changed.length === 0 &&
+    d.secrets.changed.length + d.secrets.added.length + d.secrets.removed.length === 0
   );
+}
+
+/** One line for a stack: what kind of change, counted; "no changes" when none. Pure. */
+export function stackSummaryLine(d: StackDiff): string {
+  if (isEmpty(d)) return `- \`${d.stack}\`: no changes`;
+  const imageRef = d.image.find((c) => c.path === "imageRef");
+  const secrets = d.secrets.changed.length + d.secrets.added.length + d.secrets.removed.length;
+  const files = d.files.added.length + d.files.removed.length + d.files.changed.length;
+  const parts = [
+    ...(imageRef ? [`image -> ${show(imageRef.after)}`] : d.image.length ? ["image fields changed"] : []),
+    ...(d.added.length ? [`${d.added.length} objects added`] : []),
+    ...(d.removed.length ? [`${d.removed.length} objects removed`] : []),
+    ...(d.changed.size ? [`${d.changed.size} objects changed`] : []),
+    ...(secrets ? [`${secrets} secret${secrets === 1 ? "" : "s"} changed`] : []),
+    ...(d.serviceHub.length ? ["service-hub entry changed"] : []),
+    ...(files ? [`${files} repository files`] : []),
+    ...(d.outputs.length ? [`${d.outputs.length} outputs`] : []),
+  ];
+  return `- \`${d.stack}\`: ${parts.join(", ")}`;
 }
 
 /** The markdown lines of one stack's diff, most important first. Pure. */
@@ -212,6 +272,11 @@ export function stackLines(d: StackDiff): string[] {
       ...d.files.removed.map((f) => `- removed: \`${f}\``),
       ...d.files.changed.map((f) => `- changed: \`${f}\``),
     ]),
+    ...section("Secrets", [
+      ...d.secrets.changed.map((k) => `- \`${k}\`: changed (value hidden)`),
+      ...d.secrets.added.map((k) => `- \`${k}\`: set (value hidden)`),
+      ...d.secrets.removed.map((k) => `- \`${k}\`: removed`),
+    ]),
     ...section(
       "Outputs",
       d.outputs.map((c) => `- ${change(c)}`),
@@ -222,7 +287,14 @@ export function stackLines(d: StackDiff): string[] {
 
 /** The whole summary, cut to the budget with a line saying how much was left out. Pure. */
 export function renderSummary(diffs: readonly StackDiff[], budget = DEFAULT_BUDGET): string {
-  const header = ["## Plan diff", "", "Offline plans of the base and the head of this change, compared.", ""];
+  const header = [
+    "## Plan diff",
+    "",
+    "Offline plans of the base and the head of this change, compared.",
+    "",
+    ...diffs.map(stackSummaryLine),
+    "",
+  ];
   const body = diffs.flatMap(stackLines);
   const out = [...header];
   let size = out.join("\n").length;
@@ -248,7 +320,7 @@ export function renderSummary(diffs: readonly StackDiff[], budget = DEFAULT_BUDG
 export function diffDirs(baseDir: string, headDir: string): StackDiff[] {
   const base = stacksIn(baseDir);
   const head = stacksIn(headDir);
-  const empty: PlanDir = { objects: new Map(), outputs: {}, files: new Map() };
+  const empty: PlanDir = { objects: new Map(), outputs: {}, files: new Map(), secrets: {} };
   const names = [...new Set([...base.keys(), ...head.keys()])].sort(byCodePoint);
   return names.map((n) => {
     const b = base.get(n);
@@ -272,7 +344,14 @@ function main(argv: string[]): number {
     console.error("usage: npm run plan:diff -- <baseDir> <headDir> [--budget N (>= 1000)] [--out FILE]");
     return 2;
   }
-  const summary = renderSummary(diffDirs(baseDir, headDir), budget);
+  let diffs: StackDiff[];
+  try {
+    diffs = diffDirs(baseDir, headDir);
+  } catch (err) {
+    console.error(`plan:diff: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  const summary = renderSummary(diffs, budget);
   if (out) writeFileSync(out, summary);
   else process.stdout.write(summary);
   return 0;

@@ -183,9 +183,16 @@ export function planFiles(evaluation: Evaluation): Map<string, string> {
   files.set("kubernetes.yaml", renderKubernetesYaml(kubernetesObjects(evaluation)));
   files.set("resources.json", renderResourcesJson(evaluation));
   files.set("outputs.json", renderOutputsJson(evaluation));
+  files.set(
+    PLAN_META_FILE,
+    `${JSON.stringify({ project: evaluation.project, stack: evaluation.stack }, null, 2)}\n`,
+  );
   for (const f of repositoryFiles(evaluation)) files.set(path.posix.join("files", f.path), f.content);
   return files;
 }
+
+/** plan.json: which project and stack the plan is of (plan:diff pairs plans by it, not by folder names). */
+export const PLAN_META_FILE = "plan.json";
 
 /** The file that marks a folder as a plan this tool wrote; only such a folder is ever replaced. */
 export const PLAN_MARKER = ".workflow-runner-plan";

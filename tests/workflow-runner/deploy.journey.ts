@@ -1,0 +1,264 @@
+// Journeys of workflow-runner-deploy.yml and workflow-runner-drift.yml, run as written: a push to main, promotions
+// (accepted and refused), a hold, a rollback and its release, drift, and runs from a ref other than main.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { PulumiCall } from "./boundary";
+import { createWorld, DEV, devOutputs, PROD, type World } from "./journey";
+import { PROGRAM_PATH } from "./monorepo";
+import { describeRun, type WorkflowEvent } from "./runner";
+
+const PROD_FILE = `${PROGRAM_PATH}/Pulumi.prod.yaml`;
+const REPOSITORY = String(devOutputs().imageRef).split(":")[0] ?? "";
+const VERIFIED = String(devOutputs().verifiedImageRef);
+/** An earlier prod image, the target of a rollback. */
+const EARLIER = `${REPOSITORY}:fedcba9876543210fedcba9876543210fedcba98@sha256:${"2".repeat(64)}`;
+
+const push = (world: World, ref = "refs/heads/main", sha = world.repo.tip()): WorkflowEvent => ({
+  name: "push",
+  ref,
+  sha,
+  payload: { ref, after: sha },
+});
+const dispatch = (
+  world: World,
+  imageRef: string,
+  ref = "refs/heads/main",
+  sha = world.repo.tip(),
+): WorkflowEvent => ({
+  name: "workflow_dispatch",
+  ref,
+  sha,
+  inputs: { image_ref: imageRef },
+});
+const flag = (call: PulumiCall, name: string) => call.argv.filter((_, i) => call.argv[i - 1] === name);
+
+describe("workflow-runner-deploy.yml and workflow-runner-drift.yml", () => {
+  let world: World;
+  before(async () => {
+    world = await createWorld();
+  });
+  after(() => world.dispose());
+  const calls = () => world.boundary.pulumi().calls;
+  const resetCalls = () => world.boundary.setPulumi({ ...world.boundary.pulumi(), calls: [] });
+  const setDev = (outputs: Record<string, unknown>) => {
+    const state = world.boundary.pulumi();
+    world.boundary.setPulumi({ ...state, stacks: { ...state.stacks, [DEV]: { outputs } } });
+  };
+
+  it("a push to main runs dev's pulumi up: dev's stack, the policy pack, dev's credentials, no image", async () => {
+    resetCalls();
+    world.repo.merge(
+      world.repo.commit("infra", "Docs", { [`${PROGRAM_PATH}/README.md`]: (o) => `${o}\nMore.\n` }),
+    );
+    const run = await world.run("workflow-runner-deploy.yml", push(world));
+    assert.deepEqual(
+      run.jobs.map((j) => [j.id, j.result]),
+      [
+        ["dev", "success"],
+        ["prod-plan", "skipped"],
+        ["prod", "skipped"],
+      ],
+      describeRun(run),
+    );
+    const ups = calls().filter((c) => c.argv[0] === "up");
+    assert.equal(ups.length, 1);
+    const up = ups[0] as PulumiCall;
+    assert.deepEqual(flag(up, "--stack"), [DEV]);
+    assert.deepEqual(flag(up, "--policy-pack"), ["policy"]);
+    assert.deepEqual(flag(up, "-c"), [], "an infrastructure update never names an image");
+    assert.equal(up.token, "pul-dev-write");
+    assert.equal(up.kubeconfig, "kubeconfig: dev-deployer");
+    assert.ok(up.cwd.endsWith(`/${PROGRAM_PATH}`), up.cwd);
+  });
+
+  it("a promotion of dev's verified, soaked imageRef reaches prod's pulumi up after the offline plan", async () => {
+    resetCalls();
+    setDev(devOutputs());
+    const run = await world.run("workflow-runner-deploy.yml", dispatch(world, VERIFIED));
+    assert.deepEqual(
+      run.jobs.map((j) => [j.id, j.result]),
+      [
+        ["dev", "skipped"],
+        ["prod-plan", "success"],
+        ["prod", "success"],
+      ],
+      describeRun(run),
+    );
+    assert.match(
+      run.job("prod-plan").summary,
+      new RegExp(`Image that will run: ${VERIFIED.replace(/[.]/g, "\\.")}`),
+    );
+    assert.match(run.job("prod-plan").summary, /pulumi up would create \d+ resources/);
+    const [read, up, ...rest] = calls();
+    assert.deepEqual(rest, []);
+    assert.deepEqual(read?.argv, ["stack", "output", "--json", "--stack", DEV]);
+    assert.equal(read?.token, "pul-dev-read", "dev's evidence is read with dev's read-only token");
+    assert.equal(up?.argv[0], "up");
+    assert.deepEqual(flag(up as PulumiCall, "--stack"), [PROD]);
+    assert.deepEqual(flag(up as PulumiCall, "--policy-pack"), ["policy"]);
+    const [tag, digest] = VERIFIED.slice(REPOSITORY.length + 1).split("@");
+    assert.deepEqual(flag(up as PulumiCall, "-c"), [
+      `workflow-runner:imageTag=${tag}`,
+      `workflow-runner:imageDigest=${digest}`,
+    ]);
+    assert.equal(up?.token, "pul-prod-write");
+    assert.equal(up?.kubeconfig, "kubeconfig: prod-deployer");
+  });
+
+  const refused = async (
+    imageRef: string,
+    dev: Record<string, unknown>,
+    failedStep: string,
+    message: RegExp,
+  ) => {
+    resetCalls();
+    setDev(dev);
+    const run = await world.run("workflow-runner-deploy.yml", dispatch(world, imageRef));
+    assert.equal(run.job("prod-plan").result, "failure", describeRun(run));
+    assert.equal(run.job("prod").result, "skipped", describeRun(run));
+    const failed = run.job("prod-plan").steps.find((s) => s.outcome === "failure");
+    assert.equal(failed?.name, failedStep, describeRun(run));
+    assert.match(failed?.log ?? "", message);
+    for (const c of calls()) {
+      assert.notEqual(c.argv[0], "up");
+      assert.notEqual(c.token, "pul-prod-write", "no prod credential is used");
+    }
+    return calls();
+  };
+
+  it("a malformed imageRef stops before any checkout or credential", async () => {
+    const used = await refused(
+      `${REPOSITORY}:latest`,
+      devOutputs(),
+      "The image to promote",
+      /::error::not an imageRef/,
+    );
+    assert.deepEqual(used, []);
+  });
+
+  it("an imageRef dev has not verified stops at dev's evidence, read with a read-only token", async () => {
+    const used = await refused(
+      VERIFIED,
+      { ...devOutputs(), verifiedImageRef: "" },
+      "prod's hold, or dev's evidence",
+      /is not dev's verified image/,
+    );
+    assert.deepEqual(
+      used.map((c) => c.token),
+      ["pul-dev-read"],
+    );
+  });
+
+  it("an imageRef verified less than minSoak ago stops at the offline plan", async () => {
+    await refused(
+      VERIFIED,
+      { ...devOutputs(), verifiedAt: new Date(Date.now() - 10 * 60_000).toISOString() },
+      "Offline plan of prod with exactly that image",
+      /soak/i,
+    );
+  });
+
+  it("hold, roll back and release prod as the runbook says; the hold survives the next promotion", async () => {
+    setDev(devOutputs());
+    // Hold and roll back: imagePin committed to Pulumi.prod.yaml on main, then applied by a dispatch naming it.
+    world.repo.merge(
+      world.repo.commit("hold", "prod: hold at the earlier image", {
+        [PROD_FILE]: (o) => `${o}  workflow-runner:imagePin: ${EARLIER}\n`,
+      }),
+    );
+    resetCalls();
+    const hold = await world.run("workflow-runner-deploy.yml", dispatch(world, EARLIER));
+    assert.equal(hold.job("prod").result, "success", describeRun(hold));
+    const held = calls().filter((c) => c.argv[0] === "up");
+    assert.equal(held.length, 1);
+    assert.equal(held[0]?.imagePin, EARLIER, "prod's up runs with the pin of main's stack file");
+    assert.ok(
+      calls().every((c) => c.argv[1] !== "output"),
+      "a hold never reads dev",
+    );
+    // The next promotion of dev's verified image is refused while the hold stands.
+    resetCalls();
+    const next = await world.run("workflow-runner-deploy.yml", dispatch(world, VERIFIED));
+    assert.equal(next.job("prod-plan").result, "failure", describeRun(next));
+    assert.equal(next.job("prod").result, "skipped");
+    assert.match(
+      next.job("prod-plan").steps.find((s) => s.outcome === "failure")?.log ?? "",
+      /prod is held at/,
+    );
+    assert.deepEqual(calls(), []);
+    assert.match(world.repo.read(PROD_FILE), /workflow-runner:imagePin:/, "the hold is still on main");
+    // Release: the pin removed on main, then a promotion of dev's verified image.
+    world.repo.merge(
+      world.repo.commit("release", "prod: release the hold", {
+        [PROD_FILE]: (o) => o.replace(/^ {2}workflow-runner:imagePin: .*\n/m, ""),
+      }),
+    );
+    resetCalls();
+    const release = await world.run("workflow-runner-deploy.yml", dispatch(world, VERIFIED));
+    assert.equal(release.job("prod").result, "success", describeRun(release));
+    const up = calls().find((c) => c.argv[0] === "up");
+    assert.equal(up?.imagePin, null);
+    assert.ok(up?.argv.includes(`workflow-runner:imageDigest=${VERIFIED.split("@")[1]}`));
+  });
+
+  it("a dispatch or push from a ref other than main deploys nothing", async () => {
+    resetCalls();
+    const feature = world.repo.commit("feature", "A branch", {
+      [`${PROGRAM_PATH}/README.md`]: (o) => `${o}\nX\n`,
+    });
+    for (const event of [
+      dispatch(world, VERIFIED, "refs/heads/feature", feature),
+      push(world, "refs/heads/feature", feature),
+    ]) {
+      const run = await world.run("workflow-runner-deploy.yml", event);
+      for (const job of run.jobs) assert.equal(job.result, "skipped", `${event.name}: ${describeRun(run)}`);
+    }
+    const drift = await world.run("workflow-runner-drift.yml", {
+      name: "workflow_dispatch",
+      ref: "refs/heads/feature",
+      sha: feature,
+    });
+    for (const job of drift.jobs) assert.equal(job.result, "skipped", describeRun(drift));
+    assert.deepEqual(calls(), []);
+  });
+
+  it("drift detection refreshes each stack read-only and fails, with the diff, on a drift", async () => {
+    resetCalls();
+    setDev(devOutputs());
+    const state = world.boundary.pulumi();
+    world.boundary.setPulumi({
+      ...state,
+      stacks: {
+        ...state.stacks,
+        [PROD]: {
+          outputs: state.stacks[PROD]?.outputs ?? {},
+          drift:
+            "  ~ kubernetes:apps/v1:Deployment workflow-runner-deployment refresh [diff: ~spec.replicas]",
+        },
+      },
+    });
+    const run = await world.run("workflow-runner-drift.yml", {
+      name: "schedule",
+      ref: "refs/heads/main",
+      sha: world.repo.tip(),
+      payload: { schedule: "17 6 * * *" },
+    });
+    assert.deepEqual(
+      run.jobs.map((j) => [j.name, j.result]),
+      [
+        ["drift (dev)", "success"],
+        ["drift (prod)", "failure"],
+      ],
+      describeRun(run),
+    );
+    assert.match(run.job("drift (prod)").summary, /## Drift in `stigmer\/workflow-runner\/prod`/);
+    assert.match(run.job("drift (prod)").summary, /spec\.replicas/);
+    assert.deepEqual(
+      calls().map((c) => [c.argv[0], c.token, c.kubeconfig]),
+      [
+        ["refresh", "pul-dev-read", "kubeconfig: dev-reader"],
+        ["refresh", "pul-prod-read", "kubeconfig: prod-reader"],
+      ],
+    );
+  });
+});
