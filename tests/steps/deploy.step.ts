@@ -86,8 +86,19 @@ describe("pulumi-deploy's credentials, with real bash and git", () => {
         "",
       ].join("\n"),
     };
+    // An older script reads the config key names under their old variable names (TAG_KEY, DIGEST_KEY).
+    const oldNames = (env: { name: string; value?: string }[]) => [
+      ...env,
+      ...env
+        .filter((e) => e.name === "TAG_CONFIG" || e.name === "DIGEST_CONFIG")
+        .map((e) => ({ ...e, name: e.name.replace("_CONFIG", "_KEY") })),
+    ];
+    const step = task.spec.steps[0];
     const t = opts.script
-      ? { ...task, spec: { ...task.spec, steps: [{ ...task.spec.steps[0], script: opts.script }] } }
+      ? {
+          ...task,
+          spec: { ...task.spec, steps: [{ ...step, script: opts.script, env: oldNames(step.env ?? []) }] },
+        }
       : task;
     const run = runTask(
       t,
