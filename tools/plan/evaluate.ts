@@ -337,6 +337,9 @@ function toRecordedOutput(out: { wire: unknown; isOutput: boolean }, urns: UrnMa
   return { value: secret ? SECRET_MARKER : toPlanValue(wire, false, urns), secret, known: true };
 }
 
+/** Event-loop turns a failed evaluation waits for the failure's sibling rejections to happen. */
+const SETTLE_TURNS = 5;
+
 /** Forgets the project's own modules, so the program can be evaluated again in this process. */
 function forgetProjectModules(): void {
   for (const id of Object.keys(require.cache)) {
@@ -455,8 +458,9 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     return { project: project.name, stack: options.stack, resources: recorder.records(), outputs };
   } catch (err) {
     // A failed program leaves sibling promises (a failed read's other outputs) to reject a moment later; let them
-    // reject here, while this evaluation's handler still absorbs them, not in whatever runs next.
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    // reject here, while this evaluation's handler still absorbs them, not in whatever runs next. The mock monitor
+    // answers within the event loop's turns (no I/O), so a few turns let every such rejection happen.
+    for (let turn = 0; turn < SETTLE_TURNS; turn++) await new Promise((resolve) => setImmediate(resolve));
     let resources: RecordedResource[] = [];
     try {
       resources = recorder.records();
