@@ -15,9 +15,9 @@ const FLEET_PROCESSES = Number(process.env.BENCH_FLEET_PROCESSES ?? 3);
 const PLAN = npmNodeCommand("plan");
 
 /** Wall time of one plain `node` process, in ms; fails loudly when the process does. */
-function timeProcess(args: string[]): number {
+function timeProcess(args: string[], env: Readonly<Record<string, string>> = {}): number {
   const start = process.hrtime.bigint();
-  runScript(args);
+  runScript(args, env);
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
@@ -86,17 +86,21 @@ async function main(): Promise<void> {
     "--stack-outputs",
     `stigmer/workflow-runner/dev=${outputs}`,
   ];
-  const samples: Record<string, number[]> = { floor: [], dev: [], prod: [] };
+  // The plan runs with Node's compile cache (tools/launch.cjs); the cached floor is the same floor given one too.
+  const floorCache = { NODE_COMPILE_CACHE: path.join(tmpdir(), `bench-floor-cache-${process.pid}`) };
+  const samples: Record<string, number[]> = { floor: [], floorCached: [], dev: [], prod: [] };
   // Interleaved, so drift in the machine's load touches every series alike; one warm-up round first.
   for (let i = 0; i <= RUNS; i++) {
     const round = {
       floor: timeProcess(["build/tools/bench/floor.js"]),
+      floorCached: timeProcess(["build/tools/bench/floor.js"], floorCache),
       dev: timeProcess(planArgs("dev")),
       prod: timeProcess(planArgs("prod")),
     };
     if (i > 0) for (const [k, v] of Object.entries(round)) samples[k]?.push(v);
   }
   const floor = stats(samples.floor ?? []);
+  const floorCached = stats(samples.floorCached ?? []);
   const dev = stats(samples.dev ?? []);
   const prod = stats(samples.prod ?? []);
 
@@ -119,12 +123,13 @@ async function main(): Promise<void> {
     `plan command: node ${[...PLAN.nodeFlags, ...PLAN.args].join(" ")} (fleets run with its node options)`,
   );
   console.log(`floor: plain node, mocks + 5 Pulumi packages   ${series(floor)}`);
+  console.log(`floor with Node's compile cache too          ${series(floorCached)}`);
   for (const [name, s] of [
     ["dev", dev],
     ["prod", prod],
   ] as const) {
     console.log(
-      `plan ${name} (npm run plan's command)          ${series(s)}   ratio ${(s.median / floor.median).toFixed(2)}x floor`,
+      `plan ${name} (npm run plan's command)          ${series(s)}   ratio ${(s.median / floor.median).toFixed(2)}x floor, ${(s.median / floorCached.median).toFixed(2)}x the cached floor`,
     );
   }
   for (const [label, f, target] of [
