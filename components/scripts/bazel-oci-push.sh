@@ -87,7 +87,8 @@ if [ -n "$expected_repository" ] && [ "$repository" != "$expected_repository" ];
 fi
 
 # Cross-check: the digest the registry serves for the pushed tag (a HEAD of the manifest, OCI and Docker media
-# types accepted). http only for loopback registries, as crane does (go-containerregistry pkg/name/registry.go).
+# types accepted). http only for loopback registries. crane (go-containerregistry pkg/name/registry.go `Scheme()`) also
+# speaks http to private-range addresses and *.local hosts; GHCR is none of these, and a private registry here gets https.
 host="${repository%%/*}"
 path="${repository#*/}"
 scheme=https

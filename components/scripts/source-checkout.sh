@@ -2,8 +2,8 @@
 # Puts one commit of the repository into the source workspace. Planton binds a checkout already; a self-hosted run
 # binds an empty volume. Either way the workspace ends up at exactly that commit, and its SHA is the `commit` result.
 # POSIX sh: the git-init image (tektoncd/pipeline cmd/git-init, built by ko on `distroless.dev/git`, .ko.yaml at
-# v0.40.2) has sh, not bash; the Tekton catalog's git-clone task (task/git-clone/0.10) runs `#!/usr/bin/env sh` in it. No
-# `set -o pipefail` (dash 0.5.12 refuses it) and no pipelines whose failure would matter.
+# v0.40.2) has sh (busybox ash), and no bash is promised; the Tekton catalog's git-clone task (task/git-clone/0.9) runs
+# `#!/usr/bin/env sh` in it. No `set -o pipefail` (dash 0.5.12 refuses it) and no pipelines whose failure would matter.
 # Environment: GIT_URL, GIT_REVISION, SOURCE_DIR, RESULT_COMMIT, HOME (writable: git's global config).
 set -eu
 : "${GIT_URL:?}" "${GIT_REVISION:?}" "${SOURCE_DIR:?}" "${RESULT_COMMIT:?}"

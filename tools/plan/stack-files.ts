@@ -75,7 +75,7 @@ function normalKey(key: string): string {
 
 /**
  * The pairs of a YAML map with merge keys (`<<`) resolved as Go's gopkg.in/yaml.v3 resolves them (decode.go
- * `mapping`/`merge`, go-yaml/yaml@00aeb2c6): the map's own keys win over merged ones, and of several merged maps the
+ * `mapping`/`merge`, gopkg.in/yaml.v3 v3.0.1, the version Pulumi's Go code reads stack files with): the map's own keys win over merged ones, and of several merged maps the
  * earlier wins. Aliases are followed.
  */
 function mergedPairs(map: YAMLMap, doc: Document): Pair[] {
