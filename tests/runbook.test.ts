@@ -137,6 +137,27 @@ describe("docs/runbook.md: offline blocks", () => {
       "no offline block shows a refusal",
     );
   });
+  it("promote prod only from outputs that carry dev's verification evidence, never from an offline plan of dev", () => {
+    const prodPlans = blocks.flatMap((b) => b.script.split("\n")).filter((c) => c.includes("--stack prod"));
+    assert.ok(prodPlans.length > 0);
+    for (const cmd of prodPlans) {
+      assert.doesNotMatch(
+        cmd,
+        /--stack-outputs \S+=plan\//,
+        `${cmd} promotes from an offline plan (no evidence)`,
+      );
+      if (!cmd.includes("--config imagePin="))
+        assert.match(cmd, /--stack-outputs stigmer\/workflow-runner\/dev=examples\/stack-outputs\/dev\.json/);
+    }
+    const evidence = JSON.parse(
+      readFileSync(path.join(PROJECT_DIR, "examples", "stack-outputs", "dev.json"), "utf8"),
+    ) as Record<string, string>;
+    assert.equal(
+      evidence.verifiedImageRef,
+      evidence.imageRef,
+      "the example outputs carry no evidence for their image",
+    );
+  });
   it("catch a placeholder, a missing script, an unmarked offline command and an unknown attribute", () => {
     const bad = [
       "```sh offline",
