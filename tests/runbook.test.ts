@@ -188,6 +188,90 @@ describe("docs/runbook.md: offline blocks", () => {
   });
 });
 
+/**
+ * The Pulumi CLI commands the runbook shows and the flags each takes, from the CLI reference of 3.276
+ * (pulumi.com/docs/iac/cli/commands: pulumi_up, pulumi_preview, pulumi_config_set, pulumi_config_rm,
+ * pulumi_stack_output, pulumi_stack_init, pulumi_stack_select, pulumi_login); `--stack`/`-s` as each documents it.
+ */
+const PULUMI_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  up: [
+    "--stack",
+    "-s",
+    "--policy-pack",
+    "-c",
+    "--config",
+    "--yes",
+    "--non-interactive",
+    "--target",
+    "--diff",
+  ],
+  preview: ["--stack", "-s", "--policy-pack", "-c", "--config", "--diff", "--expect-no-changes"],
+  "config set": ["--stack", "-s", "--secret", "--plaintext", "--path"],
+  "config rm": ["--stack", "-s", "--path"],
+  "stack output": ["--stack", "-s", "--json", "--show-secrets"],
+  "stack init": ["--stack", "-s"],
+  "stack select": ["--stack", "-s"],
+  login: ["--local"],
+};
+
+/** Problems of the `pulumi` command lines of a text's sh blocks: unknown commands or flags, undeclared keys. Pure. */
+function pulumiCommandProblems(markdown: string, declared: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const block of fencedBlocks(markdown).filter((b) => b.lang === "sh"))
+    for (const line of block.text.split("\n")) {
+      const words = (line.split(/\s#/)[0] ?? "").trim().split(/\s+/);
+      if (words[0] !== "pulumi") continue;
+      const two = `${words[1]} ${words[2]}`;
+      const command = two in PULUMI_FLAGS ? two : (words[1] ?? "");
+      const flags = PULUMI_FLAGS[command];
+      if (!flags) {
+        problems.push(`${line}: "pulumi ${command}" is not a command the runbook may show`);
+        continue;
+      }
+      for (const w of words.filter((x) => x.startsWith("-"))) {
+        if (!flags.includes(w.split("=")[0] ?? ""))
+          problems.push(`${line}: pulumi ${command} has no flag ${w}`);
+      }
+      const keys: string[] = [];
+      if (command === "config set" || command === "config rm") {
+        const positional = words
+          .slice(3)
+          .filter((w, i, all) => !w.startsWith("-") && all[i - 1] !== "--stack");
+        if (positional[0]) keys.push(positional[0]);
+      }
+      words.forEach((w, i) => {
+        if (w === "-c" || w === "--config")
+          keys.push((words[i + 1] ?? "").split("=")[0]?.replace(/^workflow-runner:/, "") ?? "");
+      });
+      for (const key of keys)
+        if (!declared.includes(key)) problems.push(`${line}: ${key} is not a key Pulumi.yaml declares`);
+    }
+  return problems;
+}
+
+describe("docs/runbook.md: the Pulumi commands it shows", () => {
+  const declared = Object.keys(readProjectFile(PROJECT_DIR).config);
+  it("use commands and flags the CLI has, and keys Pulumi.yaml declares", () => {
+    assert.deepEqual(pulumiCommandProblems(runbook, declared), []);
+  });
+  it("catch a mistyped flag, command or key", () => {
+    const bad = [
+      "```sh",
+      "pulumi up --policy-packs policy --stack s",
+      "pulumi config set --secret registryTokn --stack stigmer/workflow-runner/dev",
+      "pulumi up -c workflow-runner:imageTagg=x --stack s",
+      "pulumi destroy --stack s",
+      "```",
+    ].join("\n");
+    assert.deepEqual(pulumiCommandProblems(bad, declared), [
+      "pulumi up --policy-packs policy --stack s: pulumi up has no flag --policy-packs",
+      "pulumi config set --secret registryTokn --stack stigmer/workflow-runner/dev: registryTokn is not a key Pulumi.yaml declares",
+      "pulumi up -c workflow-runner:imageTagg=x --stack s: imageTagg is not a key Pulumi.yaml declares",
+      'pulumi destroy --stack s: "pulumi destroy" is not a command the runbook may show',
+    ]);
+  });
+});
+
 describe("README.md and docs/*.md", () => {
   const files = ["README.md", ...readdirSync(path.join(PROJECT_DIR, "docs")).map((f) => path.join("docs", f))]
     .filter((f) => f.endsWith(".md"))
