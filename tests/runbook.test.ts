@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { neededSecretKeys, PLAIN_KEYS, parsePlainConfig } from "../config";
+import { neededSecretKeys, PLAIN_KEYS, parsePlainConfig, SECRET_KEYS } from "../config";
 import { PROJECT_DIR } from "../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../tools/plan/stack-files";
 import { tempDir } from "./helpers";
@@ -82,6 +82,20 @@ describe("docs/runbook.md: the secrets each stack needs", () => {
   it("are exactly what neededSecretKeys asks of each committed stack file, in the table and the set commands", () => {
     assert.deepEqual(STACKS, ["dev", "prod"]);
     assert.deepEqual(secretListProblems(runbook, neededFor), []);
+  });
+  it("are explained key by key: every secret key once, `always` exactly for the keys every stack needs", () => {
+    const section = (runbook.split("\n## Secrets each stack needs\n")[1] ?? "").split("\n## ")[0] ?? "";
+    const rows = [...section.matchAll(/^\| `(\w+)` +\| .* \| (.+?) +\|$/gm)].map((m): [string, string] => [
+      m[1] ?? "",
+      m[2] ?? "",
+    ]);
+    assert.deepEqual(rows.map(([k]) => k).sort(), Object.keys(SECRET_KEYS).sort());
+    for (const [key, when] of rows) {
+      const spec = SECRET_KEYS[key as keyof typeof SECRET_KEYS];
+      assert.equal(when === "always", !("neededWhen" in spec), `${key}: "${when}"`);
+      const inNoStack = STACKS.every((stack) => !neededFor(stack).includes(key));
+      assert.equal(when.endsWith("(neither stack)"), inNoStack, `${key}: "${when}"`);
+    }
   });
   it("are the ones issue 21 found the old list got wrong", () => {
     assert.deepEqual(neededFor("dev"), ["githubToken", "registryToken", "stigmerApiKey"]);
