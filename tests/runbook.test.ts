@@ -313,6 +313,13 @@ describe("README.md and docs/*.md", () => {
     );
     assert.match(readme.slice(quick), /npm ci\nnpm test\n/);
   });
+  it("README shows only offline commands the runbook's tested blocks run too", () => {
+    const readme = readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+    const tested = new Set(offlineBlocks(runbook, scripts).blocks.flatMap((b) => b.script.split("\n")));
+    for (const block of fencedBlocks(readme).filter((b) => b.lang === "sh"))
+      for (const cmd of block.text.split("\n").filter((c) => /^npm run plan/.test(c)))
+        assert.ok(tested.has(cmd), `README's "${cmd}" is in no offline block of the runbook`);
+  });
   it("catch a link to a missing file or heading", () => {
     const dir = tempDir("links-");
     writeFileSync(
