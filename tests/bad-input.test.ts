@@ -245,7 +245,7 @@ function devStackWith(key: string, line: string): string {
 interface Case {
   readonly title: string;
   readonly stack: string;
-  /** The class the README's bad-input table lists. */
+  /** The class docs/plan.md's bad-input table lists. */
   readonly kind: string;
   readonly config?: Record<string, string>;
   readonly secrets?: Record<string, string>;
