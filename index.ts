@@ -8,7 +8,7 @@ import { ServiceNamespace } from "./components/namespace";
 import { RootPipeline, SHARED_LABELS } from "./components/pipeline";
 import { promotedImageRef, readStackOutputs, selectImage } from "./components/registry";
 import { sharedResourceOptions } from "./components/shared";
-import { loadStackConfig, serviceSecretValues } from "./config";
+import { loadStackConfig, serviceSecretValues } from "./config/load";
 import type { StackOutputsInput } from "./outputs";
 
 /** The program: validates config, chooses the image, builds everything, and returns the stack outputs. */

@@ -1,13 +1,13 @@
 // ServiceDelivery: one service's whole delivery path (namespace, registry, worker, pipeline, triggers, service-hub entry).
 import type * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceDescription } from "../config";
+import { serviceLabels } from "../config/labels";
+import type { ServiceDescription } from "../config/service";
 import type { ContractVar } from "../contracts/workflow-runner";
 import type { StackOutputsInput } from "../outputs";
 import { imageRepositoryOf } from "./admission";
 import { apiServerPeers } from "./ci-network-policy";
 import { ServiceDeployer } from "./deployer";
-import { serviceLabels } from "./labels";
 import { ServiceNamespace } from "./namespace";
 import { PIPELINE_FILE, type RootPipeline, SERVICE_PARAMS, serviceBuildParams } from "./pipeline";
 import { GhcrRegistry, type SelectedImage } from "./registry";

@@ -5,7 +5,8 @@ import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
-import { type BuildDescription, IMAGE_CONFIG_KEYS, type RootPipelineDescription } from "../config";
+import { IMAGE_CONFIG_KEYS } from "../config/keys";
+import type { BuildDescription, RootPipelineDescription } from "../config/service";
 import { ALWAYS_SUPPLIED_PARAMS, BUILD_SECRET_FILES, REGISTRY_PARAM } from "../contracts/planton";
 import { commitFile, type RepositoryTarget, renderYamlFile } from "./repository-files";
 import {
@@ -237,7 +238,7 @@ export function buildDeployTask(root: RootPipelineDescription): TypedObject<Task
       { name: "PULUMI_BACKEND_ALLOWED", value: root.pulumiBackendAllowList.join(" ") },
       { name: "DEPLOY_CACHE_BOUND", value: "$(workspaces.deploy-cache.bound)" },
       { name: "DEPLOY_CACHE_DIR", value: "$(workspaces.deploy-cache.path)" },
-      // The config keys config.ts reads (IMAGE_CONFIG_KEYS), without the project: the script prefixes it.
+      // The config keys config/keys.ts declares (IMAGE_CONFIG_KEYS), without the project: the script prefixes it.
       { name: "TAG_CONFIG", value: configKey(IMAGE_CONFIG_KEYS.tag) },
       { name: "DIGEST_CONFIG", value: configKey(IMAGE_CONFIG_KEYS.digest) },
       { name: "LOCK_TIMEOUT_SECONDS", value: String(root.lockTimeoutSeconds) },

@@ -2,7 +2,10 @@
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type ImageSource, PINNED_IMAGE, PROJECT, rfc3339Millis } from "../config";
+import { ConfigError } from "../config/errors";
+import { PINNED_IMAGE, rfc3339Millis } from "../config/formats";
+import { PROJECT } from "../config/keys";
+import type { ImageSource } from "../config/service";
 import type { ImageOrigin } from "../outputs";
 
 /** Arguments of GhcrRegistry. */
@@ -185,7 +188,7 @@ export function promotedImageRef(image: ImageSource, source: PromotionSource, no
       `${key}: got ${JSON.stringify(from)}, whose evidence is for ${JSON.stringify(verified)} but which runs ${JSON.stringify(running)}; allowed: evidence for the image it runs now (wait for the verification of its current rollout)`,
     ]);
   }
-  // Parsed from its fields, never by the machine's time zone; a real date with a zone (config.ts rfc3339Millis).
+  // Parsed from its fields, never by the machine's time zone; a real date with a zone (config/formats.ts rfc3339Millis).
   const at = rfc3339Millis(source.verifiedAt ?? "");
   if (at === undefined) {
     throw new ConfigError([

@@ -4,7 +4,9 @@ import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { type BuildDescription, HTTPS_URL, tektonTriggerName } from "../config";
+import { HTTPS_URL } from "../config/formats";
+import { tektonTriggerName } from "../config/platform-limits";
+import type { BuildDescription } from "../config/service";
 import { BUILD_SECRET_FILES, REGISTRY_PARAM } from "../contracts/planton";
 import {
   type AdmissionObjects,
@@ -13,9 +15,9 @@ import {
   pipelineRunValidations,
 } from "./admission";
 import { deployerNames } from "./deployer";
-import { buildServiceAccount } from "./labels";
 import { CACHE_WORKSPACES, STEP_UID } from "./pipeline";
 import { buildDockerConfigJson, buildDockerConfigSecret, registryHost } from "./registry";
+import { buildServiceAccount } from "./service-account";
 import { type ObjectArgs, TEKTON_API, TRIGGERS_API, typedObject } from "./tekton";
 
 /** Arguments of PipelineTriggers. */

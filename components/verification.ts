@@ -3,9 +3,10 @@ import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
+import { DIGEST_LABEL } from "../config/labels";
 import type { PolledQueue } from "../contracts/workflow-runner";
-import { buildServiceAccount, DIGEST_LABEL } from "./labels";
 import { readScript } from "./pipeline";
+import { buildServiceAccount } from "./service-account";
 
 /** Arguments of RolloutVerification. */
 export interface RolloutVerificationArgs {

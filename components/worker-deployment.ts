@@ -4,10 +4,11 @@ import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { EgressTarget, ServiceDescription } from "../config";
+import { digestLabel, type ServiceLabels, serviceLabels, versionLabel } from "../config/labels";
+import { clusterServiceNamespace } from "../config/network";
+import type { EgressTarget, ServiceDescription } from "../config/service";
 import type { ContractVar } from "../contracts/workflow-runner";
-import { clusterServiceNamespace } from "../network";
-import { buildServiceAccount, digestLabel, type ServiceLabels, serviceLabels, versionLabel } from "./labels";
+import { buildServiceAccount } from "./service-account";
 
 /** Arguments of WorkerDeployment. */
 export interface WorkerDeploymentArgs {
@@ -200,7 +201,7 @@ export function buildPodDisruptionBudget(a: WorkloadSpecArgs): Input.policy.v1.P
   };
 }
 
-/** The namespace of a cluster Service host (`svc.ns[.svc[.cluster.local]]`), or undefined: network.ts's. */
+/** The namespace of a cluster Service host (`svc.ns[.svc[.cluster.local]]`), or undefined: config/network.ts's. */
 export { clusterServiceNamespace };
 
 /** Whether a host is an IPv4 address. Pure. */

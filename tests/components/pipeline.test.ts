@@ -19,13 +19,13 @@ import {
   TASKS_DIR,
 } from "../../components/pipeline";
 import { selectImage } from "../../components/registry";
+import { parsePlainConfig } from "../../config/parse";
 import {
   type BuildDescription,
   describeService,
-  parsePlainConfig,
   type RootPipelineDescription,
   type ServiceDescription,
-} from "../../config";
+} from "../../config/service";
 import {
   ALWAYS_SUPPLIED_PARAMS,
   BUILD_SECRET_FILES,

@@ -1,7 +1,6 @@
 // components/worker-deployment.ts: the restricted pod, env by contract, no port and no probe, egress, guards.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { serviceLabels, versionLabel } from "../../components/labels";
 import {
   buildDeployment,
   buildNetworkPolicy,
@@ -12,7 +11,9 @@ import {
   probeProblems,
   settingsChecksum,
 } from "../../components/worker-deployment";
-import { describeService, parsePlainConfig, type ServiceDescription } from "../../config";
+import { serviceLabels, versionLabel } from "../../config/labels";
+import { parsePlainConfig } from "../../config/parse";
+import { describeService, type ServiceDescription } from "../../config/service";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../../tools/plan/stack-files";
 
