@@ -5,11 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { CiNetworkPolicy } from "./components/ci-network-policy";
 import { ServiceDelivery } from "./components/delivery";
 import { ServiceNamespace } from "./components/namespace";
-import { RootPipeline, SHARED_LABELS } from "./components/pipeline";
+import { RootPipeline } from "./components/pipeline";
 import { promotedImageRef, readStackOutputs, selectImage } from "./components/registry";
-import { sharedResourceOptions } from "./components/shared";
+import { SHARED_LABELS, sharedResourceOptions } from "./components/shared";
 import { loadStackConfig, serviceSecretValues } from "./config/load";
-import type { StackOutputsInput } from "./outputs";
+import type { StackOutputsInput } from "./contracts/stack-outputs";
 
 /** The program: validates config, chooses the image, builds everything, and returns the stack outputs. */
 export = async (): Promise<StackOutputsInput> => {

@@ -6,7 +6,7 @@ import { ConfigError } from "../config/errors";
 import { PINNED_IMAGE, rfc3339Millis } from "../config/formats";
 import { PROJECT } from "../config/keys";
 import type { ImageSource } from "../config/service";
-import type { ImageOrigin } from "../outputs";
+import type { ImageOrigin } from "../contracts/stack-outputs";
 
 /** Arguments of GhcrRegistry. */
 export interface GhcrRegistryArgs {

@@ -5,8 +5,8 @@ import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import { DIGEST_LABEL } from "../config/labels";
 import type { PolledQueue } from "../contracts/workflow-runner";
-import { readScript } from "./pipeline";
 import { buildServiceAccount } from "./service-account";
+import { readScript } from "./steps";
 
 /** Arguments of RolloutVerification. */
 export interface RolloutVerificationArgs {

@@ -1,5 +1,4 @@
 // Parsing one stack's plain config: each key by its schema, then every rule that joins several keys.
-
 import { serviceStartProblems } from "../contracts/service-start";
 import { contradictionProblems, sharedOwnershipProblems } from "./contradictions";
 import { CONFIG_WORDING, ConfigError, problem } from "./errors";

@@ -1,5 +1,4 @@
 // What the policy pack would refuse at preview, refused at plan: credential-looking values and image references.
-
 import { RETIRED_VARS } from "../contracts/service-start";
 import { CONTRACT_VARS } from "../contracts/workflow-runner";
 import { problem } from "./errors";

@@ -1,5 +1,4 @@
 // The typed service description the components consume, built from parsed config. Pure.
-
 import {
   CONTRACT_VARS,
   type ContractSettings,

@@ -1,4 +1,4 @@
-// What workflow-runner refuses, or silently gets wrong, at start: the contract's start-up rules, checked against config.
+// What workflow-runner refuses, or silently gets wrong, at start: the contract's start-up rules, over config.
 import {
   CONTRACT_COMMIT_SHORT,
   CONTRACT_VARS,

@@ -9,15 +9,13 @@ import * as k8s from "@pulumi/kubernetes";
 import { parse, stringify } from "yaml";
 import { ServiceDelivery } from "../../components/delivery";
 import {
-  CACHE_WORKSPACES,
   PIPELINE_FILE,
   RootPipeline,
-  rootPipelineTasks,
   SERVICE_PARAMS,
   serviceBuildParams,
-  TASK_NAMES,
   TASKS_DIR,
 } from "../../components/pipeline";
+import { CACHE_WORKSPACES, rootPipelineTasks, TASK_NAMES } from "../../components/pipeline-tasks";
 import { selectImage } from "../../components/registry";
 import { parsePlainConfig } from "../../config/parse";
 import {

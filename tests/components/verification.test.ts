@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { readScript } from "../../components/pipeline";
+import { readScript } from "../../components/steps";
 import { REPLACE_UNREADY, verificationJobName } from "../../components/verification";
 import { DIGEST_LABEL } from "../../config/labels";
 import { type Evaluation, evaluate } from "../../tools/plan/evaluate";
