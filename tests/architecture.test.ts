@@ -58,9 +58,10 @@ describe("imports", () => {
     );
   });
 
-  it("refuses an import up a floor, and the program's entry imported (the check can fail)", () => {
+  it("refuses an import up a floor, the program's entry imported, a folder's index.ts from inside (the check can fail)", () => {
     const broken: ImportGraph = {
       "config/labels.ts": ["components/worker-deployment.ts", "config/service.ts"],
+      "config/parse.ts": ["config/index.ts"],
       "contracts/planton.ts": ["config/keys.ts"],
       "components/pipeline.ts": ["tools/plan/evaluate.ts", "config/keys.ts"],
       "tools/plan/cli.ts": ["index.ts"],
@@ -70,6 +71,7 @@ describe("imports", () => {
     assert.deepEqual(layerViolations(broken), [
       "components/pipeline.ts (components) imports tools/plan/evaluate.ts (tools)",
       "config/labels.ts (config) imports components/worker-deployment.ts (components)",
+      "config/parse.ts (config) imports config/index.ts (config)",
       "contracts/planton.ts (contracts) imports config/keys.ts (config)",
       "policy/rules.ts (policy) imports tests/helpers.ts (tests)",
       "tools/plan/cli.ts (tools) imports index.ts (program)",

@@ -67,9 +67,9 @@ export function floorOf(file: string): number {
 }
 
 /**
- * Every import that reaches up a floor, or into a file on no floor, as `<file> (<floor>) imports <dep> (<floor>)`.
- * Policy and tools sit above the program, but neither imports the other's floor's program entry (index.ts): the
- * program is run by the engine, never imported. Pure.
+ * Every import that reaches up a floor, or into a file on no floor, as `<file> (<floor>) imports <dep> (<floor>)`;
+ * also the program's entry (index.ts) imported outside tests (the engine runs it, nothing imports it), and a folder's
+ * index.ts imported by a file of the same folder. Pure.
  */
 export function layerViolations(graph: ImportGraph): string[] {
   const name = (i: number) => FLOORS[i]?.name ?? "no floor";
@@ -80,7 +80,10 @@ export function layerViolations(graph: ImportGraph): string[] {
       const depFloor = floorOf(dep);
       const upward = depFloor < 0 || floor < 0 || depFloor > floor;
       const intoProgram = dep === "index.ts" && !file.startsWith("tests/");
-      if (upward || intoProgram) problems.push(`${file} (${name(floor)}) imports ${dep} (${name(depFloor)})`);
+      // A folder's index.ts re-exports its files: a file of the folder that imports it imports itself back.
+      const ownIndex = dep.endsWith("/index.ts") && path.posix.dirname(dep) === path.posix.dirname(file);
+      if (upward || intoProgram || ownIndex)
+        problems.push(`${file} (${name(floor)}) imports ${dep} (${name(depFloor)})`);
     }
   }
   return problems.sort();
