@@ -6,7 +6,7 @@ import * as random from "@pulumi/random";
 import type { BuildDescription } from "../config/service";
 import { BUILD_SECRET_FILES } from "../contracts/planton";
 import { admissionRule } from "./admission";
-import { buildDockerConfigJson, buildDockerConfigSecret, registryHost } from "./registry";
+import { buildDockerConfigJson, buildDockerConfigSecret, registryHost } from "./registry-credentials";
 import { buildServiceAccount } from "./service-account";
 import {
   buildEventListener,

@@ -8,6 +8,7 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import { parse, stringify } from "yaml";
 import { ServiceDelivery } from "../../components/delivery";
+import { selectImage } from "../../components/image-choice";
 import {
   PIPELINE_FILE,
   RootPipeline,
@@ -16,7 +17,6 @@ import {
   TASKS_DIR,
 } from "../../components/pipeline";
 import { CACHE_WORKSPACES, rootPipelineTasks, TASK_NAMES } from "../../components/pipeline-tasks";
-import { selectImage } from "../../components/registry";
 import { parsePlainConfig } from "../../config/parse";
 import {
   type BuildDescription,
