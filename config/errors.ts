@@ -15,7 +15,7 @@ export class ConfigError extends pulumi.RunError {
 }
 
 /** A raw value as a message shows it: quoted, or `(not set)`. Pure. */
-export function describe(value: string | undefined): string {
+function describe(value: string | undefined): string {
   return value === undefined ? "(not set)" : JSON.stringify(value);
 }
 

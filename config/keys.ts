@@ -34,7 +34,9 @@ import {
 export const PROJECT = "workflow-runner";
 /** The service this program delivers, and how its labels describe it. */
 export const SERVICE_NAME = "workflow-runner";
+/** The service's `app.kubernetes.io/component`. */
 export const SERVICE_COMPONENT = "temporal-worker";
+/** The service's `app.kubernetes.io/part-of`. */
 export const SERVICE_PART_OF = "stigmer";
 
 /**
@@ -377,6 +379,7 @@ export const RETIRED_KEYS: Readonly<Record<string, { readonly ignores: string; r
     },
   };
 
+/** Names of the plain keys. */
 export type PlainKey = keyof typeof PLAIN_KEYS;
 /** The parsed plain configuration, one typed field per key. */
 export type PlainConfig = { -readonly [K in PlainKey]: z.output<(typeof PLAIN_KEYS)[K]["schema"]> };
