@@ -8,10 +8,15 @@ import {
 
 /** The settings the start-up rules read, as config parses them (config/keys.ts PlainConfig has these fields). */
 export interface StartSettings {
+  /** CLAIMCHECK_ENABLED. */
   readonly claimCheckEnabled: boolean;
+  /** STIGMER_PROXY_ENDPOINT; undefined when unset. */
   readonly stigmerProxyEndpoint?: string | undefined;
+  /** R2_BUCKET; undefined when unset. */
   readonly r2Bucket?: string | undefined;
+  /** R2_ENDPOINT; undefined when unset. */
   readonly r2Endpoint?: string | undefined;
+  /** Extra `NAME=value` variables. */
   readonly extraEnv: readonly string[];
 }
 
