@@ -5,13 +5,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 // Only the module under test: the SDK and the plan tool stay unloaded, so this file costs little more than madge.
-import {
-  floorOf,
-  type ImportGraph,
-  importGraph,
-  layerViolations,
-  PROJECT_ROOT as PROJECT_DIR,
-} from "../tools/architecture/imports";
+import { floorOf, type ImportGraph, importGraph, layerViolations } from "../tools/architecture/imports";
+import { PROJECT_ROOT as PROJECT_DIR } from "../tools/project-root";
 
 describe("imports", () => {
   let graph: ImportGraph;

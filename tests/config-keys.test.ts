@@ -1,10 +1,29 @@
 // Pulumi.yaml's `config:` block against the key schema (config/keys.ts): the same keys, secret where the schema says,
 // each declared type the one its schema parses to, each default a value its schema accepts, no default where required.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
+import { parse } from "yaml";
 import { PLAIN_KEYS, SECRET_KEYS, type SecretKeySpec } from "../config/keys";
-import { PROJECT_DIR } from "../tools/plan/evaluate";
-import { type DeclaredKey, readProjectFile, readStackFile } from "../tools/plan/stack-files";
+import { PROJECT_ROOT } from "../tools/project-root";
+
+/** A config key as Pulumi.yaml declares it (the fields this check reads). */
+interface DeclaredKey {
+  readonly type: "string" | "integer" | "boolean" | "array";
+  readonly items?: { readonly type?: string };
+  readonly default?: unknown;
+  readonly secret?: boolean;
+  readonly description?: string;
+}
+
+/** The `config:` block of a YAML file of the project, as written (only the SDK-free yaml parser: this test stays cheap). */
+function configBlock(file: string): Record<string, unknown> {
+  return (
+    (parse(readFileSync(path.join(PROJECT_ROOT, file), "utf8")) as { config?: Record<string, unknown> })
+      .config ?? {}
+  );
+}
 
 /** The JavaScript type a declared type's value parses to (an optional string parses "" to undefined). */
 const PARSES_TO: Readonly<Record<DeclaredKey["type"], (v: unknown) => boolean>> = {
@@ -22,7 +41,7 @@ const asConfigString = (v: unknown): string => (typeof v === "string" ? v : JSON
  * project prefix), which show the type of a key without a default. Pure.
  */
 function declarationProblems(
-  declared: Readonly<Record<string, DeclaredKey & { items?: { type?: string } }>>,
+  declared: Readonly<Record<string, DeclaredKey>>,
   samples: Readonly<Record<string, unknown>>,
 ): string[] {
   const problems: string[] = [];
@@ -75,13 +94,9 @@ function declarationProblems(
 }
 
 describe("Pulumi.yaml and the key schema", () => {
-  const project = readProjectFile(PROJECT_DIR);
-  const declared = project.config as Record<string, DeclaredKey & { items?: { type?: string } }>;
+  const declared = configBlock("Pulumi.yaml") as Record<string, DeclaredKey>;
   const samples = Object.fromEntries(
-    Object.entries(readStackFile(PROJECT_DIR, "dev")).map(([k, v]) => [
-      k.replace(/^workflow-runner:/, ""),
-      v,
-    ]),
+    Object.entries(configBlock("Pulumi.dev.yaml")).map(([k, v]) => [k.replace(/^workflow-runner:/, ""), v]),
   );
 
   it("agree on every key: declared, secret, type and default", () => {

@@ -1,14 +1,14 @@
 // tools/plan/same.ts: two plan folders the same byte for byte, and every kind of difference named.
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { planDifferences } from "../../tools/plan/same";
-import { tempDir } from "../helpers";
 
 /** A plan-like folder: a dotfile, a top file and a nested one. */
 function planDir(files: Record<string, string>): string {
-  const dir = tempDir("same-");
+  const dir = mkdtempSync(path.join(tmpdir(), "same-"));
   for (const [file, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     writeFileSync(path.join(dir, file), content);

@@ -1,14 +1,5 @@
 // The project's import graph (madge over the TypeScript sources), its cycles, and the floors imports must respect.
-import { existsSync } from "node:fs";
 import * as path from "node:path";
-
-/** The project: the nearest folder at or above this module with a Pulumi.yaml (the checkout, from build/ too). */
-export const PROJECT_ROOT = (() => {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
-    if (path.dirname(dir) === dir) return path.resolve(__dirname, "..", "..");
-  }
-})();
 
 /** A module's imports: project-relative file -> the project-relative files it imports. */
 export type ImportGraph = Readonly<Record<string, readonly string[]>>;
