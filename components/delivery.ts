@@ -6,16 +6,16 @@ import type { ServiceDescription } from "../config/service";
 import type { StackOutputsInput } from "../contracts/stack-outputs";
 import type { ContractVar } from "../contracts/workflow-runner";
 import { imageRepositoryOf } from "./admission";
-import { apiServerPeers } from "./ci-network-policy";
 import { ServiceDeployer } from "./deployer";
 import type { SelectedImage } from "./image-choice";
 import { ServiceNamespace } from "./namespace";
+import { apiServerPeers, egressPeer } from "./network-peers";
 import { PIPELINE_FILE, type RootPipeline, SERVICE_PARAMS, serviceBuildParams } from "./pipeline";
 import { GhcrRegistry } from "./registry";
 import { ServiceHubEntry } from "./service-hub";
 import { PipelineTriggers } from "./triggers";
 import { RolloutVerification } from "./verification";
-import { egressPeer, WorkerDeployment } from "./worker-deployment";
+import { WorkerDeployment } from "./worker-deployment";
 
 /** Arguments of ServiceDelivery. */
 export interface ServiceDeliveryArgs {

@@ -26,7 +26,7 @@ export interface RolloutVerificationArgs {
     readonly namespace: string;
     readonly taskQueues: readonly PolledQueue[];
   };
-  /** Where the Job's pod reaches the API server (ci-network-policy.ts `apiServerPeers`). */
+  /** Where the Job's pod reaches the API server (network-peers.ts `apiServerPeers`). */
   readonly apiServerPeers: Input.networking.v1.NetworkPolicyPeer[];
   /** How the Job's pod reaches Temporal: the worker's own egress rule for it. */
   readonly temporalPeer: Input.networking.v1.NetworkPolicyPeer;

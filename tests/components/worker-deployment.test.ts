@@ -6,12 +6,12 @@ import {
   buildNetworkPolicy,
   buildPodDisruptionBudget,
   checkWorkload,
-  clusterServiceNamespace,
   egressProblems,
   probeProblems,
   settingsChecksum,
 } from "../../components/worker-deployment";
 import { serviceLabels, versionLabel } from "../../config/labels";
+import { clusterServiceNamespace } from "../../config/network";
 import { parsePlainConfig } from "../../config/parse";
 import { describeService, type ServiceDescription } from "../../config/service";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
