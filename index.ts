@@ -4,12 +4,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CiNetworkPolicy } from "./components/ci-network-policy";
 import { ServiceDelivery } from "./components/delivery";
+import { promotedImageRef, readStackOutputs, selectImage } from "./components/image-choice";
 import { ServiceNamespace } from "./components/namespace";
-import { RootPipeline, SHARED_LABELS } from "./components/pipeline";
-import { promotedImageRef, readStackOutputs, selectImage } from "./components/registry";
-import { sharedResourceOptions } from "./components/shared";
-import { loadStackConfig, serviceSecretValues } from "./config";
-import type { StackOutputsInput } from "./outputs";
+import { RootPipeline } from "./components/pipeline";
+import { SHARED_LABELS, sharedResourceOptions } from "./components/shared";
+import { loadStackConfig, serviceSecretValues } from "./config/load";
+import type { StackOutputsInput } from "./contracts/stack-outputs";
 
 /** The program: validates config, chooses the image, builds everything, and returns the stack outputs. */
 export = async (): Promise<StackOutputsInput> => {

@@ -2,6 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
+import { apiServerPeers, internetPeer, NAMESPACE_NAME_LABEL } from "./network-peers";
 
 /** Arguments of CiNetworkPolicy. */
 export interface CiNetworkPolicyArgs {
@@ -19,7 +20,6 @@ export interface CiNetworkPolicyArgs {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 /**
  * Label Tekton Triggers puts on every EventListener pod, valued with the listener's name (tektoncd/triggers
  * examples/selectors/label README: `kubectl get pod -l eventlistener=<name>`).
@@ -28,24 +28,6 @@ const EVENT_LISTENER_POD_LABEL = "eventlistener";
 /** Port of an EventListener's Service, and of Triggers' core interceptors. */
 const EVENT_LISTENER_PORT = 8080;
 const INTERCEPTOR_PORT = 8443;
-
-/** The internet less `denied`: where registries, GitHub and the Pulumi backend are. Pure. */
-export function internetPeer(denied: readonly string[]): Input.networking.v1.NetworkPolicyPeer {
-  return { ipBlock: { cidr: "0.0.0.0/0", ...(denied.length ? { except: [...denied] } : {}) } };
-}
-
-/**
- * Where a pod reaches the API server (443 and 6443): its listed endpoints, or, with none listed, any address outside
- * `denied` (a public endpoint); never an in-cluster address inside `denied`. Pure.
- */
-export function apiServerPeers(
-  apiServerCidrs: readonly string[],
-  denied: readonly string[],
-): Input.networking.v1.NetworkPolicyPeer[] {
-  return apiServerCidrs.length > 0
-    ? apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } }))
-    : [internetPeer(denied)];
-}
 
 /**
  * The CI namespace's NetworkPolicies: deny everything; then, for every pod, DNS, TCP 443 outside `deniedCidrs`

@@ -1,20 +1,21 @@
 // ServiceDelivery: one service's whole delivery path (namespace, registry, worker, pipeline, triggers, service-hub entry).
 import type * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceDescription } from "../config";
+import { serviceLabels } from "../config/labels";
+import type { ServiceDescription } from "../config/service";
+import type { StackOutputsInput } from "../contracts/stack-outputs";
 import type { ContractVar } from "../contracts/workflow-runner";
-import type { StackOutputsInput } from "../outputs";
 import { imageRepositoryOf } from "./admission";
-import { apiServerPeers } from "./ci-network-policy";
 import { ServiceDeployer } from "./deployer";
-import { serviceLabels } from "./labels";
+import type { SelectedImage } from "./image-choice";
 import { ServiceNamespace } from "./namespace";
+import { apiServerPeers, egressPeer } from "./network-peers";
 import { PIPELINE_FILE, type RootPipeline, SERVICE_PARAMS, serviceBuildParams } from "./pipeline";
-import { GhcrRegistry, type SelectedImage } from "./registry";
+import { GhcrRegistry } from "./registry";
 import { ServiceHubEntry } from "./service-hub";
 import { PipelineTriggers } from "./triggers";
 import { RolloutVerification } from "./verification";
-import { egressPeer, WorkerDeployment } from "./worker-deployment";
+import { WorkerDeployment } from "./worker-deployment";
 
 /** Arguments of ServiceDelivery. */
 export interface ServiceDeliveryArgs {

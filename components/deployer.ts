@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import { admissionRule, buildAdmissionRule, type PodTemplateRule, podTemplateValidations } from "./admission";
-import { buildServiceAccount } from "./labels";
+import { buildServiceAccount } from "./service-account";
 
 /** Arguments of ServiceDeployer. */
 export interface ServiceDeployerArgs {

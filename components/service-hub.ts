@@ -1,6 +1,6 @@
 // ServiceHubEntry: the Planton service-hub catalog entry that points the platform at the shared root pipeline.
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceHubDescription } from "../config";
+import type { ServiceHubDescription } from "../config/service";
 import {
   BUILD_SECRET_FILES,
   ENTRY_FORMATS,

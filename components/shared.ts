@@ -1,6 +1,13 @@
 // What every service shares (the root pipeline, its Tasks, the CI namespace): owned by one stack, kept on destroy.
 import * as pulumi from "@pulumi/pulumi";
 
+/** Labels of the shared files and objects: they belong to no one service. */
+export const SHARED_LABELS: Readonly<Record<string, string>> = {
+  "app.kubernetes.io/part-of": "stigmer",
+  "app.kubernetes.io/component": "root-pipeline",
+  "app.kubernetes.io/managed-by": "pulumi",
+};
+
 /**
  * Sets `retainOnDelete` on a resource and, registered as a transformation, on every child of it: `pulumi destroy` of
  * the owning stack, or a replacement, leaves the object where it is for the other services that build with it.

@@ -1,5 +1,4 @@
 // Typed shapes of the Tekton Pipelines v1 and Triggers v1beta1 objects this project writes (the fields it uses).
-
 import type { input as Input } from "@pulumi/kubernetes/types";
 import type * as pulumi from "@pulumi/pulumi";
 

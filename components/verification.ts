@@ -3,9 +3,10 @@ import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
+import { DIGEST_LABEL } from "../config/labels";
 import type { PolledQueue } from "../contracts/workflow-runner";
-import { buildServiceAccount, DIGEST_LABEL } from "./labels";
-import { readScript } from "./pipeline";
+import { buildServiceAccount } from "./service-account";
+import { readScript } from "./steps";
 
 /** Arguments of RolloutVerification. */
 export interface RolloutVerificationArgs {
@@ -25,7 +26,7 @@ export interface RolloutVerificationArgs {
     readonly namespace: string;
     readonly taskQueues: readonly PolledQueue[];
   };
-  /** Where the Job's pod reaches the API server (ci-network-policy.ts `apiServerPeers`). */
+  /** Where the Job's pod reaches the API server (network-peers.ts `apiServerPeers`). */
   readonly apiServerPeers: Input.networking.v1.NetworkPolicyPeer[];
   /** How the Job's pod reaches Temporal: the worker's own egress rule for it. */
   readonly temporalPeer: Input.networking.v1.NetworkPolicyPeer;

@@ -4,10 +4,11 @@ import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { EgressTarget, ServiceDescription } from "../config";
+import { digestLabel, type ServiceLabels, serviceLabels, versionLabel } from "../config/labels";
+import type { ServiceDescription } from "../config/service";
 import type { ContractVar } from "../contracts/workflow-runner";
-import { clusterServiceNamespace } from "../network";
-import { buildServiceAccount, digestLabel, type ServiceLabels, serviceLabels, versionLabel } from "./labels";
+import { egressPeer, internetPeer, NAMESPACE_NAME_LABEL } from "./network-peers";
+import { buildServiceAccount } from "./service-account";
 
 /** Arguments of WorkerDeployment. */
 export interface WorkerDeploymentArgs {
@@ -35,7 +36,6 @@ export interface WorkloadSpecArgs {
 /** UID and GID the container runs as (the distroless `nonroot` user). */
 export const RUN_AS_ID = 65532;
 /** Label of the namespace name, set by Kubernetes on every namespace. */
-const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 /** Name of the ConfigMap holding the plain environment. Pure. */
 export function settingsName(serviceName: string): string {
@@ -198,35 +198,6 @@ export function buildPodDisruptionBudget(a: WorkloadSpecArgs): Input.policy.v1.P
     metadata: { name: a.service.name, namespace: a.namespace, labels: a.labels.common },
     spec: { minAvailable: a.service.workload.minAvailable, selector: { matchLabels: a.labels.selector } },
   };
-}
-
-/** The namespace of a cluster Service host (`svc.ns[.svc[.cluster.local]]`), or undefined: network.ts's. */
-export { clusterServiceNamespace };
-
-/** Whether a host is an IPv4 address. Pure. */
-function isIPv4(host: string): boolean {
-  return /^[0-9]+(\.[0-9]+){3}$/.test(host);
-}
-
-/** The internet, less the ranges outbound traffic may not reach. Pure. */
-function internetPeer(denied: readonly string[]): Input.networking.v1.NetworkPolicyPeer {
-  return { ipBlock: { cidr: "0.0.0.0/0", ...(denied.length > 0 ? { except: [...denied] } : {}) } };
-}
-
-/** The peer an egress target is reached at: a cluster namespace (and pods), one IP, or the internet. Pure. */
-export function egressPeer(
-  target: EgressTarget,
-  denied: readonly string[],
-): Input.networking.v1.NetworkPolicyPeer {
-  const namespace = target.clusterNamespace ?? clusterServiceNamespace(target.host);
-  if (namespace) {
-    return {
-      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } },
-      ...(target.podLabels ? { podSelector: { matchLabels: { ...target.podLabels } } } : {}),
-    };
-  }
-  if (isIPv4(target.host)) return { ipBlock: { cidr: `${target.host}/32` } };
-  return internetPeer(denied);
 }
 
 /**

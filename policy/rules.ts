@@ -7,9 +7,9 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 
-import { ENVIRONMENT_LABEL, TOKEN_REASON_ANNOTATION } from "../components/labels";
-import { imageReferenceProblem, imageRegistryProblem, secretLooking } from "../config";
-import { networkPolicyProblems } from "../network";
+import { ENVIRONMENT_LABEL, TOKEN_REASON_ANNOTATION } from "../config/labels";
+import { networkPolicyProblems } from "../config/network";
+import { imageReferenceProblem, imageRegistryProblem, secretLooking } from "../config/policy-parity";
 
 // biome-ignore lint/suspicious/noExplicitAny: resource inputs are schemaless JSON to a policy.
 type Json = any;
@@ -284,7 +284,7 @@ export const tektonStepSecurity = policy(
 );
 
 /**
- * NetworkPolicies that mean what they say (network.ts networkPolicyProblems). A link-local destination passes only
+ * NetworkPolicies that mean what they say (config/network.ts networkPolicyProblems). A link-local destination passes only
  * inside a range of the pack's config `allowedLinkLocalCidrs` (the stack's key of the same name).
  */
 export const networkPoliciesValid: ResourceValidationPolicy = {

@@ -4,7 +4,9 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { ConfigError, parsePlainConfig, rfc3339Millis } from "../config";
+import { ConfigError } from "../config/errors";
+import { rfc3339Millis } from "../config/formats";
+import { parsePlainConfig } from "../config/parse";
 import { runPlanCommand } from "../tools/plan/cli";
 import { EvaluationError, evaluate, PROJECT_DIR } from "../tools/plan/evaluate";
 import { npmNodeCommand } from "../tools/plan/npm-command";
@@ -699,7 +701,7 @@ function devStackWithTop(top: string, lines = ""): string {
 
 /** Round three: what Kubernetes, Pulumi, Tekton or the policy pack would refuse, and files that are not ours. */
 const roundThree: Case[] = [
-  // Kubernetes: compute bounds (config.ts COMPUTE_BOUNDS).
+  // Kubernetes: compute bounds (config/platform-limits.ts COMPUTE_BOUNDS).
   ...(
     [
       ["a CPU request below 10m", { cpuRequest: "5m" }, "cpuRequest", "a CPU quantity from 10m to 64"],

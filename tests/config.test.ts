@@ -1,22 +1,14 @@
-// config.ts: every key's constraint, the cross-key rules, and Pulumi.yaml declaring exactly the keys read.
+// config/: every key's constraint, the cross-key rules, and Pulumi.yaml declaring exactly the keys read.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import {
-  ConfigError,
-  compareMemory,
-  configKeyProblems,
-  cpuMillis,
-  DECLARED_KEYS,
-  describeService,
-  memoryBytes,
-  neededSecretKeys,
-  PLAIN_KEYS,
-  parsePlainConfig,
-  RETIRED_KEYS,
-  SECRET_KEYS,
-} from "../config";
+import { ConfigError } from "../config/errors";
+import { compareMemory, cpuMillis, memoryBytes } from "../config/formats";
+import { DECLARED_KEYS, neededSecretKeys, PLAIN_KEYS, RETIRED_KEYS, SECRET_KEYS } from "../config/keys";
+import { configKeyProblems } from "../config/load";
+import { parsePlainConfig } from "../config/parse";
+import { describeService } from "../config/service";
 import { CONTRACT_COMMIT, type ContractVar, WORKFLOW_RUNNER_ENV } from "../contracts/workflow-runner";
 import { PROJECT_DIR } from "../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../tools/plan/stack-files";

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { PIPELINE_FILE, TASKS_DIR } from "../components/pipeline";
-import { IMAGE_CONFIG_KEYS, PLAIN_KEYS, PROJECT } from "../config";
+import { IMAGE_CONFIG_KEYS, PLAIN_KEYS, PROJECT } from "../config/keys";
 import { ALWAYS_SUPPLIED_PARAMS, REGISTRY_PARAM } from "../contracts/planton";
 import { type Evaluation, evaluate } from "../tools/plan/evaluate";
 import { kubernetesObjects, repositoryFiles } from "../tools/plan/render";

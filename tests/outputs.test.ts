@@ -1,11 +1,11 @@
-// outputs.ts: index.ts returns exactly the contract, the example consumer evaluates against it, and renames break the build.
+// contracts/stack-outputs.ts: index.ts returns exactly the contract, the example consumer evaluates against it, and renames break the build.
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import ts from "typescript";
-import { STACK_OUTPUT_NAMES } from "../outputs";
+import { STACK_OUTPUT_NAMES } from "../contracts/stack-outputs";
 import { evaluate, PROJECT_DIR } from "../tools/plan/evaluate";
 import { at, digest, one, promotable, TOOL_DIGESTS } from "./helpers";
 
@@ -38,7 +38,7 @@ function typeErrorsOf(sources: Readonly<Record<string, string>>): Record<string,
   );
 }
 
-const outputsModule = JSON.stringify(path.join(PROJECT_DIR, "outputs"));
+const outputsModule = JSON.stringify(path.join(PROJECT_DIR, "contracts", "stack-outputs"));
 
 /** The contract fixtures: one that matches, one with a renamed output, one reading an output that does not exist. */
 const FIXTURES = {

@@ -5,7 +5,7 @@ import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy }
 import {
   imageRegistryProblem as configImageRegistryProblem,
   secretLooking as configSecretLooking,
-} from "../config";
+} from "../config/policy-parity";
 import {
   imageRegistryProblem,
   imagesPinned,
@@ -174,7 +174,7 @@ describe("each rule fires on a bad resource", () => {
       }),
       ["step s runs alpine: give it a tag other than latest, or a digest"],
     );
-    // The registry rule is config's own predicate (config.ts imageRegistryProblem): the plan refuses the same.
+    // The registry rule is config's own predicate (config/policy-parity.ts imageRegistryProblem): the plan refuses the same.
     assert.deepEqual(
       violations(imagesPinned, D, deployment({ ...goodContainer, image: `GHCR.io/x/y@${digest("3")}` })),
       [

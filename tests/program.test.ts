@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { ConfigError } from "../config";
+import { ConfigError } from "../config/errors";
 import { type Evaluation, EvaluationError, evaluate, UNKNOWN_MARKER } from "../tools/plan/evaluate";
 import { repositoryFiles } from "../tools/plan/render";
 import { at, digest, one, promotable, TOOL_DIGESTS } from "./helpers";
@@ -111,7 +111,7 @@ describe("bad config", () => {
   it("stops before a single resource is registered", async () => {
     await assert.rejects(evaluate({ stack: "prod", config: { replicas: "-1" } }), (err: unknown) => {
       assert.ok(err instanceof EvaluationError);
-      // The program loads its own copy of config.ts on each evaluation, so compare by name.
+      // The program loads its own copy of config/ on each evaluation, so compare by name.
       assert.equal((err.cause as Error).name, ConfigError.name);
       assert.equal(
         err.message,

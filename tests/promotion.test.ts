@@ -4,8 +4,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parseAllDocuments } from "yaml";
-import { selectImage } from "../components/registry";
-import { ConfigError } from "../config";
+import { selectImage } from "../components/image-choice";
+import { ConfigError } from "../config/errors";
 import { runPlanCommand } from "../tools/plan/cli";
 import { digest, runPlan, tempDir, VERIFIED_AT } from "./helpers";
 

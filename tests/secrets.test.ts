@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { SECRET_KEYS } from "../config";
+import { SECRET_KEYS } from "../config/keys";
 import { runPlanCommand } from "../tools/plan/cli";
 import { evaluate, SECRET_MARKER } from "../tools/plan/evaluate";
 import { digest, filesUnder, promotable, runPlan, TOOL_DIGESTS, tempDir } from "./helpers";

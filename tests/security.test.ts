@@ -8,14 +8,14 @@ import { run } from "@bufbuild/cel";
 import { parse } from "yaml";
 import { celString, podTemplateValidations, requestedBy, type Validation } from "../components/admission";
 import { PIPELINE_FILE } from "../components/pipeline";
-import { parsePlainConfig } from "../config";
 import {
   cidrProblem,
   clusterServiceNamespace,
   hostProblem,
   ipBlockProblem,
   networkPolicyProblems,
-} from "../network";
+} from "../config/network";
+import { parsePlainConfig } from "../config/parse";
 import { type Evaluation, evaluate, PROJECT_DIR, type RecordedResource } from "../tools/plan/evaluate";
 import { kubernetesObjects } from "../tools/plan/render";
 import { digest, TOOL_DIGESTS } from "./helpers";

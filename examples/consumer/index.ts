@@ -1,7 +1,7 @@
 // An example consumer: reads workflow-runner's outputs through the typed contract and configures a Temporal client.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackOutputs } from "../../outputs";
+import { readStackOutputs } from "../../contracts/stack-outputs";
 
 const config = new pulumi.Config();
 const runner = readStackOutputs(new pulumi.StackReference(config.require("sourceStack")));

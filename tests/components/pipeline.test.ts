@@ -8,24 +8,22 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import { parse, stringify } from "yaml";
 import { ServiceDelivery } from "../../components/delivery";
+import { selectImage } from "../../components/image-choice";
 import {
-  CACHE_WORKSPACES,
   PIPELINE_FILE,
   RootPipeline,
-  rootPipelineTasks,
   SERVICE_PARAMS,
   serviceBuildParams,
-  TASK_NAMES,
   TASKS_DIR,
 } from "../../components/pipeline";
-import { selectImage } from "../../components/registry";
+import { CACHE_WORKSPACES, rootPipelineTasks, TASK_NAMES } from "../../components/pipeline-tasks";
+import { parsePlainConfig } from "../../config/parse";
 import {
   type BuildDescription,
   describeService,
-  parsePlainConfig,
   type RootPipelineDescription,
   type ServiceDescription,
-} from "../../config";
+} from "../../config/service";
 import {
   ALWAYS_SUPPLIED_PARAMS,
   BUILD_SECRET_FILES,

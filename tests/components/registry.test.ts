@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { buildDockerConfigJson, GhcrRegistry, imageReference, registryHost } from "../../components/registry";
+import { GhcrRegistry, imageReference } from "../../components/registry";
+import { buildDockerConfigJson, registryHost } from "../../components/registry-credentials";
 import { evaluate, SECRET_MARKER, UNKNOWN_MARKER } from "../../tools/plan/evaluate";
 import { at, digest, one, TOOL_DIGESTS } from "../helpers";
 

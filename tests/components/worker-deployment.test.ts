@@ -1,18 +1,19 @@
 // components/worker-deployment.ts: the restricted pod, env by contract, no port and no probe, egress, guards.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { serviceLabels, versionLabel } from "../../components/labels";
 import {
   buildDeployment,
   buildNetworkPolicy,
   buildPodDisruptionBudget,
   checkWorkload,
-  clusterServiceNamespace,
   egressProblems,
   probeProblems,
   settingsChecksum,
 } from "../../components/worker-deployment";
-import { describeService, parsePlainConfig, type ServiceDescription } from "../../config";
+import { serviceLabels, versionLabel } from "../../config/labels";
+import { clusterServiceNamespace } from "../../config/network";
+import { parsePlainConfig } from "../../config/parse";
+import { describeService, type ServiceDescription } from "../../config/service";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../../tools/plan/stack-files";
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { buildCheckoutTask } from "../../components/pipeline";
+import { buildCheckoutTask } from "../../components/pipeline-tasks";
 import { tempDir } from "../helpers";
 import { type Obj, runTask } from "../tekton-sim";
 import { git, gitInitImage, requireTools, stepScript } from "./images";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { buildDeployTask } from "../../components/pipeline";
+import { buildDeployTask } from "../../components/pipeline-tasks";
 import { tempDir } from "../helpers";
 import { type Obj, runTask } from "../tekton-sim";
 import { deployImage, git, requireTools, stepScript } from "./images";

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { buildBuildPushTask } from "../../components/pipeline";
+import { buildBuildPushTask } from "../../components/pipeline-tasks";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
 import { tempDir } from "../helpers";
 import { type Obj, runTask, stubTools } from "../tekton-sim";

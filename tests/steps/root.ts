@@ -1,5 +1,5 @@
 // The shared pipeline's description the step tests build their Tasks from (the builders are pure).
-import type { RootPipelineDescription } from "../../config";
+import type { RootPipelineDescription } from "../../config/service";
 
 /** Images are not pulled here: the tests give each step its image's tools (./images.ts). */
 export const ROOT_PIPELINE: RootPipelineDescription = {

@@ -103,8 +103,8 @@ describe("the plan's use of the SDK", () => {
       ...sources("tools"),
       ...sources("tests"),
       ...sources("components"),
+      ...sources("config"),
       "index.ts",
-      "config.ts",
     ])
       assert.doesNotMatch(readFileSync(path.join(PROJECT_DIR, file), "utf8"), DEEP_IMPORT, file);
   });

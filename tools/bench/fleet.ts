@@ -2,8 +2,9 @@
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import { ServiceDelivery } from "../../components/delivery";
-import { selectImage } from "../../components/registry";
-import { describeService, parsePlainConfig, type ServiceDescription } from "../../config";
+import { selectImage } from "../../components/image-choice";
+import { parsePlainConfig } from "../../config/parse";
+import { describeService, type ServiceDescription } from "../../config/service";
 import { PROJECT_DIR } from "../plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../plan/stack-files";
 

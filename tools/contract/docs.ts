@@ -1,10 +1,11 @@
-// docs/service-contract.md, rendered from contracts/workflow-runner.ts, config.ts's retired keys and Pulumi.yaml.
+// docs/service-contract.md, rendered from contracts/workflow-runner.ts, config/keys.ts's retired keys and Pulumi.yaml.
 //
 //   npm run docs:contract            rewrite docs/service-contract.md
 // tests/tools/contract-docs.test.ts fails when the committed file is not what this renders.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { RETIRED_KEYS, RETIRED_VARS } from "../../config";
+import { RETIRED_KEYS } from "../../config/keys";
+import { RETIRED_VARS } from "../../contracts/service-start";
 import {
   CONTRACT_COMMIT,
   type EnvVarContract,

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
-import { PULUMI_ORG_NAME, PULUMI_STACK_NAME, QUALIFIED_STACK, rfc3339Millis } from "../../config";
-import { STACK_OUTPUT_NAMES } from "../../outputs";
+import { PULUMI_ORG_NAME, PULUMI_STACK_NAME, QUALIFIED_STACK, rfc3339Millis } from "../../config/formats";
+import { STACK_OUTPUT_NAMES } from "../../contracts/stack-outputs";
 import { DEFAULT_ORG, type Evaluation, EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
 import {
   checkInputOutsidePlan,
@@ -107,7 +107,7 @@ export function readStackOutputsFile(stack: string, file: string): Record<string
     const want = name === "imagePinned" ? "boolean" : "string";
     if (v !== undefined && typeof v !== want)
       throw new Error(
-        `${where}: output ${name} is ${v === null ? "null" : Array.isArray(v) ? "a list" : `a ${typeof v}`}; allowed: a ${want}, as this project's stacks export it (outputs.ts)`,
+        `${where}: output ${name} is ${v === null ? "null" : Array.isArray(v) ? "a list" : `a ${typeof v}`}; allowed: a ${want}, as this project's stacks export it (contracts/stack-outputs.ts)`,
       );
   }
   return value as Record<string, unknown>;

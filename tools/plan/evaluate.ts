@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_KEYS } from "../../config";
+import { SECRET_KEYS } from "../../config/keys";
 import { type MockOptions, PlanMocks } from "./mocks";
 import { readProjectFile, readStackFile, readStackFileAt, resolveConfig } from "./stack-files";
 

@@ -14,7 +14,7 @@ import {
   type Scalar,
   type YAMLMap,
 } from "yaml";
-import { didYouMean } from "../../config";
+import { didYouMean } from "../../config/load";
 
 /** A config key as Pulumi.yaml declares it. */
 export interface DeclaredKey {

@@ -1,4 +1,4 @@
-// The typed contract of this stack's outputs, for index.ts to export and for other stacks to read with StackReference.
+// The typed contract of this stack's outputs: what index.ts exports, the components type, other stacks read.
 import type * as pulumi from "@pulumi/pulumi";
 
 /**

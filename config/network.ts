@@ -1,5 +1,5 @@
 // Network facts checked before anything is rendered: IPv4 addresses and CIDRs, DNS names, in-cluster Service names,
-// and the NetworkPolicy objects built from them. Pure functions, used by config.ts, the components and the policy pack.
+// and the NetworkPolicy objects built from them. Pure functions, used by config/network-rules.ts, the components and the policy pack.
 
 /** The link-local range (RFC 3927), where clouds serve instance metadata and credentials. */
 export const LINK_LOCAL_CIDR = "169.254.0.0/16";

@@ -1,7 +1,6 @@
 // The recommended app.kubernetes.io labels, computed once per service and shared by every component.
-import type { input as Input } from "@pulumi/kubernetes/types";
-import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceDescription } from "../config";
+import { LABEL_VALUE } from "./formats";
+import type { ServiceDescription } from "./service";
 
 /** Label naming the environment of every object; the policy pack protects `prod` namespaces by it. */
 export const ENVIRONMENT_LABEL = "stigmer.ai/environment";
@@ -39,33 +38,9 @@ export function serviceLabels(
   };
 }
 
-/** A label value must be at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric. */
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
-
 /** `app.kubernetes.io/version` for an image tag, or no label when the tag is not a valid label value. Pure. */
 export function versionLabel(tag: string): Record<string, string> {
   return tag !== "" && LABEL_VALUE.test(tag) ? { "app.kubernetes.io/version": tag } : {};
-}
-
-/**
- * A ServiceAccount. It mounts no API token unless given the reason it needs one, which it then carries as
- * TOKEN_REASON_ANNOTATION (the policy pack checks exactly this). Pure.
- */
-export function buildServiceAccount(a: {
-  name: string;
-  namespace: pulumi.Input<string>;
-  labels: Readonly<Record<string, string>>;
-  tokenReason?: string;
-}): Input.core.v1.ServiceAccount {
-  return {
-    metadata: {
-      name: a.name,
-      namespace: a.namespace,
-      labels: { ...a.labels },
-      ...(a.tokenReason ? { annotations: { [TOKEN_REASON_ANNOTATION]: a.tokenReason } } : {}),
-    },
-    automountServiceAccountToken: a.tokenReason !== undefined,
-  };
 }
 
 /** Label on the worker's pods naming the digest they run (its first 40 hex digits): what verification selects by. */

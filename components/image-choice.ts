@@ -1,0 +1,187 @@
+// Which image a stack runs: a pin, a promotion's verified and soaked image, the pipeline's digest, or its current one.
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../config/errors";
+import { PINNED_IMAGE, rfc3339Millis } from "../config/formats";
+import { PROJECT } from "../config/keys";
+import type { ImageSource } from "../config/service";
+import type { ImageOrigin } from "../contracts/stack-outputs";
+
+/** A parsed digest reference. */
+export interface PinnedImage {
+  readonly repository: string;
+  readonly tag: string;
+  readonly digest: string;
+}
+
+/** Parses `<repository>[:<tag>]@sha256:<hex>`; undefined when it is not a digest reference. Pure. */
+export function parsePinnedImage(ref: string): PinnedImage | undefined {
+  const groups = PINNED_IMAGE.exec(ref)?.groups;
+  if (!groups) return undefined;
+  return { repository: groups.repository ?? "", tag: groups.tag ?? "", digest: groups.digest ?? "" };
+}
+
+/** The image this stack deploys, chosen from config, a pin, or a promotion. */
+export interface SelectedImage {
+  readonly repository: string;
+  readonly tag: string;
+  /** Known digest; undefined means the tag is resolved on the registry at deploy time. */
+  readonly digest?: string;
+  readonly origin: ImageOrigin;
+  /** Said as a warning when a pin overrides something, so preview and up show it. */
+  readonly warning?: string;
+}
+
+/**
+ * Chooses the image: an operator's pin wins over everything; otherwise a promotion deploys exactly the other
+ * stack's imageRef; otherwise the configured tag and digest (the pipeline's deploy); otherwise the image the stack
+ * runs now (`currentRef`, its own last imageRef), so an infrastructure update never moves the image. Refuses, with a ConfigError, a pin or promotion
+ * from another repository, a promoted imageRef without a digest, and a configured tag or digest that
+ * disagrees with the promotion. Pure.
+ */
+export function selectImage(
+  image: ImageSource,
+  promotedRef?: string | null,
+  currentRef?: string | null,
+): SelectedImage {
+  const key = (k: string) => `${PROJECT}:${k}`;
+  if (image.pin) {
+    const pin = parsePinnedImage(image.pin);
+    if (!pin)
+      throw new ConfigError([
+        `${key("imagePin")}: got ${JSON.stringify(image.pin)}; allowed: <repository>[:<tag>]@sha256:<64 hex>`,
+      ]);
+    if (pin.repository !== image.repository) {
+      throw new ConfigError([
+        `${key("imagePin")}: got ${JSON.stringify(image.pin)}; allowed: a digest reference in imageRepository (${image.repository})`,
+      ]);
+    }
+    const overrides = [
+      ...(image.tag ? [`imageTag ${JSON.stringify(image.tag)}`] : []),
+      ...(image.digest ? [`imageDigest ${JSON.stringify(image.digest)}`] : []),
+      ...(image.promoteFrom ? [`promotion from ${image.promoteFrom}`] : []),
+    ];
+    return {
+      ...pin,
+      origin: "pin",
+      warning: `imagePin is in force: deploying ${image.pin}${overrides.length ? `; it overrides ${overrides.join(", ")}` : ""}. Unset ${key("imagePin")} to resume normal delivery.`,
+    };
+  }
+  if (image.promoteFrom) {
+    if (promotedRef === undefined || promotedRef === null || promotedRef === "") {
+      throw new ConfigError([
+        `${key("promoteFrom")}: got ${JSON.stringify(image.promoteFrom)}; allowed: a stack that exports imageRef (it has none)`,
+      ]);
+    }
+    const promoted = parsePinnedImage(promotedRef);
+    if (!promoted) {
+      throw new ConfigError([
+        `${key("promoteFrom")}: got ${JSON.stringify(image.promoteFrom)}, whose imageRef ${JSON.stringify(promotedRef)} has no digest; allowed: a stack whose imageRef is <repository>:<tag>@sha256:<hex>`,
+      ]);
+    }
+    const problems: string[] = [];
+    if (promoted.repository !== image.repository) {
+      problems.push(
+        `${key("promoteFrom")}: got ${JSON.stringify(image.promoteFrom)}, which deploys ${promoted.repository}; allowed: a stack deploying imageRepository (${image.repository})`,
+      );
+    }
+    if (image.digest && image.digest !== promoted.digest) {
+      problems.push(
+        `${key("imageDigest")}: got ${JSON.stringify(image.digest)}; allowed: empty, or the digest promoted from ${image.promoteFrom} (${promoted.digest})`,
+      );
+    }
+    if (image.tag && image.tag !== promoted.tag) {
+      problems.push(
+        `${key("imageTag")}: got ${JSON.stringify(image.tag)}; allowed: empty, or the tag promoted from ${image.promoteFrom} (${JSON.stringify(promoted.tag)})`,
+      );
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return { ...promoted, origin: "promotion" };
+  }
+  if (image.digest)
+    return { repository: image.repository, tag: image.tag, digest: image.digest, origin: "config" };
+  if (image.tag) return { repository: image.repository, tag: image.tag, origin: "registry" };
+  // Nothing names a new image: the stack keeps exactly the one it runs.
+  if (currentRef === undefined || currentRef === null || currentRef === "") {
+    throw new ConfigError([
+      `${key("imageTag")}: got (not set), and ${image.self} has never deployed an image (it has no imageRef output); allowed: a first image for this stack: imageTag and imageDigest (the pipeline's deploy sets both), or imagePin. Afterwards a plain pulumi up keeps the image the stack runs.`,
+    ]);
+  }
+  const current = parsePinnedImage(currentRef);
+  if (!current) {
+    throw new ConfigError([
+      `${key("imageTag")}: got (not set), and the image ${image.self} runs (${JSON.stringify(currentRef)}) has no digest; allowed: imageTag and imageDigest, or imagePin`,
+    ]);
+  }
+  if (current.repository !== image.repository) {
+    throw new ConfigError([
+      `${key("imageRepository")}: got ${JSON.stringify(image.repository)}, but ${image.self} runs ${current.repository}; allowed: the repository it runs, or a new imageTag and imageDigest in the new one`,
+    ]);
+  }
+  return { ...current, origin: "current" };
+}
+
+/** The outputs a promotion reads from the stack it promotes from. */
+export interface PromotionSource {
+  readonly imageRef?: string;
+  readonly verifiedImageRef?: string;
+  readonly verifiedAt?: string;
+}
+
+/**
+ * The image a promotion deploys: the source stack's `verifiedImageRef`, and only when that evidence is for the image
+ * the source runs now and at least `minSoakSeconds` old at `now`. Refuses, naming what is missing and when the soak
+ * ends. Pure.
+ */
+export function promotedImageRef(image: ImageSource, source: PromotionSource, now: number): string {
+  const from = image.promoteFrom ?? "";
+  const key = `${PROJECT}:promoteFrom`;
+  const running = source.imageRef ?? "";
+  const verified = source.verifiedImageRef ?? "";
+  if (verified === "") {
+    throw new ConfigError([
+      `${key}: got ${JSON.stringify(from)}, whose image ${running ? JSON.stringify(running) : "(none)"} has no evidence: its verifiedImageRef is empty (its last rollout was not verified); allowed: a stack whose current image passed its rollout verification`,
+    ]);
+  }
+  if (verified !== running) {
+    throw new ConfigError([
+      `${key}: got ${JSON.stringify(from)}, whose evidence is for ${JSON.stringify(verified)} but which runs ${JSON.stringify(running)}; allowed: evidence for the image it runs now (wait for the verification of its current rollout)`,
+    ]);
+  }
+  // Parsed from its fields, never by the machine's time zone; a real date with a zone (config/formats.ts rfc3339Millis).
+  const at = rfc3339Millis(source.verifiedAt ?? "");
+  if (at === undefined) {
+    throw new ConfigError([
+      `${key}: got ${JSON.stringify(from)}, whose verifiedAt ${JSON.stringify(source.verifiedAt ?? "")} is not an RFC 3339 date-time with a zone; allowed: evidence with the time it was verified, e.g. 2026-01-01T00:00:00Z`,
+    ]);
+  }
+  if (at > now) {
+    throw new ConfigError([
+      `${key}: got ${JSON.stringify(from)}, whose verifiedAt ${JSON.stringify(source.verifiedAt)} is in the future (now ${new Date(now).toISOString()}); allowed: evidence verified before now (a clock or an output is wrong)`,
+    ]);
+  }
+  const soak = image.minSoakSeconds ?? 0;
+  const ends = at + soak * 1000;
+  if (ends > now) {
+    throw new ConfigError([
+      `${PROJECT}:minSoak: ${JSON.stringify(verified)} was verified on ${from} at ${new Date(at).toISOString()}; its soak of ${soak} s ends at ${new Date(ends).toISOString()} (now ${new Date(now).toISOString()}); allowed: promote once the soak has passed, or pin an image with imagePin`,
+    ]);
+  }
+  return verified;
+}
+
+/** Reads outputs of a stack (secret or not) through a StackReference: another stack's, or this stack's own last. */
+export async function readStackOutputs(
+  stack: string,
+  names: readonly string[],
+  role: "promote-from" | "current",
+): Promise<Record<string, string | undefined>> {
+  // The stack read; never managed.
+  const ref = new pulumi.StackReference(`${role}-${stack.replace(/\//g, "-")}`, { name: stack });
+  const out: Record<string, string | undefined> = {};
+  for (const name of names) {
+    const details = await ref.getOutputDetails(name);
+    const value = details.value ?? details.secretValue;
+    out[name] = typeof value === "string" ? value : undefined;
+  }
+  return out;
+}

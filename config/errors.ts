@@ -1,0 +1,32 @@
+// How a configuration problem is reported: one message per key (its value and what is allowed), all at once.
+import * as pulumi from "@pulumi/pulumi";
+import type { ConfigWording } from "../contracts/service-start";
+import { PLAIN_KEYS, PROJECT } from "./keys";
+
+/** Raised for any configuration value that breaks its constraint; lists every bad key at once. */
+export class ConfigError extends pulumi.RunError {
+  /** One entry per bad key, in declaration order. */
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** A raw value as a message shows it: quoted, or `(not set)`. Pure. */
+function describe(value: string | undefined): string {
+  return value === undefined ? "(not set)" : JSON.stringify(value);
+}
+
+/** One key's problem: `<project>:<key>: got <value>; allowed: <allowed>`. Pure. */
+export function problem(name: string, value: string | undefined, allowed: string): string {
+  return `${PROJECT}:${name}: got ${describe(value)}; allowed: ${allowed}`;
+}
+
+/** How the service's start-up rules (contracts/service-start.ts) word their problems: as every other key's. */
+export const CONFIG_WORDING: ConfigWording = {
+  project: PROJECT,
+  problem,
+  allowed: (key) => PLAIN_KEYS[key].allowed,
+};

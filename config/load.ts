@@ -1,0 +1,180 @@
+// Reading one stack: the keys the engine hands the program, the plain values, the secrets, the service description.
+import * as pulumi from "@pulumi/pulumi";
+import { CONTRACT_COMMIT_SHORT, type ContractVar } from "../contracts/workflow-runner";
+import { ConfigError, problem } from "./errors";
+import {
+  DECLARED_KEYS,
+  neededSecretKeys,
+  PLAIN_KEYS,
+  type PlainConfig,
+  PROJECT,
+  RETIRED_KEYS,
+  SECRET_KEYS,
+  type SecretKey,
+  type SecretKeySpec,
+} from "./keys";
+import { parsePlainConfig } from "./parse";
+import { describeService, type ServiceDescription } from "./service";
+
+/** The stack's configuration as the program uses it. */
+export interface StackConfig {
+  /** Plain values, parsed. */
+  readonly plain: PlainConfig;
+  /** The service description built from them. */
+  readonly service: ServiceDescription;
+  /** Secret values this stack needs; they stay Outputs marked secret. Keys the stack does not need are absent. */
+  readonly secrets: {
+    readonly registryToken: pulumi.Output<string>;
+    readonly stigmerApiKey: pulumi.Output<string>;
+  } & {
+    readonly [K in Exclude<SecretKey, "registryToken" | "stigmerApiKey">]?: pulumi.Output<string>;
+  };
+  /** Kubernetes context to deploy with; undefined means the ambient kubeconfig's current context. */
+  readonly kubeContext?: string;
+}
+
+/** Whether the running program was handed a key as a secret (set with --secret); true when it cannot tell. */
+function isSecretConfig(fullKey: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  return runtime.isConfigSecret?.(fullKey) ?? true;
+}
+
+/** The service's secret variables, each from its secret key: what the workload's Secret holds. Pure. */
+export function serviceSecretValues(
+  secrets: StackConfig["secrets"],
+): Partial<Record<ContractVar, pulumi.Output<string>>> {
+  const out: Partial<Record<ContractVar, pulumi.Output<string>>> = {};
+  for (const [name, spec] of Object.entries(SECRET_KEYS) as [SecretKey, SecretKeySpec][]) {
+    const value = secrets[name];
+    if (spec.serviceVar && value) out[spec.serviceVar] = value;
+  }
+  return out;
+}
+
+/** Edit distance between two short strings (Levenshtein). Pure. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+/** The declared key a mistyped one most likely meant, or undefined. Pure. */
+export function didYouMean(name: string, declared: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const ranked = declared
+    .map((k) => ({ k, d: k.toLowerCase() === lower ? 0 : editDistance(lower, k.toLowerCase()) }))
+    .sort((x, y) => x.d - y.d);
+  const best = ranked[0];
+  return best && best.d <= Math.max(2, Math.floor(name.length / 4)) ? best.k : undefined;
+}
+
+/**
+ * What is wrong with the set of keys the engine handed the program, before any value is read: keys of this project
+ * that Pulumi.yaml does not declare (typos are otherwise ignored, and the default silently used), and plain keys
+ * given as secrets (the value is never shown). Pure over its arguments.
+ */
+export function configKeyProblems(
+  all: Readonly<Record<string, string>>,
+  isSecret: (fullKey: string) => boolean,
+  stack?: string,
+): string[] {
+  const problems: string[] = [];
+  for (const full of Object.keys(all).sort()) {
+    if (!full.startsWith(`${PROJECT}:`)) continue;
+    const name = full.slice(PROJECT.length + 1);
+    const retired = RETIRED_KEYS[name];
+    if (retired !== undefined) {
+      problems.push(
+        `${full}: no longer a key of this project: the service ignores ${retired.ignores} since stigmer/stigmer ${CONTRACT_COMMIT_SHORT} (${retired.because}). Remove it: \`pulumi config rm ${name}\`${stack ? ` (deletes the line ${full} from Pulumi.${stack}.yaml)` : ""}`,
+      );
+    } else if (!DECLARED_KEYS.includes(name)) {
+      const hint = didYouMean(name, DECLARED_KEYS);
+      problems.push(
+        `${full}: not a key of this project${hint ? ` (did you mean ${hint}?)` : ""}; allowed: one of the keys Pulumi.yaml declares. Remove it with \`pulumi config rm ${name}\``,
+      );
+    } else if (name in PLAIN_KEYS && isSecret(full)) {
+      problems.push(
+        `${full}: got a secret value (not shown); allowed: a plain value: ${name} is not a credential. Set it with \`pulumi config set ${name} <value>\` (without --secret)`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Reads and validates the whole stack configuration. Call before creating any resource. */
+export function loadStackConfig(): StackConfig {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  const keyProblems = configKeyProblems(
+    pulumi.runtime.allConfig(),
+    (k) => runtime.isConfigSecret?.(k) ?? false,
+    pulumi.getStack(),
+  );
+  if (keyProblems.length > 0) throw new ConfigError(keyProblems);
+  const config = new pulumi.Config(PROJECT);
+  const raw = Object.fromEntries(Object.keys(PLAIN_KEYS).map((name) => [name, config.get(name)]));
+  const plain = parsePlainConfig(raw);
+  const self = `${pulumi.getOrganization()}/${PROJECT}/${pulumi.getStack()}`;
+  const stack = pulumi.getStack();
+  if (stack !== plain.environment && !stack.startsWith(`${plain.environment}-`)) {
+    throw new ConfigError([
+      problem(
+        "environment",
+        plain.environment,
+        `the environment of stack "${stack}" (its name, or its prefix before '-'): the ${"stigmer.ai/environment"} label it stamps decides which policies apply (prod-namespace-protected)`,
+      ),
+    ]);
+  }
+  if (plain.promoteFrom !== undefined && plain.promoteFrom === self) {
+    throw new ConfigError([
+      problem(
+        "promoteFrom",
+        plain.promoteFrom,
+        `another stack than this one (${self}): a stack cannot promote its own image`,
+      ),
+    ]);
+  }
+  const problems: string[] = [];
+  const needed = neededSecretKeys(plain);
+  for (const name of needed) {
+    const spec: SecretKeySpec = SECRET_KEYS[name];
+    const how = `set with \`pulumi config set --secret ${name}\`${spec.neededWhen ? ` (needed because ${spec.neededWhen.reason})` : ""}`;
+    const value = config.get(name);
+    if (value === undefined || value === "")
+      problems.push(`${PROJECT}:${name}: got (not set); allowed: ${spec.allowed}, ${how}`);
+    else if (!isSecretConfig(`${PROJECT}:${name}`)) {
+      problems.push(
+        `${PROJECT}:${name}: got a plain-text value (not shown); allowed: an encrypted value, ${how}`,
+      );
+    }
+  }
+  if (
+    plain.buildPipeline &&
+    needed.includes("registryPushToken") &&
+    config.get("registryPushToken") === config.get("registryToken")
+  ) {
+    problems.push(
+      `${PROJECT}:registryPushToken: got the same value as registryToken (not shown); allowed: ${SECRET_KEYS.registryPushToken.allowed}`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const secrets = Object.fromEntries(
+    needed.map((name) => [name, config.requireSecret(name)]),
+  ) as unknown as StackConfig["secrets"];
+  return {
+    plain,
+    // The deploy step names the stack fully qualified: its org, this project, this stack.
+    service: describeService(plain, self),
+    secrets,
+    ...(plain.kubeContext ? { kubeContext: plain.kubeContext } : {}),
+  };
+}

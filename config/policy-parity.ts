@@ -1,0 +1,77 @@
+// What the policy pack would refuse at preview, refused at plan: credential-looking values and image references.
+import { RETIRED_VARS } from "../contracts/service-start";
+import { CONTRACT_VARS } from "../contracts/workflow-runner";
+import { problem } from "./errors";
+import type { PlainConfig } from "./keys";
+
+/**
+ * Key names that hold credentials (`*_TOKEN`, `*_KEY`, `*_SECRET`, passwords, API and private keys). The policy pack
+ * (policy/rules.ts no-plain-secrets) and extraEnv share it.
+ */
+const SECRET_KEY_NAME =
+  /(pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|auth|(^|[_-])key$)/i;
+/** Value shapes of well-known credentials: GitHub, Pulumi, Slack, AWS, PEM keys, JWTs. */
+const SECRET_VALUE =
+  /(^(ghp_|gho_|ghs_|ghu_|github_pat_|pul-|xox[abpr]-)[A-Za-z0-9_-]{10,}|AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|^eyJ[A-Za-z0-9_-]{8,}\.eyJ)/;
+
+/** Why a key/value pair looks like a secret, or undefined (a Tekton `$(params.x)` reference is not a value). Pure. */
+export function secretLooking(key: string, value: unknown): string | undefined {
+  if (typeof value !== "string" || value === "") return undefined;
+  if (SECRET_VALUE.test(value)) return `the value of ${key} has the shape of a credential`;
+  if (SECRET_KEY_NAME.test(key) && !/^\$\(.*\)$/.test(value)) return `${key} names a credential`;
+  return undefined;
+}
+
+/** Why an image reference's registry host is refused (it is not lower case), or undefined. Pure. */
+export function imageRegistryProblem(ref: string): string | undefined {
+  const first = ref.split("/")[0] ?? "";
+  const hasRegistry = ref.includes("/") && (/[.:]/.test(first) || first.toLowerCase() === "localhost");
+  return hasRegistry && first !== first.toLowerCase()
+    ? `its registry "${first}" is not lower case (write ${first.toLowerCase()})`
+    : undefined;
+}
+
+/**
+ * Why an image reference would be refused by the policy pack (images-pinned-by-digest) or by the container runtime,
+ * or undefined: the tag `latest` (with or without a digest after it), or a registry host that is not lower case
+ * (the reference grammar of distribution/reference allows only lower case there). Pure.
+ */
+export function imageReferenceProblem(ref: string): string | undefined {
+  const registry = imageRegistryProblem(ref);
+  if (registry) return registry;
+  const last = (ref.split("/").pop() ?? "").split("@")[0] ?? "";
+  if (last.includes(":") && last.slice(last.indexOf(":") + 1) === "latest")
+    return "its tag is latest, which names nothing stable (the policy images-pinned-by-digest refuses :latest)";
+  return undefined;
+}
+
+/** The tool and service images, by key: what the policy pack would see in a pod or a Tekton step. */
+export const IMAGE_KEYS = ["verifyImage", "bazelImage", "gitImage", "deployImage", "imagePin"] as const;
+
+/**
+ * What the policy pack (policy/rules.ts) would refuse at preview, refused at plan: plain secrets in extraEnv (a
+ * credential's name or shape), `:latest` or an upper-case registry in any image reference. Pure.
+ */
+export function policyParityProblems(cfg: PlainConfig): string[] {
+  const problems: string[] = [];
+  for (const kv of cfg.extraEnv) {
+    const name = kv.slice(0, kv.indexOf("="));
+    // A contract or retired name is refused by extraEnvProblems with the more specific reason: one message an entry.
+    if ((CONTRACT_VARS as string[]).includes(name) || RETIRED_VARS.includes(name)) continue;
+    const why = secretLooking(name, kv.slice(kv.indexOf("=") + 1));
+    if (why)
+      problems.push(
+        problem(
+          "extraEnv",
+          `${name}=(not shown)`,
+          `plain settings only: ${why}; the policy no-plain-secrets refuses it in a ConfigMap. Deliver credentials as secret keys (a Secret), never in extraEnv`,
+        ),
+      );
+  }
+  for (const k of IMAGE_KEYS) {
+    const ref = cfg[k];
+    const why = ref ? imageReferenceProblem(ref) : undefined;
+    if (ref && why) problems.push(problem(k, ref, `an image reference the platform runs: ${why}`));
+  }
+  return problems;
+}
