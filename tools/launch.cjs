@@ -110,7 +110,9 @@ if (first === "--build") {
   // Node's on-disk compile cache (module.enableCompileCache, Node >= 22.8, nodejs/node#54501): later runs of a tool
   // skip compiling the JavaScript of its dependencies again. Kept with the installed packages, where a fresh `npm ci`
   // clears it. An older Node 22 runs without it.
-  require("node:module").enableCompileCache?.(path.join(ROOT, "node_modules", ".cache", "node-compile-cache"));
+  require("node:module").enableCompileCache?.(
+    path.join(ROOT, "node_modules", ".cache", "node-compile-cache"),
+  );
   const main = path.join(BUILD, `${first}.js`);
   process.argv = [process.argv[0], main, ...rest];
   // The tool checks `require.main === module`: load it as the main module.
