@@ -69,20 +69,29 @@ export interface EntryInputs {
 /** The v1 `gitRepo`, where that form keeps its trigger paths. */
 function gitRepo(a: EntryInputs) {
   return {
-    ...gitRepoV1alpha1(a),
+    gitRepoProvider: "github",
+    ...gitRepoFields(a),
     ...(a.repository.triggerPaths?.length ? { triggerPaths: [...a.repository.triggerPaths] } : {}),
   };
 }
 
-/** The v1alpha1 `gitRepo`: no trigger rules (they live under `build.triggers`, and nowhere else). */
-function gitRepoV1alpha1(a: EntryInputs) {
+/** The v1 `gitRepo` fields that name the repository. */
+function gitRepoFields(a: EntryInputs) {
   return {
-    gitRepoProvider: "github",
     ownerName: a.repository.owner,
     name: a.repository.name,
     defaultBranch: a.repository.branch,
     ...(a.repository.projectRoot ? { projectRoot: a.repository.projectRoot } : {}),
   };
+}
+
+/**
+ * The v1alpha1 `gitRepo`: owner, name, default branch, project root; no trigger rules (they live under
+ * `build.triggers`, and nowhere else) and no `gitRepoProvider` (not a v1alpha1 field). `gitConnection` is left out: a
+ * manifest pushed to the repository may omit the repository's identity, which Planton fills from the push.
+ */
+function gitRepoV1alpha1(a: EntryInputs) {
+  return gitRepoFields(a);
 }
 
 /**
@@ -115,9 +124,9 @@ export function buildServiceHubEntryV1(a: EntryInputs) {
 /**
  * The `service-hub.planton.ai/v1alpha1` Service (self-managed-pipelines.md): `spec.build.tektonPipeline` with the
  * pipeline file relative to the project root, the params, and the build secrets of the deploy's environment (the one
- * documented way to hand the deploy step its credentials); trigger rules in `spec.build.triggers`. `spec.deploy` only
- * when Planton's own deploy stage deploys (`kustomize: {}`): no field to turn the stage off is documented, so when the
- * pipeline deploys the entry names no deploy source and the service keeps no `_kustomize` tree. Pure.
+ * documented way to hand the deploy step its credentials); trigger rules in `spec.build.triggers`. `spec.deploy` turns
+ * Planton's own deploy stage off (`disableDeployments: true`, the documented "build-only service") when the pipeline's
+ * deploy step deploys, else deploys the service's `_kustomize` overlays (`kustomize: {}`). Pure.
  */
 export function buildServiceHubEntryV1alpha1(a: EntryInputs) {
   const root = a.repository.projectRoot ?? "";
@@ -149,7 +158,7 @@ export function buildServiceHubEntryV1alpha1(a: EntryInputs) {
           ...(a.repository.triggerPaths?.length ? { paths: [...a.repository.triggerPaths] } : {}),
         },
       },
-      ...(a.pipelineDeploys ? {} : { deploy: { kustomize: {} } }),
+      deploy: a.pipelineDeploys ? { disableDeployments: true } : { kustomize: {} },
     },
   };
 }

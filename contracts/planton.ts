@@ -81,7 +81,9 @@ export const BUILD_SECRET_FILES = {
  *    else, and the deploy side `spec.deploy.kustomize: {}` (the service's `_kustomize` overlays; deployment-stage.md
  *    23b03faf: git-based manifests are the default), as recorded in this project's notes of the same docs (not
  *    re-read at the source). `gitRepo` as what-is-a-service.md (17a0cf3b) lists it: repository, default branch,
- *    project root. No field that turns Planton's deploy stage off is documented for v1alpha1.
+ *    project root; the first-service tutorial's `gitRepo{gitConnection, ownerName, name, defaultBranch}`, and the
+ *    push-to-register doc: a pushed manifest may omit the repository's identity. `spec.deploy.disableDeployments:
+ *    true` skips the deploy stage ("Build-only services", the branch-deployments tutorial of 2026-04-02).
  */
 export const ENTRY_FORMATS = {
   /** The form the monorepo's build note quotes. */
@@ -102,13 +104,13 @@ export const ENTRY_FORMATS = {
   v1alpha1: {
     apiVersion: "service-hub.planton.ai/v1alpha1",
     spec: ["gitRepo", "build", "deploy"],
-    gitRepo: ["gitRepoProvider", "ownerName", "name", "defaultBranch", "projectRoot"],
+    gitRepo: ["gitConnection", "ownerName", "name", "defaultBranch", "projectRoot"],
     build: ["tektonPipeline", "registry", "imageRepositoryPath", "triggers"],
     tektonPipeline: ["yamlFile", "params", "secrets"],
     /** One build secret: the file name in the secrets workspace and a `$secret/` reference. */
     secret: ["name", "ref"],
     triggers: ["branches", "paths"],
-    deploy: ["kustomize"],
+    deploy: ["kustomize", "disableDeployments"],
   },
 } as const;
 

@@ -418,10 +418,10 @@ describe("one deployer", () => {
     files = filesOf(ev);
   });
 
-  it("names no deploy source for Planton's deploy stage, and names the deploy's build secrets (v1alpha1, the default)", () => {
+  it("turns Planton's deploy stage off, and names the deploy's build secrets (v1alpha1, the default)", () => {
     const entry = parse(files[ENTRY] ?? "");
     assert.equal(entry.apiVersion, "service-hub.planton.ai/v1alpha1");
-    assert.equal(entry.spec.deploy, undefined);
+    assert.deepEqual(entry.spec.deploy, { disableDeployments: true });
     assert.deepEqual(
       entry.spec.build.tektonPipeline.secrets.map((s: Obj) => s.name),
       Object.values(BUILD_SECRET_FILES),

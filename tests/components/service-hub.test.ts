@@ -136,8 +136,8 @@ describe("the v1alpha1 entry (the default)", () => {
       Object.values(BUILD_SECRET_FILES),
     );
   });
-  it("names no deploy source when the pipeline deploys; Planton's kustomize deploy otherwise", () => {
-    assert.equal(entry.spec.deploy, undefined);
+  it("turns Planton's deploy stage off when the pipeline deploys; Planton's kustomize deploy otherwise", () => {
+    assert.deepEqual(entry.spec.deploy, { disableDeployments: true });
     const other = buildServiceHubEntry({ ...inputs, pipelineDeploys: false }) as unknown as typeof entry;
     assert.deepEqual(other.spec.deploy, { kustomize: {} });
     assert.equal(other.spec.build.tektonPipeline.secrets, undefined);
