@@ -5,9 +5,10 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { runPlanCommand } from "../../tools/plan/cli";
+import { missingSecrets, runPlanCommand } from "../../tools/plan/cli";
 import { diffDirs, renderSummary } from "../../tools/plan/diff";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
+import { readProjectFile, readStackFile, readStackFileAt } from "../../tools/plan/stack-files";
 import { tempDir } from "../helpers";
 
 const DEV_OUTPUTS = path.join(PROJECT_DIR, "examples", "stack-outputs", "dev.json");
@@ -120,5 +121,34 @@ describe("plan and plan:diff for their reader", () => {
         writeFileSync(path.join(dir, f), readFileSync(path.join(root, "base", "first", f)));
     }
     assert.throws(() => diffDirs(both, path.join(root, "base")), /two plans of stack prod/);
+  });
+});
+
+describe("secrets a stack needs but its stack file does not hold", () => {
+  const project = readProjectFile(PROJECT_DIR);
+  it("names each needed secret neither the stack file nor --secret supplies, per stack", () => {
+    const prod = readStackFile(PROJECT_DIR, "prod", project);
+    assert.deepEqual(missingSecrets(project, prod, {}, {}), [
+      "registryToken",
+      "stigmerApiKey",
+      "r2AccessKeyId",
+      "r2SecretAccessKey",
+    ]);
+    // A secure: value in the stack file, or a --secret flag, holds it.
+    const held = readStackFileAt(stackFile(CIPHER_A), project);
+    assert.deepEqual(missingSecrets(project, held, {}, { r2AccessKeyId: "x" }), [
+      "registryToken",
+      "r2SecretAccessKey",
+    ]);
+    // A key needed only under some config is needed once that config is set (R2 keys: claim check on R2).
+    assert.deepEqual(
+      missingSecrets(
+        project,
+        prod,
+        { stigmerProxyEndpoint: "https://proxy.stigmer.ai", r2Bucket: "", r2Endpoint: "" },
+        {},
+      ),
+      ["registryToken", "stigmerApiKey"],
+    );
   });
 });

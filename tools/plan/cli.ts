@@ -4,6 +4,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
 import { PULUMI_ORG_NAME, PULUMI_STACK_NAME, QUALIFIED_STACK, rfc3339Millis } from "../../config/formats";
+import { neededSecretKeys, PLAIN_KEYS, SECRET_KEYS } from "../../config/keys";
+import { parsePlainConfig } from "../../config/parse";
 import { STACK_OUTPUT_NAMES } from "../../contracts/stack-outputs";
 import { DEFAULT_ORG, type Evaluation, EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
 import {
@@ -28,6 +30,7 @@ import {
   readProjectFile,
   readStackFile,
   readStackFileAt,
+  resolveConfig,
 } from "./stack-files";
 
 const USAGE =
@@ -236,6 +239,7 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     renderSecretFingerprints(secretFingerprints(project.name, stackConfig, secretFlags)),
   );
   writePlan(outDir, files);
+  const missing = missingSecrets(project, stackConfig, assignments("--config", values.config), secretFlags);
   const k8sCount = kubernetesObjects(evaluation).length;
   const repoCount = repositoryFiles(evaluation).length;
   io.out(renderTree(evaluation));
@@ -248,6 +252,10 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     );
   }
   io.out(`\n${imageLine(evaluation)}\n${createCounts(evaluation)}`);
+  if (missing.length > 0)
+    io.out(
+      `\nSecrets this stack needs that its stack file does not hold (planned with stand-ins; pulumi up refuses until they are set, see docs/runbook.md#secrets-each-stack-needs): ${missing.join(", ")}`,
+    );
   io.out(
     `\nPlan for ${evaluation.project}/${evaluation.stack}: ${evaluation.resources.length} resources, ${k8sCount} Kubernetes objects, ${repoCount} repository files, ${Object.keys(evaluation.outputs).length} outputs -> ${path.relative(process.cwd(), outDir) || "."}`,
   );
@@ -287,4 +295,29 @@ if (require.main === module) {
       process.exitCode = code;
     },
   );
+}
+
+/**
+ * The secret keys the stack's config needs (neededSecretKeys) that neither its stack file (a `secure:` value) nor a
+ * --secret flag supplies: the plan runs them on stand-ins, `pulumi up` would refuse. Pure.
+ */
+export function missingSecrets(
+  project: ReturnType<typeof readProjectFile>,
+  stackConfig: Readonly<Record<string, unknown>>,
+  configFlags: Readonly<Record<string, string>>,
+  secretFlags: Readonly<Record<string, string>>,
+): string[] {
+  const short = (key: string) =>
+    key.startsWith(`${project.name}:`) ? key.slice(project.name.length + 1) : key;
+  const { values } = resolveConfig(project, stackConfig, configFlags, secretFlags, Object.keys(SECRET_KEYS));
+  const plain = Object.fromEntries(
+    Object.keys(PLAIN_KEYS).map((name) => [name, values[`${project.name}:${name}`]]),
+  );
+  const held = new Set([
+    ...Object.entries(stackConfig)
+      .filter(([, v]) => v !== null && typeof v === "object" && "secure" in v)
+      .map(([k]) => short(k)),
+    ...Object.keys(secretFlags).map(short),
+  ]);
+  return neededSecretKeys(parsePlainConfig(plain)).filter((key) => !held.has(key));
 }
