@@ -11,8 +11,9 @@ export const SHARED_LABELS: Readonly<Record<string, string>> = {
 /**
  * Sets `retainOnDelete` on a resource and, registered as a transformation, on every child of it: `pulumi destroy` of
  * the owning stack, or a replacement, leaves the object where it is for the other services that build with it.
- * Transformations (unlike `retainOnDelete` itself) are inherited by children (SDK 3.248 resource.js: a resource's
- * transformations are its own followed by its parent's).
+ * Transformations are inherited by children (SDK 3.276 resource.js: a resource's transformations are its own followed
+ * by its parent's). Engines from v3.158 (pulumi/pulumi#18956) also pass `retainOnDelete` down to children that do not
+ * set it; the transformation states it on every registration, so the plan shows it and an older engine keeps it too.
  */
 export const retainOnDelete: pulumi.ResourceTransformation = (args) => ({
   props: args.props,

@@ -206,7 +206,7 @@ export function rfc3339Millis(text: string): number | undefined {
 
 /**
  * A Pulumi stack name: letters, digits, '_', '.', '-', 1 to 100 characters (pulumi/pulumi
- * pkg/backend/filestate/backend.go `stackNameAndProjectRegexp`, the rule the service enforces too).
+ * pkg/backend/diy/backend.go, formerly filestate, `stackNameAndProjectRegexp`; the service enforces it too).
  */
 export const PULUMI_STACK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 /** A Pulumi organization name, as promoteFrom's grammar (QUALIFIED_STACK) reads it: it starts with a letter or digit. */
