@@ -1003,6 +1003,7 @@ const roundThree: Case[] = [
         "--config workflow_runner:replicas",
         "is not this project's",
       ],
+      ["a misspelt flag", ["--stak", "dev"], "--stak", "usage: npm run plan -- --stack <name>"],
     ] as const
   ).map(
     ([title, extra, names, message]): Case => ({

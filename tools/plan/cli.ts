@@ -137,24 +137,33 @@ export async function runPlanCommand(argv: string[], io: CommandIO): Promise<num
   }
 }
 
+/** The plan's flags. */
+const PLAN_OPTIONS = {
+  stack: { type: "string" },
+  out: { type: "string" },
+  "stack-file": { type: "string" },
+  org: { type: "string" },
+  now: { type: "string" },
+  config: { type: "string", multiple: true },
+  secret: { type: "string", multiple: true },
+  "stack-outputs": { type: "string", multiple: true },
+  help: { type: "boolean" },
+} as const;
+
 /** Flags that take one value: given twice, which one holds is a guess, so it is refused. */
 const SINGLE_VALUED = ["stack", "out", "stack-file", "org", "now"];
 
 async function plan(argv: string[], io: CommandIO, target: (dir: string) => void): Promise<number> {
+  try {
+    parseArgs({ args: argv, options: PLAN_OPTIONS, strict: true });
+  } catch (err) {
+    // node:util's message names the flag ("Unknown option '--stak'"); the usage says what is allowed.
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  }
   const { values, tokens } = parseArgs({
     tokens: true,
     args: argv,
-    options: {
-      stack: { type: "string" },
-      out: { type: "string" },
-      "stack-file": { type: "string" },
-      org: { type: "string" },
-      now: { type: "string" },
-      config: { type: "string", multiple: true },
-      secret: { type: "string", multiple: true },
-      "stack-outputs": { type: "string", multiple: true },
-      help: { type: "boolean" },
-    },
+    options: PLAN_OPTIONS,
     strict: true,
   });
   if (values.help) {

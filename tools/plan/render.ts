@@ -291,8 +291,16 @@ export function checkInputOutsidePlan(outDir: string, where: string, file: strin
 export function writePlan(outDir: string, files: ReadonlyMap<string, string>): void {
   checkPlanFolder(outDir);
   const parent = path.dirname(outDir);
-  mkdirSync(parent, { recursive: true });
-  const staging = mkdtempSync(path.join(parent, `.${path.basename(outDir)}.new-`));
+  let staging: string;
+  try {
+    mkdirSync(parent, { recursive: true });
+    staging = mkdtempSync(path.join(parent, `.${path.basename(outDir)}.new-`));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new Error(
+      `--out ${outDir}: cannot create a folder in ${parent} (${code}); allowed: a writable folder path`,
+    );
+  }
   try {
     for (const [rel, content] of files) {
       const file = path.join(staging, rel);
