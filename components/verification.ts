@@ -5,6 +5,7 @@ import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import { DIGEST_LABEL } from "../config/labels";
 import type { PolledQueue } from "../contracts/workflow-runner";
+import { NONROOT_ID, restrictedContainerSecurityContext } from "./security-context";
 import { buildServiceAccount } from "./service-account";
 import { readScript } from "./steps";
 
@@ -42,9 +43,6 @@ export interface RolloutVerificationArgs {
 
 /** Annotation by which the Kubernetes provider replaces, instead of awaiting again, a resource left unready. */
 export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
-
-/** UID the verification runs as. */
-const RUN_AS = 65532;
 
 /** The Job's name: the service and the digest's first 12 hex digits, so one digest is verified once. Pure. */
 export function verificationJobName(serviceName: string, imageRef: string): string {
@@ -87,8 +85,8 @@ export function buildVerificationJob(
           enableServiceLinks: false,
           securityContext: {
             runAsNonRoot: true,
-            runAsUser: RUN_AS,
-            runAsGroup: RUN_AS,
+            runAsUser: NONROOT_ID,
+            runAsGroup: NONROOT_ID,
             seccompProfile: { type: "RuntimeDefault" },
           },
           containers: [
@@ -112,16 +110,7 @@ export function buildVerificationJob(
                 requests: { cpu: "50m", memory: "64Mi" },
                 limits: { cpu: "500m", memory: "256Mi" },
               },
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: RUN_AS,
-                runAsGroup: RUN_AS,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                privileged: false,
-                capabilities: { drop: ["ALL"] },
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: restrictedContainerSecurityContext(),
               volumeMounts: [
                 { name: "tmp", mountPath: "/tmp" },
                 { name: "api-token", mountPath: "/var/run/secrets/verify", readOnly: true },

@@ -8,6 +8,7 @@ import { digestLabel, type ServiceLabels, serviceLabels, versionLabel } from "..
 import type { ServiceDescription } from "../config/service";
 import type { ContractVar } from "../contracts/workflow-runner";
 import { egressPeer, internetPeer, NAMESPACE_NAME_LABEL } from "./network-peers";
+import { NONROOT_ID, restrictedContainerSecurityContext } from "./security-context";
 import { buildServiceAccount } from "./service-account";
 
 /** Arguments of WorkerDeployment. */
@@ -33,8 +34,6 @@ export interface WorkloadSpecArgs {
   readonly namespace: pulumi.Input<string>;
 }
 
-/** UID and GID the container runs as (the distroless `nonroot` user). */
-export const RUN_AS_ID = 65532;
 /** Label of the namespace name, set by Kubernetes on every namespace. */
 
 /** Name of the ConfigMap holding the plain environment. Pure. */
@@ -126,9 +125,9 @@ export function buildDeployment(
           imagePullSecrets: [{ name: a.imagePullSecretName }],
           securityContext: {
             runAsNonRoot: true,
-            runAsUser: RUN_AS_ID,
-            runAsGroup: RUN_AS_ID,
-            fsGroup: RUN_AS_ID,
+            runAsUser: NONROOT_ID,
+            runAsGroup: NONROOT_ID,
+            fsGroup: NONROOT_ID,
             seccompProfile: { type: "RuntimeDefault" },
           },
           ...(w.replicas > 1
@@ -153,16 +152,7 @@ export function buildDeployment(
                 requests: { ...w.resources.requests },
                 limits: { ...w.resources.limits },
               },
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: RUN_AS_ID,
-                runAsGroup: RUN_AS_ID,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                privileged: false,
-                capabilities: { drop: ["ALL"] },
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: restrictedContainerSecurityContext(),
               volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
             },
           ],
