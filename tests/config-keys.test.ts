@@ -1,11 +1,13 @@
 // Pulumi.yaml's `config:` block against the key schema (config/keys.ts): the same keys, secret where the schema says,
-// each declared type the one its schema parses to, each default a value its schema accepts, no default where required.
+// each declared type the one its schema parses to, each default a value its schema accepts, no default where required;
+// and the defaults together pass the rules that join keys.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { PLAIN_KEYS, SECRET_KEYS, type SecretKeySpec } from "../config/keys";
+import { parsePlainConfig } from "../config/parse";
 import { PROJECT_ROOT } from "../tools/project-root";
 
 /** A config key as Pulumi.yaml declares it (the fields this check reads). */
@@ -127,5 +129,45 @@ describe("Pulumi.yaml and the key schema", () => {
       "replica: declared in Pulumi.yaml, not in config/keys.ts",
       "replicas: in config/keys.ts, not declared in Pulumi.yaml",
     ]);
+  });
+});
+
+describe("the defaults together", () => {
+  // A stack that sets only the keys Pulumi.yaml gives no default, with values a real stack uses.
+  const REQUIRED_ONLY: Readonly<Record<string, string>> = {
+    environment: "dev",
+    namespace: "workflow-runner-dev",
+    temporalAddress: "temporal-frontend.temporal.svc.cluster.local:7233",
+    temporalNamespace: "default",
+    stigmerBackendEndpoint: "api.stigmer.ai:443",
+  };
+  const declared = configBlock("Pulumi.yaml") as Record<string, DeclaredKey>;
+  const raw = (overrides: Readonly<Record<string, string>> = {}) =>
+    Object.fromEntries(
+      Object.keys(PLAIN_KEYS).map((name) => {
+        const d = declared[name]?.default;
+        return [
+          name,
+          overrides[name] ?? REQUIRED_ONLY[name] ?? (d === undefined ? undefined : asConfigString(d)),
+        ];
+      }),
+    );
+
+  it("pass every rule that joins keys (a new stack relies on them)", () => {
+    assert.deepEqual(
+      Object.keys(REQUIRED_ONLY).sort(),
+      Object.keys(declared)
+        .filter((k) => {
+          const d = declared[k];
+          return d?.default === undefined && !d?.secret && k in PLAIN_KEYS;
+        })
+        .sort(),
+    );
+    assert.doesNotThrow(() => parsePlainConfig(raw()));
+  });
+
+  it("fail when one default breaks a joined rule (the check can fail)", () => {
+    // cpuLimit's default alone parses, but sits below the platform limit.
+    assert.throws(() => parsePlainConfig(raw({ cpuLimit: "5m" })), /cpuLimit/);
   });
 });
