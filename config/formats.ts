@@ -30,8 +30,6 @@ export const MEMORY_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)$/;
 /** An IPv4 address in dotted-quad form, each octet 0-255. */
 export const IPV4 =
   /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
-/** An IPv4 CIDR block. */
-export const IPV4_CIDR = new RegExp(`^${IPV4.source.slice(1, -1)}/(3[0-2]|[12]?[0-9])$`);
 /**
  * `host:port` of a service the worker dials: a dotted DNS name (a cluster Service name ends in .svc or
  * .svc.cluster.local) or an IPv4 address, and a port. A single-label host is refused: it resolves relative to the

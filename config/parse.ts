@@ -6,8 +6,6 @@ import {
   compareMemory,
   cpuMillis,
   gitRefProblem,
-  IPV4,
-  ingressPathProblem,
   LABEL_VALUE,
   memoryBytes,
   PULUMI_CLOUD_URL,
@@ -148,20 +146,6 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
         `a repository that starts with its registry host (a name with a '.' or ':', e.g. ghcr.io/${cfg.imageRepository}); "${firstSegment}" would be taken as the registry`,
       ),
     );
-  }
-  if (cfg.webhookUrl) {
-    const {
-      host = "",
-      port,
-      path = "/",
-    } = /^https:\/\/(?<host>[^/:]+)(?::(?<port>[0-9]+))?(?<path>\/.*)?$/.exec(cfg.webhookUrl)?.groups ?? {};
-    const why = IPV4.test(host)
-      ? "its host is an IP address; an Ingress host must be a DNS name"
-      : port !== undefined
-        ? `it names port ${port}; the Ingress serves HTTPS on 443 only, so drop the port`
-        : ingressPathProblem(path);
-    if (why)
-      problems.push(problem("webhookUrl", cfg.webhookUrl, `an https URL an Ingress can serve: ${why}`));
   }
   const labels = serviceLabels({
     name: SERVICE_NAME,

@@ -4,8 +4,8 @@ import {
   compareMemory,
   cpuMillis,
   DNS1123_SUBDOMAIN,
-  HTTPS_URL,
   IPV4,
+  ingressPathProblem,
   LABEL_VALUE,
   memoryBytes,
 } from "./formats";
@@ -75,6 +75,21 @@ export function ingressHostProblem(host: string): string | undefined {
   return undefined;
 }
 
+/** Why the webhook's https URL cannot be served by its Ingress (host, port, path), or undefined. Pure. */
+export function webhookUrlProblem(url: string): string | undefined {
+  const {
+    host = "",
+    port,
+    path = "/",
+  } = /^https:\/\/(?<host>[^/:]+)(?::(?<port>[0-9]+))?(?<path>\/.*)?$/.exec(url)?.groups ?? {};
+  return (
+    ingressHostProblem(host) ??
+    (port !== undefined
+      ? `it names port ${port}; the Ingress serves HTTPS on 443 only, so drop the port`
+      : ingressPathProblem(path))
+  );
+}
+
 /**
  * Values Kubernetes, Tekton or the pipeline's scripts would refuse or misread, beyond each key's own grammar: compute
  * bounds, label values we derive, the webhook's Ingress host, the ConfigMap's size. Pure.
@@ -92,10 +107,9 @@ export function platformLimitProblems(cfg: PlainConfig): string[] {
         ),
       );
   }
-  const host = cfg.webhookUrl ? (HTTPS_URL.exec(cfg.webhookUrl)?.groups?.host ?? "") : "";
-  const hostWhy = host && !IPV4.test(host) ? ingressHostProblem(host) : undefined;
-  if (cfg.webhookUrl && hostWhy)
-    problems.push(problem("webhookUrl", cfg.webhookUrl, `an https URL an Ingress can serve: ${hostWhy}`));
+  const webhookWhy = cfg.webhookUrl ? webhookUrlProblem(cfg.webhookUrl) : undefined;
+  if (cfg.webhookUrl && webhookWhy)
+    problems.push(problem("webhookUrl", cfg.webhookUrl, `an https URL an Ingress can serve: ${webhookWhy}`));
   problems.push(...configMapSizeProblems(cfg));
   return problems;
 }
