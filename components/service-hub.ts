@@ -66,22 +66,12 @@ export interface EntryInputs {
   readonly deployEnvironment?: string;
 }
 
-/** The v1 `gitRepo`, where that form keeps its trigger paths. */
-function gitRepo(a: EntryInputs) {
+/** The v1 `gitRepo`: the provider, the repository, and the trigger paths (which that form keeps here). */
+function gitRepoV1(a: EntryInputs) {
   return {
     gitRepoProvider: "github",
-    ...gitRepoFields(a),
+    ...gitRepoV1alpha1(a),
     ...(a.repository.triggerPaths?.length ? { triggerPaths: [...a.repository.triggerPaths] } : {}),
-  };
-}
-
-/** The v1 `gitRepo` fields that name the repository. */
-function gitRepoFields(a: EntryInputs) {
-  return {
-    ownerName: a.repository.owner,
-    name: a.repository.name,
-    defaultBranch: a.repository.branch,
-    ...(a.repository.projectRoot ? { projectRoot: a.repository.projectRoot } : {}),
   };
 }
 
@@ -91,7 +81,12 @@ function gitRepoFields(a: EntryInputs) {
  * manifest pushed to the repository may omit the repository's identity, which Planton fills from the push.
  */
 function gitRepoV1alpha1(a: EntryInputs) {
-  return gitRepoFields(a);
+  return {
+    ownerName: a.repository.owner,
+    name: a.repository.name,
+    defaultBranch: a.repository.branch,
+    ...(a.repository.projectRoot ? { projectRoot: a.repository.projectRoot } : {}),
+  };
 }
 
 /**
@@ -105,7 +100,7 @@ export function buildServiceHubEntryV1(a: EntryInputs) {
     kind: "Service",
     metadata: { name: a.serviceName, org: a.serviceHub.org },
     spec: {
-      gitRepo: gitRepo(a),
+      gitRepo: gitRepoV1(a),
       packageType: "container_image",
       containerRegistry: a.serviceHub.containerRegistry,
       pipelineConfiguration: {
