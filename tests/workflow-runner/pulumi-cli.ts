@@ -3,7 +3,8 @@
 // --stack S` prints all outputs as one JSON object, secrets as "[secret]" without --show-secrets; `pulumi up` with
 // `-c key=value` sets that config for the update; `--policy-pack DIR` runs the pack in DIR; `pulumi refresh
 // --expect-no-changes` "returns an error if any changes occur". Every call needs a token that may read the stack,
-// and `up` one that may write it (the Pulumi service refuses otherwise). Exit code 255 is the CLI's on error.
+// and `up` one that may write it (the Pulumi service refuses otherwise). Exit code 255 is the CLI's on error
+// (sdk/go/common/util/cmdutil/exit.go: ExitError exits with -1). The "[secret]" text is from the docs, not the source.
 //   node pulumi-cli.js <state file> <pulumi args...>
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
