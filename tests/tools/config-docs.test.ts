@@ -3,12 +3,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { projectDir } from "../../tools/contract/docs";
 import { CONFIG_DOC_PATH, renderConfigReference } from "../../tools/docs/config";
 import { readProjectFile } from "../../tools/plan/stack-files";
+import { PROJECT_ROOT } from "../../tools/project-root";
 
 describe("docs/config-reference.md", () => {
-  const dir = projectDir();
+  const dir = PROJECT_ROOT;
   const project = readProjectFile(dir);
   const rendered = renderConfigReference(project);
   it("is what Pulumi.yaml renders (run `npm run docs:config` after changing Pulumi.yaml)", () => {

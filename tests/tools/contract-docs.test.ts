@@ -3,10 +3,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { DOC_PATH, keyDescriptions, projectDir, renderContractDoc } from "../../tools/contract/docs";
+import { DOC_PATH, keyDescriptions, renderContractDoc } from "../../tools/contract/docs";
+import { PROJECT_ROOT } from "../../tools/project-root";
 
 describe("docs/service-contract.md", () => {
-  const dir = projectDir();
+  const dir = PROJECT_ROOT;
   const rendered = renderContractDoc(keyDescriptions(dir));
   it("is what the contract renders (run `npm run docs:contract` after changing the contract)", () => {
     assert.equal(readFileSync(path.join(dir, DOC_PATH), "utf8"), rendered);

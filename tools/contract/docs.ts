@@ -2,7 +2,7 @@
 //
 //   npm run docs:contract            rewrite docs/service-contract.md
 // tests/tools/contract-docs.test.ts fails when the committed file is not what this renders.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { RETIRED_KEYS } from "../../config/keys";
 import { RETIRED_VARS } from "../../contracts/service-start";
@@ -14,14 +14,7 @@ import {
   WORKFLOW_RUNNER_ENV,
 } from "../../contracts/workflow-runner";
 import { readProjectFile } from "../plan/stack-files";
-
-/** The project's folder (where Pulumi.yaml is), from the source or the compiled file. */
-export function projectDir(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error("no Pulumi.yaml above tools/contract");
-  }
-}
+import { PROJECT_ROOT } from "../project-root";
 
 /** Where the rendered reference lives. */
 export const DOC_PATH = path.join("docs", "service-contract.md");
@@ -132,7 +125,7 @@ export function keyDescriptions(dir: string): Record<string, string> {
 }
 
 if (require.main === module) {
-  const dir = projectDir();
+  const dir = PROJECT_ROOT;
   const file = path.join(dir, DOC_PATH);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, renderContractDoc(keyDescriptions(dir)));

@@ -4,8 +4,9 @@
 // tests/tools/config-docs.test.ts fails when the committed file is not what this renders.
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { projectDir, table } from "../contract/docs";
+import { table } from "../contract/docs";
 import { type DeclaredKey, type ProjectFile, readProjectFile } from "../plan/stack-files";
+import { PROJECT_ROOT } from "../project-root";
 
 /** Where the rendered reference lives. */
 export const CONFIG_DOC_PATH = path.join("docs", "config-reference.md");
@@ -62,7 +63,7 @@ export function renderConfigReference(project: ProjectFile): string {
 }
 
 if (require.main === module) {
-  const dir = projectDir();
+  const dir = PROJECT_ROOT;
   const file = path.join(dir, CONFIG_DOC_PATH);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, renderConfigReference(readProjectFile(dir)));

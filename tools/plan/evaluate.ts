@@ -1,20 +1,15 @@
 // Evaluates the real program (index.ts, a real stack file) under Pulumi's runtime mocks and records what it registers.
-import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_KEYS } from "../../config/keys";
+import { PROJECT_ROOT } from "../project-root";
 import { type MockOptions, PlanMocks } from "./mocks";
 import { readProjectFile, readStackFile, readStackFileAt, resolveConfig } from "./stack-files";
 
 /** Where the program's modules are: the folder above tools/ (the checkout, or build/ when running compiled). */
 export const CODE_DIR = path.resolve(__dirname, "..", "..");
-/** The project this tool plans: the nearest folder at or above CODE_DIR with a Pulumi.yaml. */
-export const PROJECT_DIR = (() => {
-  for (let dir = CODE_DIR; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
-    if (path.dirname(dir) === dir) return CODE_DIR;
-  }
-})();
+/** The project this tool plans: the nearest folder with a Pulumi.yaml (tools/project-root.ts). */
+export const PROJECT_DIR = PROJECT_ROOT;
 
 /** A value as the plan writes it: secrets and unknowns replaced by markers. */
 export type PlanValue = string | number | boolean | null | PlanValue[] | { [key: string]: PlanValue };
