@@ -1,7 +1,7 @@
 // The key schema: every config key the program reads, how its raw string parses, and what an error says is allowed.
 // Pulumi.yaml's `config:` block declares the same keys; tests/config-keys.test.ts fails when the two differ.
 import { z } from "zod";
-import { type ContractVar, ENV_NAME } from "../contracts/workflow-runner";
+import { ENV_NAME } from "../contracts/service";
 import {
   BAZEL_LABEL,
   BAZEL_REMOTE_CACHE,
@@ -32,12 +32,8 @@ import {
 } from "./formats";
 /** The Pulumi project name; every key below lives in its namespace. */
 export const PROJECT = "workflow-runner";
-/** The service this program delivers, and how its labels describe it. */
-export const SERVICE_NAME = "workflow-runner";
-/** The service's `app.kubernetes.io/component`. */
-export const SERVICE_COMPONENT = "temporal-worker";
-/** The service's `app.kubernetes.io/part-of`. */
-export const SERVICE_PART_OF = "stigmer";
+/** The service a stack delivers when its stack file names none: the project's first. */
+export const DEFAULT_SERVICE = "workflow-runner";
 
 /**
  * Fully qualified names of the keys the pipeline's deploy step sets with `pulumi up -c`.
@@ -103,6 +99,10 @@ const labelList = jsonList(z.string().regex(DNS1123_LABEL)).pipe(z.array(z.strin
 
 /** Every plain (non-secret) key the program reads, without the project prefix. Pulumi.yaml declares the same set. */
 export const PLAIN_KEYS = {
+  service: key(
+    str(DNS1123_LABEL),
+    "the service this stack delivers: a service with a module in config/services/ (workflow-runner, stigmer-runner)",
+  ),
   environment: key(str(DNS1123_LABEL), "a lowercase environment name (DNS-1123 label), e.g. dev or prod"),
   namespace: key(
     str(DNS1123_LABEL),
@@ -289,7 +289,7 @@ export const PLAIN_KEYS = {
 export interface SecretKeySpec {
   readonly allowed: string;
   /** The service's environment variable this key delivers (through the workload's Secret). @default none */
-  readonly serviceVar?: ContractVar;
+  readonly serviceVar?: string;
   readonly neededWhen?: { readonly reason: string; readonly test: (cfg: PlainConfig) => boolean };
 }
 

@@ -8,7 +8,7 @@ import { compareMemory, cpuMillis, memoryBytes } from "../config/formats";
 import { DECLARED_KEYS, neededSecretKeys, PLAIN_KEYS, RETIRED_KEYS, SECRET_KEYS } from "../config/keys";
 import { configKeyProblems } from "../config/load";
 import { parsePlainConfig } from "../config/parse";
-import { describeService } from "../config/service";
+import { describeService } from "../config/services/workflow-runner";
 import { CONTRACT_COMMIT, type ContractVar, WORKFLOW_RUNNER_ENV } from "../contracts/workflow-runner";
 import { PROJECT_DIR } from "../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../tools/plan/stack-files";
@@ -284,7 +284,7 @@ describe("the stigmer org", () => {
     const service = describeService(cfg, "dev");
     assert.equal(service.image.repository, "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner");
     assert.equal(service.build?.git.url, "https://github.com/leftbin/stigmer-cloud.git");
-    assert.equal(service.serviceHub.containerRegistry, "ghcr-leftbin");
+    assert.equal(service.serviceHub?.containerRegistry, "ghcr-leftbin");
   });
 });
 

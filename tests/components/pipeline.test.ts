@@ -18,12 +18,8 @@ import {
 } from "../../components/pipeline";
 import { CACHE_WORKSPACES, rootPipelineTasks, TASK_NAMES } from "../../components/pipeline-tasks";
 import { parsePlainConfig } from "../../config/parse";
-import {
-  type BuildDescription,
-  describeService,
-  type RootPipelineDescription,
-  type ServiceDescription,
-} from "../../config/service";
+import type { BuildDescription, RootPipelineDescription, ServiceDescription } from "../../config/service";
+import { describeService } from "../../config/services/workflow-runner";
 import {
   ALWAYS_SUPPLIED_PARAMS,
   BUILD_SECRET_FILES,
