@@ -1,5 +1,5 @@
-// stigmer-runner's environment, as its README's environment table and the code behind it state it: every variable,
-// its default, whether it is a secret, and when the runner refuses to start without it. Data only.
+// stigmer-runner's environment, as its README's table states it: each variable's default, secrecy, requirement, source.
+// Over 400 lines: one row per variable the runner reads (78), which is the table, and data only.
 //
 // Source: stigmer/stigmer backend/services/runner (npm @stigmer/runner, binary stigmer-runner). The rows are the
 // tables under "## Environment variable reference" of README.md at 0add3192 (0add319220c37f4ececf91e972ab33d1ec7b528f),
