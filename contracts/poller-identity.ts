@@ -1,9 +1,11 @@
 // How a Temporal worker names itself to the server: the identity each of its pollers carries, by the SDK it is built on.
 //
 // Sources:
-//   Go: temporalio/sdk-go internal/internal_utils.go (76363271) getWorkerIdentity:
-//     fmt.Sprintf("%d@%s@%s", os.Getpid(), getHostName(), taskqueueName); the client's default identity is that with
-//     an empty queue ("<pid>@<host>@"), and a worker without an identity of its own takes the client's.
+//   Go: temporalio/sdk-go (go.temporal.io/sdk) internal/internal_utils.go getWorkerIdentity, read in a version that
+//     defines PollerAutoscaleBehavior: fmt.Sprintf("%d@%s@%s", os.Getpid(), getHostName(), taskqueueName), the host
+//     from os.Hostname(); internal/internal_workflow_client.go NewServiceClient gives a client without an identity
+//     getWorkerIdentity("") ("<pid>@<host>@"), which a worker without an identity of its own takes. Either way an
+//     "@" follows the host.
 //   TypeScript: temporalio/sdk-typescript packages/worker/src/worker-options.ts (07eed14b) addDefaultWorkerOptions:
 //     identity: `${process.pid}@${os.hostname()}`, nothing after the host; the same line ships in the published
 //     @temporalio/worker 1.24.0, lib/worker-options.js.
@@ -33,7 +35,8 @@ export const POLLER_IDENTITY: Readonly<Record<PollerIdentityFormat, PollerIdenti
   go: {
     shape: "<pid>@<hostname>@<task queue, or empty>",
     ofPod: "decimal pid, '@', P, '@', then anything",
-    source: "temporalio/sdk-go internal/internal_utils.go (76363271) getWorkerIdentity",
+    source:
+      "temporalio/sdk-go internal/internal_utils.go getWorkerIdentity; internal_workflow_client.go NewServiceClient",
   },
   typescript: {
     shape: "<pid>@<hostname>",
