@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import { DIGEST_LABEL } from "../config/labels";
+import { DEFAULT_POLLER_IDENTITY_FORMAT, type PollerIdentityFormat } from "../contracts/poller-identity";
 import type { PolledQueue } from "../contracts/workflow-runner";
 import { NONROOT_ID, restrictedContainerSecurityContext } from "./security-context";
 import { buildServiceAccount } from "./service-account";
@@ -27,6 +28,11 @@ export interface RolloutVerificationArgs {
     readonly namespace: string;
     readonly taskQueues: readonly PolledQueue[];
   };
+  /**
+   * The SDK whose default worker identity the pollers carry, by which a poller is told to be a new pod's
+   * (contracts/poller-identity.ts). @default "go"
+   */
+  readonly identityFormat?: PollerIdentityFormat;
   /** Where the Job's pod reaches the API server (network-peers.ts `apiServerPeers`). */
   readonly apiServerPeers: Input.networking.v1.NetworkPolicyPeer[];
   /** How the Job's pod reaches Temporal: the worker's own egress rule for it. */
@@ -98,6 +104,7 @@ export function buildVerificationJob(
                 { name: "TEMPORAL_ADDRESS", value: a.temporal.address },
                 { name: "TEMPORAL_NAMESPACE", value: a.temporal.namespace },
                 { name: "POLLED_QUEUES", value: polledQueues(a.temporal.taskQueues) },
+                { name: "IDENTITY_FORMAT", value: a.identityFormat ?? DEFAULT_POLLER_IDENTITY_FORMAT },
                 { name: "IMAGE_REF", value: a.imageRef },
                 { name: "POD_SELECTOR", value: encodeURIComponent(selector) },
                 { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
