@@ -64,20 +64,39 @@ export function polledQueues(queues: readonly PolledQueue[]): string {
   return queues.flatMap((q) => q.pollers.map((type) => `${type}:${q.name}`)).join(" ");
 }
 
-/** The verification Job: restricted, no retries, bounded by the timeout. Pure. */
+/** The new pods' label selector: the worker's labels and the rolled-out digest's label, URL-encoded. Pure. */
+export function verificationPodSelector(
+  podSelector: Readonly<Record<string, string>>,
+  imageRef: string,
+): string {
+  const hex = /@sha256:([a-f0-9]{64})$/.exec(imageRef)?.[1] ?? "";
+  return encodeURIComponent(
+    Object.entries({ ...podSelector, [DIGEST_LABEL]: hex.slice(0, 40) })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(","),
+  );
+}
+
+/**
+ * The verification Job: restricted, no retries, bounded by the timeout. The tool image and the rolled-out reference
+ * may be Outputs: each is applied at the fields that use it (the name, the image, two variables), so a value unknown
+ * at preview (a tag's digest) leaves only those fields unknown and the rest of the Job readable. Pure.
+ */
 export function buildVerificationJob(
-  a: Omit<RolloutVerificationArgs, "deployment" | "temporalPeer" | "temporalPort"> & {
-    imageRef: string;
+  a: Omit<RolloutVerificationArgs, "deployment" | "temporalPeer" | "temporalPort" | "image"> & {
+    image: pulumi.Input<string>;
+    imageRef: pulumi.Input<string>;
     serviceAccountName: string;
   },
 ): Input.batch.v1.Job {
   const labels = { ...a.labels, "app.kubernetes.io/component": "rollout-verification" };
-  const hex = /@sha256:([a-f0-9]{64})$/.exec(a.imageRef)?.[1] ?? "";
-  const selector = Object.entries({ ...a.podSelector, [DIGEST_LABEL]: hex.slice(0, 40) })
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
+  const imageRef = pulumi.output(a.imageRef);
   return {
-    metadata: { name: verificationJobName(a.serviceName, a.imageRef), namespace: a.namespace, labels },
+    metadata: {
+      name: imageRef.apply((ref) => verificationJobName(a.serviceName, ref)),
+      namespace: a.namespace,
+      labels,
+    },
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: a.timeoutSeconds + 120,
@@ -106,7 +125,10 @@ export function buildVerificationJob(
                 { name: "POLLED_QUEUES", value: polledQueues(a.temporal.taskQueues) },
                 { name: "IDENTITY_FORMAT", value: a.identityFormat ?? DEFAULT_POLLER_IDENTITY_FORMAT },
                 { name: "IMAGE_REF", value: a.imageRef },
-                { name: "POD_SELECTOR", value: encodeURIComponent(selector) },
+                {
+                  name: "POD_SELECTOR",
+                  value: imageRef.apply((ref) => verificationPodSelector(a.podSelector, ref)),
+                },
                 { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
                 { name: "TIMEOUT_SECONDS", value: String(a.timeoutSeconds) },
                 { name: "POLL_SECONDS", value: "10" },
@@ -254,11 +276,7 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
     // waiting on a Job that failed in an earlier update, so a failed Job would fail every retry of its digest for good;
     // pulumi.com/replaceUnready makes the next update replace it and verify again (@pulumi/kubernetes batch/v1 Job docs).
     const toolImage = pinnedToolImage(name, this, args.image);
-    const built = pulumi
-      .all([args.imageRef, toolImage])
-      .apply(([imageRef, image]) =>
-        buildVerificationJob({ ...args, image, imageRef, serviceAccountName: saName }),
-      );
+    const built = buildVerificationJob({ ...args, image: toolImage, serviceAccountName: saName });
     const jobName = pulumi.output(args.imageRef).apply((ref) => verificationJobName(args.serviceName, ref));
     const job = new k8s.batch.v1.Job(
       `${name}-job`,
@@ -269,7 +287,7 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
           labels,
           annotations: { [REPLACE_UNREADY]: "true" },
         },
-        spec: built.apply((j) => j.spec as Input.batch.v1.JobSpec),
+        spec: built.spec as Input.batch.v1.JobSpec,
       },
       {
         parent: this,
