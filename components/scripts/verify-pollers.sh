@@ -24,6 +24,34 @@ case "$IDENTITY_FORMAT" in
     ;;
 esac
 
+fail() {
+  echo "$*" >&2
+  exit 1
+}
+
+# Each value against its grammar before curl, temporal or bash arithmetic sees it: bash evaluates a variable inside
+# $(( )) as an expression (`a[$(command)]` runs the command), a value that starts with '-' is an option, and the
+# namespace and selector land in a URL.
+for seconds in "$TIMEOUT_SECONDS" "${POLL_SECONDS:-10}"; do
+  [[ "$seconds" =~ ^[0-9]{1,6}$ ]] || fail "refusing a wait of '$seconds' seconds: allowed: a whole number of seconds"
+done
+[[ "$POD_NAMESPACE" =~ ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ ]] ||
+  fail "refusing namespace '$POD_NAMESPACE': allowed: a DNS-1123 label"
+# The selector arrives URL-encoded (encodeURIComponent): no '&', '#', '?', space or quote.
+selector_re="^[A-Za-z0-9._~%!*()'-]+\$"
+[[ "$POD_SELECTOR" =~ $selector_re ]] ||
+  fail "refusing pod selector '$POD_SELECTOR': allowed: a URL-encoded label selector"
+address_re='^([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:]+\]):[0-9]{1,5}$'
+[[ "$TEMPORAL_ADDRESS" =~ $address_re ]] ||
+  fail "refusing Temporal address '$TEMPORAL_ADDRESS': allowed: <host>:<port>"
+[[ "$TEMPORAL_NAMESPACE" =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] ||
+  fail "refusing Temporal namespace '$TEMPORAL_NAMESPACE': allowed: letters, digits, '.', '_', '-' (not starting with '-')"
+for entry in $POLLED_QUEUES; do
+  [[ "$entry" =~ ^(workflow|activity):[A-Za-z0-9_][A-Za-z0-9._/-]*$ ]] ||
+    fail "refusing polled queue '$entry': allowed: <workflow|activity>:<queue name>"
+done
+[[ "$IMAGE_REF" =~ @sha256:[a-f0-9]{64}$ ]] || fail "refusing image '$IMAGE_REF': allowed: a reference ending in @sha256:<64 hex>"
+
 digest="${IMAGE_REF##*@}"
 api="https://kubernetes.default.svc"
 sa="${SA_DIR:-/var/run/secrets/kubernetes.io/serviceaccount}"
