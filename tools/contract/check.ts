@@ -1,17 +1,24 @@
 // npm run contract:check -- [--service <name>] <checkout>: what a service reads, against its contract table.
 //
-//   workflow-runner (the default): the Go code the binary runs (go-env.ts), against contracts/workflow-runner.ts;
+//   workflow-runner (the default): the Go code the binary runs (go-env.ts: Go's own parser), against
+//     contracts/workflow-runner.ts; each environment access naming no variable (? listed in the contract with its
+//     reason, ! not listed) and each part of the source it could not read (! a missing package, a link out of the
+//     checkout) fails the check too;
 //   stigmer-runner: the environment tables of backend/services/runner/README.md (readme-env.ts), against
 //     contracts/stigmer-runner-env.ts.
 // Lists every variable the source states (with its defaults and where), then every difference with the contract:
 // + added (in the source, not in the contract), - removed (in the contract, not in the source), ~ changed default.
-// Exit 0 when in sync, 1 on any difference, 2 on a usage error or a source it cannot read.
+// Exit 0 when in sync, 1 on any difference or unresolved read, 2 on a usage error or a source it cannot read.
 import { type RunnerEnvVar, STIGMER_RUNNER_ENV } from "../../contracts/stigmer-runner-env";
-import { type EnvVarContract, WORKFLOW_RUNNER_ENV } from "../../contracts/workflow-runner";
-import { compareWithContract, scanService } from "./go-env";
+import {
+  type EnvVarContract,
+  UNRESOLVED_ENV_READS,
+  WORKFLOW_RUNNER_ENV,
+} from "../../contracts/workflow-runner";
+import { compareWithContract, ScanInputError, scanService, unlistedReads } from "./go-env";
 import { compareReadmeWithContract, readmeFile, scanReadme } from "./readme-env";
 
-/** What one service's check found: the report's lines, and how many differences. */
+/** What one service's check found: the report's lines, and how many failures (differences, unresolved reads). */
 interface Report {
   readonly lines: readonly string[];
   readonly drift: number;
@@ -26,17 +33,18 @@ function checkWorkflowRunner(checkout: string): Report {
   try {
     scan = scanService(checkout);
   } catch (err) {
-    throw new Unreadable((err as Error).message);
+    if (!(err instanceof ScanInputError)) throw err;
+    throw new Unreadable(err.message);
   }
   const out: string[] = [
     `Service ${scan.module} (${scan.root})`,
+    `Go files of the binary for linux/amd64: ${scan.files.length} (left out by build constraints: ${scan.excluded.length})`,
     `Environment variables the binary reads: ${scan.vars.size}`,
   ];
   for (const [name, read] of scan.vars) {
     const def = read.defaults.length > 0 ? read.defaults.map((d) => JSON.stringify(d)).join(" | ") : "none";
     out.push(`  ${name}  default ${def}  (${read.files.join(", ")})`);
   }
-  for (const u of scan.unresolved) out.push(`  ? unresolved read ${u}`);
   const contract: Readonly<Record<string, EnvVarContract>> = WORKFLOW_RUNNER_ENV;
   const drift = compareWithContract(scan.vars, contract);
   if (drift.length === 0) {
@@ -47,7 +55,21 @@ function checkWorkflowRunner(checkout: string): Report {
     out.push(`Drift from contracts/workflow-runner.ts: ${drift.length}`);
     for (const d of drift) out.push(`  ${d.line}`);
   }
-  return { lines: out, drift: drift.length };
+  const unlisted = unlistedReads(scan.unresolvedReads, UNRESOLVED_ENV_READS);
+  for (const u of scan.unresolvedReads) {
+    const listed = UNRESOLVED_ENV_READS.find((l) => l.file === u.file && l.call === u.call);
+    out.push(
+      listed
+        ? `  ? ${u.file}:${u.line}: ${u.call}: ${u.why}; listed in the contract: ${listed.reason}`
+        : `  ! ${u.file}:${u.line}: ${u.call}: ${u.why}; not listed in contracts/workflow-runner.ts UNRESOLVED_ENV_READS`,
+    );
+  }
+  for (const p of scan.problems) out.push(`  ! not read: ${p}`);
+  if (unlisted.length + scan.problems.length > 0)
+    out.push(
+      `Unresolved: ${unlisted.length} environment access(es) not listed, ${scan.problems.length} part(s) of the source not read.`,
+    );
+  return { lines: out, drift: drift.length + unlisted.length + scan.problems.length };
 }
 
 /** stigmer-runner: the README's environment tables under a checkout, against contracts/stigmer-runner-env.ts. */
