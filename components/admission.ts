@@ -1,6 +1,7 @@
 // Admission rules the cluster enforces on what CI identities create: ValidatingAdmissionPolicies (CEL) and bindings.
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { celString, celStringList } from "./cel";
 
 /** The API of ValidatingAdmissionPolicy and its binding (GA in Kubernetes 1.30). */
 export const ADMISSION_API = "admissionregistration.k8s.io/v1";
@@ -11,16 +12,6 @@ const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 export interface Validation {
   readonly expression: string;
   readonly message: string;
-}
-
-/** A CEL string literal (single-quoted, escaped). Pure. */
-export function celString(value: string): string {
-  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-}
-
-/** A CEL list of string literals. Pure. */
-function celList(values: readonly string[]): string {
-  return `[${values.map(celString).join(", ")}]`;
 }
 
 /** The request's user is this ServiceAccount (the username Kubernetes gives a ServiceAccount token). Pure. */
@@ -55,7 +46,7 @@ export interface PodTemplateRule {
  * Pure.
  */
 export function podTemplateValidations(path: string, rule: PodTemplateRule): Validation[] {
-  const allowed = `(${celList(rule.secretNames)}.exists(n, n == NAME)${
+  const allowed = `(${celStringList(rule.secretNames)}.exists(n, n == NAME)${
     rule.secretNamePattern ? ` || NAME.matches(${celString(rule.secretNamePattern)})` : ""
   })`;
   const secretOk = (name: string) => allowed.replace(/NAME/g, name);

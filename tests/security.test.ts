@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { run } from "@bufbuild/cel";
 import { parse } from "yaml";
-import { celString, podTemplateValidations, requestedBy, type Validation } from "../components/admission";
+import { podTemplateValidations, requestedBy, type Validation } from "../components/admission";
+import { celString } from "../components/cel";
 import { PIPELINE_FILE } from "../components/pipeline";
 import {
   cidrProblem,
@@ -514,7 +515,7 @@ describe("admission rules, on the rendered objects", () => {
     });
     assert.equal(admits(image?.expression ?? "", pod("ghcr.io/o/r")), true);
     assert.equal(admits(image?.expression ?? "", pod("ghcrXio/o/r")), false);
-    assert.equal(requestedBy("ns", "sa"), "request.userInfo.username == 'system:serviceaccount:ns:sa'");
+    assert.equal(requestedBy("ns", "sa"), 'request.userInfo.username == "system:serviceaccount:ns:sa"');
   });
 });
 
