@@ -1,6 +1,7 @@
 // Admission rules the cluster enforces on what CI identities create: ValidatingAdmissionPolicies (CEL) and bindings.
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { parseImageReference, SHA256_HEX_SOURCE, TAG_SOURCE } from "../config/image-reference";
 import { celString, celStringList } from "./cel";
 
 /** The API of ValidatingAdmissionPolicy and its binding (GA in Kubernetes 1.30). */
@@ -21,10 +22,10 @@ export function requestedBy(namespace: string, serviceAccount: string): string {
 
 /** An image reference without its digest and tag: `ghcr.io/o/r:1@sha256:...` -> `ghcr.io/o/r`. Pure. */
 export function imageRepositoryOf(ref: string): string {
-  const noDigest = ref.split("@")[0] ?? "";
-  const slash = noDigest.lastIndexOf("/");
-  const colon = noDigest.lastIndexOf(":");
-  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+  const parsed = parseImageReference(ref);
+  if ("problem" in parsed)
+    throw new Error(`not an image reference: ${JSON.stringify(ref)}: ${parsed.problem}`);
+  return parsed.repository;
 }
 
 /** What a pod template created by a CI identity may be. */
@@ -51,7 +52,7 @@ export function podTemplateValidations(path: string, rule: PodTemplateRule): Val
   })`;
   const secretOk = (name: string) => allowed.replace(/NAME/g, name);
   const repo = rule.imageRepository.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const imageRe = celString(`^${repo}(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?@sha256:[a-f0-9]{64}$`);
+  const imageRe = celString(`^${repo}(:${TAG_SOURCE})?@sha256:${SHA256_HEX_SOURCE}$`);
   const allContainers = (cond: string) =>
     `${path}.containers.all(c, ${cond}) && (!has(${path}.initContainers) || ${path}.initContainers.all(c, ${cond})) && !has(${path}.ephemeralContainers)`;
   return [
