@@ -594,7 +594,8 @@ describe("the step scripts, with stub tools", () => {
   const deployParams = (extra: Record<string, string> = {}) => ({
     stack: "stigmer/workflow-runner/dev",
     "program-path": "_ops/pulumi/workflow-runner",
-    targets: "urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::a urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::b",
+    targets:
+      "urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::a urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::b",
     "image-tag": SHA,
     "image-digest": PUSHED,
     "git-url": "https://github.com/stigmer/stigmer-cloud.git",
