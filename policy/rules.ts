@@ -11,6 +11,7 @@ import { imageReference, sha256Hex } from "../config/image-reference";
 import { ENVIRONMENT_LABEL, TOKEN_REASON_ANNOTATION } from "../config/labels";
 import { networkPolicyProblems } from "../config/network";
 import { imageReferenceProblem, imageRegistryProblem, secretLooking } from "../config/policy-parity";
+import { podSecurityPerContract, restrictedSecurityContext } from "./service-security";
 
 // biome-ignore lint/suspicious/noExplicitAny: resource inputs are schemaless JSON to a policy.
 type Json = any;
@@ -32,8 +33,15 @@ function containers(pod: Json): Json[] {
   return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
 }
 
+// The rules that read each service's contract (policy/service-security.ts).
 // The predicates the program's config refuses with too (one definition: the pack imports from config).
-export { imageReferenceProblem, imageRegistryProblem, secretLooking };
+export {
+  imageReferenceProblem,
+  imageRegistryProblem,
+  podSecurityPerContract,
+  restrictedSecurityContext,
+  secretLooking,
+};
 
 function policy(
   name: string,
@@ -67,29 +75,6 @@ export const imagesPinned = policy(
         const why = imageRegistryProblem(String(s.image));
         if (why) report(`step ${s.name} runs ${s.image}: ${why}`);
       }
-    }
-  },
-);
-
-/** The restricted Pod Security Standard's container rules. */
-export const restrictedSecurityContext = policy(
-  "restricted-security-context",
-  "Pods run non-root, with a read-only root filesystem, no privilege escalation, all capabilities dropped and seccomp RuntimeDefault.",
-  (args, report) => {
-    const pod = podSpec(args);
-    if (!pod) return;
-    for (const c of containers(pod)) {
-      const sc = c.securityContext ?? {};
-      const psc = pod.securityContext ?? {};
-      if (!(sc.runAsNonRoot ?? psc.runAsNonRoot)) report(`container ${c.name}: runAsNonRoot is not true`);
-      if (sc.readOnlyRootFilesystem !== true)
-        report(`container ${c.name}: readOnlyRootFilesystem is not true`);
-      if (sc.allowPrivilegeEscalation !== false)
-        report(`container ${c.name}: allowPrivilegeEscalation is not false`);
-      if (!(sc.capabilities?.drop ?? []).includes("ALL"))
-        report(`container ${c.name}: capabilities do not drop ALL`);
-      const seccomp = sc.seccompProfile?.type ?? psc.seccompProfile?.type;
-      if (seccomp !== "RuntimeDefault") report(`container ${c.name}: seccompProfile is not RuntimeDefault`);
     }
   },
 );
@@ -309,6 +294,7 @@ export const networkPoliciesValid: ResourceValidationPolicy = {
 export const resourcePolicies: ResourceValidationPolicy[] = [
   imagesPinned,
   restrictedSecurityContext,
+  podSecurityPerContract,
   resourceLimits,
   probes,
   noPlainSecrets,

@@ -13,7 +13,7 @@ import {
   WORKFLOW_RUNNER_ENV,
 } from "../../contracts/workflow-runner";
 import { CONFIG_WORDING } from "../errors";
-import { durationSeconds, HTTPS_URL, splitAddress } from "../formats";
+import { durationSeconds, HTTPS_URL, labelMap, splitAddress } from "../formats";
 import type { PlainConfig, PlainKey } from "../keys";
 import { clusterServiceNamespace } from "../network";
 import type {
@@ -82,11 +82,6 @@ export const WORKFLOW_RUNNER_KEYS: Readonly<Partial<Record<PlainKey, string>>> =
   containerRegistryConnection: "ghcr-stigmer",
   deploymentEnvironments: '["dev","prod"]',
 };
-
-/** `["k=v", ...]` as a label map. Pure. */
-export function labelMap(list: readonly string[]): Record<string, string> {
-  return Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
-}
 
 /** What decides the contract's conditional rules under this config. Pure. */
 export function contractSettings(cfg: PlainConfig): ContractSettings {

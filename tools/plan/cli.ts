@@ -3,7 +3,13 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
-import { PULUMI_ORG_NAME, PULUMI_STACK_NAME, QUALIFIED_STACK, rfc3339Millis } from "../../config/formats";
+import {
+  PULUMI_ORG_NAME,
+  PULUMI_STACK_NAME,
+  QUALIFIED_STACK,
+  rfc3339Millis,
+  SHA256_DIGEST,
+} from "../../config/formats";
 import { neededSecretKeys, PLAIN_KEYS, SECRET_KEYS } from "../../config/keys";
 import { parsePlainConfig } from "../../config/parse";
 import { STACK_OUTPUT_NAMES } from "../../contracts/stack-outputs";
@@ -34,7 +40,7 @@ import {
 } from "./stack-files";
 
 const USAGE =
-  "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--now RFC3339] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...]";
+  "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--now RFC3339] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...] [--registry-digest <repository>:<tag>=sha256:<hex> ...]";
 
 function assignments(flag: string, list: readonly string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -147,6 +153,7 @@ const PLAN_OPTIONS = {
   config: { type: "string", multiple: true },
   secret: { type: "string", multiple: true },
   "stack-outputs": { type: "string", multiple: true },
+  "registry-digest": { type: "string", multiple: true },
   help: { type: "boolean" },
 } as const;
 
@@ -220,6 +227,20 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     checkInputOutsidePlan(outDir, `--stack-outputs ${name}=${file}`, file);
     stackOutputs[name] = readStackOutputsFile(name, file);
   }
+  // What the registry would answer for a tag the stack resolves at update time (a released image's): the plan's mocks
+  // answer with exactly this digest, so the offline plan shows the reference pulumi up would deploy.
+  const registryDigests: Record<string, string> = {};
+  for (const [ref, digest] of Object.entries(assignments("--registry-digest", values["registry-digest"]))) {
+    if (
+      !/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(ref) ||
+      !SHA256_DIGEST.test(digest)
+    ) {
+      throw new Error(
+        `--registry-digest ${ref}=${digest}: allowed: <repository>:<tag>=sha256:<64 hex>, e.g. ghcr.io/stigmer/stigmer-runner:v3.38.3=sha256:${"0".repeat(64)}`,
+      );
+    }
+    registryDigests[ref] = digest;
+  }
   let now: number | undefined;
   if (values.now !== undefined) {
     now = rfc3339Millis(values.now);
@@ -237,6 +258,7 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     config: assignments("--config", values.config),
     secrets: assignments("--secret", values.secret),
     stackOutputs,
+    ...(Object.keys(registryDigests).length > 0 ? { registryDigests } : {}),
   });
   const files = planFiles(evaluation);
   const stackConfig = values["stack-file"]
