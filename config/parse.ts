@@ -1,6 +1,6 @@
 // Parsing one stack's plain config: each key by its schema, then every rule that joins several keys.
 import { serviceStartProblems } from "../contracts/service-start";
-import { contradictionProblems, sharedOwnershipProblems } from "./contradictions";
+import { contradictionProblems, orgNamedKeyProblems, sharedOwnershipProblems } from "./contradictions";
 import { CONFIG_WORDING, ConfigError, problem } from "./errors";
 import {
   compareMemory,
@@ -167,7 +167,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
   problems.push(...serviceStartProblems(cfg, CONFIG_WORDING));
   problems.push(...platformLimitProblems(cfg), ...contradictionProblems(cfg), ...policyParityProblems(cfg));
   problems.push(...networkConfigProblems(cfg));
-  problems.push(...sharedOwnershipProblems(cfg));
+  problems.push(...sharedOwnershipProblems(cfg), ...orgNamedKeyProblems(cfg));
   const promoted = cfg.promoteFrom ? QUALIFIED_STACK.exec(cfg.promoteFrom)?.groups : undefined;
   if (promoted && promoted.project !== PROJECT) {
     problems.push(

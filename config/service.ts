@@ -114,8 +114,8 @@ export interface BuildDescription {
 export interface ServiceHubDescription {
   /** Planton organization. */
   readonly org: string;
-  /** Planton container registry connection the platform pushes and pulls with. */
-  readonly containerRegistry: string;
+  /** Planton container registry connection the platform pushes and pulls with. @default none named */
+  readonly containerRegistry?: string;
   /** Environments the service is deployed to. */
   readonly environments: readonly string[];
 }
@@ -373,7 +373,7 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
     manageRepositoryFiles: cfg.manageRepositoryFiles,
     serviceHub: {
       org: cfg.serviceHubOrg,
-      containerRegistry: cfg.containerRegistryConnection,
+      ...(cfg.containerRegistryConnection ? { containerRegistry: cfg.containerRegistryConnection } : {}),
       environments: cfg.deploymentEnvironments,
     },
   };
