@@ -10,10 +10,23 @@ import {
   rfc3339Millis,
   SHA256_DIGEST,
 } from "../../config/formats";
-import { neededSecretKeys, PLAIN_KEYS, SECRET_KEYS } from "../../config/keys";
+import {
+  neededSecretKeys,
+  ORG_NAMED_KEYS,
+  type OrgNamedKeySpec,
+  PLAIN_KEYS,
+  SECRET_KEYS,
+} from "../../config/keys";
 import { parsePlainConfig } from "../../config/parse";
 import { STACK_OUTPUT_NAMES } from "../../contracts/stack-outputs";
-import { DEFAULT_ORG, type Evaluation, EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
+import {
+  DEFAULT_ORG,
+  type Evaluation,
+  EvaluationError,
+  evaluate,
+  ORG_NAME_STAND_IN,
+  PROJECT_DIR,
+} from "./evaluate";
 import {
   checkInputOutsidePlan,
   checkPlanFolder,
@@ -286,6 +299,12 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   if (missing.length > 0)
     io.out(
       `\nSecrets this stack needs that its stack file does not hold (planned with stand-ins; pulumi up refuses until they are set, see docs/runbook.md#secrets-each-stack-needs): ${missing.join(", ")}`,
+    );
+  if (evaluation.orgNameStandIns?.length)
+    io.out(
+      `\nNames this stack needs that its stack file does not hold (planned with the stand-in ${ORG_NAME_STAND_IN}; pulumi up refuses until they are set): ${evaluation.orgNameStandIns
+        .map((k) => `${k} (find it with \`${(ORG_NAMED_KEYS as Record<string, OrgNamedKeySpec>)[k]?.find}\`)`)
+        .join(", ")}`,
     );
   io.out(
     `\nPlan for ${evaluation.project}/${evaluation.stack}: ${evaluation.resources.length} resources, ${k8sCount} Kubernetes objects, ${repoCount} repository files, ${Object.keys(evaluation.outputs).length} outputs -> ${path.relative(process.cwd(), outDir) || "."}`,
