@@ -8,13 +8,16 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { HtmlRenderer, Parser } from "commonmark";
 import { parse as parseYaml } from "yaml";
+import { promotedImageRef } from "../components/image-choice";
 import { buildCheckoutTask, buildDeployTask } from "../components/pipeline-tasks";
 import { readScript } from "../components/steps";
+import { EARLIEST_VERIFIED_AT } from "../contracts/stack-outputs";
+import { runPlanCommand } from "../tools/plan/cli";
 import { code, commentSize, renderSummary, type StackDiff } from "../tools/plan/diff";
 import { PROJECT_DIR } from "../tools/plan/evaluate";
 import { MAX_INPUT_BYTES } from "../tools/plan/input-files";
 import { npmNodeCommand } from "../tools/plan/npm-command";
-import { digest, tempDir } from "./helpers";
+import { DEV_OUTPUTS_FILE, digest, tempDir } from "./helpers";
 import { deployImage, git, gitInitImage, requireTools } from "./steps/images";
 import { ROOT_PIPELINE } from "./steps/root";
 import { runTask } from "./tekton-sim";
@@ -586,9 +589,60 @@ function toolCases(): Case[] {
   ];
 }
 
+/** The plan of prod, promoting from dev outputs whose verifiedAt is `json` (in-process, as tests/bad-input.test.ts). */
+async function planProdWithEvidence(json: string, extra: string[] = []): Promise<Refusal> {
+  const work = tempDir("evidence-");
+  const outputs = readFileSync(DEV_OUTPUTS_FILE, "utf8").replace(
+    /"verifiedAt": [^\n]*?(,?)$/m,
+    `"verifiedAt": ${json}$1`,
+  );
+  assert.ok(outputs.includes(`"verifiedAt": ${json}`));
+  const file = path.join(work, "dev-outputs.json");
+  writeFileSync(file, outputs);
+  const err: string[] = [];
+  const status = await runPlanCommand(
+    [
+      "--stack",
+      "prod",
+      "--out",
+      path.join(work, "plan"),
+      "--stack-outputs",
+      `stigmer/workflow-runner/dev=${file}`,
+      ...extra,
+    ],
+    { out: () => {}, err: (l) => err.push(l) },
+  );
+  return { status, message: err.join("\n"), ran: existsSync(path.join(work, "plan")) };
+}
+
+/** Evidence and time: a verifiedAt no verification could have written; the soak is never skipped by a date. */
+function evidenceCases(): Case[] {
+  const before = (title: string, at: string): Case => ({
+    title,
+    kind: "evidence",
+    run: () => planProdWithEvidence(JSON.stringify(at)),
+    names: "workflow-runner:promoteFrom",
+    message: `whose verifiedAt ${JSON.stringify(at)} is before ${EARLIEST_VERIFIED_AT}, when no image of this service could have existed`,
+  });
+  return [
+    before("evidence at Go's zero time", "0001-01-01T00:00:00Z"),
+    before("evidence at the Unix epoch", "1970-01-01T00:00:00Z"),
+    before("evidence at the epoch, written with an offset", "1970-01-01T01:00:00+01:00"),
+    before("evidence a second before the first release", "2024-12-31T23:59:59Z"),
+    before("evidence in year 2000", "2000-01-01T00:00:00.000Z"),
+    {
+      title: "evidence at the zero time, with a --now that would make any soak long over",
+      kind: "evidence",
+      run: () => planProdWithEvidence('"0001-01-01T00:00:00Z"', ["--now", "2026-12-01T00:00:00Z"]),
+      names: "workflow-runner:promoteFrom",
+      message: "is before 2025-01-01T00:00:00Z",
+    },
+  ];
+}
+
 /** Every case of round four. */
 export function roundFourCases(): Case[] {
-  return [...stepCases(), ...renderedCases(), ...toolCases()];
+  return [...stepCases(), ...renderedCases(), ...toolCases(), ...evidenceCases()];
 }
 
 /** The kubeconfig the deploy step wrote for the pod's own identity, parsed as YAML 1.2 (as client-go reads it). */
@@ -885,5 +939,48 @@ describe("what reaches the PR comment", () => {
     assert.ok(commentSize(body) <= 65_536, `${commentSize(body)} bytes`);
     assert.ok(body.startsWith(`${MARKER}\n## Plan diff\n- line 0 `));
     assert.match(body, /cut here to stay under GitHub's 65,536-character limit for a comment/);
+  });
+});
+
+describe("the soak is never skipped by a date", () => {
+  const REF = `ghcr.io/stigmer/workflow-runner:v1@${digest("1")}`;
+  const image = (minSoakSeconds: number) => ({
+    repository: "ghcr.io/stigmer/workflow-runner",
+    tag: "",
+    self: "stigmer/workflow-runner/prod",
+    promoteFrom: "stigmer/workflow-runner/dev",
+    minSoakSeconds,
+  });
+  const source = (verifiedAt: string) => ({ imageRef: REF, verifiedImageRef: REF, verifiedAt });
+  const NOW = Date.parse("2026-12-01T00:00:00Z");
+
+  it("promotes evidence from the earliest time on once its soak has passed, and not a second before", () => {
+    assert.equal(promotedImageRef(image(3600), source(EARLIEST_VERIFIED_AT), NOW), REF);
+    assert.throws(
+      () => promotedImageRef(image(0), source("2024-12-31T23:59:59.999Z"), NOW),
+      /is before 2025-01-01T00:00:00Z/,
+    );
+  });
+
+  for (const [title, soak, now] of [
+    ["a soak that is not a number", Number.NaN, NOW],
+    ["a clock that is not a number", 3600, Number.NaN],
+    ["an infinite soak", Number.POSITIVE_INFINITY, NOW],
+  ] as const) {
+    it(`refuses with ${title} (fails closed)`, () => {
+      assert.throws(
+        () => promotedImageRef(image(soak), source("2026-11-30T00:00:00Z"), now),
+        /minSoak: got|the clock reads/,
+      );
+    });
+  }
+
+  it("the zero time passes the soak arithmetic by 2,000 years: only the floor refuses it (the check is needed)", () => {
+    const zero = Date.parse("0001-01-01T00:00:00Z");
+    assert.ok(zero + 90 * 86_400_000 < NOW, "a 90-day soak counted from the zero time is long over");
+    assert.throws(
+      () => promotedImageRef(image(90 * 86_400), source("0001-01-01T00:00:00Z"), NOW),
+      /is before/,
+    );
   });
 });
