@@ -6,18 +6,22 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
+import { run as celRun } from "@bufbuild/cel";
+import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { HtmlRenderer, Parser } from "commonmark";
 import { parse as parseYaml } from "yaml";
 import { promotedImageRef } from "../components/image-choice";
 import { buildCheckoutTask, buildDeployTask } from "../components/pipeline-tasks";
 import { readScript } from "../components/steps";
 import { EARLIEST_VERIFIED_AT } from "../contracts/stack-outputs";
+import { noNodeAccess, rbacLeastPrivilege, tektonStepSecurity } from "../policy/rules";
 import { runPlanCommand } from "../tools/plan/cli";
 import { code, commentSize, renderSummary, type StackDiff } from "../tools/plan/diff";
-import { PROJECT_DIR } from "../tools/plan/evaluate";
+import { evaluate, PROJECT_DIR } from "../tools/plan/evaluate";
 import { MAX_INPUT_BYTES } from "../tools/plan/input-files";
 import { npmNodeCommand } from "../tools/plan/npm-command";
-import { DEV_OUTPUTS_FILE, digest, tempDir } from "./helpers";
+import { kubernetesObjects } from "../tools/plan/render";
+import { DEV_OUTPUTS_FILE, digest, TOOL_DIGESTS, tempDir } from "./helpers";
 import { deployImage, git, gitInitImage, requireTools } from "./steps/images";
 import { ROOT_PIPELINE } from "./steps/root";
 import { runTask } from "./tekton-sim";
@@ -640,9 +644,399 @@ function evidenceCases(): Case[] {
   ];
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: rendered objects are schemaless JSON here.
+type Obj = any;
+
+/** The owner's plan (dev, self-hosted: every policy exists), evaluated once for every admission case. */
+let ownerObjects: Promise<Obj[]> | undefined;
+function rendered(): Promise<Obj[]> {
+  ownerObjects ??= evaluate({
+    stack: "dev",
+    preview: false,
+    registryDigests: TOOL_DIGESTS,
+    config: { imageDigest: digest("1"), trigger: "tekton", apiServerCidrs: '["203.0.113.10/32"]' },
+  }).then((ev) => kubernetesObjects(ev) as Obj[]);
+  return ownerObjects;
+}
+
+/**
+ * A rendered object changed by `change`, judged by the policy whose name ends with `policy`, each expression evaluated
+ * with @bufbuild/cel 0.6.1 as the API server would with failurePolicy Fail (only `true` admits). The unchanged object
+ * must be admitted, so a refusal is the change's.
+ */
+async function admission(policy: string, kind: string, change: (o: Obj) => void): Promise<Refusal> {
+  const objects = await rendered();
+  const rule = objects.find(
+    (o) => o.kind === "ValidatingAdmissionPolicy" && o.metadata.name.endsWith(policy),
+  );
+  const original =
+    kind === "PipelineRun"
+      ? objects.find((o) => o.kind === "TriggerTemplate").spec.resourcetemplates[0]
+      : objects.find((o) => o.kind === kind);
+  const refusals = (object: Obj) =>
+    rule.spec.validations
+      .filter(
+        (v: { expression: string }) =>
+          celRun(v.expression, { object } as Parameters<typeof celRun>[1]) !== true,
+      )
+      .map((v: { message: string }) => v.message);
+  assert.deepEqual(refusals(original), [], `${kind} as rendered is admitted`);
+  const copy = structuredClone(original);
+  change(copy);
+  const refused = refusals(copy);
+  return { status: refused.length ? 1 : 0, message: refused.join("\n"), ran: false };
+}
+
+/** Admission: what the deployer's Deployment and Job policies and the listener's PipelineRun policy refuse. */
+function admissionCases(): Case[] {
+  const VOLUMES = "volumes: only configMap, secret, projected, downwardAPI, emptyDir";
+  const deployment = (title: string, change: (pod: Obj) => void, names: string, message: string): Case => ({
+    title: `the deployer's Deployment with ${title}`,
+    kind: "admission",
+    run: () => admission("-deployer-deployment", "Deployment", (d) => change(d.spec.template.spec)),
+    names,
+    message,
+  });
+  const volume = (title: string, v: Obj): Case =>
+    deployment(
+      title,
+      (pod) => {
+        pod.volumes = [...(pod.volumes ?? []), { name: "node", ...v }];
+      },
+      "volumes",
+      VOLUMES,
+    );
+  const container = (pod: Obj) => pod.containers[0];
+  return [
+    volume("a flexVolume (a driver binary the node runs)", {
+      flexVolume: { driver: "example.com/exec", options: { cmd: "sh" } },
+    }),
+    volume("a csi volume", { csi: { driver: "hostpath.csi.k8s.io", volumeAttributes: { path: "/" } } }),
+    volume("an ephemeral volume of a node-local class", {
+      ephemeral: {
+        volumeClaimTemplate: {
+          spec: {
+            storageClassName: "local-path",
+            accessModes: ["ReadWriteOnce"],
+            resources: { requests: { storage: "1Gi" } },
+          },
+        },
+      },
+    }),
+    volume("an iscsi volume", { iscsi: { targetPortal: "10.0.0.1:3260", iqn: "iqn.x", lun: 0 } }),
+    volume("an rbd volume", { rbd: { monitors: ["10.0.0.1:6789"], image: "x" } }),
+    volume("an nfs volume", { nfs: { server: "10.0.0.1", path: "/" } }),
+    volume("a glusterfs volume", { glusterfs: { endpoints: "x", path: "y" } }),
+    volume("a cephfs volume", { cephfs: { monitors: ["10.0.0.1:6789"] } }),
+    volume("a persistentVolumeClaim (a hostPath PV behind it)", {
+      persistentVolumeClaim: { claimName: "any" },
+    }),
+    volume("a hostPath volume", { hostPath: { path: "/var/run" } }),
+    deployment(
+      "a container adding NET_ADMIN",
+      (pod) => {
+        container(pod).securityContext.capabilities.add = ["NET_ADMIN"];
+      },
+      "securityContext.capabilities.add",
+      "securityContext.capabilities.add: none (the workload's contract)",
+    ),
+    deployment(
+      "a container adding SYS_ADMIN",
+      (pod) => {
+        container(pod).securityContext.capabilities = { drop: ["ALL"], add: ["SYS_ADMIN"] };
+      },
+      "capabilities.add",
+      "none (the workload's contract)",
+    ),
+    deployment(
+      "an Unconfined seccomp profile on the pod",
+      (pod) => {
+        pod.securityContext = { ...(pod.securityContext ?? {}), seccompProfile: { type: "Unconfined" } };
+      },
+      "securityContext.seccompProfile",
+      "securityContext.seccompProfile: not Unconfined, on the pod or any container",
+    ),
+    deployment(
+      "an Unconfined seccomp profile on a container",
+      (pod) => {
+        container(pod).securityContext.seccompProfile = { type: "Unconfined" };
+      },
+      "seccompProfile",
+      "not Unconfined",
+    ),
+    deployment(
+      "hostPID",
+      (pod) => {
+        pod.hostPID = true;
+      },
+      "host namespace",
+      "pods may use no host namespace",
+    ),
+    deployment(
+      "hostIPC",
+      (pod) => {
+        pod.hostIPC = true;
+      },
+      "host namespace",
+      "pods may use no host namespace",
+    ),
+    deployment(
+      "hostNetwork",
+      (pod) => {
+        pod.hostNetwork = true;
+      },
+      "host namespace",
+      "pods may use no host namespace",
+    ),
+    deployment(
+      "a hostPort",
+      (pod) => {
+        container(pod).ports = [...(container(pod).ports ?? []), { containerPort: 8080, hostPort: 8080 }];
+      },
+      "hostPort",
+      "ports: no hostPort (it opens a port on the node)",
+    ),
+    {
+      title: "a verification Job with a csi volume",
+      kind: "admission",
+      run: () =>
+        admission("-deployer-jobs", "Job", (j) => {
+          j.spec.template.spec.volumes.push({ name: "c", csi: { driver: "secrets-store.csi.k8s.io" } });
+        }),
+      names: "volumes",
+      message: VOLUMES,
+    },
+    {
+      title: "a PipelineRun handing the build task the deploy step's cache",
+      kind: "admission",
+      run: () =>
+        admission("-listener-pipelineruns", "PipelineRun", (r) => {
+          const build = r.spec.workspaces.find((w: Obj) => w.name === "build-cache");
+          build.persistentVolumeClaim.claimName = "root-pipeline-deploy-cache";
+        }),
+      names: "workspaces",
+      message:
+        "workspaces: each binds only its own claim (build-cache: root-pipeline-build-cache, deploy-cache: root-pipeline-deploy-cache)",
+    },
+    {
+      title: "a PipelineRun binding the deploy cache to the source workspace",
+      kind: "admission",
+      run: () =>
+        admission("-listener-pipelineruns", "PipelineRun", (r) => {
+          r.spec.workspaces[0] = {
+            name: "source",
+            persistentVolumeClaim: { claimName: "root-pipeline-deploy-cache" },
+          };
+        }),
+      names: "workspaces",
+      message: "so no task is handed another's cache",
+    },
+    {
+      title: "a PipelineRun binding another claim to the deploy cache",
+      kind: "admission",
+      run: () =>
+        admission("-listener-pipelineruns", "PipelineRun", (r) => {
+          r.spec.workspaces.find((w: Obj) => w.name === "deploy-cache").persistentVolumeClaim.claimName =
+            "someone-elses";
+        }),
+      names: "workspaces",
+      message: "each binds only its own claim",
+    },
+  ];
+}
+
+/** A pack rule's violations of `props` (the engine's arguments, as tests/policy.test.ts builds them). */
+function packViolations(rule: ResourceValidationPolicy, type: string, props: Obj): Refusal {
+  const out: string[] = [];
+  const validate = rule.validateResource;
+  if (typeof validate !== "function") throw new Error(`${rule.name} is not one validation function`);
+  validate(
+    {
+      type,
+      props,
+      urn: `urn:pulumi:test::workflow-runner::${type}::x`,
+      name: "x",
+      opts: {
+        protect: false,
+        ignoreChanges: [],
+        aliases: [],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        additionalSecretOutputs: [],
+      },
+      stackTags: new Map(),
+      isType: () => false,
+      asType: () => undefined,
+      getConfig: <T extends object>() => ({}) as T,
+      notApplicable: () => {
+        throw new Error("not applicable");
+      },
+    } as unknown as ResourceValidationArgs,
+    (m) => out.push(m),
+  );
+  return { status: out.length ? 1 : 0, message: out.join("\n"), ran: false };
+}
+
+/** The policy pack: the same ground as the admission policies, on what a program would register. */
+function packCases(): Case[] {
+  const TASK = "kubernetes:tekton.dev/v1:Task";
+  const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
+  const CLUSTER_ROLE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
+  const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+  const step = {
+    name: "s",
+    image: "alpine:3.20",
+    securityContext: { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false },
+  };
+  const task = (spec: Obj) => ({ metadata: { name: "t" }, spec: { steps: [step], ...spec } });
+  const pod = (spec: Obj) => ({
+    metadata: { name: "d" },
+    spec: { template: { spec: { containers: [{ name: "c", image: "x" }], ...spec } } },
+  });
+  const role = (rules: Obj[]) => ({ metadata: { name: "r" }, rules });
+  const pack = (
+    title: string,
+    rule: ResourceValidationPolicy,
+    type: string,
+    props: Obj,
+    names: string,
+    message: string,
+  ): Case => ({
+    title: `policy pack: ${title}`,
+    kind: "policy pack",
+    run: () => packViolations(rule, type, props),
+    names,
+    message,
+  });
+  return [
+    pack(
+      "a Task with a sidecar",
+      tektonStepSecurity,
+      TASK,
+      task({ sidecars: [{ name: "dind", image: "docker:dind", securityContext: { privileged: true } }] }),
+      "sidecar dind",
+      "allowed: no sidecars",
+    ),
+    pack(
+      "a stepTemplate that is privileged",
+      tektonStepSecurity,
+      TASK,
+      task({ stepTemplate: { securityContext: { privileged: true } } }),
+      "stepTemplate of Task t",
+      "privileged",
+    ),
+    pack(
+      "a stepTemplate running as root",
+      tektonStepSecurity,
+      TASK,
+      task({ stepTemplate: { securityContext: { runAsUser: 0 } } }),
+      "stepTemplate",
+      "runAsUser is 0 (root)",
+    ),
+    pack(
+      "a stepTemplate adding a capability",
+      tektonStepSecurity,
+      TASK,
+      task({ stepTemplate: { securityContext: { capabilities: { add: ["SYS_ADMIN"] } } } }),
+      "stepTemplate",
+      "adds capability SYS_ADMIN",
+    ),
+    pack(
+      "a step adding a capability",
+      tektonStepSecurity,
+      TASK,
+      task({
+        steps: [
+          { ...step, securityContext: { ...step.securityContext, capabilities: { add: ["NET_RAW"] } } },
+        ],
+      }),
+      "step s of Task t",
+      "adds capability NET_RAW",
+    ),
+    pack(
+      "a Task with a hostPath volume",
+      tektonStepSecurity,
+      TASK,
+      task({ volumes: [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }] }),
+      "volume docker: hostPath",
+      "allowed: configMap, secret, projected, downwardAPI, emptyDir",
+    ),
+    pack(
+      "a Deployment on the host network",
+      noNodeAccess,
+      DEPLOYMENT,
+      pod({ hostNetwork: true }),
+      "hostNetwork",
+      "the pod sets hostNetwork: true",
+    ),
+    pack(
+      "a Deployment in the host PID namespace",
+      noNodeAccess,
+      DEPLOYMENT,
+      pod({ hostPID: true }),
+      "hostPID",
+      "the pod sets hostPID: true",
+    ),
+    pack(
+      "a Deployment adding a capability",
+      noNodeAccess,
+      DEPLOYMENT,
+      pod({ containers: [{ name: "c", securityContext: { capabilities: { add: ["NET_ADMIN"] } } }] }),
+      "container c",
+      "adds capability NET_ADMIN; allowed: none",
+    ),
+    pack(
+      "a Deployment with a flexVolume",
+      noNodeAccess,
+      DEPLOYMENT,
+      pod({ volumes: [{ name: "f", flexVolume: { driver: "x/y" } }] }),
+      "volume f: flexVolume",
+      "the node mounts or runs anything else",
+    ),
+    pack(
+      "a Deployment with a hostPort",
+      noNodeAccess,
+      DEPLOYMENT,
+      pod({ containers: [{ name: "c", ports: [{ containerPort: 80, hostPort: 80 }] }] }),
+      "container c",
+      "hostPort 80",
+    ),
+    pack(
+      "a Role granting every resource of one group",
+      rbacLeastPrivilege,
+      ROLE,
+      role([{ apiGroups: ["apps"], resources: ["*"], verbs: ["get"] }]),
+      "Role r rule 0",
+      "wildcard resource",
+    ),
+    pack(
+      "a ClusterRole on every nonResourceURL",
+      rbacLeastPrivilege,
+      CLUSTER_ROLE,
+      role([{ nonResourceURLs: ["/*"], verbs: ["get"] }]),
+      "ClusterRole r rule 0",
+      "wildcard nonResourceURL",
+    ),
+    pack(
+      "a Role that mints ServiceAccount tokens",
+      rbacLeastPrivilege,
+      ROLE,
+      role([{ apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] }]),
+      "Role r rule 0",
+      "creates serviceaccounts/token (mints a token for another identity)",
+    ),
+  ];
+}
+
 /** Every case of round four. */
 export function roundFourCases(): Case[] {
-  return [...stepCases(), ...renderedCases(), ...toolCases(), ...evidenceCases()];
+  return [
+    ...stepCases(),
+    ...renderedCases(),
+    ...toolCases(),
+    ...evidenceCases(),
+    ...admissionCases(),
+    ...packCases(),
+  ];
 }
 
 /** The kubeconfig the deploy step wrote for the pod's own identity, parsed as YAML 1.2 (as client-go reads it). */
@@ -745,7 +1139,7 @@ describe("bad input, round four", () => {
   const cases = roundFourCases();
 
   it("has at least 40 distinct cases", () => {
-    assert.ok(cases.length >= 20, `${cases.length} cases`);
+    assert.ok(cases.length >= 40, `${cases.length} cases`);
     assert.equal(new Set(cases.map((c) => c.title)).size, cases.length);
   });
 
@@ -982,5 +1376,48 @@ describe("the soak is never skipped by a date", () => {
       () => promotedImageRef(image(90 * 86_400), source("0001-01-01T00:00:00Z"), NOW),
       /is before/,
     );
+  });
+});
+
+describe("the admission policies of before round four", () => {
+  /** A policy's validations without those round four added (named by their messages). */
+  const before = (validations: { message: string }[]) =>
+    validations.filter(
+      (v) => !/^(volumes: only|securityContext\.|ports: no hostPort|workspaces: each binds)/.test(v.message),
+    );
+  it("admitted a flexVolume, a csi volume, NET_ADMIN, a hostPort, Unconfined seccomp and a swapped cache claim", async () => {
+    const objects = await rendered();
+    const policy = (suffix: string) =>
+      objects.find((o) => o.kind === "ValidatingAdmissionPolicy" && o.metadata.name.endsWith(suffix));
+    const admitted = (suffix: string, object: Obj) => {
+      const all = policy(suffix).spec.validations;
+      assert.ok(before(all).length < all.length, "round four added validations");
+      return before(all).every(
+        (v: Obj) => celRun(v.expression, { object } as Parameters<typeof celRun>[1]) === true,
+      );
+    };
+    const deployment = objects.find((o) => o.kind === "Deployment");
+    for (const change of [
+      (p: Obj) => p.volumes.push({ name: "f", flexVolume: { driver: "x/y" } }),
+      (p: Obj) => p.volumes.push({ name: "c", csi: { driver: "hostpath.csi.k8s.io" } }),
+      (p: Obj) => {
+        p.containers[0].securityContext.capabilities.add = ["NET_ADMIN"];
+      },
+      (p: Obj) => {
+        p.containers[0].ports = [{ containerPort: 80, hostPort: 80 }];
+      },
+      (p: Obj) => {
+        p.containers[0].securityContext.seccompProfile = { type: "Unconfined" };
+      },
+    ]) {
+      const copy = structuredClone(deployment);
+      copy.spec.template.spec.volumes ??= [];
+      change(copy.spec.template.spec);
+      assert.equal(admitted("-deployer-deployment", copy), true, JSON.stringify(copy.spec.template.spec));
+    }
+    const run = structuredClone(objects.find((o) => o.kind === "TriggerTemplate").spec.resourcetemplates[0]);
+    run.spec.workspaces.find((w: Obj) => w.name === "build-cache").persistentVolumeClaim.claimName =
+      "root-pipeline-deploy-cache";
+    assert.equal(admitted("-listener-pipelineruns", run), true);
   });
 });
