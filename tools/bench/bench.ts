@@ -2,6 +2,7 @@
 import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
+import { positionalArgs, readArgs } from "../args";
 import { evaluate, PROJECT_DIR } from "../plan/evaluate";
 import { npmNodeCommand } from "../plan/npm-command";
 import { COUNTS, SERIES, type Series, type SeriesFigures } from "./fleet-time";
@@ -73,6 +74,12 @@ async function sdkPerResource(): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  const parsed = readArgs("usage: npm run bench", () => positionalArgs(process.argv.slice(2), 0, 0));
+  if (!parsed.ok) {
+    console.error(parsed.message);
+    process.exitCode = 2;
+    return;
+  }
   // dev's last outputs, with soaked evidence: what dev keeps and prod promotes.
   const outputs = path.join(PROJECT_DIR, "examples", "stack-outputs", "dev.json");
   // The plan exactly as package.json runs it (`npm run plan` without npm's own start-up).

@@ -4,6 +4,7 @@
 // (tools/bench/fleet-time.ts) and take the peak RSS of 100 services (tools/bench/fleet-rss.ts); it prints the median,
 // min and max over the processes. Node's docs ask for exactly this before choosing the size (cli.md,
 // "--max-semi-space-size": "try different max-semi-space-size values when running benchmarks for your application").
+import { positionalArgs, readArgs, UsageError } from "../args";
 import type { SeriesFigures } from "./fleet-time";
 import { runScript } from "./run-script";
 import { stats } from "./stats";
@@ -16,15 +17,21 @@ function runWith<T>(size: number, args: string[]): T {
 }
 
 function main(): void {
-  const sizes = (process.argv[2] ?? "16,32,40,48,64").split(",").map(Number);
-  const processes = Number(process.argv[3] ?? 3);
-  if (sizes.some((s) => !(s > 0)) || !(processes > 0)) {
-    console.error(
-      `usage: sweep [sizes in MiB, e.g. 16,32,48] [processes per size]; got ${process.argv.slice(2).join(" ")}`,
-    );
+  const parsed = readArgs("usage: sweep [sizes in MiB, e.g. 16,32,48] [processes per size]", () => {
+    const [sizeList = "16,32,40,48,64", text = "3"] = positionalArgs(process.argv.slice(2), 0, 2);
+    const sizes = sizeList.split(",").map(Number);
+    const processes = Number(text);
+    if (sizes.some((s) => !(s > 0))) throw new UsageError(`sizes: got ${JSON.stringify(sizeList)}`);
+    if (!Number.isInteger(processes) || processes < 1)
+      throw new UsageError(`processes: got ${JSON.stringify(text)}`);
+    return { sizes, processes };
+  });
+  if (!parsed.ok) {
+    console.error(parsed.message);
     process.exitCode = 2;
     return;
   }
+  const { sizes, processes } = parsed.args;
   const figures = new Map(
     sizes.map((s) => [s, { workload: [] as number[], full: [] as number[], rss: [] as number[] }]),
   );

@@ -10,17 +10,22 @@ import {
   UNRESOLVED_ENV_READS,
   WORKFLOW_RUNNER_ENV,
 } from "../../contracts/workflow-runner";
+import { positionalArgs, readArgs, UsageError } from "../args";
 import { compareWithContract, ScanInputError, scanService, unlistedReads } from "./go-env";
 
-const USAGE =
-  "usage: npm run contract:check -- <checkout of stigmer/stigmer, or its workflow-runner folder>\n";
+const USAGE = "usage: npm run contract:check -- <checkout of stigmer/stigmer, or its workflow-runner folder>";
 
 function main(argv: readonly string[]): number {
-  const checkout = argv[0];
-  if (!checkout || argv.length > 1) {
-    process.stderr.write(USAGE);
+  const parsed = readArgs(USAGE, () => {
+    const [checkout = ""] = positionalArgs(argv, 1, 1);
+    if (checkout === "") throw new UsageError("the checkout is an empty path");
+    return checkout;
+  });
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.message}\n`);
     return 2;
   }
+  const checkout = parsed.args;
   let scan: ReturnType<typeof scanService>;
   try {
     scan = scanService(checkout);

@@ -1,7 +1,9 @@
 // `npm run plan:diff -- <baseDir> <headDir> [--budget N] [--out FILE]`: a semantic summary of two plans, as markdown.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
+import { readArgs, UsageError } from "../args";
 import { byCodePoint, PLAN_META_FILE } from "./render";
 import { SECRET_FINGERPRINTS_FILE } from "./secret-fingerprints";
 
@@ -329,21 +331,29 @@ export function diffDirs(baseDir: string, headDir: string): StackDiff[] {
   });
 }
 
+const USAGE = "usage: npm run plan:diff -- <baseDir> <headDir> [--budget N (>= 1000)] [--out FILE]";
+
 function main(argv: string[]): number {
-  const positional: string[] = [];
-  let budget = DEFAULT_BUDGET;
-  let out: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? "";
-    if (a === "--budget") budget = Number(argv[++i]);
-    else if (a === "--out") out = argv[++i];
-    else positional.push(a);
-  }
-  const [baseDir, headDir] = positional;
-  if (!baseDir || !headDir || positional.length !== 2 || !Number.isInteger(budget) || budget < 1000) {
-    console.error("usage: npm run plan:diff -- <baseDir> <headDir> [--budget N (>= 1000)] [--out FILE]");
+  const parsed = readArgs(USAGE, () => {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { budget: { type: "string" }, out: { type: "string" } },
+      allowPositionals: true,
+      strict: true,
+    });
+    const budget = values.budget === undefined ? DEFAULT_BUDGET : Number(values.budget);
+    if (!Number.isInteger(budget) || budget < 1000)
+      throw new UsageError(`--budget: got ${JSON.stringify(values.budget)}; allowed: an integer >= 1000`);
+    if (values.out === "") throw new UsageError("--out: got an empty path; allowed: a file path");
+    if (positionals.length !== 2)
+      throw new UsageError(`expected <baseDir> <headDir>, got ${positionals.length} folder(s)`);
+    return { baseDir: positionals[0] ?? "", headDir: positionals[1] ?? "", budget, out: values.out };
+  });
+  if (!parsed.ok) {
+    console.error(parsed.message);
     return 2;
   }
+  const { baseDir, headDir, budget, out } = parsed.args;
   let diffs: StackDiff[];
   try {
     diffs = diffDirs(baseDir, headDir);
