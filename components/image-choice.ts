@@ -4,7 +4,7 @@ import { ConfigError } from "../config/errors";
 import { PINNED_IMAGE, rfc3339Millis } from "../config/formats";
 import { PROJECT } from "../config/keys";
 import type { ImageSource } from "../config/service";
-import type { ImageOrigin } from "../contracts/stack-outputs";
+import { checkStackOutput, type ImageOrigin, type StackOutputs } from "../contracts/stack-outputs";
 
 /** A parsed digest reference. */
 export interface PinnedImage {
@@ -169,10 +169,18 @@ export function promotedImageRef(image: ImageSource, source: PromotionSource, no
   return verified;
 }
 
-/** Reads outputs of a stack (secret or not) through a StackReference: another stack's, or this stack's own last. */
+/** The outputs read as promotion evidence or as the current image: those of the contract whose values are text. */
+type TextOutput = {
+  [K in keyof StackOutputs]: StackOutputs[K] extends string ? K : never;
+}[keyof StackOutputs];
+
+/**
+ * Reads outputs of a stack (secret or not) through a StackReference: another stack's, or this stack's own last. Each
+ * present value is checked against the contract's shape (zod, contracts/stack-outputs.ts); an absent one is undefined.
+ */
 export async function readStackOutputs(
   stack: string,
-  names: readonly string[],
+  names: readonly TextOutput[],
   role: "promote-from" | "current",
 ): Promise<Record<string, string | undefined>> {
   // The stack read; never managed.
@@ -180,8 +188,13 @@ export async function readStackOutputs(
   const out: Record<string, string | undefined> = {};
   for (const name of names) {
     const details = await ref.getOutputDetails(name);
-    const value = details.value ?? details.secretValue;
-    out[name] = typeof value === "string" ? value : undefined;
+    const value: unknown = details.value ?? details.secretValue;
+    try {
+      const secret = details.value === undefined;
+      out[name] = value === undefined ? undefined : checkStackOutput(name, value, `stack ${stack}`, secret);
+    } catch (err) {
+      throw new ConfigError([err instanceof Error ? err.message : String(err)]);
+    }
   }
   return out;
 }

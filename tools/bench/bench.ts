@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { positionalArgs, readArgs } from "../args";
 import { evaluate, PROJECT_DIR } from "../plan/evaluate";
 import { npmNodeCommand } from "../plan/npm-command";
+import { FLEET_RSS, parseFigures, SERIES_FIGURES } from "./figures";
 import { COUNTS, SERIES, type Series, type SeriesFigures } from "./fleet-time";
 import { runScript } from "./run-script";
 import { median, stats } from "./stats";
@@ -24,9 +25,11 @@ function timeProcess(args: string[], env: Readonly<Record<string, string>> = {})
 
 /** One fleet series, timed in a process of its own (tools/bench/fleet-time.ts) with the plan's node options. */
 function fleetFigures(series: Series): SeriesFigures {
-  return JSON.parse(
+  return parseFigures(
+    "fleet-time.js",
     runScript([...PLAN.nodeFlags, "build/tools/bench/fleet-time.js", series, String(RUNS)]),
-  ) as SeriesFigures;
+    SERIES_FIGURES,
+  );
 }
 
 /** A fleet series over several processes: times by count and the per-service cost, each the median of theirs. */
@@ -115,10 +118,11 @@ async function main(): Promise<void> {
   const sdkRuns: number[] = [];
   for (let i = 0; i < 3; i++) sdkRuns.push(await sdkPerResource());
   const sdk = median(sdkRuns);
-  const rss = JSON.parse(runScript([...PLAN.nodeFlags, "build/tools/bench/fleet-rss.js", "100"])) as {
-    peakRssMiB: number;
-    resources: number;
-  };
+  const rss = parseFigures(
+    "fleet-rss.js",
+    runScript([...PLAN.nodeFlags, "build/tools/bench/fleet-rss.js", "100"]),
+    FLEET_RSS,
+  );
 
   const fmt = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
   const series = (s: ReturnType<typeof stats>) =>

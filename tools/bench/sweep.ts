@@ -4,16 +4,18 @@
 // (tools/bench/fleet-time.ts) and take the peak RSS of 100 services (tools/bench/fleet-rss.ts); it prints the median,
 // min and max over the processes. Node's docs ask for exactly this before choosing the size (cli.md,
 // "--max-semi-space-size": "try different max-semi-space-size values when running benchmarks for your application").
+
+import type { z } from "zod";
 import { positionalArgs, readArgs, UsageError } from "../args";
-import type { SeriesFigures } from "./fleet-time";
+import { FLEET_RSS, parseFigures, SERIES_FIGURES } from "./figures";
 import { runScript } from "./run-script";
 import { stats } from "./stats";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
-/** Runs a compiled bench script under `--max-semi-space-size=<size>`; returns its parsed JSON stdout. */
-function runWith<T>(size: number, args: string[]): T {
-  return JSON.parse(runScript([`--max-semi-space-size=${size}`, ...args])) as T;
+/** Runs a compiled bench script under `--max-semi-space-size=<size>`; returns its JSON stdout, checked. */
+function runWith<T>(size: number, args: string[], schema: z.ZodType<T>): T {
+  return parseFigures(args[0] ?? "", runScript([`--max-semi-space-size=${size}`, ...args]), schema);
 }
 
 function main(): void {
@@ -38,13 +40,13 @@ function main(): void {
   for (let p = 0; p < processes; p++) {
     for (const [size, f] of figures) {
       f.workload.push(
-        runWith<SeriesFigures>(size, ["build/tools/bench/fleet-time.js", "workload", String(RUNS)])
+        runWith(size, ["build/tools/bench/fleet-time.js", "workload", String(RUNS)], SERIES_FIGURES)
           .perService,
       );
       f.full.push(
-        runWith<SeriesFigures>(size, ["build/tools/bench/fleet-time.js", "full", String(RUNS)]).perService,
+        runWith(size, ["build/tools/bench/fleet-time.js", "full", String(RUNS)], SERIES_FIGURES).perService,
       );
-      f.rss.push(runWith<{ peakRssMiB: number }>(size, ["build/tools/bench/fleet-rss.js", "100"]).peakRssMiB);
+      f.rss.push(runWith(size, ["build/tools/bench/fleet-rss.js", "100"], FLEET_RSS).peakRssMiB);
     }
   }
   const cell = (values: number[], digits: number) => {

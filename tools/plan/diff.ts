@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
+import { z } from "zod";
 import { readArgs, UsageError } from "../args";
 import { byCodePoint, PLAN_META_FILE } from "./render";
 import { SECRET_FINGERPRINTS_FILE } from "./secret-fingerprints";
@@ -43,10 +44,39 @@ export interface StackDiff {
   readonly secrets: { changed: string[]; added: string[]; removed: string[] };
 }
 
+/** The files of a plan folder as `npm run plan` writes them (tools/plan/render.ts), checked where they are read. */
+const PLAN_FILES = {
+  /** plan.json: the project and the stack the plan is of. */
+  meta: z.object({ stack: z.string().min(1) }),
+  /** secrets.json: secret config key -> fingerprint. */
+  secrets: z.record(z.string(), z.string()),
+  /** outputs.json: the stack's outputs by name. */
+  outputs: z.record(z.string(), z.unknown()),
+  /** One document of kubernetes.yaml: an object with its metadata, or an empty document. */
+  object: z
+    .object({
+      kind: z.string(),
+      metadata: z.object({ name: z.string(), namespace: z.string().optional() }).loose(),
+    })
+    .loose()
+    .nullable(),
+};
+
+/** A value checked against a schema; the error names the file and what is wrong. */
+function checked<T>(file: string, value: unknown, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`${file}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** A JSON file of a plan, checked. */
+function readJson<T>(file: string, schema: z.ZodType<T>): T {
+  return checked(file, JSON.parse(readFileSync(file, "utf8")), schema);
+}
+
 /** Key of a Kubernetes object: `Kind namespace/name`. */
-function objectKey(o: Record<string, unknown>): string {
-  const meta = (o.metadata ?? {}) as { name?: string; namespace?: string };
-  return `${String(o.kind)} ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name ?? "?"}`;
+function objectKey(o: { kind: string; metadata: { name: string; namespace?: string | undefined } }): string {
+  return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
 }
 
 function listFiles(dir: string): string[] {
@@ -59,18 +89,19 @@ function listFiles(dir: string): string[] {
 /** Reads a plan folder as written by `npm run plan`. */
 export function readPlanDir(dir: string): PlanDir {
   const objects = new Map<string, Record<string, unknown>>();
-  for (const doc of parseAllDocuments(readFileSync(path.join(dir, "kubernetes.yaml"), "utf8"))) {
-    const o = doc.toJS() as Record<string, unknown> | null;
+  const manifest = path.join(dir, "kubernetes.yaml");
+  for (const doc of parseAllDocuments(readFileSync(manifest, "utf8"))) {
+    const o = checked(manifest, doc.toJS(), PLAN_FILES.object);
     if (o) objects.set(objectKey(o), o);
   }
-  const outputs = JSON.parse(readFileSync(path.join(dir, "outputs.json"), "utf8")) as Record<string, unknown>;
+  const outputs = readJson(path.join(dir, "outputs.json"), PLAN_FILES.outputs);
   const files = new Map<string, string>();
   for (const rel of listFiles(path.join(dir, "files")))
     files.set(rel, readFileSync(path.join(dir, "files", rel), "utf8"));
-  const json = (name: string) =>
-    existsSync(path.join(dir, name)) ? JSON.parse(readFileSync(path.join(dir, name), "utf8")) : undefined;
-  const meta = json(PLAN_META_FILE) as { stack?: string } | undefined;
-  const secrets = (json(SECRET_FINGERPRINTS_FILE) ?? {}) as Record<string, string>;
+  const json = <T>(name: string, schema: z.ZodType<T>) =>
+    existsSync(path.join(dir, name)) ? readJson(path.join(dir, name), schema) : undefined;
+  const meta = json(PLAN_META_FILE, PLAN_FILES.meta);
+  const secrets = json(SECRET_FINGERPRINTS_FILE, PLAN_FILES.secrets) ?? {};
   return { ...(meta?.stack ? { stack: meta.stack } : {}), objects, outputs, files, secrets };
 }
 
@@ -119,9 +150,7 @@ export function stacksIn(dir: string): Map<string, string> {
   const stackOf = (planDir: string) => {
     const meta = path.join(planDir, PLAN_META_FILE);
     if (!existsSync(meta)) return path.basename(planDir);
-    const stack = (JSON.parse(readFileSync(meta, "utf8")) as { stack?: unknown }).stack;
-    if (typeof stack !== "string" || stack === "") throw new Error(`${meta}: no stack name`);
-    return stack;
+    return readJson(meta, PLAN_FILES.meta).stack;
   };
   if (existsSync(path.join(dir, "kubernetes.yaml"))) return new Map([[stackOf(dir), dir]]);
   const out = new Map<string, string>();
