@@ -238,7 +238,10 @@ describe("contract:check's command line", () => {
       [["--service", "stigmer-runner"], "no checkout given"],
       [["--service"], "Option '--service <value>' argument missing"],
       [["a", "b"], "one checkout, not 2"],
-      [["--verbose", "c"], "Unknown option '--verbose'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--verbose\"'"],
+      [
+        ["--verbose", "c"],
+        "Unknown option '--verbose'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--verbose\"'",
+      ],
       [["--service=stigmer-runner", "--service", "workflow-runner", "c"], "--service given twice"],
     ] as const) {
       const r = run(...args);
