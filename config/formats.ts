@@ -21,16 +21,21 @@ export const DNS1123_SUBDOMAIN =
 export const CPU_QUANTITY = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
 /** Memory: a number with a unit (a bare number is bytes, never what a worker's memory means). */
 export const MEMORY_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)$/;
-/** An IPv4 address in dotted-quad form, each octet 0-255. */
-export const IPV4 =
-  /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
+/**
+ * A TCP port, 1 to 65535 in decimal without a leading zero: the range a NetworkPolicy port and a Service port take
+ * (Kubernetes validation: IsValidPortNum). RFC 3986's `port = *DIGIT` bounds nothing; every URL and address here
+ * takes this one.
+ */
+const PORT_SOURCE = "6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}";
+
 /**
  * `host:port` of a service the worker dials: a dotted DNS name (a cluster Service name ends in .svc or
  * .svc.cluster.local) or an IPv4 address, and a port. A single-label host is refused: it resolves relative to the
  * pod's namespace, which the NetworkPolicy cannot name.
  */
-export const SERVICE_ADDRESS =
-  /^(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+):(?<port>6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})$/;
+export const SERVICE_ADDRESS = new RegExp(
+  `^(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+):(?<port>${PORT_SOURCE})$`,
+);
 /** A duration: whole days, hours, minutes and seconds, in that order, e.g. 2h, 1h30m, 0s. */
 export const DURATION = /^(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/;
 
@@ -51,9 +56,33 @@ export const GIT_BRANCH = /^(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\/$)[A-Za-z0-9._/-]{1
 export const GITHUB_OWNER = /^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$/;
 /** A GitHub repository name. */
 export const GITHUB_REPOSITORY = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$/;
-/** An https URL with a host and an optional path, no query or fragment. */
-export const HTTPS_URL =
-  /^https:\/\/(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+)(:[0-9]{1,5})?(?<path>\/[A-Za-z0-9._~/-]*)?$/;
+/**
+ * An https URL (RFC 3986, narrowed): a dotted DNS host in lower case, an optional port of 1 to 65535, an optional path
+ * of unreserved characters and '/', no userinfo, query or fragment. Read it with parseHttpsUrl.
+ */
+export const HTTPS_URL = new RegExp(
+  `^https://(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+)(:(?<port>${PORT_SOURCE}))?(?<path>/[A-Za-z0-9._~/-]*)?$`,
+);
+
+/** An https URL's parts: the host, the port (443 unless one is written), whether one was written, the path. */
+export interface HttpsUrl {
+  readonly host: string;
+  readonly port: number;
+  readonly explicitPort: boolean;
+  readonly path: string;
+}
+
+/** Parses an https URL (HTTPS_URL's grammar); undefined when it is not one. Pure. */
+export function parseHttpsUrl(text: string): HttpsUrl | undefined {
+  const g = HTTPS_URL.exec(text)?.groups;
+  if (!g) return undefined;
+  return {
+    host: g.host ?? "",
+    port: Number(g.port ?? 443),
+    explicitPort: g.port !== undefined,
+    path: g.path ?? "/",
+  };
+}
 /** A fully qualified stack name `<org>/<project>/<stack>`. */
 export const QUALIFIED_STACK =
   /^(?<org>[A-Za-z0-9][A-Za-z0-9_.-]*)\/(?<project>[A-Za-z0-9_.-]+)\/(?<stack>[A-Za-z0-9_.-]+)$/;
@@ -71,7 +100,9 @@ export const PULUMI_BACKEND_URL = SCRIPT_SAFE_BACKEND_URL;
 /** Pulumi Cloud's API, the backend an empty pulumiBackendUrl means (the CLI's default). */
 export const PULUMI_CLOUD_URL = "https://api.pulumi.com";
 /** A Bazel remote cache: grpcs:// or https://, a host, an optional port and path (credentials never in the URL). */
-export const BAZEL_REMOTE_CACHE = /^(grpcs|https):\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._/-]*)?$/;
+export const BAZEL_REMOTE_CACHE = new RegExp(
+  `^(grpcs|https)://[A-Za-z0-9.-]+(:(${PORT_SOURCE}))?(/[A-Za-z0-9._/-]*)?$`,
+);
 /** A path inside the repository, relative, without `..`. */
 export const REPO_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/;
 

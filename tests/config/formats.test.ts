@@ -5,15 +5,18 @@ import { spawnSync } from "node:child_process";
 import { describe, it } from "node:test";
 import {
   BAZEL_LABEL,
+  BAZEL_REMOTE_CACHE,
   DNS1123_LABEL,
   DURATION,
   durationSeconds,
   GIT_BRANCH,
   gitRefProblem,
+  HTTPS_URL,
   ingressPathProblem,
   LABEL_KEY,
   LABEL_VALUE,
   OCI_TAG,
+  parseHttpsUrl,
   QUALIFIED_STACK,
   SERVICE_ADDRESS,
   splitAddress,
@@ -117,5 +120,48 @@ describe("value formats", () => {
       assert.equal(spawnSync("git", ["check-ref-format", `refs/heads/${name}`]).status, 0, name);
       assert.notEqual(gitRefProblem(name), undefined, name);
     }
+  });
+});
+
+describe("parseHttpsUrl: RFC 3986's https URI, narrowed to a DNS host and a port of 1 to 65535", () => {
+  it("reads host, port (443 unless written) and path", () => {
+    assert.deepEqual(parseHttpsUrl("https://api.stigmer.ai"), {
+      host: "api.stigmer.ai",
+      port: 443,
+      explicitPort: false,
+      path: "/",
+    });
+    assert.deepEqual(parseHttpsUrl("https://proxy.example.com:8443/v1/x"), {
+      host: "proxy.example.com",
+      port: 8443,
+      explicitPort: true,
+      path: "/v1/x",
+    });
+    assert.equal(parseHttpsUrl("https://a.example:65535")?.port, 65535);
+    assert.equal(parseHttpsUrl("https://a.example:1")?.port, 1);
+  });
+
+  it("refuses a port outside 1 to 65535 or with a leading zero, and what is not an https URL of a DNS name", () => {
+    for (const bad of [
+      "https://a.example:99999",
+      "https://a.example:65536",
+      "https://a.example:0",
+      "https://a.example:0443",
+      "https://a.example:",
+      "https://a.example:443x",
+      "http://a.example",
+      "https://localhost",
+      "https://user@a.example",
+      "https://a.example/?q=1",
+      "https://A.example",
+    ])
+      assert.equal(parseHttpsUrl(bad), undefined, bad);
+  });
+
+  it("is the grammar of the config keys, the egress targets and the webhook's Ingress", () => {
+    assert.doesNotMatch("https://a.example:99999", HTTPS_URL);
+    assert.doesNotMatch("grpcs://cache.example:99999", BAZEL_REMOTE_CACHE);
+    assert.match("grpcs://cache.example:9092", BAZEL_REMOTE_CACHE);
+    assert.doesNotMatch("temporal.temporal.svc:99999", SERVICE_ADDRESS);
   });
 });
