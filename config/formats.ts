@@ -184,19 +184,25 @@ export const LABEL_KEY =
 export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /**
- * An RFC 3339 date-time with a zone (`Z` or `±hh:mm`), as Go's time.RFC3339 and the Kubernetes API write them.
- * A `t`/`z` in lower case and a space for `T` are refused: RFC 3339 allows them, Go's layout does not.
+ * An RFC 3339 date-time read as Go's `time.Parse(time.RFC3339, s)` reads it, so a time means here what it means to
+ * Kubernetes and the Go tools that write these times (golang/go src/time: Parse tries format_rfc3339.go's fast
+ * `parseRFC3339` (commit 1e0d731), then format.go's general `parse` (08d2403), which accepts more and so decides):
+ * `2006-01-02T15:04:05Z07:00` with a 4-digit year; 2-digit month 01-12 and day
+ * (a real date); a literal upper-case `T`; an hour of one or two digits, 0-23; 2-digit minutes and seconds 00-59 (no
+ * leap second 60); an optional fraction after `.` or `,` of any number of digits (nanoseconds: the first nine count);
+ * then `Z` (upper case only) or `±hh:mm` with hh up to 24 and mm up to 60 (Go's "some people do write offsets of 24
+ * hours or 60 minutes"); nothing after.
  */
-export const RFC3339 =
-  /^(?<y>\d{4})-(?<mo>\d{2})-(?<d>\d{2})T(?<h>\d{2}):(?<mi>\d{2}):(?<s>\d{2})(?<f>\.\d{1,9})?(?<z>Z|[+-]\d{2}:\d{2})$/;
+const GO_RFC3339 =
+  /^(?<y>\d{4})-(?<mo>\d{2})-(?<d>\d{2})T(?<h>\d{1,2}):(?<mi>\d{2}):(?<s>\d{2})(?:[.,](?<f>\d+))?(?:(?<utc>Z)|(?<sign>[+-])(?<oh>\d{2}):(?<om>\d{2}))$/;
 
 /**
- * Milliseconds since the epoch of an RFC 3339 date-time, or undefined when it is not one: a real calendar date (no
- * 2026-02-30), hours 00-23, minutes and seconds 00-59, a zone offset under 24 h. Computed from its fields with
- * Date.UTC, so the machine's time zone never matters (Date.parse reads a time without a zone as local time). Pure.
+ * Milliseconds since the epoch of an RFC 3339 date-time as Go's time.Parse(time.RFC3339) takes it (GO_RFC3339), or
+ * undefined when Go would refuse it. Computed from its fields with Date.UTC, so the machine's time zone never matters
+ * (Date.parse reads a time without a zone as local time). Pure.
  */
 export function rfc3339Millis(text: string): number | undefined {
-  const g = RFC3339.exec(text)?.groups;
+  const g = GO_RFC3339.exec(text)?.groups;
   if (!g) return undefined;
   const [y, mo, d, h, mi, s] = [g.y, g.mo, g.d, g.h, g.mi, g.s].map(Number) as [
     number,
@@ -212,14 +218,14 @@ export function rfc3339Millis(text: string): number | undefined {
   const daysInMonth = last.getUTCDate();
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || s > 59) return undefined;
   let offset = 0;
-  if (g.z && g.z !== "Z") {
-    const [oh, om] = g.z.slice(1).split(":").map(Number) as [number, number];
-    if (oh > 23 || om > 59) return undefined;
-    offset = (g.z.startsWith("-") ? -1 : 1) * (oh * 60 + om) * 60_000;
+  if (g.sign) {
+    const [oh, om] = [Number(g.oh), Number(g.om)];
+    if (oh > 24 || om > 60) return undefined;
+    offset = (g.sign === "-" ? -1 : 1) * (oh * 60 + om) * 60_000;
   }
   const date = new Date(0);
   date.setUTCFullYear(y, mo - 1, d);
-  date.setUTCHours(h, mi, s, Math.floor(Number(`0${g.f ?? ""}`) * 1000));
+  date.setUTCHours(h, mi, s, Number((g.f ?? "").slice(0, 3).padEnd(3, "0")));
   return date.getTime() - offset;
 }
 

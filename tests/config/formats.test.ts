@@ -18,6 +18,7 @@ import {
   OCI_TAG,
   parseHttpsUrl,
   QUALIFIED_STACK,
+  rfc3339Millis,
   SERVICE_ADDRESS,
   splitAddress,
 } from "../../config/formats";
@@ -164,4 +165,52 @@ describe("parseHttpsUrl: RFC 3986's https URI, narrowed to a DNS host and a port
     assert.match("grpcs://cache.example:9092", BAZEL_REMOTE_CACHE);
     assert.doesNotMatch("temporal.temporal.svc:99999", SERVICE_ADDRESS);
   });
+});
+
+describe("rfc3339Millis: Go's time.Parse(time.RFC3339, s) (golang/go src/time/format.go parse, format_rfc3339.go)", () => {
+  const utc = (...a: [number, number, number, number?, number?, number?, number?]) => Date.UTC(...a);
+  /** Input, then the instant Go gives (ms), or undefined where Go returns an error. */
+  const CASES: [string, number | undefined, string][] = [
+    ["2026-12-01T00:00:00Z", utc(2026, 11, 1), "the layout itself"],
+    ["2026-12-01T00:00:00.123456789Z", utc(2026, 11, 1, 0, 0, 0, 123), "nanoseconds"],
+    [
+      "2026-12-01T00:00:00.1234567891234Z",
+      utc(2026, 11, 1, 0, 0, 0, 123),
+      "more than nine digits: the first nine count",
+    ],
+    ["2026-12-01T00:00:00,5Z", utc(2026, 11, 1, 0, 0, 0, 500), "a comma before the fraction (commaOrPeriod)"],
+    ["2026-12-01T00:00:00.Z", undefined, "a separator without digits"],
+    ["2026-12-01T5:04:05Z", utc(2026, 11, 1, 5, 4, 5), "a one-digit hour (stdHour takes one or two digits)"],
+    ["2026-12-01T05:4:05Z", undefined, "a one-digit minute (stdZeroMinute takes two)"],
+    ["2026-12-01t00:00:00Z", undefined, "a lower-case t (the layout's T is matched exactly)"],
+    ["2026-12-01T00:00:00z", undefined, "a lower-case z (only 'Z' means UTC)"],
+    ["2026-12-01 00:00:00Z", undefined, "a space for T"],
+    ["2026-12-01T00:00:00", undefined, "no zone"],
+    ["2026-12-01T00:00:00+05:30", utc(2026, 10, 30, 18, 30), "an offset"],
+    ["2026-12-01T00:00:00-00:00", utc(2026, 11, 1), "-00:00"],
+    ["2026-12-01T00:00:00+24:00", utc(2026, 10, 30), "an offset hour of 24 (Go checks > 24)"],
+    ["2026-12-01T00:00:00+25:00", undefined, "an offset hour of 25"],
+    ["2026-12-01T00:00:00+05:60", utc(2026, 10, 30, 18), "an offset minute of 60 (Go checks > 60)"],
+    ["2026-12-01T00:00:00+05:61", undefined, "an offset minute of 61"],
+    ["2026-12-01T00:00:00+0530", undefined, "an offset without its colon"],
+    ["2026-12-01T00:00:00+05", undefined, "an offset without minutes"],
+    ["2026-12-31T23:59:60Z", undefined, "a leap second (stdZeroSecond: 60 <= sec is out of range)"],
+    ["2026-12-01T24:00:00Z", undefined, "hour 24"],
+    ["2026-12-01T00:60:00Z", undefined, "minute 60"],
+    ["2026-13-01T00:00:00Z", undefined, "month 13"],
+    ["2026-00-01T00:00:00Z", undefined, "month 0"],
+    ["2026-1-01T00:00:00Z", undefined, "a one-digit month (stdZeroMonth takes two)"],
+    ["2026-02-29T00:00:00Z", undefined, "29 February of a common year (day out of range)"],
+    ["2024-02-29T23:59:59Z", utc(2024, 1, 29, 23, 59, 59), "29 February of a leap year"],
+    ["2026-04-31T00:00:00Z", undefined, "31 April"],
+    ["0099-01-01T00:00:00Z", new Date(0).setUTCFullYear(99, 0, 1), "a year under 100 (not read as 1999)"],
+    ["02026-12-01T00:00:00Z", undefined, "a 5-digit year"],
+    ["+2026-12-01T00:00:00Z", undefined, "a signed year"],
+    ["2026-12-01T00:00:00Z ", undefined, "text after the zone"],
+  ];
+  for (const [text, expected, what] of CASES) {
+    it(`${expected === undefined ? "refuses" : "takes"} ${what}: ${JSON.stringify(text)}`, () => {
+      assert.equal(rfc3339Millis(text), expected);
+    });
+  }
 });
