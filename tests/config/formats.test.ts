@@ -2,6 +2,7 @@
 // check-ref-format judges the branch rule.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import {
   BAZEL_LABEL,
@@ -22,6 +23,7 @@ import {
   SERVICE_ADDRESS,
   splitAddress,
 } from "../../config/formats";
+import { PROJECT_ROOT } from "../../tools/project-root";
 
 /** Each grammar with values it takes and values it refuses. */
 const GRAMMARS: readonly [string, RegExp, readonly string[], readonly string[]][] = [
@@ -189,9 +191,17 @@ describe("rfc3339Millis: Go's time.Parse(time.RFC3339, s) (golang/go src/time/fo
     ["2026-12-01T00:00:00+05:30", utc(2026, 10, 30, 18, 30), "an offset"],
     ["2026-12-01T00:00:00-00:00", utc(2026, 11, 1), "-00:00"],
     ["2026-12-01T00:00:00+24:00", utc(2026, 10, 30), "an offset hour of 24 (Go checks > 24)"],
-    ["2026-12-01T00:00:00+25:00", undefined, "an offset hour of 25"],
+    [
+      "2026-12-01T00:00:00+25:00",
+      undefined,
+      "an offset hour of 25 (Go 1.19 still took it; format.go now checks)",
+    ],
     ["2026-12-01T00:00:00+05:60", utc(2026, 10, 30, 18), "an offset minute of 60 (Go checks > 60)"],
-    ["2026-12-01T00:00:00+05:61", undefined, "an offset minute of 61"],
+    [
+      "2026-12-01T00:00:00+05:61",
+      undefined,
+      "an offset minute of 61 (Go 1.19 still took it; format.go now checks)",
+    ],
     ["2026-12-01T00:00:00+0530", undefined, "an offset without its colon"],
     ["2026-12-01T00:00:00+05", undefined, "an offset without minutes"],
     ["2026-12-31T23:59:60Z", undefined, "a leap second (stdZeroSecond: 60 <= sec is out of range)"],
@@ -213,4 +223,29 @@ describe("rfc3339Millis: Go's time.Parse(time.RFC3339, s) (golang/go src/time/fo
       assert.equal(rfc3339Millis(text), expected);
     });
   }
+
+  it("gives what this machine's Go gives (tests/fixtures/go-time-parse), but where Go's own checks changed since", (t) => {
+    const version = spawnSync("go", ["version"], { encoding: "utf8" });
+    if (version.error) {
+      t.skip("no Go on PATH");
+      return;
+    }
+    const run = spawnSync(
+      "go",
+      ["run", path.join(PROJECT_ROOT, "tests", "fixtures", "go-time-parse", "main.go")],
+      {
+        input: `${CASES.map(([text]) => text).join("\n")}\n`,
+        encoding: "utf8",
+        env: { ...process.env, GO111MODULE: "off", GOFLAGS: "" },
+      },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const go = run.stdout.trimEnd().split("\n");
+    assert.equal(go.length, CASES.length);
+    const differs = CASES.filter(([text], i) => String(rfc3339Millis(text) ?? "ERR") !== go[i]).map(
+      ([, , what]) => what,
+    );
+    // Only the offset range checks, which the Go here may predate (it says so in the case).
+    for (const what of differs) assert.match(what, /Go 1\.19 still took it/, `${what}: ${version.stdout}`);
+  });
 });
