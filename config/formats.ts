@@ -17,10 +17,6 @@ export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** RFC 1123 subdomain, as Kubernetes requires for most object names. */
 export const DNS1123_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** CPU: whole millicores, or cores with at most three decimals (finer is not representable). */
-export const CPU_QUANTITY = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
-/** Memory: a number with a unit (a bare number is bytes, never what a worker's memory means). */
-export const MEMORY_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)$/;
 /**
  * A TCP port, 1 to 65535 in decimal without a leading zero: the range a NetworkPolicy port and a Service port take
  * (Kubernetes validation: IsValidPortNum). RFC 3986's `port = *DIGIT` bounds nothing; every URL and address here
@@ -106,33 +102,97 @@ export const BAZEL_REMOTE_CACHE = new RegExp(
 /** A path inside the repository, relative, without `..`. */
 export const REPO_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/;
 
-/** CPU quantity in whole millicores, exactly ("500m" -> 500, "1.5" -> 1500). Pure. */
-export function cpuMillis(quantity: string): number {
-  if (quantity.endsWith("m")) return Number(quantity.slice(0, -1));
-  const [whole = "0", fraction = ""] = quantity.split(".");
-  return Number(whole) * 1000 + Number(fraction.padEnd(3, "0"));
+/**
+ * A Kubernetes quantity by apimachinery's grammar (k8s.io/apimachinery pkg/api/resource/quantity.go, the comment on
+ * `Quantity`, kubernetes staging copy at 009f497):
+ *   <quantity> ::= <signedNumber><suffix>; <signedNumber> ::= [+|-]<number>;
+ *   <number> ::= <digits> | <digits>.<digits> | <digits>. | .<digits>;
+ *   <suffix> ::= <binarySI> (Ki Mi Gi Ti Pi Ei) | <decimalSI> (m "" k M G T P E) | <decimalExponent> (e|E<integer>).
+ * The exponent is an integer although the comment says <signedNumber>: ParseQuantity's scanner takes only digits after
+ * the sign there. Stricter than that scanner (parseQuantityString, read, not run), which also reads "+", "." or a bare
+ * suffix ("Ki") as zero: those are no <signedNumber>, so they are refused here.
+ */
+const QUANTITY =
+  /^(?<sign>[+-]?)(?<whole>[0-9]*)(?:\.(?<fraction>[0-9]*))?(?<suffix>[KMGTPE]i|[eE][+-]?[0-9]+|[mkMGTPE])?$/;
+const BINARY_SI: Readonly<Record<string, bigint>> = { Ki: 10n, Mi: 20n, Gi: 30n, Ti: 40n, Pi: 50n, Ei: 60n };
+const DECIMAL_SI: Readonly<Record<string, bigint>> = {
+  m: -3n,
+  "": 0n,
+  k: 3n,
+  M: 6n,
+  G: 9n,
+  T: 12n,
+  P: 15n,
+  E: 18n,
+};
+
+/** A parsed quantity, exactly: numerator / denominator, and the suffix it was written with. */
+export interface Quantity {
+  readonly numerator: bigint;
+  readonly denominator: bigint;
+  readonly suffix: string;
 }
 
-const MEMORY_UNITS: Readonly<Record<string, bigint>> = {
-  k: 10n ** 3n,
-  M: 10n ** 6n,
-  G: 10n ** 9n,
-  T: 10n ** 12n,
-  Ki: 2n ** 10n,
-  Mi: 2n ** 20n,
-  Gi: 2n ** 30n,
-  Ti: 2n ** 40n,
-};
+/** Parses a Kubernetes quantity (QUANTITY's grammar), exactly; undefined when it is not one. Pure. */
+export function parseQuantity(text: string): Quantity | undefined {
+  const g = QUANTITY.exec(text)?.groups;
+  if (!g || (g.whole === "" && !g.fraction)) return undefined;
+  const fraction = g.fraction ?? "";
+  const suffix = g.suffix ?? "";
+  let numerator = BigInt(`${g.whole || "0"}${fraction}`) * (g.sign === "-" ? -1n : 1n);
+  let denominator = 10n ** BigInt(fraction.length);
+  const binary = BINARY_SI[suffix];
+  const exponent = binary === undefined ? (DECIMAL_SI[suffix] ?? BigInt(suffix.slice(1))) : 0n;
+  if (binary !== undefined) numerator *= 2n ** binary;
+  else if (exponent >= 0n) numerator *= 10n ** exponent;
+  else denominator *= 10n ** -exponent;
+  return { numerator, denominator, suffix };
+}
+
+/**
+ * A CPU request or limit: cores (`0.5`, at most three decimals) or whole millicores (`500m`), unsigned: the forms that
+ * are exact in millicores (quantity.go rounds anything finer up). Pure.
+ */
+export function isCpuQuantity(text: string): boolean {
+  const q = parseQuantity(text);
+  return (
+    q !== undefined &&
+    /^[0-9]/.test(text) &&
+    (q.suffix === "" || q.suffix === "m") &&
+    cpuMillisOf(q) !== undefined
+  );
+}
+
+/**
+ * A memory or storage size: unsigned, with a unit of Ki, Mi, Gi, Ti, k, M, G or T (a bare number is bytes, never what a
+ * worker's memory or a cache volume means). Pure.
+ */
+export function isMemoryQuantity(text: string): boolean {
+  const q = parseQuantity(text);
+  return (
+    q !== undefined && /^[0-9.]/.test(text) && ["Ki", "Mi", "Gi", "Ti", "k", "M", "G", "T"].includes(q.suffix)
+  );
+}
+
+/** A quantity's millicores when they are whole, else undefined. Pure. */
+function cpuMillisOf(q: Quantity): number | undefined {
+  const scaled = q.numerator * 1000n;
+  return scaled % q.denominator === 0n ? Number(scaled / q.denominator) : undefined;
+}
+
+/** CPU quantity in whole millicores, exactly ("500m" -> 500, "1.5" -> 1500); 0 when it is not one. Pure. */
+export function cpuMillis(quantity: string): number {
+  const q = parseQuantity(quantity);
+  return (q && cpuMillisOf(q)) ?? 0;
+}
 
 /**
  * Memory quantity as an exact fraction of bytes: `[numerator, denominator]` ("1.5Gi" -> [15 * 2^30, 10]), so two
- * quantities compare without float rounding. Pure.
+ * quantities compare without float rounding; [0, 1] when it is not one. Pure.
  */
 export function memoryBytes(quantity: string): [bigint, bigint] {
-  const match = /^([0-9]+)(?:\.([0-9]+))?([A-Za-z]+)$/.exec(quantity);
-  const [whole = "0", fraction = "", unit = ""] = match ? match.slice(1) : [];
-  const scale = 10n ** BigInt(fraction.length);
-  return [(BigInt(whole) * scale + BigInt(fraction || "0")) * (MEMORY_UNITS[unit] ?? 0n), scale];
+  const q = parseQuantity(quantity);
+  return q ? [q.numerator, q.denominator] : [0n, 1n];
 }
 
 /** a < b, b == a, a > b for two memory quantities, exactly. Pure. */

@@ -5,7 +5,6 @@ import { type ContractVar, ENV_NAME } from "../contracts/workflow-runner";
 import {
   BAZEL_LABEL,
   BAZEL_REMOTE_CACHE,
-  CPU_QUANTITY,
   DNS1123_LABEL,
   DNS1123_SUBDOMAIN,
   DURATION,
@@ -14,9 +13,10 @@ import {
   GITHUB_OWNER,
   GITHUB_REPOSITORY,
   HTTPS_URL,
+  isCpuQuantity,
+  isMemoryQuantity,
   LABEL_KEY,
   LABEL_VALUE,
-  MEMORY_QUANTITY,
   OCI_TAG,
   PULUMI_BACKEND_URL,
   QUALIFIED_STACK,
@@ -116,10 +116,10 @@ export const PLAIN_KEYS = {
   ),
   replicas: key(int(1, 50), "an integer from 1 to 50"),
   minAvailable: key(int(0, 49), "an integer from 0 to 49, below replicas"),
-  cpuRequest: key(str(CPU_QUANTITY), "a CPU quantity such as 100m or 0.5"),
-  cpuLimit: key(str(CPU_QUANTITY), "a CPU quantity such as 500m or 1"),
-  memoryRequest: key(str(MEMORY_QUANTITY), "a memory quantity such as 128Mi or 1Gi"),
-  memoryLimit: key(str(MEMORY_QUANTITY), "a memory quantity such as 256Mi or 1Gi"),
+  cpuRequest: key(parsed(isCpuQuantity), "a CPU quantity such as 100m or 0.5"),
+  cpuLimit: key(parsed(isCpuQuantity), "a CPU quantity such as 500m or 1"),
+  memoryRequest: key(parsed(isMemoryQuantity), "a memory quantity such as 128Mi or 1Gi"),
+  memoryLimit: key(parsed(isMemoryQuantity), "a memory quantity such as 256Mi or 1Gi"),
   temporalAddress: key(
     str(SERVICE_ADDRESS),
     "host:port of the Temporal frontend: <service>.<namespace>.svc[.cluster.local]:<port>, a dotted external host, or an IPv4 address",
@@ -264,7 +264,7 @@ export const PLAIN_KEYS = {
     "empty (no remote cache), or a grpcs:// or https:// Bazel remote cache URL without credentials",
   ),
   buildCacheSize: key(
-    str(MEMORY_QUANTITY),
+    parsed(isMemoryQuantity),
     "a storage quantity with a unit, e.g. 50Gi (each of the self-hosted pipeline's cache volumes)",
   ),
   webhookUrl: key(

@@ -7,6 +7,8 @@ import { describe, it } from "node:test";
 import {
   BAZEL_LABEL,
   BAZEL_REMOTE_CACHE,
+  compareMemory,
+  cpuMillis,
   DNS1123_LABEL,
   DURATION,
   durationSeconds,
@@ -14,10 +16,13 @@ import {
   gitRefProblem,
   HTTPS_URL,
   ingressPathProblem,
+  isCpuQuantity,
+  isMemoryQuantity,
   LABEL_KEY,
   LABEL_VALUE,
   OCI_TAG,
   parseHttpsUrl,
+  parseQuantity,
   QUALIFIED_STACK,
   rfc3339Millis,
   SERVICE_ADDRESS,
@@ -247,5 +252,64 @@ describe("rfc3339Millis: Go's time.Parse(time.RFC3339, s) (golang/go src/time/fo
     );
     // Only the offset range checks, which the Go here may predate (it says so in the case).
     for (const what of differs) assert.match(what, /Go 1\.19 still took it/, `${what}: ${version.stdout}`);
+  });
+});
+
+describe("parseQuantity: apimachinery's quantity grammar (pkg/api/resource/quantity.go, the comment on Quantity)", () => {
+  /** Input, then its exact value as numerator/denominator and suffix, or undefined where the grammar refuses it. */
+  const CASES: [string, [bigint, bigint, string] | undefined][] = [
+    ["0", [0n, 1n, ""]],
+    ["1", [1n, 1n, ""]],
+    ["-1", [-1n, 1n, ""]],
+    ["+1", [1n, 1n, ""]],
+    ["1.5", [15n, 10n, ""]],
+    ["1.", [1n, 1n, ""]],
+    [".5", [5n, 10n, ""]],
+    ["500m", [500n, 1000n, "m"]],
+    ["1k", [1000n, 1n, "k"]],
+    ["1Ki", [1024n, 1n, "Ki"]],
+    ["1.5Gi", [15n * 2n ** 30n, 10n, "Gi"]],
+    ["2Ei", [2n * 2n ** 60n, 1n, "Ei"]],
+    ["1E", [10n ** 18n, 1n, "E"]],
+    ["1e3", [1000n, 1n, "e3"]],
+    ["1E3", [1000n, 1n, "E3"]],
+    ["1e-3", [1n, 1000n, "e-3"]],
+    ["12e+6", [12n * 10n ** 6n, 1n, "e+6"]],
+    ["", undefined],
+    [".", undefined],
+    ["+", undefined],
+    ["Ki", undefined],
+    ["1K", undefined],
+    ["1ki", undefined],
+    ["1KI", undefined],
+    ["1e", undefined],
+    ["1e1.5", undefined],
+    ["1 Gi", undefined],
+    ["1Gi ", undefined],
+    ["1..5", undefined],
+    ["0x10", undefined],
+    ["1Mb", undefined],
+    ["--1", undefined],
+  ];
+  for (const [text, expected] of CASES)
+    it(`${expected ? "takes" : "refuses"} ${JSON.stringify(text)}`, () => {
+      const q = parseQuantity(text);
+      assert.deepEqual(q ? [q.numerator, q.denominator, q.suffix] : undefined, expected);
+    });
+
+  it("the project's CPU form: unsigned cores with at most three decimals' worth, or whole millicores", () => {
+    for (const good of ["100m", "0.5", "1", "2.125", "1.000"]) assert.equal(isCpuQuantity(good), true, good);
+    for (const bad of ["0.0005", "1.5m", "-1", "+1", "1k", "1e3", "1Ki", ".5", ""])
+      assert.equal(isCpuQuantity(bad), false, bad);
+    assert.equal(cpuMillis("2.125"), 2125);
+  });
+
+  it("the project's memory form: unsigned, with a unit of Ki..Ti or k..T", () => {
+    for (const good of ["128Mi", "1.5Gi", "50Gi", "1G", ".5Gi"])
+      assert.equal(isMemoryQuantity(good), true, good);
+    for (const bad of ["128", "1Pi", "1E", "1e9", "-1Gi", "+1Gi", "100m", "1Mb"])
+      assert.equal(isMemoryQuantity(bad), false, bad);
+    assert.equal(compareMemory("1024Mi", "1Gi"), 0);
+    assert.equal(compareMemory("1G", "1Gi"), -1);
   });
 });
