@@ -13,7 +13,7 @@ import {
   WORKFLOW_RUNNER_ENV,
 } from "../../contracts/workflow-runner";
 import { CONFIG_WORDING } from "../errors";
-import { durationSeconds, HTTPS_URL, labelMap, splitAddress } from "../formats";
+import { durationSeconds, labelMap, parseHttpsUrl, splitAddress } from "../formats";
 import type { PlainConfig, PlainKey } from "../keys";
 import { clusterServiceNamespace } from "../network";
 import type {
@@ -141,9 +141,8 @@ export function describeWorkload(cfg: PlainConfig): WorkloadDescription {
   const temporal = splitAddress(cfg.temporalAddress);
   const backend = splitAddress(cfg.stigmerBackendEndpoint);
   const httpsTarget = (purpose: string, url: string): EgressTarget[] => {
-    const host = HTTPS_URL.exec(url)?.groups?.host;
-    const port = Number(/:([0-9]{1,5})(\/|$)/.exec(url.slice(8))?.[1] ?? 443);
-    return host ? [{ purpose, host, port, ...inCluster(host) }] : [];
+    const parsed = parseHttpsUrl(url);
+    return parsed ? [{ purpose, host: parsed.host, port: parsed.port, ...inCluster(parsed.host) }] : [];
   };
   const inCluster = (host: string) => {
     const namespace = clusterServiceNamespace(host, cfg.clusterDomain);
