@@ -26,6 +26,7 @@ import { serviceLabels } from "./labels";
 import { networkConfigProblems } from "./network-rules";
 import { platformLimitProblems } from "./platform-limits";
 import { IMAGE_KEYS, imageRegistryProblem, policyParityProblems } from "./policy-parity";
+import { RENDERED_FROM } from "./service";
 
 /** What exactly is wrong with a value its key's grammar refused, where more can be said; "" otherwise. Pure. */
 function valueHint(name: string, value: string | undefined): string {
@@ -164,7 +165,9 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
       );
     }
   }
-  problems.push(...serviceStartProblems(cfg, CONFIG_WORDING));
+  problems.push(
+    ...serviceStartProblems(cfg, { ...CONFIG_WORDING, renderedFrom: (name) => RENDERED_FROM[name] }),
+  );
   problems.push(...platformLimitProblems(cfg), ...contradictionProblems(cfg), ...policyParityProblems(cfg));
   problems.push(...networkConfigProblems(cfg));
   problems.push(...sharedOwnershipProblems(cfg));

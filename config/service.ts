@@ -214,6 +214,25 @@ export function contractSettings(cfg: PlainConfig): ContractSettings {
  * extras. Values the service would ignore (R2 settings with the proxy, claim-check tuning with claim check off) are
  * left out, so the rendered env says only what the service uses. Pure.
  */
+/** The key each plain variable of the contract is rendered from (workloadEnv), for messages that name it. */
+export const RENDERED_FROM: Readonly<Partial<Record<ContractVar, keyof PlainConfig>>> = {
+  LOG_LEVEL: "logLevel",
+  ENV: "environment",
+  STIGMER_BACKEND_ENDPOINT: "stigmerBackendEndpoint",
+  STIGMER_SERVICE_USE_TLS: "stigmerBackendTls",
+  STIGMER_PROXY_ENDPOINT: "stigmerProxyEndpoint",
+  TEMPORAL_SERVICE_ADDRESS: "temporalAddress",
+  TEMPORAL_NAMESPACE: "temporalNamespace",
+  TEMPORAL_MAX_CONCURRENCY: "temporalMaxConcurrency",
+  CLAIMCHECK_ENABLED: "claimCheckEnabled",
+  CLAIMCHECK_THRESHOLD_BYTES: "claimCheckThresholdBytes",
+  CLAIMCHECK_COMPRESSION_ENABLED: "claimCheckCompression",
+  CLAIMCHECK_TTL_DAYS: "claimCheckTtlDays",
+  R2_BUCKET: "r2Bucket",
+  R2_ENDPOINT: "r2Endpoint",
+  R2_REGION: "r2Region",
+};
+
 export function workloadEnv(cfg: PlainConfig): {
   env: Record<string, string>;
   secretEnv: ContractVar[];

@@ -1,7 +1,10 @@
 // Evaluates the real program (index.ts, a real stack file) under Pulumi's runtime mocks and records what it registers.
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_KEYS } from "../../config/keys";
+import { citeStackFile } from "../../config/load";
+import { stackFileEntries } from "../../config/stack-file";
 import { PROJECT_ROOT } from "../project-root";
 import { type MockOptions, PlanMocks } from "./mocks";
 import { readProjectFile, readStackFile, readStackFileAt, resolveConfig } from "./stack-files";
@@ -356,6 +359,7 @@ function forgetProjectModules(): void {
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const projectDir = options.projectDir ?? PROJECT_DIR;
   const project = readProjectFile(projectDir);
+  const stackFile = options.stackFile ?? path.join(projectDir, `Pulumi.${options.stack}.yaml`);
   const config = resolveConfig(
     project,
     options.stackFile
@@ -366,6 +370,8 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     Object.keys(SECRET_KEYS),
   );
   pulumi.runtime.setAllConfig(config.values, config.secretKeys);
+  // Config problems cite the lines of the file this plan reads, as they cite Pulumi.<stack>.yaml under pulumi up.
+  citeStackFile(stackFileEntries(path.basename(stackFile), readFileSync(stackFile, "utf8")));
   const mocks = new PlanMocks({
     preview: options.preview ?? true,
     ...(options.registryDigests ? { registryDigests: options.registryDigests } : {}),
