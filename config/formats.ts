@@ -210,6 +210,8 @@ export function compareMemory(a: string, b: string): -1 | 0 | 1 {
 export function gitRefProblem(branch: string): string | undefined {
   if (branch === "" || branch === "@") return "it is empty or '@'";
   if (branch.startsWith("-")) return "it starts with '-' (git would read it as an option)";
+  // git refuses refs/heads/HEAD as a branch (refs.c check_branch_ref; git check-ref-format --branch HEAD fails).
+  if (branch === "HEAD") return "it is HEAD, which git reserves for the checked-out commit";
   const control = [...branch].some((ch) => (ch.codePointAt(0) ?? 0) <= 0x20 || ch.codePointAt(0) === 0x7f);
   if (control || /[~^:?*[\\]/.test(branch))
     return "it has a space, a control character or one of ~ ^ : ? * [ \\";
