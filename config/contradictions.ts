@@ -58,6 +58,15 @@ export function contradictionProblems(cfg: PlainConfig): string[] {
       ),
     );
   }
+  if (cfg.serviceHubEntryFormat === "v1" && cfg.manageRepositoryFiles) {
+    problems.push(
+      problem(
+        "serviceHubEntryFormat",
+        "v1",
+        "v1alpha1 while manageRepositoryFiles is true: the committed entry registers by push as service.yaml, and Planton's push-to-register reads only a v1alpha1 Service (contracts/planton.ts PUSH_TO_REGISTER)",
+      ),
+    );
+  }
   const seen = new Set<string>();
   const repeated = cfg.deploymentEnvironments.filter((e) => seen.has(e) || !seen.add(e));
   if (repeated.length > 0) {

@@ -16,12 +16,10 @@ import {
   GITHUB_OWNER,
   GITHUB_REPOSITORY,
   HTTPS_URL,
-  IMAGE_REPOSITORY,
   LABEL_KEY,
   LABEL_VALUE,
   MEMORY_QUANTITY,
   OCI_TAG,
-  PINNED_IMAGE,
   PULUMI_BACKEND_URL,
   QUALIFIED_STACK,
   REPO_GLOB,
@@ -30,8 +28,8 @@ import {
   SCRIPT_SAFE_CONTEXT,
   SERVICE_ADDRESS,
   SHA256_DIGEST,
-  TOOL_IMAGE,
 } from "./formats";
+import { isImageRepository, isPinnedImage, isToolImage } from "./image-reference";
 /** The Pulumi project name; every key below lives in its namespace. */
 export const PROJECT = "workflow-runner";
 /** The service a stack delivers when its stack file names none: the project's first. */
@@ -57,8 +55,10 @@ function key<T>(schema: z.ZodType<T>, allowed: string): KeySpec<T> {
 }
 
 const str = (re: RegExp) => z.string().regex(re);
-/** A tool image: TOOL_IMAGE's grammar, and a tag or a digest after the last "/". */
-const toolImage = str(TOOL_IMAGE).refine((v) => /(:[^/]+|@sha256:[a-f0-9]{64})$/.test(v));
+/** A string its grammar's parser accepts (config/image-reference.ts for image references). */
+const parsed = (accepts: (v: string) => boolean) => z.string().refine(accepts);
+/** A tool image: a tag that is not latest, a sha256 digest, or both. */
+const toolImage = parsed(isToolImage);
 /** Optional strings are declared in Pulumi.yaml with default "" (a declared key without default is required). */
 const optional = <T>(schema: z.ZodType<T>) =>
   z.union([z.literal("").transform(() => undefined), schema]).optional();
@@ -187,13 +187,13 @@ export const PLAIN_KEYS = {
   ),
   clusterDomain: key(str(DNS1123_SUBDOMAIN), "the cluster's DNS domain, e.g. cluster.local"),
   imageRepository: key(
-    str(IMAGE_REPOSITORY),
+    parsed(isImageRepository),
     "an image repository without tag or digest, e.g. ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner",
   ),
   imageTag: key(optional(str(OCI_TAG)), "an OCI tag: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}"),
   imageDigest: key(optional(str(SHA256_DIGEST)), "empty, or sha256: followed by 64 lowercase hex digits"),
   imagePin: key(
-    optional(str(PINNED_IMAGE)),
+    optional(parsed(isPinnedImage)),
     "empty, or a full digest reference <repository>[:<tag>]@sha256:<64 hex> that overrides tag, digest and promotion",
   ),
   promoteFrom: key(

@@ -1,4 +1,6 @@
 // workflow-runner's start-up contract, as its Go code reads it: every environment variable, and the task queues it polls.
+// Over 400 lines: one row per variable the binary reads, with its source, and the environment accesses the
+// contract lists with their reasons (UNRESOLVED_ENV_READS): the table is the contract, kept whole in one place.
 //
 // Source: stigmer/stigmer, folder backend/services/workflow-runner, the newest versions public code indexes hold
 // (import path github.com/stigmer/stigmer/backend/services/workflow-runner). Files read, by the commit each was
@@ -294,6 +296,32 @@ export const WORKFLOW_RUNNER_ENV = {
       "direct OpenAI key for gpt-* model tasks when no proxy is set (checked when such a task runs)",
   },
 } as const satisfies Readonly<Record<string, EnvVarContract>>;
+
+/**
+ * Environment accesses of the binary that name no variable, which `npm run contract:check` accepts: each is listed by
+ * file and call (as the check prints them) with the reason it asks nothing of the deployment. Any other such access
+ * fails the check.
+ */
+export const UNRESOLVED_ENV_READS: readonly {
+  readonly file: string;
+  readonly call: string;
+  readonly reason: string;
+}[] = [
+  {
+    // stigmer/stigmer 2d7adbe8, runExecCommand: `envvars := os.Environ()`, then the task's own variables, as cmd.Env.
+    file: "pkg/zigflow/tasks/task_builder_run_activities.go",
+    call: "os.Environ()",
+    reason:
+      "a workflow's run (shell/script) task starts its command with the worker's whole environment plus the task's own variables; the worker reads no variable by name here",
+  },
+  {
+    // stigmer/stigmer b070f18a, LoadEnvvars(prefix): the variables starting with a prefix its caller chooses.
+    file: "pkg/utils/envvars.go",
+    call: "os.Environ()",
+    reason:
+      "LoadEnvvars(prefix) is called by cmd/worker only (as of b070f18a), a command outside the binary's main package; the package is linked for its other helpers",
+  },
+];
 
 /** A variable of the contract. */
 export type ContractVar = keyof typeof WORKFLOW_RUNNER_ENV;

@@ -7,6 +7,7 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 
+import { imageReference, sha256Hex } from "../config/image-reference";
 import { ENVIRONMENT_LABEL, TOKEN_REASON_ANNOTATION } from "../config/labels";
 import { networkPolicyProblems } from "../config/network";
 import { imageReferenceProblem, imageRegistryProblem, secretLooking } from "../config/policy-parity";
@@ -59,15 +60,16 @@ export const imagesPinned = policy(
   "Every workload container runs an image by sha256 digest, never :latest; Tekton step images never by :latest.",
   (args, report) => {
     for (const c of containers(podSpec(args))) {
-      if (!/@sha256:[a-f0-9]{64}$/.test(String(c.image)))
+      if (sha256Hex(String(c.image)) === undefined)
         report(`container ${c.name} runs ${c.image}, not pinned by digest`);
-      if (/:latest(@|$)/.test(String(c.image))) report(`container ${c.name} runs :latest`);
+      if (imageReference(String(c.image))?.tag === "latest") report(`container ${c.name} runs :latest`);
       const why = imageRegistryProblem(String(c.image));
       if (why) report(`container ${c.name} runs ${c.image}: ${why}`);
     }
     if (args.type === "kubernetes:tekton.dev/v1:Task") {
       for (const s of args.props.spec?.steps ?? []) {
-        if (/:latest(@|$)/.test(String(s.image)) || !/[:@]/.test(String(s.image).split("/").pop() ?? "")) {
+        const ref = imageReference(String(s.image));
+        if (!ref || ref.tag === "latest" || (ref.tag === undefined && ref.digest === undefined)) {
           report(`step ${s.name} runs ${s.image}: give it a tag other than latest, or a digest`);
         }
         const why = imageRegistryProblem(String(s.image));

@@ -66,7 +66,8 @@ export const WORKFLOW_RUNNER_KEYS: Readonly<Partial<Record<PlainKey, string>>> =
   projectRoot: "backend/services/workflow-runner",
   triggerPaths: '[".planton/**",".bazelrc",".bazelversion","MODULE.bazel","MODULE.bazel.lock"]',
   deployLockTimeoutSeconds: "1800",
-  gitImage: "gcr.io/tekton-releases/github.com/tektoncd/pipeline/cmd/git-init:v0.40.2",
+  gitImage:
+    "ghcr.io/tektoncd/github.com/tektoncd/pipeline/cmd/git-init:v0.45.0@sha256:8ab0f58d8381b0b71f5b2bae1f63522989d739e3154d8cab1bacfa0ef5317214",
   deployImage: "pulumi/pulumi-nodejs:3.276.0",
   programPath: "_ops/pulumi/workflow-runner",
   pulumiBackendUrl: "",
