@@ -79,7 +79,6 @@ export const WORKFLOW_RUNNER_KEYS: Readonly<Partial<Record<PlainKey, string>>> =
   ingressControllerNamespace: "ingress-nginx",
   tlsClusterIssuer: "letsencrypt-prod",
   serviceHubOrg: "stigmer",
-  containerRegistryConnection: "ghcr-stigmer",
   deploymentEnvironments: '["dev","prod"]',
 };
 
@@ -255,7 +254,7 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
     manageRepositoryFiles: cfg.manageRepositoryFiles,
     serviceHub: {
       org: cfg.serviceHubOrg,
-      containerRegistry: cfg.containerRegistryConnection,
+      ...(cfg.containerRegistryConnection ? { containerRegistry: cfg.containerRegistryConnection } : {}),
       environments: cfg.deploymentEnvironments,
     },
   };

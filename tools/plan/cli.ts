@@ -1,5 +1,4 @@
 // `npm run plan -- --stack <name> [--out DIR] [--stack-file FILE] [--config k=v ...] [--secret k=v ...] [--stack-outputs name=file ...]`
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
@@ -10,10 +9,24 @@ import {
   rfc3339Millis,
   SHA256_DIGEST,
 } from "../../config/formats";
-import { neededSecretKeys, PLAIN_KEYS, SECRET_KEYS } from "../../config/keys";
+import {
+  neededSecretKeys,
+  ORG_NAMED_KEYS,
+  type OrgNamedKeySpec,
+  PLAIN_KEYS,
+  SECRET_KEYS,
+} from "../../config/keys";
 import { parsePlainConfig } from "../../config/parse";
 import { STACK_OUTPUT_NAMES } from "../../contracts/stack-outputs";
-import { DEFAULT_ORG, type Evaluation, EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
+import {
+  DEFAULT_ORG,
+  type Evaluation,
+  EvaluationError,
+  evaluate,
+  ORG_NAME_STAND_IN,
+  PROJECT_DIR,
+} from "./evaluate";
+import { checkRegularInput, readInputFile } from "./input-files";
 import {
   checkInputOutsidePlan,
   checkPlanFolder,
@@ -79,12 +92,8 @@ function prototypeKey(value: unknown, at = ""): string | undefined {
 /** Reads one `--stack-outputs` file: a JSON object of outputs. Errors name the flag, the file and the line. */
 export function readStackOutputsFile(stack: string, file: string): Record<string, unknown> {
   const where = `--stack-outputs ${stack}=${file}`;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new Error(`${where}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
+  // A regular file of bounded size: a FIFO or a device would never end.
+  const text = readInputFile(file, where);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -204,8 +213,11 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   target(outDir);
   // Before any work: refuse a folder that holds something other than a plan, and inputs the plan would replace.
   checkPlanFolder(outDir);
-  if (values["stack-file"])
+  if (values["stack-file"]) {
     checkInputOutsidePlan(outDir, `--stack-file ${values["stack-file"]}`, values["stack-file"]);
+    // Before the stack file is opened: a FIFO would wait forever, a device would never end.
+    checkRegularInput(values["stack-file"], `--stack-file ${values["stack-file"]}`);
+  }
   const project = readProjectFile(PROJECT_DIR);
   for (const [flag, list] of [
     ["--config", values.config],
@@ -286,6 +298,12 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   if (missing.length > 0)
     io.out(
       `\nSecrets this stack needs that its stack file does not hold (planned with stand-ins; pulumi up refuses until they are set, see docs/runbook.md#secrets-each-stack-needs): ${missing.join(", ")}`,
+    );
+  if (evaluation.orgNameStandIns?.length)
+    io.out(
+      `\nNames this stack needs that its stack file does not hold (planned with the stand-in ${ORG_NAME_STAND_IN}; pulumi up refuses until they are set): ${evaluation.orgNameStandIns
+        .map((k) => `${k} (find it with \`${(ORG_NAMED_KEYS as Record<string, OrgNamedKeySpec>)[k]?.find}\`)`)
+        .join(", ")}`,
     );
   io.out(
     `\nPlan for ${evaluation.project}/${evaluation.stack}: ${evaluation.resources.length} resources, ${k8sCount} Kubernetes objects, ${repoCount} repository files, ${Object.keys(evaluation.outputs).length} outputs -> ${path.relative(process.cwd(), outDir) || "."}`,
