@@ -13,12 +13,10 @@ export interface PolledQueue {
   readonly pollers: readonly PollerType[];
 }
 
-/**
- * How the service's Temporal SDK names its pollers (what `temporal task-queue describe` lists as the identity):
- * `go` is `<pid>@<host>@<queue>` (sdk-go getWorkerIdentity, `%d@%s@%s`), `typescript` is `<pid>@<host>`
- * (@temporalio/worker WorkerOptions.identity's default, `${process.pid}@${os.hostname()}`).
- */
-export type PollerIdentityFormat = "go" | "typescript";
+// How the service's Temporal SDK names its pollers: contracts/poller-identity.ts, with its sources.
+import type { PollerIdentityFormat } from "./poller-identity";
+
+export type { PollerIdentityFormat };
 
 /** A Pod Security Standard level (Kubernetes "Pod Security Standards"). */
 export type PodSecurityLevel = "restricted" | "baseline";
