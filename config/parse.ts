@@ -1,5 +1,5 @@
 // Parsing one stack's plain config: each key by its schema, then every rule that joins several keys.
-import { contradictionProblems, sharedOwnershipProblems } from "./contradictions";
+import { contradictionProblems, orgNamedKeyProblems, sharedOwnershipProblems } from "./contradictions";
 import { ConfigError, problem } from "./errors";
 import {
   compareMemory,
@@ -11,6 +11,7 @@ import {
   QUALIFIED_STACK,
   RESERVED_NAMESPACES,
 } from "./formats";
+import { explicitRegistry } from "./image-reference";
 import { type KeySpec, PLAIN_KEYS, type PlainConfig, type PlainKey, PROJECT } from "./keys";
 import { serviceLabels } from "./labels";
 import { networkConfigProblems } from "./network-rules";
@@ -166,7 +167,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
     );
   }
   const firstSegment = cfg.imageRepository.split("/")[0] ?? "";
-  if (!/[.:]/.test(firstSegment) && firstSegment !== "localhost") {
+  if (explicitRegistry(cfg.imageRepository) === undefined) {
     problems.push(
       problem(
         "imageRepository",
@@ -194,7 +195,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
     ...policyParityProblems(cfg, module.reservedEnvNames),
   );
   problems.push(...networkConfigProblems(cfg));
-  problems.push(...sharedOwnershipProblems(cfg));
+  problems.push(...sharedOwnershipProblems(cfg), ...orgNamedKeyProblems(cfg));
   const promoted = cfg.promoteFrom ? QUALIFIED_STACK.exec(cfg.promoteFrom)?.groups : undefined;
   if (promoted && promoted.project !== PROJECT) {
     problems.push(

@@ -1,4 +1,6 @@
 // workflow-runner's start-up contract, as its Go code reads it: every environment variable, and the task queues it polls.
+// Over 400 lines: one row per variable the binary reads, with its source, and the environment accesses the
+// contract lists with their reasons (UNRESOLVED_ENV_READS): the table is the contract, kept whole in one place.
 //
 // Source: stigmer/stigmer, folder backend/services/workflow-runner, the newest versions public code indexes hold
 // (import path github.com/stigmer/stigmer/backend/services/workflow-runner). Files read, by the commit each was

@@ -95,6 +95,7 @@ export const GENERIC_CONTRACTS: readonly string[] = [
   "contracts/poller-identity.ts",
   "contracts/planton.ts",
   "contracts/stack-outputs.ts",
+  "contracts/poller-identity.ts",
 ];
 
 /** Whether a file belongs to one service: its module (config/services/) or its contract. Pure. */
