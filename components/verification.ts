@@ -5,6 +5,7 @@ import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
 import { sha256Hex } from "../config/image-reference";
 import { DIGEST_LABEL } from "../config/labels";
+import { DEFAULT_POLLER_IDENTITY_FORMAT, type PollerIdentityFormat } from "../contracts/poller-identity";
 import type { PolledQueue } from "../contracts/workflow-runner";
 import { NONROOT_ID, restrictedContainerSecurityContext } from "./security-context";
 import { buildServiceAccount } from "./service-account";
@@ -28,6 +29,11 @@ export interface RolloutVerificationArgs {
     readonly namespace: string;
     readonly taskQueues: readonly PolledQueue[];
   };
+  /**
+   * The SDK whose default worker identity the pollers carry, by which a poller is told to be a new pod's
+   * (contracts/poller-identity.ts). @default "go"
+   */
+  readonly identityFormat?: PollerIdentityFormat;
   /** Where the Job's pod reaches the API server (network-peers.ts `apiServerPeers`). */
   readonly apiServerPeers: Input.networking.v1.NetworkPolicyPeer[];
   /** How the Job's pod reaches Temporal: the worker's own egress rule for it. */
@@ -59,20 +65,39 @@ export function polledQueues(queues: readonly PolledQueue[]): string {
   return queues.flatMap((q) => q.pollers.map((type) => `${type}:${q.name}`)).join(" ");
 }
 
-/** The verification Job: restricted, no retries, bounded by the timeout. Pure. */
+/** The new pods' label selector: the worker's labels and the rolled-out digest's label, URL-encoded. Pure. */
+export function verificationPodSelector(
+  podSelector: Readonly<Record<string, string>>,
+  imageRef: string,
+): string {
+  const hex = sha256Hex(imageRef) ?? "";
+  return encodeURIComponent(
+    Object.entries({ ...podSelector, [DIGEST_LABEL]: hex.slice(0, 40) })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(","),
+  );
+}
+
+/**
+ * The verification Job: restricted, no retries, bounded by the timeout. The tool image and the rolled-out reference
+ * may be Outputs: each is applied at the fields that use it (the name, the image, two variables), so a value unknown
+ * at preview (a tag's digest) leaves only those fields unknown and the rest of the Job readable. Pure.
+ */
 export function buildVerificationJob(
-  a: Omit<RolloutVerificationArgs, "deployment" | "temporalPeer" | "temporalPort"> & {
-    imageRef: string;
+  a: Omit<RolloutVerificationArgs, "deployment" | "temporalPeer" | "temporalPort" | "image"> & {
+    image: pulumi.Input<string>;
+    imageRef: pulumi.Input<string>;
     serviceAccountName: string;
   },
 ): Input.batch.v1.Job {
   const labels = { ...a.labels, "app.kubernetes.io/component": "rollout-verification" };
-  const hex = sha256Hex(a.imageRef) ?? "";
-  const selector = Object.entries({ ...a.podSelector, [DIGEST_LABEL]: hex.slice(0, 40) })
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
+  const imageRef = pulumi.output(a.imageRef);
   return {
-    metadata: { name: verificationJobName(a.serviceName, a.imageRef), namespace: a.namespace, labels },
+    metadata: {
+      name: imageRef.apply((ref) => verificationJobName(a.serviceName, ref)),
+      namespace: a.namespace,
+      labels,
+    },
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: a.timeoutSeconds + 120,
@@ -99,8 +124,12 @@ export function buildVerificationJob(
                 { name: "TEMPORAL_ADDRESS", value: a.temporal.address },
                 { name: "TEMPORAL_NAMESPACE", value: a.temporal.namespace },
                 { name: "POLLED_QUEUES", value: polledQueues(a.temporal.taskQueues) },
+                { name: "IDENTITY_FORMAT", value: a.identityFormat ?? DEFAULT_POLLER_IDENTITY_FORMAT },
                 { name: "IMAGE_REF", value: a.imageRef },
-                { name: "POD_SELECTOR", value: encodeURIComponent(selector) },
+                {
+                  name: "POD_SELECTOR",
+                  value: imageRef.apply((ref) => verificationPodSelector(a.podSelector, ref)),
+                },
                 { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
                 { name: "TIMEOUT_SECONDS", value: String(a.timeoutSeconds) },
                 { name: "POLL_SECONDS", value: "10" },
@@ -245,11 +274,7 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
     // waiting on a Job that failed in an earlier update, so a failed Job would fail every retry of its digest for good;
     // pulumi.com/replaceUnready makes the next update replace it and verify again (@pulumi/kubernetes batch/v1 Job docs).
     const toolImage = pinnedToolImage(name, this, args.image);
-    const built = pulumi
-      .all([args.imageRef, toolImage])
-      .apply(([imageRef, image]) =>
-        buildVerificationJob({ ...args, image, imageRef, serviceAccountName: saName }),
-      );
+    const built = buildVerificationJob({ ...args, image: toolImage, serviceAccountName: saName });
     const jobName = pulumi.output(args.imageRef).apply((ref) => verificationJobName(args.serviceName, ref));
     const job = new k8s.batch.v1.Job(
       `${name}-job`,
@@ -260,7 +285,7 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
           labels,
           annotations: { [REPLACE_UNREADY]: "true" },
         },
-        spec: built.apply((j) => j.spec as Input.batch.v1.JobSpec),
+        spec: built.spec as Input.batch.v1.JobSpec,
       },
       {
         parent: this,

@@ -210,6 +210,8 @@ export function compareMemory(a: string, b: string): -1 | 0 | 1 {
 export function gitRefProblem(branch: string): string | undefined {
   if (branch === "" || branch === "@") return "it is empty or '@'";
   if (branch.startsWith("-")) return "it starts with '-' (git would read it as an option)";
+  // git refuses refs/heads/HEAD as a branch (refs.c check_branch_ref; git check-ref-format --branch HEAD fails).
+  if (branch === "HEAD") return "it is HEAD, which git reserves for the checked-out commit";
   const control = [...branch].some((ch) => (ch.codePointAt(0) ?? 0) <= 0x20 || ch.codePointAt(0) === 0x7f);
   if (control || /[~^:?*[\\]/.test(branch))
     return "it has a space, a control character or one of ~ ^ : ? * [ \\";
@@ -301,4 +303,9 @@ export const PULUMI_ORG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 export function splitAddress(address: string): { host: string; port: number } {
   const groups = SERVICE_ADDRESS.exec(address)?.groups ?? {};
   return { host: groups.host ?? "", port: Number(groups.port ?? "0") };
+}
+
+/** `["k=v", ...]` as a label map. Pure. */
+export function labelMap(list: readonly string[]): Record<string, string> {
+  return Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 }

@@ -1,6 +1,4 @@
 // What the policy pack would refuse at preview, refused at plan: credential-looking values and image references.
-import { RETIRED_VARS } from "../contracts/service-start";
-import { CONTRACT_VARS } from "../contracts/workflow-runner";
 import { problem } from "./errors";
 import { imageReference } from "./image-reference";
 import type { PlainConfig } from "./keys";
@@ -53,12 +51,12 @@ export const IMAGE_KEYS = ["verifyImage", "bazelImage", "gitImage", "deployImage
  * What the policy pack (policy/rules.ts) would refuse at preview, refused at plan: plain secrets in extraEnv (a
  * credential's name or shape), `:latest` or an upper-case registry in any image reference. Pure.
  */
-export function policyParityProblems(cfg: PlainConfig): string[] {
+export function policyParityProblems(cfg: PlainConfig, reservedEnvNames: readonly string[]): string[] {
   const problems: string[] = [];
   for (const kv of cfg.extraEnv) {
     const name = kv.slice(0, kv.indexOf("="));
     // A contract or retired name is refused by extraEnvProblems with the more specific reason: one message an entry.
-    if ((CONTRACT_VARS as string[]).includes(name) || RETIRED_VARS.includes(name)) continue;
+    if (reservedEnvNames.includes(name)) continue;
     const why = secretLooking(name, kv.slice(kv.indexOf("=") + 1));
     if (why)
       problems.push(

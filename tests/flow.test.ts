@@ -32,7 +32,7 @@ import {
 const REPO = STUB_REPO;
 const SHA = STUB_SHA;
 const PUSHED = STUB_PUSHED;
-const ENTRY = "_ops/planton/service-hub/services/workflow-runner.yaml";
+const ENTRY = "_ops/planton/service-hub/services/workflow-runner/service.yaml";
 
 const payload = {
   ref: "refs/heads/main",

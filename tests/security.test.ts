@@ -17,7 +17,7 @@ import {
   networkPolicyProblems,
 } from "../config/network";
 import { parsePlainConfig } from "../config/parse";
-import { describeWorkload } from "../config/service";
+import { describeWorkload } from "../config/services/workflow-runner";
 import { type Evaluation, evaluate, PROJECT_DIR, type RecordedResource } from "../tools/plan/evaluate";
 import { kubernetesObjects } from "../tools/plan/render";
 import { admissionEnvironment, compileExpecting, policyProblems, TRIGGERS_ENVIRONMENT } from "./cel-check";

@@ -2,6 +2,7 @@
 // check-ref-format judges the branch rule.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -121,6 +122,12 @@ describe("value formats", () => {
     ];
     for (const name of names) {
       const git = spawnSync("git", ["check-ref-format", `refs/heads/${name}`]);
+      assert.equal(gitRefProblem(name) === undefined, git.status === 0, JSON.stringify(name));
+    }
+    // As `git check-ref-format --branch` (the branch rule, outside a repository): HEAD and a leading '-' are refused,
+    // "head", "a/HEAD" are not.
+    for (const name of ["HEAD", "-a", "head", "a/HEAD", "HEAD/a", "main"]) {
+      const git = spawnSync("git", ["check-ref-format", "--branch", name], { cwd: tmpdir() });
       assert.equal(gitRefProblem(name) === undefined, git.status === 0, JSON.stringify(name));
     }
     // Stricter than the full ref check: "@" alone names HEAD in revision syntax, "-x" reaches git fetch as an option.

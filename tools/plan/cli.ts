@@ -1,13 +1,33 @@
 // `npm run plan -- --stack <name> [--out DIR] [--stack-file FILE] [--config k=v ...] [--secret k=v ...] [--stack-outputs name=file ...]`
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
-import { PULUMI_ORG_NAME, PULUMI_STACK_NAME, QUALIFIED_STACK, rfc3339Millis } from "../../config/formats";
-import { neededSecretKeys, PLAIN_KEYS, SECRET_KEYS } from "../../config/keys";
+import {
+  PULUMI_ORG_NAME,
+  PULUMI_STACK_NAME,
+  QUALIFIED_STACK,
+  rfc3339Millis,
+  SHA256_DIGEST,
+} from "../../config/formats";
+import {
+  neededSecretKeys,
+  ORG_NAMED_KEYS,
+  type OrgNamedKeySpec,
+  PLAIN_KEYS,
+  SECRET_KEYS,
+} from "../../config/keys";
 import { parsePlainConfig } from "../../config/parse";
 import { STACK_OUTPUT_NAMES } from "../../contracts/stack-outputs";
-import { DEFAULT_ORG, type Evaluation, EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
+import { readArgs, UsageError } from "../args";
+import {
+  DEFAULT_ORG,
+  type Evaluation,
+  EvaluationError,
+  evaluate,
+  ORG_NAME_STAND_IN,
+  PROJECT_DIR,
+} from "./evaluate";
+import { checkRegularInput, readInputFile } from "./input-files";
 import {
   checkInputOutsidePlan,
   checkPlanFolder,
@@ -34,7 +54,7 @@ import {
 } from "./stack-files";
 
 const USAGE =
-  "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--now RFC3339] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...]";
+  "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--now RFC3339] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...] [--registry-digest <repository>:<tag>=sha256:<hex> ...]";
 
 function assignments(flag: string, list: readonly string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -73,12 +93,8 @@ function prototypeKey(value: unknown, at = ""): string | undefined {
 /** Reads one `--stack-outputs` file: a JSON object of outputs. Errors name the flag, the file and the line. */
 export function readStackOutputsFile(stack: string, file: string): Record<string, unknown> {
   const where = `--stack-outputs ${stack}=${file}`;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new Error(`${where}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
+  // A regular file of bounded size: a FIFO or a device would never end.
+  const text = readInputFile(file, where);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -130,10 +146,21 @@ export async function runPlanCommand(argv: string[], io: CommandIO): Promise<num
       outDir = dir;
     });
   } catch (err) {
-    const message = err instanceof EvaluationError || err instanceof Error ? err.message : String(err);
+    const raw = err instanceof EvaluationError || err instanceof Error ? err.message : String(err);
+    // The SDK prefixes a failed read with the resource's internal name; the reader needs only what to pass.
+    const message = raw.replace(
+      /^failed to read resource #\S+ '[^']*' \[pulumi:pulumi:StackReference\]: /,
+      "",
+    );
     const where = outDir ? ` in ${path.relative(process.cwd(), outDir) || "."}` : "";
-    io.err(`plan failed: ${message}\nNo plan files were written; any previous plan${where} is unchanged.`);
-    return 1;
+    const cause = err instanceof EvaluationError ? err.cause : err;
+    // A promotion whose soak has not ended is a wait, not a fault of the stack file (components/image-choice.ts).
+    const waiting = cause instanceof Error && cause.name === "SoakPendingError";
+    io.err(
+      `${waiting ? "plan not ready" : "plan failed"}: ${message}\nNo plan files were written; any previous plan${where} is unchanged.`,
+    );
+    // Arguments node:util's parseArgs refuses (an unknown flag, a flag missing its value): a usage error.
+    return err instanceof UsageError ? 2 : 1;
   }
 }
 
@@ -147,6 +174,7 @@ const PLAN_OPTIONS = {
   config: { type: "string", multiple: true },
   secret: { type: "string", multiple: true },
   "stack-outputs": { type: "string", multiple: true },
+  "registry-digest": { type: "string", multiple: true },
   help: { type: "boolean" },
 } as const;
 
@@ -154,12 +182,9 @@ const PLAN_OPTIONS = {
 const SINGLE_VALUED = ["stack", "out", "stack-file", "org", "now"];
 
 async function plan(argv: string[], io: CommandIO, target: (dir: string) => void): Promise<number> {
-  try {
-    parseArgs({ args: argv, options: PLAN_OPTIONS, strict: true });
-  } catch (err) {
-    // node:util's message names the flag ("Unknown option '--stak'"); the usage says what is allowed.
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-  }
+  const checked = readArgs(USAGE, () => parseArgs({ args: argv, options: PLAN_OPTIONS, strict: true }));
+  // node:util's message names the flag ("Unknown option '--stak'"); the usage says what is allowed.
+  if (!checked.ok) throw new UsageError(checked.message);
   const { values, tokens } = parseArgs({
     tokens: true,
     args: argv,
@@ -174,7 +199,7 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     const count = tokens.filter((t) => t.kind === "option" && t.name === flag).length;
     if (count > 1) throw new Error(`--${flag}: given ${count} times; allowed: once`);
   }
-  if (!values.stack) throw new Error(`--stack is required\n${USAGE}`);
+  if (!values.stack) throw new UsageError(`--stack is required\n${USAGE}`);
   if (!PULUMI_STACK_NAME.test(values.stack)) {
     throw new Error(
       `--stack: got ${JSON.stringify(values.stack)}; allowed: a Pulumi stack name, 1 to 100 of letters, digits, '_', '.', '-'`,
@@ -197,8 +222,11 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   target(outDir);
   // Before any work: refuse a folder that holds something other than a plan, and inputs the plan would replace.
   checkPlanFolder(outDir);
-  if (values["stack-file"])
+  if (values["stack-file"]) {
     checkInputOutsidePlan(outDir, `--stack-file ${values["stack-file"]}`, values["stack-file"]);
+    // Before the stack file is opened: a FIFO would wait forever, a device would never end.
+    checkRegularInput(values["stack-file"], `--stack-file ${values["stack-file"]}`);
+  }
   const project = readProjectFile(PROJECT_DIR);
   for (const [flag, list] of [
     ["--config", values.config],
@@ -220,6 +248,20 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     checkInputOutsidePlan(outDir, `--stack-outputs ${name}=${file}`, file);
     stackOutputs[name] = readStackOutputsFile(name, file);
   }
+  // What the registry would answer for a tag the stack resolves at update time (a released image's): the plan's mocks
+  // answer with exactly this digest, so the offline plan shows the reference pulumi up would deploy.
+  const registryDigests: Record<string, string> = {};
+  for (const [ref, digest] of Object.entries(assignments("--registry-digest", values["registry-digest"]))) {
+    if (
+      !/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(ref) ||
+      !SHA256_DIGEST.test(digest)
+    ) {
+      throw new Error(
+        `--registry-digest ${ref}=${digest}: allowed: <repository>:<tag>=sha256:<64 hex>, e.g. ghcr.io/stigmer/stigmer-runner:v3.38.3=sha256:${"0".repeat(64)}`,
+      );
+    }
+    registryDigests[ref] = digest;
+  }
   let now: number | undefined;
   if (values.now !== undefined) {
     now = rfc3339Millis(values.now);
@@ -237,6 +279,7 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     config: assignments("--config", values.config),
     secrets: assignments("--secret", values.secret),
     stackOutputs,
+    ...(Object.keys(registryDigests).length > 0 ? { registryDigests } : {}),
   });
   const files = planFiles(evaluation);
   const stackConfig = values["stack-file"]
@@ -251,6 +294,7 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   const missing = missingSecrets(project, stackConfig, assignments("--config", values.config), secretFlags);
   const k8sCount = kubernetesObjects(evaluation).length;
   const repoCount = repositoryFiles(evaluation).length;
+  const references = evaluation.resources.filter((r) => r.type === "pulumi:pulumi:StackReference").length;
   io.out(renderTree(evaluation));
   const workload = workloadSummary(evaluation);
   if (workload) io.out(`\n${workload}`);
@@ -265,8 +309,14 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     io.out(
       `\nSecrets this stack needs that its stack file does not hold (planned with stand-ins; pulumi up refuses until they are set, see docs/runbook.md#secrets-each-stack-needs): ${missing.join(", ")}`,
     );
+  if (evaluation.orgNameStandIns?.length)
+    io.out(
+      `\nNames this stack needs that its stack file does not hold (planned with the stand-in ${ORG_NAME_STAND_IN}; pulumi up refuses until they are set): ${evaluation.orgNameStandIns
+        .map((k) => `${k} (find it with \`${(ORG_NAMED_KEYS as Record<string, OrgNamedKeySpec>)[k]?.find}\`)`)
+        .join(", ")}`,
+    );
   io.out(
-    `\nPlan for ${evaluation.project}/${evaluation.stack}: ${evaluation.resources.length} resources, ${k8sCount} Kubernetes objects, ${repoCount} repository files, ${Object.keys(evaluation.outputs).length} outputs -> ${path.relative(process.cwd(), outDir) || "."}`,
+    `\nPlan for ${evaluation.project}/${evaluation.stack}: ${plural(evaluation.resources.length - references, "resource")} to create, ${references ? `${plural(references, "stack reference")} to read, ` : ""}${plural(k8sCount, "Kubernetes object")}, ${plural(repoCount, "repository file")}, ${plural(Object.keys(evaluation.outputs).length, "output")} -> ${path.relative(process.cwd(), outDir) || "."}`,
   );
   return 0;
 }
@@ -278,6 +328,11 @@ export function imageLine(evaluation: Evaluation): string {
   return `Image that will run: ${ref === undefined ? "(none)" : String(ref)}${origin === undefined ? "" : ` (imageOrigin: ${String(origin)})`}`;
 }
 
+/** `1 resource`, `2 resources`. Pure. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
 /**
  * What `pulumi up` would create, counted by package (the type token's first part). The plan has no state, so these
  * are the creates of a first `pulumi up`; against a deployed stack `pulumi preview` shows only what differs.
@@ -285,17 +340,17 @@ export function imageLine(evaluation: Evaluation): string {
 export function createCounts(evaluation: Evaluation): string {
   const counts = new Map<string, number>();
   for (const r of evaluation.resources) {
-    const kind =
-      r.type === "pulumi:pulumi:StackReference"
-        ? "stack references (read, not created)"
-        : r.type.startsWith("pulumi:providers:")
-          ? "providers"
-          : (r.type.split(":")[0] ?? r.type);
+    if (r.type === "pulumi:pulumi:StackReference") continue;
+    const kind = r.type.startsWith("pulumi:providers:") ? "providers" : (r.type.split(":")[0] ?? r.type);
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   const created = evaluation.resources.filter((r) => r.type !== "pulumi:pulumi:StackReference").length;
-  const parts = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, n]) => `${n} ${k}`);
-  return `pulumi up would create ${created} resources on a new stack: ${parts.join(", ")}`;
+  const read = evaluation.resources.length - created;
+  const parts = [...counts]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, n]) => (k === "providers" ? plural(n, "provider") : `${n} ${k}`));
+  // The parts add up to the total: a stack reference is read, not created, and said apart.
+  return `pulumi up would create ${plural(created, "resource")} on a new stack: ${parts.join(", ")}${read ? `; and read ${plural(read, "stack reference")}` : ""}`;
 }
 
 if (require.main === module) {
