@@ -1,7 +1,8 @@
 // Which image a stack runs: a pin, a promotion's verified and soaked image, the pipeline's digest, or its current one.
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../config/errors";
-import { PINNED_IMAGE, rfc3339Millis } from "../config/formats";
+import { rfc3339Millis } from "../config/formats";
+import { imageReference, isPinnedImage } from "../config/image-reference";
 import { PROJECT } from "../config/keys";
 import type { ImageSource } from "../config/service";
 import { checkStackOutput, type ImageOrigin, type StackOutputs } from "../contracts/stack-outputs";
@@ -15,9 +16,9 @@ export interface PinnedImage {
 
 /** Parses `<repository>[:<tag>]@sha256:<hex>`; undefined when it is not a digest reference. Pure. */
 export function parsePinnedImage(ref: string): PinnedImage | undefined {
-  const groups = PINNED_IMAGE.exec(ref)?.groups;
-  if (!groups) return undefined;
-  return { repository: groups.repository ?? "", tag: groups.tag ?? "", digest: groups.digest ?? "" };
+  const parsed = isPinnedImage(ref) ? imageReference(ref) : undefined;
+  if (!parsed) return undefined;
+  return { repository: parsed.repository, tag: parsed.tag ?? "", digest: parsed.digest ?? "" };
 }
 
 /** The image this stack deploys, chosen from config, a pin, or a promotion. */

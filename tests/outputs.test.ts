@@ -242,7 +242,7 @@ describe("examples/consumer", () => {
           deploymentName: "workflow-runner",
           pipelineName: "workflow-runner",
           eventListenerUrl: "https://hooks.dev.stigmer.ai/workflow-runner",
-          serviceHubEntryPath: "_ops/planton/service-hub/services/workflow-runner.yaml",
+          serviceHubEntryPath: "_ops/planton/service-hub/services/workflow-runner/service.yaml",
           verifiedImageRef: "",
           verifiedAt: "",
           verifiedBy: "",

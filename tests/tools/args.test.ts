@@ -76,7 +76,7 @@ describe("each tool refuses bad arguments with its usage and exit 2", () => {
     {
       module: "tools/contract/check",
       args: [plans, "--service"],
-      stderr: /^Unknown option '--service'[^\n]*\nusage: npm run contract:check -- /,
+      stderr: /^Option '--service <value>' argument missing\nusage: npm run contract:check -- /,
     },
     {
       module: "tools/contract/docs",

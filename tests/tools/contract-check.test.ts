@@ -431,3 +431,37 @@ describe("npm run contract:check on Go's grammar, fixture by fixture", () => {
     });
   }
 });
+
+describe("npm run contract:check --service workflow-runner", () => {
+  const contract: Readonly<Record<string, EnvVarContract>> = WORKFLOW_RUNNER_ENV;
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [path.join(PROJECT_DIR, "build/tools/contract/check.js"), ...args], {
+      encoding: "utf8",
+    });
+
+  it("is the form without --service, and names an added variable, a removed one and a changed default", () => {
+    const insync = writeService({ "main.go": goReadingContract(contract) });
+    for (const args of [
+      [insync],
+      ["--service", "workflow-runner", insync],
+      ["--service=workflow-runner", insync],
+    ]) {
+      const r = run(...args);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /In sync with contracts\/workflow-runner\.ts \(23 variables\)\./);
+    }
+    const src = goReadingContract(contract)
+      .replace('"R2_REGION", "auto"', '"R2_REGION", "eu"')
+      .replace('\t_ = os.Getenv("R2_BUCKET")\n', '\t_ = os.Getenv("R2_BUCKET_V2")\n');
+    const r = run("--service", "workflow-runner", writeService({ "main.go": src }));
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.deepEqual(
+      r.stdout.split("\n").filter((l) => /^ {2}[+~-] /.test(l)),
+      [
+        "  + R2_BUCKET_V2: read by main.go (default none), not in the contract",
+        '  ~ R2_REGION: default "eu" in main.go, "auto" in the contract',
+        "  - R2_BUCKET: in the contract, read by no file of the binary",
+      ],
+    );
+  });
+});

@@ -49,7 +49,11 @@ describe("plan:diff on real plans", () => {
   });
 
   it("shows a replica change as the Deployment's changed field and nothing else", async () => {
-    const text = await summary({ replicas: "3", minAvailable: "2" });
+    // Both sides set the figures: the test owns them, whatever Pulumi.dev.yaml holds today.
+    const text = await summary({ replicas: "3", minAvailable: "2" }, undefined, {
+      replicas: "1",
+      minAvailable: "0",
+    });
     assert.match(text, /`spec\.replicas`: `1` -> `3`/);
     assert.match(
       text,
@@ -86,7 +90,7 @@ describe("plan:diff on real plans", () => {
     const text = await summary({ gitBranch: "release" });
     assert.match(
       text,
-      /\*\*Service-hub entry\*\*\n- `spec\.build\.triggers\.branches\[0\]`: `"main"` -> `"release"`\n- `spec\.gitRepo\.defaultBranch`: `"main"` -> `"release"`/,
+      /\*\*Service-hub entry\*\*\n- `spec\.deploy\.branchDeployments\[0\]\.branch`: `"main"` -> `"release"`\n- `spec\.gitRepo\.defaultBranch`: `"main"` -> `"release"`/,
     );
   });
 

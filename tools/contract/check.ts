@@ -1,38 +1,42 @@
-// npm run contract:check -- <checkout>: what the service's Go code reads, against contracts/workflow-runner.ts.
+// npm run contract:check -- [--service <name>] <checkout>: what a service reads, against its contract table.
 //
-// Lists every environment variable the binary reads (with its defaults and files), then every difference with the
-// contract: + added (read, not in the contract), - removed (in the contract, read by nothing), ~ changed default;
-// then each environment access naming no variable (? listed in the contract with its reason, ! not listed) and each
-// part of the source it could not read (! a missing package, a link out of the checkout).
-// Exit 0 when in sync, 1 on any difference, unlisted access or unread part, 2 on a usage or input error.
+//   workflow-runner (the default): the Go code the binary runs (go-env.ts: Go's own parser), against
+//     contracts/workflow-runner.ts; each environment access naming no variable (? listed in the contract with its
+//     reason, ! not listed) and each part of the source it could not read (! a missing package, a link out of the
+//     checkout) fails the check too;
+//   stigmer-runner: the environment tables of backend/services/runner/README.md (readme-env.ts), against
+//     contracts/stigmer-runner-env.ts.
+// Lists every variable the source states (with its defaults and where), then every difference with the contract:
+// + added (in the source, not in the contract), - removed (in the contract, not in the source), ~ changed default.
+// Exit 0 when in sync, 1 on any difference or unresolved read, 2 on a usage error or a source it cannot read.
+import { parseArgs as parseNodeArgs } from "node:util";
+import { type RunnerEnvVar, STIGMER_RUNNER_ENV } from "../../contracts/stigmer-runner-env";
 import {
   type EnvVarContract,
   UNRESOLVED_ENV_READS,
   WORKFLOW_RUNNER_ENV,
 } from "../../contracts/workflow-runner";
-import { positionalArgs, readArgs, UsageError } from "../args";
+import { isParseArgsError } from "../args";
 import { compareWithContract, ScanInputError, scanService, unlistedReads } from "./go-env";
+import { compareReadmeWithContract, readmeFile, scanReadme } from "./readme-env";
 
-const USAGE = "usage: npm run contract:check -- <checkout of stigmer/stigmer, or its workflow-runner folder>";
+/** What one service's check found: the report's lines, and how many failures (differences, unresolved reads). */
+interface Report {
+  readonly lines: readonly string[];
+  readonly drift: number;
+}
 
-function main(argv: readonly string[]): number {
-  const parsed = readArgs(USAGE, () => {
-    const [checkout = ""] = positionalArgs(argv, 1, 1);
-    if (checkout === "") throw new UsageError("the checkout is an empty path");
-    return checkout;
-  });
-  if (!parsed.ok) {
-    process.stderr.write(`${parsed.message}\n`);
-    return 2;
-  }
-  const checkout = parsed.args;
+/** A source the check cannot read: exit 2, with this message. */
+class Unreadable extends Error {}
+
+/** workflow-runner: the Go source under a checkout, against contracts/workflow-runner.ts. */
+function checkWorkflowRunner(checkout: string): Report {
   let scan: ReturnType<typeof scanService>;
   try {
     scan = scanService(checkout);
   } catch (err) {
     if (!(err instanceof ScanInputError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    return 2;
+    throw new Unreadable(err.message);
   }
   const out: string[] = [
     `Service ${scan.module} (${scan.root})`,
@@ -63,13 +67,113 @@ function main(argv: readonly string[]): number {
     );
   }
   for (const p of scan.problems) out.push(`  ! not read: ${p}`);
-  const failures = drift.length + unlisted.length + scan.problems.length;
   if (unlisted.length + scan.problems.length > 0)
     out.push(
       `Unresolved: ${unlisted.length} environment access(es) not listed, ${scan.problems.length} part(s) of the source not read.`,
     );
-  process.stdout.write(`${out.join("\n")}\n`);
-  return failures === 0 ? 0 : 1;
+  return { lines: out, drift: drift.length + unlisted.length + scan.problems.length };
 }
 
-process.exitCode = main(process.argv.slice(2));
+/** stigmer-runner: the README's environment tables under a checkout, against contracts/stigmer-runner-env.ts. */
+function checkStigmerRunner(checkout: string): Report {
+  let file: string;
+  let scan: ReturnType<typeof scanReadme>;
+  try {
+    file = readmeFile(checkout, "backend/services/runner/README.md");
+    scan = scanReadme(file);
+  } catch (err) {
+    throw new Unreadable((err as Error).message);
+  }
+  if (scan.problems.length > 0) {
+    throw new Unreadable(
+      `${file}: cannot read its environment tables:\n${scan.problems.map((p) => `  ${p}`).join("\n")}`,
+    );
+  }
+  const out: string[] = [
+    `Service stigmer-runner (${file})`,
+    `Environment variables the README lists: ${scan.vars.length}`,
+  ];
+  for (const v of scan.vars) {
+    out.push(
+      `  ${v.name}  default ${v.default === undefined ? "none" : JSON.stringify(v.default)}  (line ${v.line})`,
+    );
+  }
+  const contract: Readonly<Record<string, RunnerEnvVar>> = STIGMER_RUNNER_ENV;
+  const drift = compareReadmeWithContract(scan.vars, contract);
+  if (drift.length === 0) {
+    out.push(
+      `In sync with contracts/stigmer-runner-env.ts (${Object.keys(STIGMER_RUNNER_ENV).length} variables).`,
+    );
+  } else {
+    out.push(`Drift from contracts/stigmer-runner-env.ts: ${drift.length}`);
+    for (const d of drift) out.push(`  ${d.line}`);
+  }
+  return { lines: out, drift: drift.length };
+}
+
+/** The services the check knows, by name. */
+const SERVICES: Readonly<Record<string, (checkout: string) => Report>> = {
+  "workflow-runner": checkWorkflowRunner,
+  "stigmer-runner": checkStigmerRunner,
+};
+
+const USAGE = `usage: npm run contract:check -- [--service ${Object.keys(SERVICES).join("|")}] <checkout of stigmer/stigmer, or the service's folder>
+  --service defaults to workflow-runner`;
+
+/**
+ * The service and the checkout of a command line (node:util's parseArgs, strict), or what is wrong with it: node's
+ * message for an unknown flag or a flag missing its value, ours for the rest. Pure.
+ */
+export function parseArgs(
+  argv: readonly string[],
+): { service: string; checkout: string } | { error: string } {
+  let parsed: ReturnType<typeof readCommandLine>;
+  try {
+    parsed = readCommandLine(argv);
+  } catch (err) {
+    if (!isParseArgsError(err)) throw err;
+    return { error: (err as Error).message };
+  }
+  const { values, positionals, tokens } = parsed;
+  if (tokens.filter((t) => t.kind === "option" && t.name === "service").length > 1)
+    return { error: "--service given twice" };
+  const service = values.service ?? "workflow-runner";
+  if (service === "") return { error: "--service needs a value" };
+  if (!Object.hasOwn(SERVICES, service))
+    return { error: `--service ${service}: not a service; one of ${Object.keys(SERVICES).join(", ")}` };
+  const [checkout, ...extra] = positionals;
+  if (!checkout) return { error: "no checkout given" };
+  if (extra.length > 0) return { error: `one checkout, not ${positionals.length}` };
+  return { service, checkout };
+}
+
+/** node:util's reading of the command line: --service NAME (or --service=NAME) and positionals. */
+function readCommandLine(argv: readonly string[]) {
+  return parseNodeArgs({
+    args: [...argv],
+    options: { service: { type: "string" } },
+    allowPositionals: true,
+    strict: true,
+    tokens: true,
+  });
+}
+
+function main(argv: readonly string[]): number {
+  const args = parseArgs(argv);
+  if ("error" in args) {
+    process.stderr.write(`${args.error}\n${USAGE}\n`);
+    return 2;
+  }
+  let report: Report;
+  try {
+    report = (SERVICES[args.service] as (checkout: string) => Report)(args.checkout);
+  } catch (err) {
+    if (!(err instanceof Unreadable)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return 2;
+  }
+  process.stdout.write(`${report.lines.join("\n")}\n`);
+  return report.drift === 0 ? 0 : 1;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

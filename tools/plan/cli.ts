@@ -3,12 +3,31 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
-import { PULUMI_ORG_NAME, PULUMI_STACK_NAME, QUALIFIED_STACK, rfc3339Millis } from "../../config/formats";
-import { neededSecretKeys, PLAIN_KEYS, SECRET_KEYS } from "../../config/keys";
+import {
+  PULUMI_ORG_NAME,
+  PULUMI_STACK_NAME,
+  QUALIFIED_STACK,
+  rfc3339Millis,
+  SHA256_DIGEST,
+} from "../../config/formats";
+import {
+  neededSecretKeys,
+  ORG_NAMED_KEYS,
+  type OrgNamedKeySpec,
+  PLAIN_KEYS,
+  SECRET_KEYS,
+} from "../../config/keys";
 import { parsePlainConfig } from "../../config/parse";
 import { STACK_OUTPUT_NAMES } from "../../contracts/stack-outputs";
 import { readArgs, UsageError } from "../args";
-import { DEFAULT_ORG, type Evaluation, EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
+import {
+  DEFAULT_ORG,
+  type Evaluation,
+  EvaluationError,
+  evaluate,
+  ORG_NAME_STAND_IN,
+  PROJECT_DIR,
+} from "./evaluate";
 import {
   checkInputOutsidePlan,
   checkPlanFolder,
@@ -35,7 +54,7 @@ import {
 } from "./stack-files";
 
 const USAGE =
-  "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--now RFC3339] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...]";
+  "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--now RFC3339] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...] [--registry-digest <repository>:<tag>=sha256:<hex> ...]";
 
 function assignments(flag: string, list: readonly string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -149,6 +168,7 @@ const PLAN_OPTIONS = {
   config: { type: "string", multiple: true },
   secret: { type: "string", multiple: true },
   "stack-outputs": { type: "string", multiple: true },
+  "registry-digest": { type: "string", multiple: true },
   help: { type: "boolean" },
 } as const;
 
@@ -219,6 +239,20 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     checkInputOutsidePlan(outDir, `--stack-outputs ${name}=${file}`, file);
     stackOutputs[name] = readStackOutputsFile(name, file);
   }
+  // What the registry would answer for a tag the stack resolves at update time (a released image's): the plan's mocks
+  // answer with exactly this digest, so the offline plan shows the reference pulumi up would deploy.
+  const registryDigests: Record<string, string> = {};
+  for (const [ref, digest] of Object.entries(assignments("--registry-digest", values["registry-digest"]))) {
+    if (
+      !/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(ref) ||
+      !SHA256_DIGEST.test(digest)
+    ) {
+      throw new Error(
+        `--registry-digest ${ref}=${digest}: allowed: <repository>:<tag>=sha256:<64 hex>, e.g. ghcr.io/stigmer/stigmer-runner:v3.38.3=sha256:${"0".repeat(64)}`,
+      );
+    }
+    registryDigests[ref] = digest;
+  }
   let now: number | undefined;
   if (values.now !== undefined) {
     now = rfc3339Millis(values.now);
@@ -236,6 +270,7 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     config: assignments("--config", values.config),
     secrets: assignments("--secret", values.secret),
     stackOutputs,
+    ...(Object.keys(registryDigests).length > 0 ? { registryDigests } : {}),
   });
   const files = planFiles(evaluation);
   const stackConfig = values["stack-file"]
@@ -263,6 +298,12 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   if (missing.length > 0)
     io.out(
       `\nSecrets this stack needs that its stack file does not hold (planned with stand-ins; pulumi up refuses until they are set, see docs/runbook.md#secrets-each-stack-needs): ${missing.join(", ")}`,
+    );
+  if (evaluation.orgNameStandIns?.length)
+    io.out(
+      `\nNames this stack needs that its stack file does not hold (planned with the stand-in ${ORG_NAME_STAND_IN}; pulumi up refuses until they are set): ${evaluation.orgNameStandIns
+        .map((k) => `${k} (find it with \`${(ORG_NAMED_KEYS as Record<string, OrgNamedKeySpec>)[k]?.find}\`)`)
+        .join(", ")}`,
     );
   io.out(
     `\nPlan for ${evaluation.project}/${evaluation.stack}: ${evaluation.resources.length} resources, ${k8sCount} Kubernetes objects, ${repoCount} repository files, ${Object.keys(evaluation.outputs).length} outputs -> ${path.relative(process.cwd(), outDir) || "."}`,
