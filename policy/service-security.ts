@@ -1,31 +1,8 @@
 // The rules that check each service's pods and namespace against its own contract (contracts/<service>.ts): the
 // security context its process may have, and the Pod Security level its namespace enforces.
-import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { serviceModule } from "../config/services/index";
 import type { ProcessNeeds } from "../contracts/service";
-
-// biome-ignore lint/suspicious/noExplicitAny: resource inputs are schemaless JSON to a policy.
-type Json = any;
-
-/** The pod spec of a workload, or undefined for anything else. */
-function podSpec(args: { type: string; props: Json }): Json | undefined {
-  const template = ["Deployment", "StatefulSet", "DaemonSet"].map((k) => `kubernetes:apps/v1:${k}`);
-  if (template.includes(args.type) || args.type === "kubernetes:batch/v1:Job")
-    return args.props.spec?.template?.spec;
-  return args.type === "kubernetes:core/v1:Pod" ? args.props.spec : undefined;
-}
-
-function containers(pod: Json): Json[] {
-  return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
-}
-
-function policy(
-  name: string,
-  description: string,
-  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => void,
-): ResourceValidationPolicy {
-  return { name, description, enforcementLevel: "mandatory", validateResource };
-}
+import { containers, type Json, podSpec, policy } from "./workloads";
 
 /** The label naming a workload's or a namespace's service (config/labels.ts serviceLabels). */
 const NAME_LABEL = "app.kubernetes.io/name";

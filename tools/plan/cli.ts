@@ -1,5 +1,4 @@
 // `npm run plan -- --stack <name> [--out DIR] [--stack-file FILE] [--config k=v ...] [--secret k=v ...] [--stack-outputs name=file ...]`
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
@@ -28,6 +27,7 @@ import {
   ORG_NAME_STAND_IN,
   PROJECT_DIR,
 } from "./evaluate";
+import { checkRegularInput, readInputFile } from "./input-files";
 import {
   checkInputOutsidePlan,
   checkPlanFolder,
@@ -93,12 +93,8 @@ function prototypeKey(value: unknown, at = ""): string | undefined {
 /** Reads one `--stack-outputs` file: a JSON object of outputs. Errors name the flag, the file and the line. */
 export function readStackOutputsFile(stack: string, file: string): Record<string, unknown> {
   const where = `--stack-outputs ${stack}=${file}`;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new Error(`${where}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
+  // A regular file of bounded size: a FIFO or a device would never end.
+  const text = readInputFile(file, where);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -216,8 +212,11 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   target(outDir);
   // Before any work: refuse a folder that holds something other than a plan, and inputs the plan would replace.
   checkPlanFolder(outDir);
-  if (values["stack-file"])
+  if (values["stack-file"]) {
     checkInputOutsidePlan(outDir, `--stack-file ${values["stack-file"]}`, values["stack-file"]);
+    // Before the stack file is opened: a FIFO would wait forever, a device would never end.
+    checkRegularInput(values["stack-file"], `--stack-file ${values["stack-file"]}`);
+  }
   const project = readProjectFile(PROJECT_DIR);
   for (const [flag, list] of [
     ["--config", values.config],
