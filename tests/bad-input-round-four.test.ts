@@ -535,7 +535,8 @@ function toolCases(): Case[] {
       "plan:diff: --out without a value",
       () => [base(), planFolder("dev"), "--out"],
       "--out",
-      "--out: got an empty path; allowed: a file path",
+      // node:util's parseArgs (tools/args.ts): a usage error, exit 2, with the usage.
+      "Option '--out <value>' argument missing",
     ),
     diff(
       "plan:diff: --out in a folder that does not exist",
