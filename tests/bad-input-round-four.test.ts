@@ -535,7 +535,6 @@ function toolCases(): Case[] {
       "plan:diff: --out without a value",
       () => [base(), planFolder("dev"), "--out"],
       "--out",
-      // node:util's parseArgs (tools/args.ts): a usage error, exit 2, with the usage.
       "Option '--out <value>' argument missing",
     ),
     diff(
