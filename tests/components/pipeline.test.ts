@@ -595,7 +595,7 @@ describe("the step scripts, with stub tools", () => {
   const deployParams = (extra: Record<string, string> = {}) => ({
     stack: "stigmer/workflow-runner/dev",
     "program-path": "_ops/pulumi/workflow-runner",
-    targets: "urn:a urn:b",
+    targets: "urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::a urn:pulumi:dev::workflow-runner::kubernetes:batch/v1:Job::b",
     "image-tag": SHA,
     "image-digest": PUSHED,
     "git-url": "https://github.com/stigmer/stigmer-cloud.git",
@@ -624,8 +624,8 @@ describe("the step scripts, with stub tools", () => {
     const args = upArgs(log);
     assert.deepEqual(args.slice(0, 6), [...UP_HEAD]);
     assert.deepEqual(flagValues(args, "--target"), [
-      "urn:a",
-      "urn:b",
+      "urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::a",
+      "urn:pulumi:dev::workflow-runner::kubernetes:batch/v1:Job::b",
       "urn:pulumi:dev::workflow-runner::pulumi:pulumi:Stack::workflow-runner-dev",
     ]);
     assert.deepEqual(flagValues(args, "-c"), [
