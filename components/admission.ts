@@ -1,6 +1,8 @@
 // Admission rules the cluster enforces on what CI identities create: ValidatingAdmissionPolicies (CEL) and bindings.
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { parseImageReference, SHA256_HEX_SOURCE, TAG_SOURCE } from "../config/image-reference";
+import { celString, celStringList } from "./cel";
 import { POD_VOLUME_SOURCES } from "./security-context";
 
 /** The API of ValidatingAdmissionPolicy and its binding (GA in Kubernetes 1.30). */
@@ -14,16 +16,6 @@ export interface Validation {
   readonly message: string;
 }
 
-/** A CEL string literal (single-quoted, escaped). Pure. */
-export function celString(value: string): string {
-  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-}
-
-/** A CEL list of string literals. Pure. */
-function celList(values: readonly string[]): string {
-  return `[${values.map(celString).join(", ")}]`;
-}
-
 /** The request's user is this ServiceAccount (the username Kubernetes gives a ServiceAccount token). Pure. */
 export function requestedBy(namespace: string, serviceAccount: string): string {
   return `request.userInfo.username == ${celString(`system:serviceaccount:${namespace}:${serviceAccount}`)}`;
@@ -31,10 +23,10 @@ export function requestedBy(namespace: string, serviceAccount: string): string {
 
 /** An image reference without its digest and tag: `ghcr.io/o/r:1@sha256:...` -> `ghcr.io/o/r`. Pure. */
 export function imageRepositoryOf(ref: string): string {
-  const noDigest = ref.split("@")[0] ?? "";
-  const slash = noDigest.lastIndexOf("/");
-  const colon = noDigest.lastIndexOf(":");
-  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+  const parsed = parseImageReference(ref);
+  if ("problem" in parsed)
+    throw new Error(`not an image reference: ${JSON.stringify(ref)}: ${parsed.problem}`);
+  return parsed.repository;
 }
 
 /** What a pod template created by a CI identity may be. */
@@ -58,12 +50,12 @@ export interface PodTemplateRule {
  * Pure.
  */
 export function podTemplateValidations(path: string, rule: PodTemplateRule): Validation[] {
-  const allowed = `(${celList(rule.secretNames)}.exists(n, n == NAME)${
+  const allowed = `(${celStringList(rule.secretNames)}.exists(n, n == NAME)${
     rule.secretNamePattern ? ` || NAME.matches(${celString(rule.secretNamePattern)})` : ""
   })`;
   const secretOk = (name: string) => allowed.replace(/NAME/g, name);
   const repo = rule.imageRepository.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const imageRe = celString(`^${repo}(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?@sha256:[a-f0-9]{64}$`);
+  const imageRe = celString(`^${repo}(:${TAG_SOURCE})?@sha256:${SHA256_HEX_SOURCE}$`);
   const allContainers = (cond: string) =>
     `${path}.containers.all(c, ${cond}) && (!has(${path}.initContainers) || ${path}.initContainers.all(c, ${cond})) && !has(${path}.ephemeralContainers)`;
   return [
@@ -94,12 +86,12 @@ export function podTemplateValidations(path: string, rule: PodTemplateRule): Val
       message: "pods may use no host namespace and no privileged container",
     },
     {
-      expression: `!has(${path}.volumes) || ${path}.volumes.all(v, v.all(k, k == 'name' || k in ${celList(POD_VOLUME_SOURCES)}))`,
+      expression: `!has(${path}.volumes) || ${path}.volumes.all(v, v.all(k, k == 'name' || k in ${celStringList(POD_VOLUME_SOURCES)}))`,
       message: `volumes: only ${POD_VOLUME_SOURCES.join(", ")}; no hostPath, flexVolume, csi, ephemeral, iscsi, rbd, nfs, glusterfs, cephfs, persistentVolumeClaim or other volume the node mounts or runs`,
     },
     {
       expression: allContainers(
-        `!has(c.securityContext) || !has(c.securityContext.capabilities) || !has(c.securityContext.capabilities.add) || c.securityContext.capabilities.add.all(x, x in ${celList(rule.addedCapabilities ?? [])})`,
+        `!has(c.securityContext) || !has(c.securityContext.capabilities) || !has(c.securityContext.capabilities.add) || c.securityContext.capabilities.add.all(x, x in ${celStringList(rule.addedCapabilities ?? [])})`,
       ),
       message: `securityContext.capabilities.add: ${rule.addedCapabilities?.length ? `only ${rule.addedCapabilities.join(", ")}` : "none"} (the workload's contract)`,
     },

@@ -6,14 +6,24 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { POD_VOLUME_SOURCES } from "../components/security-context";
+import { imageReference, sha256Hex } from "../config/image-reference";
 import { ENVIRONMENT_LABEL, TOKEN_REASON_ANNOTATION } from "../config/labels";
 import { networkPolicyProblems } from "../config/network";
 import { imageReferenceProblem, imageRegistryProblem, secretLooking } from "../config/policy-parity";
 import { noNodeAccess } from "./node-access";
+import { podSecurityPerContract, restrictedSecurityContext } from "./service-security";
 import { containers, type Json, nodeVolumes, podSpec, policy } from "./workloads";
 
+// The rules that read each service's contract (policy/service-security.ts).
 // The predicates the program's config refuses with too (one definition: the pack imports from config).
-export { imageReferenceProblem, imageRegistryProblem, noNodeAccess, secretLooking };
+export {
+  imageReferenceProblem,
+  imageRegistryProblem,
+  noNodeAccess,
+  podSecurityPerContract,
+  restrictedSecurityContext,
+  secretLooking,
+};
 
 /**
  * Images run by digest, never by `:latest`, with no exception a resource can grant itself (no label waives it: the
@@ -24,43 +34,21 @@ export const imagesPinned = policy(
   "Every workload container runs an image by sha256 digest, never :latest; Tekton step images never by :latest.",
   (args, report) => {
     for (const c of containers(podSpec(args))) {
-      if (!/@sha256:[a-f0-9]{64}$/.test(String(c.image)))
+      if (sha256Hex(String(c.image)) === undefined)
         report(`container ${c.name} runs ${c.image}, not pinned by digest`);
-      if (/:latest(@|$)/.test(String(c.image))) report(`container ${c.name} runs :latest`);
+      if (imageReference(String(c.image))?.tag === "latest") report(`container ${c.name} runs :latest`);
       const why = imageRegistryProblem(String(c.image));
       if (why) report(`container ${c.name} runs ${c.image}: ${why}`);
     }
     if (args.type === "kubernetes:tekton.dev/v1:Task") {
       for (const s of args.props.spec?.steps ?? []) {
-        if (/:latest(@|$)/.test(String(s.image)) || !/[:@]/.test(String(s.image).split("/").pop() ?? "")) {
+        const ref = imageReference(String(s.image));
+        if (!ref || ref.tag === "latest" || (ref.tag === undefined && ref.digest === undefined)) {
           report(`step ${s.name} runs ${s.image}: give it a tag other than latest, or a digest`);
         }
         const why = imageRegistryProblem(String(s.image));
         if (why) report(`step ${s.name} runs ${s.image}: ${why}`);
       }
-    }
-  },
-);
-
-/** The restricted Pod Security Standard's container rules. */
-export const restrictedSecurityContext = policy(
-  "restricted-security-context",
-  "Pods run non-root, with a read-only root filesystem, no privilege escalation, all capabilities dropped and seccomp RuntimeDefault.",
-  (args, report) => {
-    const pod = podSpec(args);
-    if (!pod) return;
-    for (const c of containers(pod)) {
-      const sc = c.securityContext ?? {};
-      const psc = pod.securityContext ?? {};
-      if (!(sc.runAsNonRoot ?? psc.runAsNonRoot)) report(`container ${c.name}: runAsNonRoot is not true`);
-      if (sc.readOnlyRootFilesystem !== true)
-        report(`container ${c.name}: readOnlyRootFilesystem is not true`);
-      if (sc.allowPrivilegeEscalation !== false)
-        report(`container ${c.name}: allowPrivilegeEscalation is not false`);
-      if (!(sc.capabilities?.drop ?? []).includes("ALL"))
-        report(`container ${c.name}: capabilities do not drop ALL`);
-      const seccomp = sc.seccompProfile?.type ?? psc.seccompProfile?.type;
-      if (seccomp !== "RuntimeDefault") report(`container ${c.name}: seccompProfile is not RuntimeDefault`);
     }
   },
 );
@@ -306,6 +294,7 @@ export const networkPoliciesValid: ResourceValidationPolicy = {
 export const resourcePolicies: ResourceValidationPolicy[] = [
   imagesPinned,
   restrictedSecurityContext,
+  podSecurityPerContract,
   noNodeAccess,
   resourceLimits,
   probes,
