@@ -60,7 +60,7 @@ describe("each tool refuses bad arguments with its usage and exit 2", () => {
     {
       module: "tools/plan/diff",
       args: [plans, plans, "--budget", "12"],
-      stderr: /^--budget: got "12"; allowed: an integer >= 1000\nusage:/,
+      stderr: /^--budget: got "12"; allowed: an integer from 1000 to 64536\nusage:/,
     },
     {
       module: "tools/plan/diff",
