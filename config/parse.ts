@@ -11,6 +11,7 @@ import {
   QUALIFIED_STACK,
   RESERVED_NAMESPACES,
 } from "./formats";
+import { explicitRegistry } from "./image-reference";
 import { type KeySpec, PLAIN_KEYS, type PlainConfig, type PlainKey, PROJECT } from "./keys";
 import { serviceLabels } from "./labels";
 import { networkConfigProblems } from "./network-rules";
@@ -166,7 +167,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
     );
   }
   const firstSegment = cfg.imageRepository.split("/")[0] ?? "";
-  if (!/[.:]/.test(firstSegment) && firstSegment !== "localhost") {
+  if (explicitRegistry(cfg.imageRepository) === undefined) {
     problems.push(
       problem(
         "imageRepository",
