@@ -343,32 +343,6 @@ export const SECRET_KEYS = {
 /** Names of the secret keys. */
 export type SecretKey = keyof typeof SECRET_KEYS;
 
-/** A plain key naming a record only the organization knows: when a stack needs it, and how to find the name. */
-export interface OrgNamedKeySpec {
-  /** What the value names. */
-  readonly names: string;
-  readonly neededWhen: { readonly reason: string; readonly test: (cfg: PlainConfig) => boolean };
-  /** The command that lists the names to choose from. */
-  readonly find: string;
-}
-
-/**
- * Plain keys that name a record in another system which no public source names for this organization, so they have
- * no default (a guessed name fails only at Planton's apply): a stack that needs one refuses to run without it. The
- * offline plan, which cannot ask Planton, plans with a marked stand-in and says so.
- */
-export const ORG_NAMED_KEYS = {
-  containerRegistryConnection: {
-    names: "the slug of the organization's Planton container registry connection for GHCR",
-    neededWhen: {
-      reason: "manageRepositoryFiles is true: the committed service-hub entry names it (spec.build.registry)",
-      test: (c) => c.manageRepositoryFiles,
-    },
-    // plantonhq/planton's first-service tutorial: build.registry is "the slug of your container registry connection".
-    find: "planton get container-registry-connection",
-  },
-} as const satisfies Partial<Record<PlainKey, OrgNamedKeySpec>>;
-
 /**
  * Keys earlier versions of this program read for things workflow-runner no longer reads (main.go at
  * CONTRACT_COMMIT runs only the Temporal worker: no EXECUTION_MODE, no GRPC_PORT, no gRPC or health server; the

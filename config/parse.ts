@@ -1,6 +1,6 @@
 // Parsing one stack's plain config: each key by its schema, then every rule that joins several keys.
 import { serviceStartProblems } from "../contracts/service-start";
-import { contradictionProblems, orgNamedKeyProblems, sharedOwnershipProblems } from "./contradictions";
+import { contradictionProblems, sharedOwnershipProblems } from "./contradictions";
 import { CONFIG_WORDING, ConfigError, problem } from "./errors";
 import {
   compareMemory,
@@ -24,6 +24,7 @@ import {
 } from "./keys";
 import { serviceLabels } from "./labels";
 import { networkConfigProblems } from "./network-rules";
+import { orgNamedKeyProblems } from "./org-named-keys";
 import { platformLimitProblems } from "./platform-limits";
 import { IMAGE_KEYS, imageRegistryProblem, policyParityProblems } from "./policy-parity";
 

@@ -623,7 +623,11 @@ describe("network values", () => {
 
   it("admits a link-local destination only where allowedLinkLocalCidrs holds it", () => {
     const cfg = parsePlainConfig(
-      validRaw({ temporalAddress: "169.254.10.10:7233", allowedLinkLocalCidrs: '["169.254.10.0/24"]' }),
+      validRaw({
+        temporalAddress: "169.254.10.10:7233",
+        allowedLinkLocalCidrs: '["169.254.10.0/24"]',
+        containerRegistryConnection: "ghcr-connection",
+      }),
     );
     assert.equal(cfg.temporalAddress, "169.254.10.10:7233");
   });

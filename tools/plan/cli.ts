@@ -4,13 +4,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
 import { PULUMI_ORG_NAME, PULUMI_STACK_NAME, QUALIFIED_STACK, rfc3339Millis } from "../../config/formats";
-import {
-  neededSecretKeys,
-  ORG_NAMED_KEYS,
-  type OrgNamedKeySpec,
-  PLAIN_KEYS,
-  SECRET_KEYS,
-} from "../../config/keys";
+import { neededSecretKeys, PLAIN_KEYS, SECRET_KEYS } from "../../config/keys";
+import { ORG_NAMED_KEYS, type OrgNamedKeySpec } from "../../config/org-named-keys";
 import { parsePlainConfig } from "../../config/parse";
 import { STACK_OUTPUT_NAMES } from "../../contracts/stack-outputs";
 import {

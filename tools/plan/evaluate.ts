@@ -1,13 +1,8 @@
 // Evaluates the real program (index.ts, a real stack file) under Pulumi's runtime mocks and records what it registers.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  ORG_NAMED_KEYS,
-  type OrgNamedKeySpec,
-  PLAIN_KEYS,
-  type PlainConfig,
-  SECRET_KEYS,
-} from "../../config/keys";
+import { PLAIN_KEYS, type PlainConfig, SECRET_KEYS } from "../../config/keys";
+import { ORG_NAMED_KEYS, type OrgNamedKeySpec } from "../../config/org-named-keys";
 import { parsePlainConfig } from "../../config/parse";
 import { PROJECT_ROOT } from "../project-root";
 import { type MockOptions, PlanMocks } from "./mocks";

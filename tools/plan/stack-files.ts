@@ -14,8 +14,8 @@ import {
   type Scalar,
   type YAMLMap,
 } from "yaml";
-import { ORG_NAMED_KEYS } from "../../config/keys";
 import { didYouMean } from "../../config/load";
+import { ORG_NAMED_KEYS } from "../../config/org-named-keys";
 
 /** A config key as Pulumi.yaml declares it. */
 export interface DeclaredKey {
@@ -40,7 +40,7 @@ export interface ResolvedConfig {
 }
 
 /**
- * Stands for a name only the organization knows (config/keys.ts ORG_NAMED_KEYS) that the stack file leaves unset: a
+ * Stands for a name only the organization knows (config/org-named-keys.ts) that the stack file leaves unset: a
  * plan cannot ask Planton for it, so it plans with this and says so, as it plans secrets with placeholders. The
  * program itself, under `pulumi up`, refuses the unset key where the stack needs it.
  */
