@@ -85,7 +85,7 @@ describe("plan:diff on real plans", () => {
     const text = await summary({ gitBranch: "release" });
     assert.match(
       text,
-      /\*\*Service-hub entry\*\*\n- `spec\.build\.triggers\.branches\[0\]`: `"main"` -> `"release"`\n- `spec\.gitRepo\.defaultBranch`: `"main"` -> `"release"`/,
+      /\*\*Service-hub entry\*\*\n- `spec\.deploy\.branchDeployments\[0\]\.branch`: `"main"` -> `"release"`\n- `spec\.gitRepo\.defaultBranch`: `"main"` -> `"release"`/,
     );
   });
 
