@@ -3,7 +3,9 @@ import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
+import { sha256Hex } from "../config/image-reference";
 import { DIGEST_LABEL } from "../config/labels";
+import { DEFAULT_POLLER_IDENTITY_FORMAT, type PollerIdentityFormat } from "../contracts/poller-identity";
 import type { PolledQueue } from "../contracts/workflow-runner";
 import { NONROOT_ID, restrictedContainerSecurityContext } from "./security-context";
 import { buildServiceAccount } from "./service-account";
@@ -27,6 +29,11 @@ export interface RolloutVerificationArgs {
     readonly namespace: string;
     readonly taskQueues: readonly PolledQueue[];
   };
+  /**
+   * The SDK whose default worker identity the pollers carry, by which a poller is told to be a new pod's
+   * (contracts/poller-identity.ts). @default "go"
+   */
+  readonly identityFormat?: PollerIdentityFormat;
   /** Where the Job's pod reaches the API server (network-peers.ts `apiServerPeers`). */
   readonly apiServerPeers: Input.networking.v1.NetworkPolicyPeer[];
   /** How the Job's pod reaches Temporal: the worker's own egress rule for it. */
@@ -46,7 +53,7 @@ export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
 
 /** The Job's name: the service and the digest's first 12 hex digits, so one digest is verified once. Pure. */
 export function verificationJobName(serviceName: string, imageRef: string): string {
-  const hex = /@sha256:([a-f0-9]{64})$/.exec(imageRef)?.[1] ?? "unknown";
+  const hex = sha256Hex(imageRef) ?? "unknown";
   return `${serviceName}-verify-${hex.slice(0, 12)}`;
 }
 
@@ -63,7 +70,7 @@ export function verificationPodSelector(
   podSelector: Readonly<Record<string, string>>,
   imageRef: string,
 ): string {
-  const hex = /@sha256:([a-f0-9]{64})$/.exec(imageRef)?.[1] ?? "";
+  const hex = sha256Hex(imageRef) ?? "";
   return encodeURIComponent(
     Object.entries({ ...podSelector, [DIGEST_LABEL]: hex.slice(0, 40) })
       .map(([k, v]) => `${k}=${v}`)
@@ -117,6 +124,7 @@ export function buildVerificationJob(
                 { name: "TEMPORAL_ADDRESS", value: a.temporal.address },
                 { name: "TEMPORAL_NAMESPACE", value: a.temporal.namespace },
                 { name: "POLLED_QUEUES", value: polledQueues(a.temporal.taskQueues) },
+                { name: "IDENTITY_FORMAT", value: a.identityFormat ?? DEFAULT_POLLER_IDENTITY_FORMAT },
                 { name: "IMAGE_REF", value: a.imageRef },
                 {
                   name: "POD_SELECTOR",
@@ -167,16 +175,13 @@ export interface VerificationEvidence {
   readonly verifiedBy: pulumi.Output<string>;
 }
 
-/** A reference that names its digest. */
-const DIGEST_REF = /@sha256:[a-f0-9]{64}$/;
-
 /**
  * The tool image by digest: as given when it names one, else its tag resolved on its registry now, so the Job runs
  * exactly the bytes resolved at this update and the admission rule and the policy pack can require a digest of every
  * pod (no label waives it).
  */
 function pinnedToolImage(name: string, parent: pulumi.Resource, image: string): pulumi.Output<string> {
-  if (DIGEST_REF.test(image)) return pulumi.output(image);
+  if (sha256Hex(image) !== undefined) return pulumi.output(image);
   // The provider that asks the tool's registry which digest the tag names: anonymously, for a public image (the
   // bridged kreuzwerker/terraform-provider-docker data_source_docker_registry_image.go answers a 401 with the
   // registry's bearer-token flow when no credential is configured for the registry).

@@ -1,16 +1,10 @@
 // Value formats of the configuration: grammars and the pure functions that read them (no Pulumi, no key names).
+import { SHA256_HEX_SOURCE, TAG_SOURCE } from "./image-reference";
 
-/** OCI distribution spec tag grammar. */
-export const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+/** An image tag, by the reference grammar (config/image-reference.ts). */
+export const OCI_TAG = new RegExp(`^${TAG_SOURCE}$`);
 /** A sha256 content digest. */
-export const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
-/** A repository reference without tag or digest: `host[:port]/path`, lowercase. */
-export const IMAGE_REPOSITORY =
-  /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
-/** A full pinned image reference: repository, optional tag, and a digest. */
-export const PINNED_IMAGE = new RegExp(
-  `^(?<repository>${IMAGE_REPOSITORY.source.slice(1, -1)})(?::(?<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127}))?@(?<digest>sha256:[a-f0-9]{64})$`,
-);
+export const SHA256_DIGEST = new RegExp(`^sha256:${SHA256_HEX_SOURCE}$`);
 /** Namespaces that belong to the cluster itself: never a workload's or CI's. */
 export const RESERVED_NAMESPACES: readonly string[] = [
   "kube-system",
@@ -51,10 +45,6 @@ export function durationSeconds(duration: string): number {
 
 /** A Bazel target label in the main repository: `//package/path:target`. */
 export const BAZEL_LABEL = /^\/\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*:[A-Za-z0-9_.+=,@~-]+$/;
-/** A container image with a tag, a digest or both (a tag alone is allowed for tool images, never `latest`). */
-export const TOOL_IMAGE = new RegExp(
-  `^(${IMAGE_REPOSITORY.source.slice(1, -1)})(:(?!latest$|latest@)[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(@sha256:[a-f0-9]{64})?$`,
-);
 /** A git branch name that is safe inside a CEL string literal and a refs/heads/ ref. */
 export const GIT_BRANCH = /^(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\/$)[A-Za-z0-9._/-]{1,200}$/;
 /** A GitHub owner (user or organization) name. */
@@ -214,4 +204,9 @@ export const PULUMI_ORG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 export function splitAddress(address: string): { host: string; port: number } {
   const groups = SERVICE_ADDRESS.exec(address)?.groups ?? {};
   return { host: groups.host ?? "", port: Number(groups.port ?? "0") };
+}
+
+/** `["k=v", ...]` as a label map. Pure. */
+export function labelMap(list: readonly string[]): Record<string, string> {
+  return Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 }

@@ -10,7 +10,6 @@ import {
   memoryBytes,
 } from "./formats";
 import type { PlainConfig } from "./keys";
-import { workloadEnv } from "./service";
 
 /**
  * Bounds of the worker's CPU and memory. Below: what a Go Temporal worker needs to start (the Go runtime, the gRPC
@@ -46,8 +45,8 @@ const COMPUTE_BOUNDS_WHY = "below, a Go Temporal worker cannot start; above, no 
 export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
 
 /** The worker's settings ConfigMap over Kubernetes' 1 MiB: the API server would refuse it at apply. Pure. */
-export function configMapSizeProblems(cfg: PlainConfig): string[] {
-  const size = Object.values(workloadEnv(cfg).env).reduce((n, v) => n + Buffer.byteLength(v, "utf8"), 0);
+export function configMapSizeProblems(cfg: PlainConfig, env: Readonly<Record<string, string>>): string[] {
+  const size = Object.values(env).reduce((n, v) => n + Buffer.byteLength(v, "utf8"), 0);
   return size > CONFIGMAP_MAX_BYTES
     ? [
         problem(
@@ -94,7 +93,7 @@ export function webhookUrlProblem(url: string): string | undefined {
  * Values Kubernetes, Tekton or the pipeline's scripts would refuse or misread, beyond each key's own grammar: compute
  * bounds, label values we derive, the webhook's Ingress host, the ConfigMap's size. Pure.
  */
-export function platformLimitProblems(cfg: PlainConfig): string[] {
+export function platformLimitProblems(cfg: PlainConfig, env: Readonly<Record<string, string>>): string[] {
   const problems = computeBoundsProblems(cfg);
   if (cfg.buildPipeline && cfg.trigger === "tekton") {
     const name = tektonTriggerName(cfg.gitBranch);
@@ -110,6 +109,6 @@ export function platformLimitProblems(cfg: PlainConfig): string[] {
   const webhookWhy = cfg.webhookUrl ? webhookUrlProblem(cfg.webhookUrl) : undefined;
   if (cfg.webhookUrl && webhookWhy)
     problems.push(problem("webhookUrl", cfg.webhookUrl, `an https URL an Ingress can serve: ${webhookWhy}`));
-  problems.push(...configMapSizeProblems(cfg));
+  problems.push(...configMapSizeProblems(cfg, env));
   return problems;
 }

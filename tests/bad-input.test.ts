@@ -104,7 +104,7 @@ const configCases: [string, string, Record<string, string>, string][] = [
   [
     "memory request above its limit",
     "dev",
-    { memoryRequest: "1Gi" },
+    { memoryRequest: "1Gi", memoryLimit: "500Mi" },
     `${P}:memoryRequest: got "1Gi"; allowed: a quantity no larger than memoryLimit (500Mi)`,
   ],
   [
@@ -122,7 +122,7 @@ const configCases: [string, string, Record<string, string>, string][] = [
   [
     "minAvailable equal to replicas in prod",
     "prod",
-    { minAvailable: "3" },
+    { replicas: "3", minAvailable: "3" },
     `${P}:minAvailable: got "3"; allowed: an integer below replicas (3), or voluntary evictions are blocked for good`,
   ],
   [
@@ -280,50 +280,36 @@ const cases: Case[] = [
       message,
     }),
   ),
-  // YAML scalars that change meaning.
+  // YAML scalars reach the program as their source text, as `pulumi up` hands them (tools/plan/stack-files.ts
+  // pulumiConfigText): the program refuses what is not allowed, with the words it uses under `pulumi up`.
   ...(
     [
+      ["replicas 0x10 is not read as 16", "replicas", "0x10", 'got "0x10"; allowed: an integer from 1 to 50'],
+      ["replicas +5 is not read as 5", "replicas", "+5", 'got "+5"; allowed: an integer from 1 to 50'],
+      ["replicas 1e1 is not read as 10", "replicas", "1e1", 'got "1e1"; allowed: an integer from 1 to 50'],
       [
-        "imageTag 1.10 read as the number 1.1",
-        "imageTag",
-        "1.10",
-        'got the YAML number "1.1" (written 1.10); allowed: a string. Quote it: workflow-runner:imageTag: "1.10"',
+        "createNamespace True is not read as true",
+        "createNamespace",
+        "True",
+        'got "True"; allowed: true or false',
       ],
       [
-        "gitBranch 2024.10 read as 2024.1",
-        "gitBranch",
-        "2024.10",
-        'got the YAML number "2024.1" (written 2024.10); allowed: a string. Quote it: workflow-runner:gitBranch: "2024.10"',
-      ],
-      [
-        "imageTag 0x1F read as 31",
-        "imageTag",
-        "0x1F",
-        'got the YAML number "31" (written 0x1F); allowed: a string. Quote it: workflow-runner:imageTag: "0x1F"',
-      ],
-      [
-        "imageTag 1e3 read as 1000",
-        "imageTag",
-        "1e3",
-        'got the YAML number "1000" (written 1e3); allowed: a string. Quote it: workflow-runner:imageTag: "1e3"',
-      ],
-      [
-        "kubeContext true read as a boolean",
-        "kubeContext",
-        "true",
-        'got the YAML boolean "true" (written true); allowed: a string. Quote it: workflow-runner:kubeContext: "true"',
-      ],
-      [
-        "an empty namespace read as null",
+        "an empty namespace reaches the program as empty",
         "namespace",
         "",
-        "got an empty value (YAML null); allowed: a value, or no line at all to use the default from Pulumi.yaml",
+        'got ""; allowed: a DNS-1123 label',
       ],
       [
-        "a namespace of ~ read as null",
+        "a namespace of ~ reaches the program as empty",
         "namespace",
         "~",
-        "got an empty value (YAML null); allowed: a value, or no line at all to use the default from Pulumi.yaml",
+        'got ""; allowed: a DNS-1123 label',
+      ],
+      [
+        "a list key given a single value",
+        "deploymentEnvironments",
+        "dev",
+        'got "dev"; allowed: a non-empty list of environment names (DNS-1123 labels)',
       ],
     ] as const
   ).map(
@@ -333,17 +319,9 @@ const cases: Case[] = [
       kind: "YAML scalars",
       stackFile: devStackWith(key, `  workflow-runner:${key}: ${value}`.trimEnd()),
       names: `${P}:${key}`,
-      message,
+      message: `${P}:${key}: ${message}`,
     }),
   ),
-  {
-    title: "a list key given a single value",
-    stack: "dev",
-    kind: "YAML scalars",
-    stackFile: devStackWith("deploymentEnvironments", "  workflow-runner:deploymentEnvironments: dev"),
-    names: `${P}:deploymentEnvironments`,
-    message: "got a single value; allowed: a YAML list of strings",
-  },
   // Undeclared keys.
   ...(
     [
@@ -568,7 +546,8 @@ const cases: Case[] = [
     kind: "policies",
     config: { environment: "prod", protectNamespace: "true", deploymentEnvironments: '["dev","prod"]' },
     names: `${P}:environment`,
-    message: "the environment of stack \"dev\" (its name, or its prefix before '-')",
+    message:
+      "the environment of stack \"dev\" (its name, its prefix before '-', or its suffix after the last '-')",
   },
   {
     title: "the latest tag",
@@ -707,7 +686,12 @@ const roundThree: Case[] = [
       ["a CPU request below 10m", { cpuRequest: "5m" }, "cpuRequest", "a CPU quantity from 10m to 64"],
       ["a CPU limit below 100m", { cpuRequest: "50m", cpuLimit: "50m" }, "cpuLimit", "from 100m to 64"],
       ["a CPU limit above a node", { cpuLimit: "65" }, "cpuLimit", "a CPU quantity from 100m to 64"],
-      ["a CPU request above its limit", { cpuRequest: "1" }, "cpuRequest", "no larger than cpuLimit (500m)"],
+      [
+        "a CPU request above its limit",
+        { cpuRequest: "1", cpuLimit: "500m" },
+        "cpuRequest",
+        "no larger than cpuLimit (500m)",
+      ],
       ["a memory request below 32Mi", { memoryRequest: "16Mi" }, "memoryRequest", "from 32Mi to 256Gi"],
       [
         "a memory limit below 64Mi",
@@ -834,9 +818,7 @@ const roundThree: Case[] = [
     title: "a key of the map itself wins over a merged one, as in Go's yaml.v3",
     stack: "dev",
     kind: "stack file keys",
-    stackFile: devStackWithTop("base: &base\n  workflow-runner:logLevel: info\n")
-      .replace("config:\n", "config:\n  <<: *base\n")
-      .replace("workflow-runner:logLevel: debug", "workflow-runner:logLevel: loud"),
+    stackFile: `base: &base\n  workflow-runner:logLevel: info\n${DEV_STACK.replace("config:\n", "config:\n  <<: *base\n").replace(/workflow-runner:logLevel: .*/, "workflow-runner:logLevel: loud")}`,
     names: `${P}:logLevel`,
     message: `${P}:logLevel: got "loud"`,
   },

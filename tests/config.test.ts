@@ -8,7 +8,7 @@ import { compareMemory, cpuMillis, memoryBytes } from "../config/formats";
 import { DECLARED_KEYS, neededSecretKeys, PLAIN_KEYS, RETIRED_KEYS, SECRET_KEYS } from "../config/keys";
 import { configKeyProblems } from "../config/load";
 import { parsePlainConfig } from "../config/parse";
-import { describeService } from "../config/service";
+import { describeService } from "../config/services/workflow-runner";
 import { CONTRACT_COMMIT, type ContractVar, WORKFLOW_RUNNER_ENV } from "../contracts/workflow-runner";
 import { PROJECT_DIR } from "../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../tools/plan/stack-files";
@@ -34,8 +34,9 @@ function problemsOf(fn: () => unknown): readonly string[] {
 
 describe("parsePlainConfig", () => {
   it("accepts the dev stack as committed", () => {
-    const cfg = parsePlainConfig(devRaw());
-    assert.equal(cfg.replicas, 1);
+    const raw = devRaw();
+    const cfg = parsePlainConfig(raw);
+    assert.equal(cfg.replicas, Number(raw.replicas));
     assert.equal(cfg.createNamespace, true);
     assert.equal(cfg.imageDigest, undefined, "an empty default means no digest");
   });
@@ -178,7 +179,19 @@ describe("quantities", () => {
 
 describe("describeService", () => {
   it("renders the contract's variables, and nothing the service does not read", () => {
-    const service = describeService(parsePlainConfig(devRaw()), "dev");
+    // The test owns the values it checks; the stack file's own ones are whatever its users chose.
+    const service = describeService(
+      parsePlainConfig(
+        devRaw({
+          logLevel: "debug",
+          temporalAddress: "temporal-frontend.temporal.svc.cluster.local:7233",
+          temporalNamespace: "stigmer-dev",
+          temporalMaxConcurrency: "10",
+          stigmerBackendEndpoint: "stigmer-dev-api.planton.live:443",
+        }),
+      ),
+      "dev",
+    );
     assert.deepEqual(service.workload.env, {
       LOG_LEVEL: "debug",
       ENV: "dev",
@@ -283,7 +296,7 @@ describe("the stigmer org", () => {
     const service = describeService(cfg, "dev");
     assert.equal(service.image.repository, "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner");
     assert.equal(service.build?.git.url, "https://github.com/leftbin/stigmer-cloud.git");
-    assert.equal(service.serviceHub.containerRegistry, "ghcr-leftbin");
+    assert.equal(service.serviceHub?.containerRegistry, "ghcr-leftbin");
   });
 });
 

@@ -195,6 +195,9 @@ describe("the same flow from a self-hosted push (trigger tekton)", () => {
     assert.equal(celMatches(filter, payload), true);
     assert.equal(celMatches(filter, { ...payload, ref: "refs/heads/feature" }), false);
     assert.equal(celMatches(filter, { ...payload, deleted: true }), false);
+    // GitHub's push payload always carries `deleted`; without it CEL errors (no such key), which Triggers takes as no match.
+    const { deleted: _, ...withoutDeleted } = payload;
+    assert.equal(celMatches(filter, withoutDeleted), false);
     assert.equal(
       celMatches(filter, { ...payload, repository: { ...payload.repository, full_name: "x/y" } }),
       false,

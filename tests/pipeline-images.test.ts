@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { TASKS_DIR } from "../components/pipeline";
-import { PINNED_IMAGE, TOOL_IMAGE } from "../config/formats";
+import { imageReference, isPinnedImage, isToolImage } from "../config/image-reference";
 import { evaluate, PROJECT_DIR } from "../tools/plan/evaluate";
 import { repositoryFiles } from "../tools/plan/render";
 import { readProjectFile } from "../tools/plan/stack-files";
@@ -25,10 +25,9 @@ export function checkCommand(reference: string): string {
 
 /** What is wrong with a pipeline image reference: "" when it names a tag, and a well-formed digest if it has one. */
 export function referenceProblem(reference: string): string {
-  if (!TOOL_IMAGE.test(reference)) return "not an image reference with a tag or a digest";
-  const withoutDigest = reference.replace(/@sha256:[a-f0-9]{64}$/, "");
-  if (!/:[^/]+$/.test(withoutDigest)) return "no tag kept for readers";
-  if (reference.includes("@") && !PINNED_IMAGE.test(reference)) return "a malformed digest";
+  if (!isToolImage(reference)) return "not an image reference with a tag or a digest";
+  if (imageReference(reference)?.tag === undefined) return "no tag kept for readers";
+  if (reference.includes("@") && !isPinnedImage(reference)) return "a malformed digest";
   if (reference.startsWith(GONE_REGISTRY)) return `on ${GONE_REGISTRY}, which answers 403`;
   return "";
 }
@@ -51,10 +50,10 @@ describe("the pipeline's images", () => {
 
   it("pin git-init by the digest Planton pins (its tutorial and catalog), on ghcr.io", () => {
     const git = String(project.config.gitImage?.default);
-    const m = PINNED_IMAGE.exec(git);
-    assert.ok(m, git);
-    assert.equal(m.groups?.repository, "ghcr.io/tektoncd/github.com/tektoncd/pipeline/cmd/git-init");
-    assert.equal(m.groups?.tag, "v0.45.0");
+    assert.ok(isPinnedImage(git), git);
+    const ref = imageReference(git);
+    assert.equal(ref?.repository, "ghcr.io/tektoncd/github.com/tektoncd/pipeline/cmd/git-init");
+    assert.equal(ref?.tag, "v0.45.0");
   });
 
   it("refuses what the check is for: a tag-less, a malformed, a gcr.io/tekton-releases reference", () => {

@@ -4,8 +4,15 @@ import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ConfigError } from "../config/errors";
-import { type Evaluation, EvaluationError, evaluate, UNKNOWN_MARKER } from "../tools/plan/evaluate";
+import {
+  type Evaluation,
+  EvaluationError,
+  evaluate,
+  PROJECT_DIR,
+  UNKNOWN_MARKER,
+} from "../tools/plan/evaluate";
 import { repositoryFiles } from "../tools/plan/render";
+import { readStackFile } from "../tools/plan/stack-files";
 import { at, digest, one, promotable, TOOL_DIGESTS } from "./helpers";
 import { entryParams } from "./planton-compile";
 
@@ -73,14 +80,21 @@ for (const stack of ["dev", "prod"]) {
 }
 
 describe("stack differences", () => {
-  it("protects prod's namespace and keeps one of three pods through drains, as the prod overlay does", async () => {
+  it("protects prod's namespace and keeps the stack file's replicas and minAvailable", async () => {
     const prod = await evaluate({
       stack: "prod",
       config: { promoteFrom: "", minSoak: "0s", imageTag: "v1", imageDigest: digest("3") },
     });
     assert.equal(one(prod, "kubernetes:core/v1:Namespace").protect, true);
-    assert.equal(at(one(prod, "kubernetes:apps/v1:Deployment").inputs, "spec.replicas"), 3);
-    assert.equal(at(one(prod, "kubernetes:policy/v1:PodDisruptionBudget").inputs, "spec.minAvailable"), 1);
+    const file = readStackFile(PROJECT_DIR, "prod");
+    assert.equal(
+      at(one(prod, "kubernetes:apps/v1:Deployment").inputs, "spec.replicas"),
+      Number(file["workflow-runner:replicas"]),
+    );
+    assert.equal(
+      at(one(prod, "kubernetes:policy/v1:PodDisruptionBudget").inputs, "spec.minAvailable"),
+      Number(file["workflow-runner:minAvailable"]),
+    );
     const dev = await evaluate({ stack: "dev", config: { imageDigest: digest("3") } });
     assert.equal(
       one(dev, "kubernetes:core/v1:Namespace", "workflow-runner-workload-namespace").protect,

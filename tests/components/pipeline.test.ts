@@ -18,12 +18,8 @@ import {
 } from "../../components/pipeline";
 import { CACHE_WORKSPACES, rootPipelineTasks, TASK_NAMES } from "../../components/pipeline-tasks";
 import { parsePlainConfig } from "../../config/parse";
-import {
-  type BuildDescription,
-  describeService,
-  type RootPipelineDescription,
-  type ServiceDescription,
-} from "../../config/service";
+import type { BuildDescription, RootPipelineDescription, ServiceDescription } from "../../config/service";
+import { describeService } from "../../config/services/workflow-runner";
 import {
   ALWAYS_SUPPLIED_PARAMS,
   BUILD_SECRET_FILES,
@@ -598,7 +594,8 @@ describe("the step scripts, with stub tools", () => {
   const deployParams = (extra: Record<string, string> = {}) => ({
     stack: "stigmer/workflow-runner/dev",
     "program-path": "_ops/pulumi/workflow-runner",
-    targets: "urn:a urn:b",
+    targets:
+      "urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::a urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::b",
     "image-tag": SHA,
     "image-digest": PUSHED,
     "git-url": "https://github.com/stigmer/stigmer-cloud.git",
@@ -627,8 +624,8 @@ describe("the step scripts, with stub tools", () => {
     const args = upArgs(log);
     assert.deepEqual(args.slice(0, 6), [...UP_HEAD]);
     assert.deepEqual(flagValues(args, "--target"), [
-      "urn:a",
-      "urn:b",
+      "urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::a",
+      "urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::b",
       "urn:pulumi:dev::workflow-runner::pulumi:pulumi:Stack::workflow-runner-dev",
     ]);
     assert.deepEqual(flagValues(args, "-c"), [

@@ -13,16 +13,21 @@ import {
 import { serviceLabels, versionLabel } from "../../config/labels";
 import { clusterServiceNamespace } from "../../config/network";
 import { parsePlainConfig } from "../../config/parse";
-import { describeService, type ServiceDescription } from "../../config/service";
+import type { ServiceDescription } from "../../config/service";
+import { describeService } from "../../config/services/workflow-runner";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../../tools/plan/stack-files";
 
-function service(stack: string, overrides: Record<string, string> = {}): ServiceDescription {
+/** The plain config of a stack as its stack file holds it today (the tests assert rules, never today's values). */
+function rawConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
   const resolved = resolveConfig(readProjectFile(PROJECT_DIR), readStackFile(PROJECT_DIR, stack), overrides);
-  const raw = Object.fromEntries(
+  return Object.fromEntries(
     Object.entries(resolved.values).map(([k, v]) => [k.replace(/^workflow-runner:/, ""), v]),
   );
-  return describeService(parsePlainConfig(raw), stack);
+}
+
+function service(stack: string, overrides: Record<string, string> = {}): ServiceDescription {
+  return describeService(parsePlainConfig(rawConfig(stack, overrides)), stack);
 }
 
 function spec(s: ServiceDescription) {
@@ -61,12 +66,21 @@ describe("buildDeployment", () => {
     assert.equal(pod.automountServiceAccountToken, false);
     assert.equal(pod.serviceAccountName, "workflow-runner");
   });
-  it("sets the prod overlay's requests and limits, and the configured grace period", () => {
+  it("sets the stack file's requests and limits, and the configured grace period", () => {
+    const raw = rawConfig("prod");
     assert.deepEqual(container.resources, {
-      requests: { cpu: "60m", memory: "100Mi" },
-      limits: { cpu: "2", memory: "2Gi" },
+      requests: { cpu: raw.cpuRequest, memory: raw.memoryRequest },
+      limits: { cpu: raw.cpuLimit, memory: raw.memoryLimit },
     });
-    assert.equal(pod.terminationGracePeriodSeconds, 60);
+    assert.equal(pod.terminationGracePeriodSeconds, Number(raw.terminationGracePeriodSeconds));
+    // The values are passed through, not today's figures: other ones reach the pod as given.
+    const other = deploymentOf(
+      service("prod", { cpuRequest: "250m", cpuLimit: "3", memoryRequest: "1Gi", memoryLimit: "3Gi" }),
+    );
+    assert.deepEqual(other.spec.template.spec.containers[0].resources, {
+      requests: { cpu: "250m", memory: "1Gi" },
+      limits: { cpu: "3", memory: "3Gi" },
+    });
   });
   it("reads plain settings from the ConfigMap, rolling pods when they change", () => {
     assert.deepEqual(container.envFrom, [{ configMapRef: { name: "workflow-runner-settings" } }]);
@@ -112,11 +126,14 @@ describe("no port, no probe", () => {
     }
   });
   it("refuses any probe and any container port: the worker opens none and has no health command", () => {
-    assert.deepEqual(probeProblems({ readinessProbe: { grpc: { port: 8080 } } }), [
+    assert.deepEqual(probeProblems({ readinessProbe: { grpc: { port: 8080 } } }, "workflow-runner"), [
       "readinessProbe is set, but workflow-runner opens no port and has no health command to probe",
     ]);
     assert.deepEqual(
-      probeProblems({ livenessProbe: { exec: { command: ["true"] } }, ports: [{ containerPort: 8080 }] }),
+      probeProblems(
+        { livenessProbe: { exec: { command: ["true"] } }, ports: [{ containerPort: 8080 }] },
+        "workflow-runner",
+      ),
       [
         "livenessProbe is set, but workflow-runner opens no port and has no health command to probe",
         "a container port is declared, but workflow-runner opens no port",
@@ -126,9 +143,13 @@ describe("no port, no probe", () => {
 });
 
 describe("disruption budget", () => {
-  it("keeps the prod overlay's one pod through drains", () => {
+  it("keeps the stack file's minAvailable pods through drains", () => {
     const pdb: Plain = buildPodDisruptionBudget(spec(service("prod")));
-    assert.equal(pdb.spec.minAvailable, 1);
+    assert.equal(pdb.spec.minAvailable, Number(rawConfig("prod").minAvailable));
+    const other: Plain = buildPodDisruptionBudget(
+      spec(service("prod", { replicas: "5", minAvailable: "2" })),
+    );
+    assert.equal(other.spec.minAvailable, 2);
   });
 });
 

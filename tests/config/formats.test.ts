@@ -14,14 +14,10 @@ import {
   LABEL_KEY,
   LABEL_VALUE,
   OCI_TAG,
-  PINNED_IMAGE,
   QUALIFIED_STACK,
   SERVICE_ADDRESS,
   splitAddress,
-  TOOL_IMAGE,
 } from "../../config/formats";
-
-const DIGEST = `sha256:${"a".repeat(64)}`;
 
 /** Each grammar with values it takes and values it refuses. */
 const GRAMMARS: readonly [string, RegExp, readonly string[], readonly string[]][] = [
@@ -40,18 +36,6 @@ const GRAMMARS: readonly [string, RegExp, readonly string[], readonly string[]][
   ],
   ["DURATION", DURATION, ["0s", "2h", "1h30m", "1d2h3m4s"], ["", "h", "30m1h", "1.5h", "1w"]],
   ["BAZEL_LABEL", BAZEL_LABEL, ["//backend/services/x:push"], ["backend:x", "//:x", "//a", "@repo//a:b"]],
-  [
-    "TOOL_IMAGE",
-    TOOL_IMAGE,
-    ["ghcr.io/a/b:v1", `ghcr.io/a/b@${DIGEST}`, `ghcr.io/a/b:v1@${DIGEST}`],
-    ["ghcr.io/a/b:latest", `ghcr.io/a/b:latest@${DIGEST}`, "ghcr.io/a/b@sha256:abc"],
-  ],
-  [
-    "PINNED_IMAGE",
-    PINNED_IMAGE,
-    [`ghcr.io/a/b@${DIGEST}`, `ghcr.io/a/b:v1@${DIGEST}`],
-    ["ghcr.io/a/b:v1", `ghcr.io/a/b:v1@sha256:${"a".repeat(63)}`],
-  ],
   [
     "QUALIFIED_STACK",
     QUALIFIED_STACK,

@@ -42,17 +42,21 @@ describe("plan:diff on real plans", () => {
     );
     assert.match(tagChange, /`imageTag`: `"v1"` -> `"v2"`/);
     assert.match(tagChange, new RegExp(`\`imageDigest\`: \`"${digest("1")}"\` -> \`"${digest("2")}"\``));
-    assert.match(tagChange, /- changed: Deployment workflow-runner-dev\/workflow-runner/);
+    assert.match(tagChange, /- changed: `Deployment workflow-runner-dev\/workflow-runner`/);
     assert.match(tagChange, /`spec\.template\.spec\.containers\[workflow-runner\]\.image`/);
     assert.doesNotMatch(tagChange, /\*\*Pipeline\*\*/);
   });
 
   it("shows a replica change as the Deployment's changed field and nothing else", async () => {
-    const text = await summary({ replicas: "3", minAvailable: "2" });
+    // Both sides set the figures: the test owns them, whatever Pulumi.dev.yaml holds today.
+    const text = await summary({ replicas: "3", minAvailable: "2" }, undefined, {
+      replicas: "1",
+      minAvailable: "0",
+    });
     assert.match(text, /`spec\.replicas`: `1` -> `3`/);
     assert.match(
       text,
-      /- changed: PodDisruptionBudget workflow-runner-dev\/workflow-runner\n {2}- `spec\.minAvailable`: `0` -> `2`/,
+      /- changed: `PodDisruptionBudget workflow-runner-dev\/workflow-runner`\n {2}- `spec\.minAvailable`: `0` -> `2`/,
     );
     assert.doesNotMatch(text, /\*\*Image\*\*/);
   });
@@ -61,7 +65,7 @@ describe("plan:diff on real plans", () => {
     const text = await summary({ claimCheckEnabled: "true", stigmerProxyEndpoint: "https://api.stigmer.ai" });
     assert.match(
       text,
-      /- changed: ConfigMap workflow-runner-dev\/workflow-runner-settings\n(.*\n)* {2}- `data\.STIGMER_PROXY_ENDPOINT`: \(none\) -> `"https:\/\/api\.stigmer\.ai"`/,
+      /- changed: `ConfigMap workflow-runner-dev\/workflow-runner-settings`\n(.*\n)* {2}- `data\.STIGMER_PROXY_ENDPOINT`: \(none\) -> `"https:\/\/api\.stigmer\.ai"`/,
     );
     assert.doesNotMatch(text, /R2_/);
   });
@@ -76,7 +80,7 @@ describe("plan:diff on real plans", () => {
     );
     assert.match(
       text,
-      /\*\*Pipeline\*\*\n- Task workflow-runner-ci\/bazel-oci-push: step bazel-push changed/,
+      /\*\*Pipeline\*\*\n- `Task workflow-runner-ci\/bazel-oci-push`: step `bazel-push` changed/,
     );
     assert.match(text, /- changed: `\.planton\/tasks\/bazel-oci-push\.yaml`/);
   });

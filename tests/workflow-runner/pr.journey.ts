@@ -3,12 +3,15 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { imageReference } from "../../config/image-reference";
+import { PROJECT_DIR } from "../../tools/plan/evaluate";
 import { createWorld, devOutputs, pullRequest, type World } from "./journey";
 import { PROGRAM_PATH } from "./monorepo";
 import { describeRun } from "./runner";
 
 const PROD_FILE = `${PROGRAM_PATH}/Pulumi.prod.yaml`;
-const PIN = `${String(devOutputs().imageRef).split(":")[0]}:fedcba9876543210fedcba9876543210fedcba98@sha256:${"2".repeat(64)}`;
+const PROD_STACK = path.join(PROJECT_DIR, "Pulumi.prod.yaml");
+const PIN = `${imageReference(String(devOutputs().imageRef))?.repository}:fedcba9876543210fedcba9876543210fedcba98@sha256:${"2".repeat(64)}`;
 
 describe("workflow-runner-pr.yml", () => {
   let world: World;
@@ -105,19 +108,24 @@ describe("workflow-runner-pr.yml", () => {
     }
   });
 
-  it("a pull request that changes prod's replicas, a secret and the image pin shows each for prod only", async () => {
+  it("a pull request that adds a replica to prod, changes a secret and pins the image shows each for prod only", async () => {
     // main holds prod's stigmerApiKey as Pulumi writes a secret: ciphertext under `secure:`.
     const withSecret = world.repo.commit("main", "prod's API key", {
       [PROD_FILE]: (old) =>
         `${old}  workflow-runner:stigmerApiKey:\n    secure: v1:AAAAAAAAAAAAAAAAold+ciphertext==\n`,
     });
+    // One replica more than the stack file holds today, whatever that is (the test asserts the rule, not a figure).
+    const replicas = Number(
+      /workflow-runner:replicas: "?([0-9]+)/.exec(readFileSync(PROD_STACK, "utf8"))?.[1],
+    );
+    assert.ok(replicas > 0, "Pulumi.prod.yaml sets replicas");
     const head = world.repo.commit(
       "prod-change",
-      "prod: four replicas, a new API key, a pin",
+      "prod: one more replica, a new API key, a pin",
       {
         [PROD_FILE]: (old) =>
           `${old
-            .replace("workflow-runner:replicas: 3", "workflow-runner:replicas: 4")
+            .replace(/workflow-runner:replicas: .*/, `workflow-runner:replicas: ${replicas + 1}`)
             .replace(
               "v1:AAAAAAAAAAAAAAAAold+ciphertext==",
               "v1:BBBBBBBBBBBBBBBBnew+ciphertext==",
@@ -137,7 +145,7 @@ describe("workflow-runner-pr.yml", () => {
     assert.match(body, /- `dev`: no changes/);
     assert.match(body, /- `prod`: /);
     const prod = body.slice(body.indexOf("### Stack `prod`"));
-    assert.match(prod, /`spec\.replicas`: `3` -> `4`/);
+    assert.ok(prod.includes(`\`spec.replicas\`: \`${replicas}\` -> \`${replicas + 1}\``), prod);
     assert.match(prod, /`stigmerApiKey`: changed \(value hidden\)/);
     assert.ok(prod.includes(PIN), "the pinned image is shown");
     assert.doesNotMatch(body, /BBBBBBBB|AAAAAAAA/, "no ciphertext in the comment");

@@ -11,7 +11,6 @@ import {
   type Pair,
   parse,
   parseDocument,
-  type Scalar,
   type YAMLMap,
 } from "yaml";
 import { didYouMean } from "../../config/load";
@@ -111,15 +110,49 @@ function mergedPairs(map: YAMLMap, doc: Document): Pair[] {
 }
 
 /**
- * Reads the `config:` map of a stack file as the CLI would, refusing what YAML would silently change: a duplicate
- * key, a null or empty value, and an unquoted number, boolean or date given to a key Pulumi.yaml declares as a
- * string (`imageTag: 1.10` would reach the program as "1.1"). Errors name the file and the line.
+ * The string `pulumi up` hands the program for one value of a stack file. The CLI reads each value into a
+ * `config.Value` whose UnmarshalYAML first tries a Go string (pulumi/pulumi sdk/go/common/resource/config/value.go
+ * `unmarshalValue`, commit 099d26427310ebea10d2740e216cfc5e523daf74), and gopkg.in/yaml.v3 sets a string from a
+ * scalar as its source text, `out.SetString(n.Value)`, whatever type the scalar would resolve to (go-yaml/yaml
+ * decode.go `scalar`, commit 00aeb2c63b7cd89d82eeb66ffcebae066eeb8092): `0x10` stays "0x10", `True` "True", `1.10`
+ * "1.10". A null (`~`, `null`, nothing) never reaches the unmarshaler (decode.go `prepare` returns early on the null
+ * tag) and the map keeps the zero Value, "". A list or a map is not a string, so the CLI marshals it to JSON, its
+ * items resolved by YAML's types. Pure.
  */
-export function readStackFileAt(
+export function pulumiConfigText(value: unknown, doc: Document): string {
+  if (isScalar(value)) {
+    if (value.value === null && (value.source === undefined || /^(~|null|Null|NULL|)$/.test(value.source)))
+      return "";
+    return value.source ?? String(value.value);
+  }
+  if (value && typeof value === "object" && "toJS" in value)
+    return JSON.stringify((value as { toJS(d: Document): unknown }).toJS(doc));
+  return "";
+}
+
+/** Where each key of a stack file's `config:` map is written: its 1-based line (merged keys: the merged line). */
+export type StackFileLines = Readonly<Record<string, number>>;
+
+/** A stack file read as the CLI reads it: each key's string, and the line it is written on. */
+export interface StackFileRead {
+  /** Namespaced keys (`<project>:<name>`) to the strings `pulumi up` hands the program (a map stays an object). */
+  readonly values: Record<string, unknown>;
+  /** Namespaced keys to their line in the file. */
+  readonly lines: StackFileLines;
+}
+
+/**
+ * Reads the `config:` map of a stack file as the CLI would: each value as the string `pulumi up` hands the program
+ * (pulumiConfigText), merge keys and aliases resolved as yaml.v3 resolves them. Refuses only what the CLI itself
+ * refuses or silently drops: broken YAML, a duplicate key, a key that is not `<namespace>:<name>` or whose namespace is
+ * a typo of the project's. Whether a value is allowed is the program's to say (config/), so the plan and `pulumi up`
+ * refuse the same values with the same words. Errors name the file and the line.
+ */
+export function readStackFileWithLines(
   file: string,
   project?: ProjectFile,
   display: string = path.basename(file),
-): Record<string, unknown> {
+): StackFileRead {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -140,10 +173,11 @@ export function readStackFileAt(
     throw yamlError(display, `${message} (${JSON.stringify(source)})`, pos.line, pos.col);
   }
   const config = doc.get("config", true);
-  if (config === undefined || config === null) return {};
+  if (config === undefined || config === null) return { values: {}, lines: {} };
   if (!isMap(config)) throw yamlError(display, "config: is not a map of keys to values");
   const problems: string[] = [];
-  const resolved: Record<string, unknown> = {};
+  const values: Record<string, unknown> = {};
+  const keyLines: Record<string, number> = {};
   for (const pair of mergedPairs(config, doc)) {
     const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
     const line = pair.key && isScalar(pair.key) && pair.key.range ? lines.linePos(pair.key.range[0]).line : 0;
@@ -153,35 +187,22 @@ export function readStackFileAt(
       continue;
     }
     const full = normalKey(key);
-    const declared =
-      project?.config[full.startsWith(`${project.name}:`) ? full.slice(project.name.length + 1) : full];
     const value = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
-    resolved[full] =
-      value && typeof value === "object" && "toJS" in value
-        ? (value as { toJS(d: Document): unknown }).toJS(doc)
-        : null;
-    const at = `${key} (${display} line ${line})`;
-    if (value === null || (isScalar(value) && value.value === null)) {
-      problems.push(
-        `${at}: got an empty value (YAML null); allowed: a value, or no line at all to use the default from Pulumi.yaml`,
-      );
-      continue;
-    }
-    if (declared?.type === "string" && isScalar(value) && typeof value.value !== "string") {
-      const written = value.range ? text.slice(value.range[0], value.range[1]).trim() : String(value.value);
-      const read = (value as Scalar).value;
-      problems.push(
-        `${at}: got the YAML ${read instanceof Date ? "date" : typeof read} ${JSON.stringify(String(read))} (written ${written}); allowed: a string. Quote it: ${key}: "${written}"`,
-      );
-    }
-    if (declared?.type === "array" && !isSeq(value)) {
-      problems.push(
-        `${at}: got a ${isScalar(value) ? "single value" : "map"}; allowed: a YAML list of strings`,
-      );
-    }
+    keyLines[full] = line;
+    // A map (a `secure:` value) stays an object: resolveConfig gives a secret a placeholder (never decrypted here).
+    values[full] = isMap(value) ? value.toJS(doc) : pulumiConfigText(value, doc);
   }
   if (problems.length > 0) throw new Error(`Invalid stack file ${display}:\n  - ${problems.join("\n  - ")}`);
-  return resolved;
+  return { values, lines: keyLines };
+}
+
+/** The values of readStackFileWithLines alone. */
+export function readStackFileAt(
+  file: string,
+  project?: ProjectFile,
+  display: string = path.basename(file),
+): Record<string, unknown> {
+  return readStackFileWithLines(file, project, display).values;
 }
 
 /** Reads the `config:` map of Pulumi.<stack>.yaml; a missing file is an error naming the stacks there are. */
