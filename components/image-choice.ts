@@ -5,7 +5,12 @@ import { rfc3339Millis } from "../config/formats";
 import { imageReference, isPinnedImage } from "../config/image-reference";
 import { PROJECT } from "../config/keys";
 import type { ImageSource } from "../config/service";
-import { EARLIEST_VERIFIED_AT, type ImageOrigin } from "../contracts/stack-outputs";
+import {
+  checkStackOutput,
+  EARLIEST_VERIFIED_AT,
+  type ImageOrigin,
+  type StackOutputs,
+} from "../contracts/stack-outputs";
 
 /** A parsed digest reference. */
 export interface PinnedImage {
@@ -184,10 +189,18 @@ export function promotedImageRef(image: ImageSource, source: PromotionSource, no
   return verified;
 }
 
-/** Reads outputs of a stack (secret or not) through a StackReference: another stack's, or this stack's own last. */
+/** The outputs read as promotion evidence or as the current image: those of the contract whose values are text. */
+type TextOutput = {
+  [K in keyof StackOutputs]: StackOutputs[K] extends string ? K : never;
+}[keyof StackOutputs];
+
+/**
+ * Reads outputs of a stack (secret or not) through a StackReference: another stack's, or this stack's own last. Each
+ * present value is checked against the contract's shape (zod, contracts/stack-outputs.ts); an absent one is undefined.
+ */
 export async function readStackOutputs(
   stack: string,
-  names: readonly string[],
+  names: readonly TextOutput[],
   role: "promote-from" | "current",
 ): Promise<Record<string, string | undefined>> {
   // The stack read; never managed.
@@ -195,8 +208,13 @@ export async function readStackOutputs(
   const out: Record<string, string | undefined> = {};
   for (const name of names) {
     const details = await ref.getOutputDetails(name);
-    const value = details.value ?? details.secretValue;
-    out[name] = typeof value === "string" ? value : undefined;
+    const value: unknown = details.value ?? details.secretValue;
+    try {
+      const secret = details.value === undefined;
+      out[name] = value === undefined ? undefined : checkStackOutput(name, value, `stack ${stack}`, secret);
+    } catch (err) {
+      throw new ConfigError([err instanceof Error ? err.message : String(err)]);
+    }
   }
   return out;
 }

@@ -236,9 +236,12 @@ describe("contract:check's command line", () => {
         "--service agent-runner: not a service; one of workflow-runner, stigmer-runner",
       ],
       [["--service", "stigmer-runner"], "no checkout given"],
-      [["--service"], "--service needs a value"],
+      [["--service"], "Option '--service <value>' argument missing"],
       [["a", "b"], "one checkout, not 2"],
-      [["--verbose", "c"], "unknown option --verbose"],
+      [
+        ["--verbose", "c"],
+        "Unknown option '--verbose'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--verbose\"'",
+      ],
       [["--service=stigmer-runner", "--service", "workflow-runner", "c"], "--service given twice"],
     ] as const) {
       const r = run(...args);

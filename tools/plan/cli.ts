@@ -13,6 +13,7 @@ import { neededSecretKeys, PLAIN_KEYS, SECRET_KEYS } from "../../config/keys";
 import { ORG_NAMED_KEYS, type OrgNamedKeySpec } from "../../config/org-named-keys";
 import { parsePlainConfig } from "../../config/parse";
 import { STACK_OUTPUT_NAMES } from "../../contracts/stack-outputs";
+import { readArgs, UsageError } from "../args";
 import {
   DEFAULT_ORG,
   type Evaluation,
@@ -143,7 +144,8 @@ export async function runPlanCommand(argv: string[], io: CommandIO): Promise<num
     const message = err instanceof EvaluationError || err instanceof Error ? err.message : String(err);
     const where = outDir ? ` in ${path.relative(process.cwd(), outDir) || "."}` : "";
     io.err(`plan failed: ${message}\nNo plan files were written; any previous plan${where} is unchanged.`);
-    return 1;
+    // Arguments node:util's parseArgs refuses (an unknown flag, a flag missing its value): a usage error.
+    return err instanceof UsageError ? 2 : 1;
   }
 }
 
@@ -165,12 +167,9 @@ const PLAN_OPTIONS = {
 const SINGLE_VALUED = ["stack", "out", "stack-file", "org", "now"];
 
 async function plan(argv: string[], io: CommandIO, target: (dir: string) => void): Promise<number> {
-  try {
-    parseArgs({ args: argv, options: PLAN_OPTIONS, strict: true });
-  } catch (err) {
-    // node:util's message names the flag ("Unknown option '--stak'"); the usage says what is allowed.
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-  }
+  const checked = readArgs(USAGE, () => parseArgs({ args: argv, options: PLAN_OPTIONS, strict: true }));
+  // node:util's message names the flag ("Unknown option '--stak'"); the usage says what is allowed.
+  if (!checked.ok) throw new UsageError(checked.message);
   const { values, tokens } = parseArgs({
     tokens: true,
     args: argv,
@@ -185,7 +184,7 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     const count = tokens.filter((t) => t.kind === "option" && t.name === flag).length;
     if (count > 1) throw new Error(`--${flag}: given ${count} times; allowed: once`);
   }
-  if (!values.stack) throw new Error(`--stack is required\n${USAGE}`);
+  if (!values.stack) throw new UsageError(`--stack is required\n${USAGE}`);
   if (!PULUMI_STACK_NAME.test(values.stack)) {
     throw new Error(
       `--stack: got ${JSON.stringify(values.stack)}; allowed: a Pulumi stack name, 1 to 100 of letters, digits, '_', '.', '-'`,
