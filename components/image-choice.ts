@@ -1,6 +1,6 @@
 // Which image a stack runs: a pin, a promotion's verified and soaked image, the pipeline's digest, or its current one.
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../config/errors";
+import { ConfigError, durationWords, SoakPendingError } from "../config/errors";
 import { rfc3339Millis } from "../config/formats";
 import { imageReference, isPinnedImage } from "../config/image-reference";
 import { PROJECT } from "../config/keys";
@@ -182,9 +182,10 @@ export function promotedImageRef(image: ImageSource, source: PromotionSource, no
   const ends = at + soak * 1000;
   // Fails closed: a soak or a clock that is not a number (NaN compares false) never lets a promotion through.
   if (!(ends <= now)) {
-    throw new ConfigError([
-      `${PROJECT}:minSoak: ${JSON.stringify(verified)} was verified on ${from} at ${new Date(at).toISOString()}; its soak of ${soak} s ends at ${new Date(ends).toISOString()} (now ${new Date(now).toISOString()}); allowed: promote once the soak has passed, or pin an image with imagePin`,
-    ]);
+    const end = new Date(ends).toISOString();
+    throw new SoakPendingError(
+      `Waiting for the soak, nothing is wrong: ${JSON.stringify(verified)} was verified on ${from} at ${new Date(at).toISOString()}; its soak of ${soak} s (${PROJECT}:minSoak) ends at ${end} (now ${new Date(now).toISOString()}), in ${durationWords(ends - now)}. Retry at or after ${end}; to deploy another image before then, pin it with imagePin`,
+    );
   }
   return verified;
 }

@@ -1,5 +1,5 @@
 // Parsing one stack's plain config: each key by its schema, then every rule that joins several keys.
-import { contradictionProblems, sharedOwnershipProblems } from "./contradictions";
+import { contradictionProblems, orgNamedKeyProblems, sharedOwnershipProblems } from "./contradictions";
 import { ConfigError, problem } from "./errors";
 import {
   compareMemory,
@@ -11,10 +11,10 @@ import {
   QUALIFIED_STACK,
   RESERVED_NAMESPACES,
 } from "./formats";
+import { explicitRegistry } from "./image-reference";
 import { type KeySpec, PLAIN_KEYS, type PlainConfig, type PlainKey, PROJECT } from "./keys";
 import { serviceLabels } from "./labels";
 import { networkConfigProblems } from "./network-rules";
-import { orgNamedKeyProblems } from "./org-named-keys";
 import { platformLimitProblems } from "./platform-limits";
 import { IMAGE_KEYS, imageRegistryProblem, policyParityProblems } from "./policy-parity";
 import type { ServiceModule } from "./service";
@@ -167,7 +167,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
     );
   }
   const firstSegment = cfg.imageRepository.split("/")[0] ?? "";
-  if (!/[.:]/.test(firstSegment) && firstSegment !== "localhost") {
+  if (explicitRegistry(cfg.imageRepository) === undefined) {
     problems.push(
       problem(
         "imageRepository",

@@ -327,15 +327,11 @@ const cases: Case[] = [
   // Undeclared keys.
   ...(
     [
-      ["--config replica (typo)", { replica: "5" }, "replica", " (did you mean replicas?)"],
-      [
-        "--config imageDigset (typo)",
-        { imageDigset: digest("1") },
-        "imageDigset",
-        " (did you mean imageDigest?)",
-      ],
+      ["--config replica (typo)", { replica: "5" }, "replica", "replicas"],
+      ["--config replicaCount (a longer name)", { replicaCount: "5" }, "replicaCount", "replicas"],
+      ["--config imageDigset (typo)", { imageDigset: digest("1") }, "imageDigset", "imageDigest"],
       ["--config with a key no one declared", { colour: "blue" }, "colour", ""],
-      ["--config namespace in the wrong case", { NameSpace: "x" }, "NameSpace", " (did you mean namespace?)"],
+      ["--config namespace in the wrong case", { NameSpace: "x" }, "NameSpace", "namespace"],
     ] as const
   ).map(
     ([title, config, key, hint]): Case => ({
@@ -344,9 +340,35 @@ const cases: Case[] = [
       kind: "undeclared keys",
       config,
       names: `${P}:${key}`,
-      message: `${P}:${key}: not a key of this project${hint}; allowed: one of the keys Pulumi.yaml declares. Remove it with \`pulumi config rm ${key}\``,
+      // A near miss is renamed, keeping its value; `pulumi config rm` is the advice only for a key that is no typo.
+      message: hint
+        ? `${P}:${key}: not a key of this project (did you mean ${hint}?); allowed: one of the keys Pulumi.yaml declares. Rename it to ${P}:${hint} in Pulumi.dev.yaml, keeping its value`
+        : `${P}:${key}: not a key of this project; allowed: one of the keys Pulumi.yaml declares. Remove it with \`pulumi config rm ${key}\``,
     }),
   ),
+  {
+    title: "a misspelt key and a wrong-typed value of one stack file, in one run, each with its line",
+    stack: "dev",
+    kind: "undeclared keys",
+    stackFile: devStackWith("replicas", "  workflow-runner:replicaCount: 2").replace(
+      /^ {2}workflow-runner:cpuLimit:.*$/m,
+      "  workflow-runner:cpuLimit: lots",
+    ),
+    names: `${P}:replicaCount`,
+    message: `${P}:cpuLimit: got "lots"; allowed: a CPU quantity such as 500m or 1 (Pulumi.dev.yaml line ${
+      DEV_STACK.split("\n").findIndex((l) => l.startsWith("  workflow-runner:cpuLimit:")) + 1
+    })`,
+  },
+  {
+    title: "an extraEnv item the program renders itself: the item's line and the key to set",
+    stack: "dev",
+    kind: "service contract",
+    stackFile: `${DEV_STACK}  workflow-runner:extraEnv:\n    - FOO=1\n    - TEMPORAL_SERVICE_ADDRESS=x:7233\n`,
+    names: `${P}:extraEnv`,
+    message: `${P}:extraEnv: got TEMPORAL_SERVICE_ADDRESS; allowed: a name outside the service contract: the program renders it from the key temporalAddress: set ${P}:temporalAddress instead (Pulumi.dev.yaml line ${
+      DEV_STACK.trimEnd().split("\n").length + 3
+    })`,
+  },
   {
     title: "a typo in the stack file",
     stack: "dev",

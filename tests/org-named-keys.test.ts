@@ -1,4 +1,4 @@
-// Keys naming a record only the organization knows (config/org-named-keys.ts): no default, refused unset by a
+// Keys naming a record only the organization knows (config/keys.ts ORG_NAMED_KEYS): no default, refused unset by a
 // stack that needs one, with how to find the name; the offline plan plans with a marked stand-in and says so.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

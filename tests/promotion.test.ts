@@ -124,7 +124,7 @@ describe("prod fed with dev's plan", () => {
         "--now",
         "2026-11-27T09:30:00Z",
       ],
-      /workflow-runner:minSoak: "\S+" was verified on stigmer\/workflow-runner\/dev at 2026-11-27T08:00:00\.000Z; its soak of 7200 s ends at 2026-11-27T10:00:00\.000Z \(now 2026-11-27T09:30:00\.000Z\)/,
+      /^plan not ready: Waiting for the soak, nothing is wrong: "\S+" was verified on stigmer\/workflow-runner\/dev at 2026-11-27T08:00:00\.000Z; its soak of 7200 s \(workflow-runner:minSoak\) ends at 2026-11-27T10:00:00\.000Z \(now 2026-11-27T09:30:00\.000Z\), in 30 min\. Retry at or after 2026-11-27T10:00:00\.000Z/,
     ],
     [
       "the referenced stack is another project's",
@@ -134,7 +134,7 @@ describe("prod fed with dev's plan", () => {
     [
       "no outputs are given for the referenced stack",
       () => [],
-      /no outputs for stack stigmer\/workflow-runner\/dev: pass --stack-outputs/,
+      /^plan failed: no outputs for stack stigmer\/workflow-runner\/dev: pass --stack-outputs stigmer\/workflow-runner\/dev=examples\/stack-outputs\/dev\.json/,
     ],
   ];
   it("promotes the same evidence once the soak has passed at --now, exactly that image", async () => {

@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { diffDirs, fieldChanges, readPlanDir, renderSummary, stacksIn } from "../../tools/plan/diff";
+import {
+  diffDirs,
+  fieldChanges,
+  readPlanDir,
+  renderSummary,
+  rolloutLines,
+  stackSummaryLine,
+  stacksIn,
+} from "../../tools/plan/diff";
 import { evaluate } from "../../tools/plan/evaluate";
 import { planFiles, writePlan } from "../../tools/plan/render";
 import { digest, tempDir } from "../helpers";
@@ -60,6 +68,31 @@ describe("plan:diff on real plans", () => {
       /- changed: `PodDisruptionBudget workflow-runner-dev\/workflow-runner`\n {2}- `spec\.minAvailable`: `0` -> `2`/,
     );
     assert.doesNotMatch(text, /\*\*Image\*\*/);
+  });
+
+  it("says the pods restart when the settings change, and counts one object in the singular", async () => {
+    const text = await summary({ logLevel: "warn" }, undefined, { logLevel: "info" });
+    assert.match(
+      text,
+      /- pods restart: workflow-runner-dev\/workflow-runner rolls its pods for new settings \(the ConfigMap's checksum on the pod template\)/,
+    );
+    const one = {
+      stack: "dev",
+      image: [],
+      added: [],
+      removed: [],
+      changed: new Map([["ConfigMap a/b", [{ path: "data.X", before: "1", after: "2" }]]]),
+      pipeline: [],
+      serviceHub: [],
+      files: { added: [], removed: [], changed: [] },
+      outputs: [],
+      secrets: { changed: ["stigmerApiKey", "registryToken"], added: [], removed: [] },
+    };
+    assert.equal(stackSummaryLine(one), "- `dev`: 1 object changed, 2 secrets changed");
+    assert.deepEqual(rolloutLines(one), [
+      "- `stigmerApiKey` rotated: the pods read it (STIGMER_API_KEY), so pulumi up makes a new workflow-runner-secrets-<suffix> Secret and the pods restart to read it",
+      "- `registryToken` rotated: the program's own use of it changes (a pull Secret, a provider); running pods do not restart",
+    ]);
   });
 
   it("shows objects changed by a new config key", async () => {

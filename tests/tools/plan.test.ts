@@ -59,7 +59,9 @@ for (const stack of ["dev", "prod"]) {
       assert.match(run.stdout, /[├└]─ stigmer:delivery:WorkerDeployment {2}workflow-runner/);
       assert.match(
         run.stdout,
-        new RegExp(`Plan for workflow-runner/${stack}: \\d+ resources, \\d+ Kubernetes objects`),
+        new RegExp(
+          `Plan for workflow-runner/${stack}: \\d+ resources to create, (1 stack reference to read, )?\\d+ Kubernetes objects`,
+        ),
       );
       // The summary says why the worker has no port.
       assert.match(

@@ -76,5 +76,10 @@ describe("the runbook's Resize, as a pull request", () => {
     assert.ok(prod.includes(`\`spec.minAvailable\`: \`1\` -> \`${value("minAvailable")}\``), prod);
     assert.ok(prod.includes(`\`"${value("cpuLimit")}"\``), prod);
     assert.ok(prod.includes(`\`"${value("memoryLimit")}"\``), prod);
+    // New limits change the pod template: the comment says the pods restart.
+    assert.match(
+      prod,
+      /- pods restart: workflow-runner\/workflow-runner rolls its pods for a changed pod template/,
+    );
   });
 });

@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { SECRET_KEYS, type SecretKey, type SecretKeySpec } from "../../config/keys";
 import { readArgs, UsageError } from "../args";
 import { readInputFile } from "./input-files";
 import { byCodePoint, PLAN_META_FILE } from "./render";
@@ -291,6 +292,11 @@ export function isEmpty(d: StackDiff): boolean {
   );
 }
 
+/** `1 object`, `2 objects`. Pure. */
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
 /** One line for a stack: what kind of change, counted; "no changes" when none. Pure. */
 export function stackSummaryLine(d: StackDiff): string {
   if (isEmpty(d)) return `- ${code(d.stack)}: no changes`;
@@ -299,15 +305,50 @@ export function stackSummaryLine(d: StackDiff): string {
   const files = d.files.added.length + d.files.removed.length + d.files.changed.length;
   const parts = [
     ...(imageRef ? [`image -> ${show(imageRef.after)}`] : d.image.length ? ["image fields changed"] : []),
-    ...(d.added.length ? [`${d.added.length} objects added`] : []),
-    ...(d.removed.length ? [`${d.removed.length} objects removed`] : []),
-    ...(d.changed.size ? [`${d.changed.size} objects changed`] : []),
+    ...(d.added.length ? [`${count(d.added.length, "object")} added`] : []),
+    ...(d.removed.length ? [`${count(d.removed.length, "object")} removed`] : []),
+    ...(d.changed.size ? [`${count(d.changed.size, "object")} changed`] : []),
     ...(secrets ? [`${secrets} secret${secrets === 1 ? "" : "s"} changed`] : []),
     ...(d.serviceHub.length ? ["service-hub entry changed"] : []),
-    ...(files ? [`${files} repository files`] : []),
-    ...(d.outputs.length ? [`${d.outputs.length} outputs`] : []),
+    ...(files ? [count(files, "repository file")] : []),
+    ...(d.outputs.length ? [count(d.outputs.length, "output")] : []),
   ];
   return `- ${code(d.stack)}: ${parts.join(", ")}`;
+}
+
+/**
+ * What `pulumi up` of the change does to running pods: a changed pod template (a new image, or the settings checksum
+ * annotation that follows the ConfigMap, components/worker-deployment.ts) rolls the Deployment; a rotated secret
+ * the pods read (a key with a service variable, config/keys.ts) makes a new Secret and rolls them too; other
+ * secrets only change what the program's providers use. Pure.
+ */
+export function rolloutLines(d: StackDiff): string[] {
+  const lines: string[] = [];
+  for (const [object, changes] of d.changed) {
+    if (!object.startsWith("Deployment ")) continue;
+    const template = changes.filter((c) => c.path.startsWith("spec.template."));
+    if (template.length === 0) continue;
+    const settings = template.some((c) => c.path.includes("settings-checksum"));
+    const image = template.some((c) => /\.image`?$/.test(c.path));
+    const why = [
+      ...(image ? ["a new image"] : []),
+      ...(settings ? ["new settings (the ConfigMap's checksum on the pod template)"] : []),
+      ...(!image && !settings ? ["a changed pod template"] : []),
+    ];
+    lines.push(
+      `- pods restart: ${object.slice("Deployment ".length)} rolls its pods for ${why.join(" and ")}`,
+    );
+  }
+  for (const key of [...d.secrets.changed, ...d.secrets.added]) {
+    const spec: SecretKeySpec | undefined = SECRET_KEYS[key as SecretKey];
+    if (!spec) continue;
+    lines.push(
+      spec.serviceVar
+        ? `- \`${key}\` rotated: the pods read it (${spec.serviceVar}), so pulumi up makes a new workflow-runner-secrets-<suffix> Secret and the pods restart to read it`
+        : `- \`${key}\` rotated: the program's own use of it changes (a pull Secret, a provider); running pods do not restart`,
+    );
+  }
+  return lines;
 }
 
 /** The markdown lines of one stack's diff, most important first. Pure. */
@@ -321,6 +362,7 @@ export function stackLines(d: StackDiff): string[] {
       ...(imageRef ? [`- ${show(imageRef.before)} -> ${show(imageRef.after)}`] : []),
       ...d.image.filter((c) => c !== imageRef).map((c) => `- ${change(c)}`),
     ]),
+    ...section("On pulumi up", rolloutLines(d)),
     ...section("Kubernetes objects", [
       ...d.added.map((k) => `- added: ${code(k)}`),
       ...d.removed.map((k) => `- removed: ${code(k)}`),
