@@ -1,6 +1,9 @@
 // Admission rules the cluster enforces on what CI identities create: ValidatingAdmissionPolicies (CEL) and bindings.
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { parseImageReference, SHA256_HEX_SOURCE, TAG_SOURCE } from "../config/image-reference";
+import { celString, celStringList } from "./cel";
+import { POD_VOLUME_SOURCES } from "./security-context";
 
 /** The API of ValidatingAdmissionPolicy and its binding (GA in Kubernetes 1.30). */
 export const ADMISSION_API = "admissionregistration.k8s.io/v1";
@@ -13,16 +16,6 @@ export interface Validation {
   readonly message: string;
 }
 
-/** A CEL string literal (single-quoted, escaped). Pure. */
-export function celString(value: string): string {
-  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-}
-
-/** A CEL list of string literals. Pure. */
-function celList(values: readonly string[]): string {
-  return `[${values.map(celString).join(", ")}]`;
-}
-
 /** The request's user is this ServiceAccount (the username Kubernetes gives a ServiceAccount token). Pure. */
 export function requestedBy(namespace: string, serviceAccount: string): string {
   return `request.userInfo.username == ${celString(`system:serviceaccount:${namespace}:${serviceAccount}`)}`;
@@ -30,10 +23,10 @@ export function requestedBy(namespace: string, serviceAccount: string): string {
 
 /** An image reference without its digest and tag: `ghcr.io/o/r:1@sha256:...` -> `ghcr.io/o/r`. Pure. */
 export function imageRepositoryOf(ref: string): string {
-  const noDigest = ref.split("@")[0] ?? "";
-  const slash = noDigest.lastIndexOf("/");
-  const colon = noDigest.lastIndexOf(":");
-  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+  const parsed = parseImageReference(ref);
+  if ("problem" in parsed)
+    throw new Error(`not an image reference: ${JSON.stringify(ref)}: ${parsed.problem}`);
+  return parsed.repository;
 }
 
 /** What a pod template created by a CI identity may be. */
@@ -46,6 +39,8 @@ export interface PodTemplateRule {
   readonly secretNames: readonly string[];
   /** A pattern (RE2) for further Secret names, e.g. a name with a generated suffix. @default none */
   readonly secretNamePattern?: string;
+  /** Capabilities a container may add (the workload's contract). @default none: every container drops ALL */
+  readonly addedCapabilities?: readonly string[];
 }
 
 /**
@@ -55,12 +50,12 @@ export interface PodTemplateRule {
  * Pure.
  */
 export function podTemplateValidations(path: string, rule: PodTemplateRule): Validation[] {
-  const allowed = `(${celList(rule.secretNames)}.exists(n, n == NAME)${
+  const allowed = `(${celStringList(rule.secretNames)}.exists(n, n == NAME)${
     rule.secretNamePattern ? ` || NAME.matches(${celString(rule.secretNamePattern)})` : ""
   })`;
   const secretOk = (name: string) => allowed.replace(/NAME/g, name);
   const repo = rule.imageRepository.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const imageRe = celString(`^${repo}(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?@sha256:[a-f0-9]{64}$`);
+  const imageRe = celString(`^${repo}(:${TAG_SOURCE})?@sha256:${SHA256_HEX_SOURCE}$`);
   const allContainers = (cond: string) =>
     `${path}.containers.all(c, ${cond}) && (!has(${path}.initContainers) || ${path}.initContainers.all(c, ${cond})) && !has(${path}.ephemeralContainers)`;
   return [
@@ -90,6 +85,24 @@ export function podTemplateValidations(path: string, rule: PodTemplateRule): Val
       expression: `!(has(${path}.hostNetwork) && ${path}.hostNetwork) && !(has(${path}.hostPID) && ${path}.hostPID) && !(has(${path}.hostIPC) && ${path}.hostIPC) && ${allContainers("!has(c.securityContext) || !has(c.securityContext.privileged) || !c.securityContext.privileged")}`,
       message: "pods may use no host namespace and no privileged container",
     },
+    {
+      expression: `!has(${path}.volumes) || ${path}.volumes.all(v, v.all(k, k == 'name' || k in ${celStringList(POD_VOLUME_SOURCES)}))`,
+      message: `volumes: only ${POD_VOLUME_SOURCES.join(", ")}; no hostPath, flexVolume, csi, ephemeral, iscsi, rbd, nfs, glusterfs, cephfs, persistentVolumeClaim or other volume the node mounts or runs`,
+    },
+    {
+      expression: allContainers(
+        `!has(c.securityContext) || !has(c.securityContext.capabilities) || !has(c.securityContext.capabilities.add) || c.securityContext.capabilities.add.all(x, x in ${celStringList(rule.addedCapabilities ?? [])})`,
+      ),
+      message: `securityContext.capabilities.add: ${rule.addedCapabilities?.length ? `only ${rule.addedCapabilities.join(", ")}` : "none"} (the workload's contract)`,
+    },
+    {
+      expression: `!(has(${path}.securityContext) && has(${path}.securityContext.seccompProfile) && ${path}.securityContext.seccompProfile.type == 'Unconfined') && ${allContainers("!has(c.securityContext) || !has(c.securityContext.seccompProfile) || c.securityContext.seccompProfile.type != 'Unconfined'")}`,
+      message: "securityContext.seccompProfile: not Unconfined, on the pod or any container",
+    },
+    {
+      expression: allContainers("!has(c.ports) || c.ports.all(p, !has(p.hostPort) || p.hostPort == 0)"),
+      message: "ports: no hostPort (it opens a port on the node)",
+    },
   ];
 }
 
@@ -103,6 +116,8 @@ export interface PipelineRunRule {
   readonly deployTask: { readonly name: string; readonly serviceAccountName: string };
   /** The Secrets each workspace may bind, by workspace name; any other workspace binds no Secret. */
   readonly workspaceSecrets: Readonly<Record<string, string>>;
+  /** The claim each workspace may bind, by workspace name; any other workspace binds no existing claim. */
+  readonly workspaceClaims: Readonly<Record<string, string>>;
 }
 
 /**
@@ -113,6 +128,12 @@ export interface PipelineRunRule {
 export function pipelineRunValidations(rule: PipelineRunRule): Validation[] {
   const ws = Object.entries(rule.workspaceSecrets)
     .map(([name, secret]) => `(w.name == ${celString(name)} && w.secret.secretName == ${celString(secret)})`)
+    .join(" || ");
+  const claims = Object.entries(rule.workspaceClaims)
+    .map(
+      ([name, claim]) =>
+        `(w.name == ${celString(name)} && w.persistentVolumeClaim.claimName == ${celString(claim)})`,
+    )
     .join(" || ");
   return [
     {
@@ -130,6 +151,12 @@ export function pipelineRunValidations(rule: PipelineRunRule): Validation[] {
     {
       expression: `!has(object.spec.workspaces) || object.spec.workspaces.all(w, (!has(w.secret) && !has(w.projected) && !has(w.csi)) || (has(w.secret) && (${ws || "false"})))`,
       message: "a workspace may bind no Secret but its own",
+    },
+    {
+      expression: `!has(object.spec.workspaces) || object.spec.workspaces.all(w, !has(w.persistentVolumeClaim) || (${claims || "false"}))`,
+      message: `workspaces: each binds only its own claim (${Object.entries(rule.workspaceClaims)
+        .map(([name, claim]) => `${name}: ${claim}`)
+        .join(", ")}), so no task is handed another's cache`,
     },
   ];
 }

@@ -4,7 +4,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { serviceLabels } from "../config/labels";
 import type { ServiceDescription } from "../config/service";
 import type { StackOutputsInput } from "../contracts/stack-outputs";
-import type { ContractVar } from "../contracts/workflow-runner";
 import { imageRepositoryOf } from "./admission";
 import { ServiceDeployer } from "./deployer";
 import type { SelectedImage } from "./image-choice";
@@ -32,7 +31,7 @@ export interface ServiceDeliveryArgs {
   /** Pulumi token for the deploy step; required when the service builds here. @default none */
   readonly pulumiAccessToken?: pulumi.Input<string>;
   /** Values of the service's secret variables (STIGMER_API_KEY, R2 keys), from secret config. Kept secret. */
-  readonly serviceSecrets: Readonly<Partial<Record<ContractVar, pulumi.Input<string>>>>;
+  readonly serviceSecrets: Readonly<Record<string, pulumi.Input<string>>>;
   /** GitHub provider (owner and token) for the webhook and committed files; required when either is on. @default none */
   readonly githubProvider?: github.Provider;
   /** The shared root pipeline (one per program): its name and file. @default the file at PIPELINE_FILE */
@@ -75,6 +74,10 @@ export class ServiceDelivery extends pulumi.ComponentResource {
         create: service.workload.createNamespace,
         protect: service.workload.protectNamespace,
         labels,
+        podSecurity: service.workload.process.podSecurity.level,
+        ...(service.workload.process.podSecurity.reason
+          ? { podSecurityReason: service.workload.process.podSecurity.reason }
+          : {}),
       },
       child,
     );
@@ -207,26 +210,29 @@ export class ServiceDelivery extends pulumi.ComponentResource {
         );
       }
     }
-    // The service-hub entry: Planton's trigger for this service, pointing at the shared root pipeline.
-    const serviceHub = new ServiceHubEntry(
-      name,
-      {
-        serviceName: service.name,
-        serviceHub: service.serviceHub,
-        repository: {
-          ...service.repository,
-          ...(build ? { projectRoot: build.projectRoot, triggerPaths: build.triggerPaths } : {}),
-        },
-        pipelineFilePath: args.rootPipeline?.pipelineFilePath ?? PIPELINE_FILE,
-        imageRepository: registry.repository,
-        params,
-        pipelineDeploys: build !== undefined,
-        deployEnvironment: service.environment,
-        ...(build ? { format: build.entryFormat } : {}),
-        ...(commitTo ? { commitTo } : {}),
-      },
-      withGithub,
-    );
+    // The service-hub entry: Planton's trigger for this service, pointing at the shared root pipeline. A service
+    // released upstream has none: nothing of ours builds it.
+    const serviceHub = service.serviceHub
+      ? new ServiceHubEntry(
+          name,
+          {
+            serviceName: service.name,
+            serviceHub: service.serviceHub,
+            repository: {
+              ...service.repository,
+              ...(build ? { projectRoot: build.projectRoot, triggerPaths: build.triggerPaths } : {}),
+            },
+            pipelineFilePath: args.rootPipeline?.pipelineFilePath ?? PIPELINE_FILE,
+            imageRepository: registry.repository,
+            params,
+            pipelineDeploys: build !== undefined,
+            deployEnvironment: service.environment,
+            ...(build ? { format: build.entryFormat } : {}),
+            ...(commitTo ? { commitTo } : {}),
+          },
+          withGithub,
+        )
+      : undefined;
 
     this.outputs = {
       imageRef: registry.imageRef,
@@ -241,7 +247,7 @@ export class ServiceDelivery extends pulumi.ComponentResource {
       temporalTaskQueue: service.workload.temporal.executionTaskQueue,
       pipelineName: build ? (args.rootPipeline?.pipelineName ?? build.pipeline.name) : "",
       eventListenerUrl: triggers?.eventListenerUrl ?? "",
-      serviceHubEntryPath: serviceHub.entryPath,
+      serviceHubEntryPath: serviceHub?.entryPath ?? "",
       verifiedImageRef: verification?.verifiedImageRef ?? "",
       verifiedAt: verification?.verifiedAt ?? "",
       verifiedBy: verification?.verifiedBy ?? "",

@@ -1,10 +1,16 @@
 // Which image a stack runs: a pin, a promotion's verified and soaked image, the pipeline's digest, or its current one.
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, durationWords, SoakPendingError } from "../config/errors";
-import { PINNED_IMAGE, rfc3339Millis } from "../config/formats";
+import { rfc3339Millis } from "../config/formats";
+import { imageReference, isPinnedImage } from "../config/image-reference";
 import { PROJECT } from "../config/keys";
 import type { ImageSource } from "../config/service";
-import type { ImageOrigin } from "../contracts/stack-outputs";
+import {
+  checkStackOutput,
+  EARLIEST_VERIFIED_AT,
+  type ImageOrigin,
+  type StackOutputs,
+} from "../contracts/stack-outputs";
 
 /** A parsed digest reference. */
 export interface PinnedImage {
@@ -15,9 +21,9 @@ export interface PinnedImage {
 
 /** Parses `<repository>[:<tag>]@sha256:<hex>`; undefined when it is not a digest reference. Pure. */
 export function parsePinnedImage(ref: string): PinnedImage | undefined {
-  const groups = PINNED_IMAGE.exec(ref)?.groups;
-  if (!groups) return undefined;
-  return { repository: groups.repository ?? "", tag: groups.tag ?? "", digest: groups.digest ?? "" };
+  const parsed = isPinnedImage(ref) ? imageReference(ref) : undefined;
+  if (!parsed) return undefined;
+  return { repository: parsed.repository, tag: parsed.tag ?? "", digest: parsed.digest ?? "" };
 }
 
 /** The image this stack deploys, chosen from config, a pin, or a promotion. */
@@ -154,14 +160,28 @@ export function promotedImageRef(image: ImageSource, source: PromotionSource, no
       `${key}: got ${JSON.stringify(from)}, whose verifiedAt ${JSON.stringify(source.verifiedAt ?? "")} is not an RFC 3339 date-time with a zone; allowed: evidence with the time it was verified, e.g. 2026-01-01T00:00:00Z`,
     ]);
   }
+  // Never before any image could have existed: a zero or epoch time is no verification, and would skip the soak.
+  const earliest = rfc3339Millis(EARLIEST_VERIFIED_AT) ?? 0;
+  if (at < earliest) {
+    throw new ConfigError([
+      `${key}: got ${JSON.stringify(from)}, whose verifiedAt ${JSON.stringify(source.verifiedAt)} is before ${EARLIEST_VERIFIED_AT}, when no image of this service could have existed (a zero or epoch time is an output never set, not a verification); allowed: evidence verified from ${EARLIEST_VERIFIED_AT} on, by the rollout verification of the image it runs`,
+    ]);
+  }
   if (at > now) {
     throw new ConfigError([
       `${key}: got ${JSON.stringify(from)}, whose verifiedAt ${JSON.stringify(source.verifiedAt)} is in the future (now ${new Date(now).toISOString()}); allowed: evidence verified before now (a clock or an output is wrong)`,
     ]);
   }
   const soak = image.minSoakSeconds ?? 0;
+  if (!Number.isFinite(soak) || soak < 0)
+    throw new ConfigError([`${PROJECT}:minSoak: got ${soak} s; allowed: a finite duration of 0s or more`]);
+  if (!Number.isFinite(now))
+    throw new ConfigError([
+      `${key}: the clock reads ${now}, not a time; allowed: a promotion at a real time`,
+    ]);
   const ends = at + soak * 1000;
-  if (ends > now) {
+  // Fails closed: a soak or a clock that is not a number (NaN compares false) never lets a promotion through.
+  if (!(ends <= now)) {
     const end = new Date(ends).toISOString();
     throw new SoakPendingError(
       `Waiting for the soak, nothing is wrong: ${JSON.stringify(verified)} was verified on ${from} at ${new Date(at).toISOString()}; its soak of ${soak} s (${PROJECT}:minSoak) ends at ${end} (now ${new Date(now).toISOString()}), in ${durationWords(ends - now)}. Retry at or after ${end}; to deploy another image before then, pin it with imagePin`,
@@ -170,10 +190,18 @@ export function promotedImageRef(image: ImageSource, source: PromotionSource, no
   return verified;
 }
 
-/** Reads outputs of a stack (secret or not) through a StackReference: another stack's, or this stack's own last. */
+/** The outputs read as promotion evidence or as the current image: those of the contract whose values are text. */
+type TextOutput = {
+  [K in keyof StackOutputs]: StackOutputs[K] extends string ? K : never;
+}[keyof StackOutputs];
+
+/**
+ * Reads outputs of a stack (secret or not) through a StackReference: another stack's, or this stack's own last. Each
+ * present value is checked against the contract's shape (zod, contracts/stack-outputs.ts); an absent one is undefined.
+ */
 export async function readStackOutputs(
   stack: string,
-  names: readonly string[],
+  names: readonly TextOutput[],
   role: "promote-from" | "current",
 ): Promise<Record<string, string | undefined>> {
   // The stack read; never managed.
@@ -181,8 +209,13 @@ export async function readStackOutputs(
   const out: Record<string, string | undefined> = {};
   for (const name of names) {
     const details = await ref.getOutputDetails(name);
-    const value = details.value ?? details.secretValue;
-    out[name] = typeof value === "string" ? value : undefined;
+    const value: unknown = details.value ?? details.secretValue;
+    try {
+      const secret = details.value === undefined;
+      out[name] = value === undefined ? undefined : checkStackOutput(name, value, `stack ${stack}`, secret);
+    } catch (err) {
+      throw new ConfigError([err instanceof Error ? err.message : String(err)]);
+    }
   }
   return out;
 }

@@ -14,7 +14,12 @@ export interface ServiceNamespaceArgs {
   readonly labels?: Readonly<Record<string, string>>;
   /** Pod Security Standard enforced by admission; audit and warn are always "restricted". @default "restricted" */
   readonly podSecurity?: "restricted" | "baseline" | "privileged";
+  /** Why the namespace enforces less than restricted: the exception, named with its reason. @default none */
+  readonly podSecurityReason?: string;
 }
+
+/** Annotation naming why a namespace enforces a Pod Security level below restricted. */
+export const POD_SECURITY_REASON_ANNOTATION = "stigmer.ai/pod-security-reason";
 
 /** Builds the Namespace object. Pure. */
 export function buildNamespace(args: ServiceNamespaceArgs): k8s.types.input.core.v1.Namespace {
@@ -28,6 +33,9 @@ export function buildNamespace(args: ServiceNamespaceArgs): k8s.types.input.core
         "pod-security.kubernetes.io/audit": "restricted",
         "pod-security.kubernetes.io/warn": "restricted",
       },
+      ...(args.podSecurityReason
+        ? { annotations: { [POD_SECURITY_REASON_ANNOTATION]: args.podSecurityReason } }
+        : {}),
     },
   };
 }

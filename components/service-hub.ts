@@ -6,6 +6,7 @@ import {
   ENTRY_FORMATS,
   type EntryFormat,
   environmentSecretRef,
+  PUSH_TO_REGISTER,
 } from "../contracts/planton";
 import { commitFile, type RepositoryTarget, renderYamlFile } from "./repository-files";
 
@@ -44,9 +45,13 @@ export interface ServiceHubEntryArgs {
   readonly commitTo?: RepositoryTarget;
 }
 
-/** Where the entry lives in the monorepo. Pure. */
+/**
+ * Where the entry lives in the monorepo: a `service.yaml` (the only name Planton's push-to-register reads,
+ * contracts/planton.ts PUSH_TO_REGISTER) in the service's folder of the monorepo's `_ops/planton/service-hub/services`.
+ * Pure.
+ */
 export function serviceHubEntryPath(serviceName: string): string {
-  return `_ops/planton/service-hub/services/${serviceName}.yaml`;
+  return `_ops/planton/service-hub/services/${serviceName}/${PUSH_TO_REGISTER.fileName}`;
 }
 
 /** The image repository path without the registry host ("ghcr.io/a/b" -> "a/b"). Pure. */
@@ -77,8 +82,9 @@ function gitRepoV1(a: EntryInputs) {
 
 /**
  * The v1alpha1 `gitRepo`: owner, name, default branch, project root; no trigger rules (they live under
- * `build.triggers`, and nowhere else) and no `gitRepoProvider` (not a v1alpha1 field). `gitConnection` is left out: a
- * manifest pushed to the repository may omit the repository's identity, which Planton fills from the push.
+ * `build.triggers`, and nowhere else) and no `gitRepoProvider` (not a v1alpha1 field). `gitConnection` is left out: the
+ * entry registers by push (PUSH_TO_REGISTER), and a pushed manifest may omit the repository's identity, which Planton
+ * fills from the push (owner, name and branch are the push's own, so they agree with it).
  */
 function gitRepoV1alpha1(a: EntryInputs) {
   return {
@@ -102,7 +108,7 @@ export function buildServiceHubEntryV1(a: EntryInputs) {
     spec: {
       gitRepo: gitRepoV1(a),
       packageType: "container_image",
-      containerRegistry: a.serviceHub.containerRegistry,
+      ...(a.serviceHub.containerRegistry ? { containerRegistry: a.serviceHub.containerRegistry } : {}),
       pipelineConfiguration: {
         pipelineProvider: "self",
         tektonPipelineYamlFile: a.pipelineFilePath,
@@ -119,14 +125,19 @@ export function buildServiceHubEntryV1(a: EntryInputs) {
 /**
  * The `service-hub.planton.ai/v1alpha1` Service (self-managed-pipelines.md): `spec.build.tektonPipeline` with the
  * pipeline file relative to the project root, the params, and the build secrets of the deploy's environment (the one
- * documented way to hand the deploy step its credentials); trigger rules in `spec.build.triggers`. `spec.deploy` turns
- * Planton's own deploy stage off (`disableDeployments: true`, the documented "build-only service") when the pipeline's
- * deploy step deploys, else deploys the service's `_kustomize` overlays (`kustomize: {}`). Pure.
+ * documented way to hand the deploy step its credentials); trigger rules in `spec.build.triggers`. When the pipeline's
+ * deploy step deploys, the branch is mapped to that one environment (`spec.deploy.branchDeployments`) and is no trigger
+ * branch (`disableTriggerBranches`, a branch cannot be both): a push to a trigger branch builds for the walk of every
+ * environment and gets only the organization's secrets, never `$secret/@<env>/` ones (SECRET_SCOPES); and Planton's
+ * own deploy stage is off (`disableDeployments: true`, the documented "build-only service"). Otherwise the branch is a
+ * trigger branch and Planton deploys the service's `_kustomize` overlays (`kustomize: {}`). Pure.
  */
 export function buildServiceHubEntryV1alpha1(a: EntryInputs) {
   const root = a.repository.projectRoot ?? "";
   const depth = root === "" ? 0 : root.split("/").length;
   const yamlFile = `${"../".repeat(depth)}${a.pipelineFilePath}`;
+  const deployTo = a.pipelineDeploys ? a.deployEnvironment : undefined;
+  const paths = a.repository.triggerPaths?.length ? { paths: [...a.repository.triggerPaths] } : {};
   return {
     apiVersion: ENTRY_FORMATS.v1alpha1.apiVersion,
     kind: "Service",
@@ -137,23 +148,26 @@ export function buildServiceHubEntryV1alpha1(a: EntryInputs) {
         tektonPipeline: {
           yamlFile,
           params: { ...a.params },
-          ...(a.pipelineDeploys && a.deployEnvironment
+          ...(deployTo
             ? {
                 secrets: Object.values(BUILD_SECRET_FILES).map((file) => ({
                   name: file,
-                  ref: environmentSecretRef(a.deployEnvironment ?? "", `${a.serviceName}-${file}`),
+                  ref: environmentSecretRef(deployTo, `${a.serviceName}-${file}`),
                 })),
               }
             : {}),
         },
-        registry: a.serviceHub.containerRegistry,
+        ...(a.serviceHub.containerRegistry ? { registry: a.serviceHub.containerRegistry } : {}),
         imageRepositoryPath: imageRepositoryPath(a.imageRepository),
-        triggers: {
-          branches: [a.repository.branch],
-          ...(a.repository.triggerPaths?.length ? { paths: [...a.repository.triggerPaths] } : {}),
-        },
+        triggers: deployTo
+          ? { disableTriggerBranches: true, ...paths }
+          : { branches: [a.repository.branch], ...paths },
       },
-      deploy: a.pipelineDeploys ? { disableDeployments: true } : { kustomize: {} },
+      deploy: deployTo
+        ? { branchDeployments: [{ branch: a.repository.branch, env: deployTo }], disableDeployments: true }
+        : a.pipelineDeploys
+          ? { disableDeployments: true }
+          : { kustomize: {} },
     },
   };
 }
@@ -191,7 +205,7 @@ export class ServiceHubEntry extends pulumi.ComponentResource {
         ),
       );
     if (args.commitTo) {
-      // The entry in the monorepo, where `planton apply` and the platform read it.
+      // The entry in the monorepo as service.yaml on the default branch: the push registers it (PUSH_TO_REGISTER).
       commitFile(
         this,
         name,

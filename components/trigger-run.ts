@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { BuildDescription } from "../config/service";
 import { REGISTRY_PARAM } from "../contracts/planton";
+import { celString } from "./cel";
 import { CACHE_WORKSPACES } from "./pipeline-tasks";
 import { STEP_UID } from "./steps";
 import { type ObjectArgs, TEKTON_API, TRIGGERS_API, typedObject } from "./tekton";
@@ -9,10 +10,10 @@ import { type ObjectArgs, TEKTON_API, TRIGGERS_API, typedObject } from "./tekton
 /** The CEL filter: pushes (not deletions) to the build branch of this repository. Pure. */
 export function pushFilter(build: BuildDescription): string {
   return [
-    `body.ref == 'refs/heads/${build.git.branch}'`,
+    `body.ref == ${celString(`refs/heads/${build.git.branch}`)}`,
     // GitHub names are case-insensitive; the payload carries the canonical case, so compare lowercased
     // (lowerAscii is cel-go's strings extension, which Triggers' CEL interceptor includes).
-    `body.repository.full_name.lowerAscii() == '${`${build.git.owner}/${build.git.repository}`.toLowerCase()}'`,
+    `body.repository.full_name.lowerAscii() == ${celString(`${build.git.owner}/${build.git.repository}`.toLowerCase())}`,
     "!body.deleted",
   ].join(" && ");
 }

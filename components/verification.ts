@@ -3,7 +3,9 @@ import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
+import { sha256Hex } from "../config/image-reference";
 import { DIGEST_LABEL } from "../config/labels";
+import { DEFAULT_POLLER_IDENTITY_FORMAT, type PollerIdentityFormat } from "../contracts/poller-identity";
 import type { PolledQueue } from "../contracts/workflow-runner";
 import { NONROOT_ID, restrictedContainerSecurityContext } from "./security-context";
 import { buildServiceAccount } from "./service-account";
@@ -27,6 +29,11 @@ export interface RolloutVerificationArgs {
     readonly namespace: string;
     readonly taskQueues: readonly PolledQueue[];
   };
+  /**
+   * The SDK whose default worker identity the pollers carry, by which a poller is told to be a new pod's
+   * (contracts/poller-identity.ts). @default "go"
+   */
+  readonly identityFormat?: PollerIdentityFormat;
   /** Where the Job's pod reaches the API server (network-peers.ts `apiServerPeers`). */
   readonly apiServerPeers: Input.networking.v1.NetworkPolicyPeer[];
   /** How the Job's pod reaches Temporal: the worker's own egress rule for it. */
@@ -46,7 +53,7 @@ export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
 
 /** The Job's name: the service and the digest's first 12 hex digits, so one digest is verified once. Pure. */
 export function verificationJobName(serviceName: string, imageRef: string): string {
-  const hex = /@sha256:([a-f0-9]{64})$/.exec(imageRef)?.[1] ?? "unknown";
+  const hex = sha256Hex(imageRef) ?? "unknown";
   return `${serviceName}-verify-${hex.slice(0, 12)}`;
 }
 
@@ -58,20 +65,39 @@ export function polledQueues(queues: readonly PolledQueue[]): string {
   return queues.flatMap((q) => q.pollers.map((type) => `${type}:${q.name}`)).join(" ");
 }
 
-/** The verification Job: restricted, no retries, bounded by the timeout. Pure. */
+/** The new pods' label selector: the worker's labels and the rolled-out digest's label, URL-encoded. Pure. */
+export function verificationPodSelector(
+  podSelector: Readonly<Record<string, string>>,
+  imageRef: string,
+): string {
+  const hex = sha256Hex(imageRef) ?? "";
+  return encodeURIComponent(
+    Object.entries({ ...podSelector, [DIGEST_LABEL]: hex.slice(0, 40) })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(","),
+  );
+}
+
+/**
+ * The verification Job: restricted, no retries, bounded by the timeout. The tool image and the rolled-out reference
+ * may be Outputs: each is applied at the fields that use it (the name, the image, two variables), so a value unknown
+ * at preview (a tag's digest) leaves only those fields unknown and the rest of the Job readable. Pure.
+ */
 export function buildVerificationJob(
-  a: Omit<RolloutVerificationArgs, "deployment" | "temporalPeer" | "temporalPort"> & {
-    imageRef: string;
+  a: Omit<RolloutVerificationArgs, "deployment" | "temporalPeer" | "temporalPort" | "image"> & {
+    image: pulumi.Input<string>;
+    imageRef: pulumi.Input<string>;
     serviceAccountName: string;
   },
 ): Input.batch.v1.Job {
   const labels = { ...a.labels, "app.kubernetes.io/component": "rollout-verification" };
-  const hex = /@sha256:([a-f0-9]{64})$/.exec(a.imageRef)?.[1] ?? "";
-  const selector = Object.entries({ ...a.podSelector, [DIGEST_LABEL]: hex.slice(0, 40) })
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
+  const imageRef = pulumi.output(a.imageRef);
   return {
-    metadata: { name: verificationJobName(a.serviceName, a.imageRef), namespace: a.namespace, labels },
+    metadata: {
+      name: imageRef.apply((ref) => verificationJobName(a.serviceName, ref)),
+      namespace: a.namespace,
+      labels,
+    },
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: a.timeoutSeconds + 120,
@@ -98,8 +124,12 @@ export function buildVerificationJob(
                 { name: "TEMPORAL_ADDRESS", value: a.temporal.address },
                 { name: "TEMPORAL_NAMESPACE", value: a.temporal.namespace },
                 { name: "POLLED_QUEUES", value: polledQueues(a.temporal.taskQueues) },
+                { name: "IDENTITY_FORMAT", value: a.identityFormat ?? DEFAULT_POLLER_IDENTITY_FORMAT },
                 { name: "IMAGE_REF", value: a.imageRef },
-                { name: "POD_SELECTOR", value: encodeURIComponent(selector) },
+                {
+                  name: "POD_SELECTOR",
+                  value: imageRef.apply((ref) => verificationPodSelector(a.podSelector, ref)),
+                },
                 { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
                 { name: "TIMEOUT_SECONDS", value: String(a.timeoutSeconds) },
                 { name: "POLL_SECONDS", value: "10" },
@@ -145,16 +175,13 @@ export interface VerificationEvidence {
   readonly verifiedBy: pulumi.Output<string>;
 }
 
-/** A reference that names its digest. */
-const DIGEST_REF = /@sha256:[a-f0-9]{64}$/;
-
 /**
  * The tool image by digest: as given when it names one, else its tag resolved on its registry now, so the Job runs
  * exactly the bytes resolved at this update and the admission rule and the policy pack can require a digest of every
  * pod (no label waives it).
  */
 function pinnedToolImage(name: string, parent: pulumi.Resource, image: string): pulumi.Output<string> {
-  if (DIGEST_REF.test(image)) return pulumi.output(image);
+  if (sha256Hex(image) !== undefined) return pulumi.output(image);
   // The provider that asks the tool's registry which digest the tag names: anonymously, for a public image (the
   // bridged kreuzwerker/terraform-provider-docker data_source_docker_registry_image.go answers a 401 with the
   // registry's bearer-token flow when no credential is configured for the registry).
@@ -247,11 +274,7 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
     // waiting on a Job that failed in an earlier update, so a failed Job would fail every retry of its digest for good;
     // pulumi.com/replaceUnready makes the next update replace it and verify again (@pulumi/kubernetes batch/v1 Job docs).
     const toolImage = pinnedToolImage(name, this, args.image);
-    const built = pulumi
-      .all([args.imageRef, toolImage])
-      .apply(([imageRef, image]) =>
-        buildVerificationJob({ ...args, image, imageRef, serviceAccountName: saName }),
-      );
+    const built = buildVerificationJob({ ...args, image: toolImage, serviceAccountName: saName });
     const jobName = pulumi.output(args.imageRef).apply((ref) => verificationJobName(args.serviceName, ref));
     const job = new k8s.batch.v1.Job(
       `${name}-job`,
@@ -262,7 +285,7 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
           labels,
           annotations: { [REPLACE_UNREADY]: "true" },
         },
-        spec: built.apply((j) => j.spec as Input.batch.v1.JobSpec),
+        spec: built.spec as Input.batch.v1.JobSpec,
       },
       {
         parent: this,

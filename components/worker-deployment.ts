@@ -1,4 +1,4 @@
-// WorkerDeployment: a long-running worker (workflow-runner first) on Kubernetes, rendered from its start-up contract.
+// WorkerDeployment: a long-running worker on Kubernetes, rendered from its service description (any service).
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
@@ -6,10 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { digestLabel, type ServiceLabels, serviceLabels, versionLabel } from "../config/labels";
 import type { ServiceDescription } from "../config/service";
-import type { ContractVar } from "../contracts/workflow-runner";
 import { egressPeer, internetPeer, NAMESPACE_NAME_LABEL } from "./network-peers";
-import { NONROOT_ID, restrictedContainerSecurityContext } from "./security-context";
+import { workerContainerSecurityContext } from "./security-context";
 import { buildServiceAccount } from "./service-account";
+import { buildVolume, buildVolumeClaims } from "./worker-deployment-volumes";
 
 /** Arguments of WorkerDeployment. */
 export interface WorkerDeploymentArgs {
@@ -24,7 +24,7 @@ export interface WorkerDeploymentArgs {
   /** Name of the `kubernetes.io/dockerconfigjson` Secret the kubelet pulls with: GhcrRegistry's `pullSecretName`. */
   readonly imagePullSecretName: pulumi.Input<string>;
   /** Values of the service's secret variables (`service.workload.secretEnv`), from secret config. Kept secret. */
-  readonly secretValues: Readonly<Partial<Record<ContractVar, pulumi.Input<string>>>>;
+  readonly secretValues: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 /** The inputs every builder here shares. */
@@ -61,7 +61,7 @@ export function settingsChecksum(settings: Readonly<Record<string, string>>): st
 export function buildWorkloadSecret(
   a: WorkloadSpecArgs & {
     name: pulumi.Input<string>;
-    values: Readonly<Partial<Record<ContractVar, pulumi.Input<string>>>>;
+    values: Readonly<Record<string, pulumi.Input<string>>>;
   },
 ): Input.core.v1.Secret {
   const stringData: Record<string, pulumi.Input<string>> = {};
@@ -77,21 +77,33 @@ export function buildWorkloadSecret(
   };
 }
 
-/** The container's environment: plain values from the ConfigMap, each secret variable by `secretKeyRef`. Pure. */
+/**
+ * The container's environment: plain values from the ConfigMap, each secret variable by `secretKeyRef`, to the
+ * Secret this program makes or to one that exists already (`secretRefs`). Pure.
+ */
 export function buildEnv(
   service: ServiceDescription,
   secretName: pulumi.Input<string>,
 ): Pick<Input.core.v1.Container, "env" | "envFrom"> {
   return {
     envFrom: [{ configMapRef: { name: settingsName(service.name) } }],
-    env: service.workload.secretEnv.map((name) => ({
-      name,
-      valueFrom: { secretKeyRef: { name: secretName, key: name } },
-    })),
+    env: [
+      ...service.workload.secretEnv.map((name) => ({
+        name,
+        valueFrom: { secretKeyRef: { name: secretName, key: name } },
+      })),
+      ...service.workload.secretRefs.map((ref) => ({
+        name: ref.env,
+        valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
+      })),
+    ],
   };
 }
 
-/** The Deployment: restricted Pod Security Standard, contract env, no port and no probe, digest-pinned image. Pure. */
+/**
+ * The Deployment: the process settings its contract declares (user, capabilities, volumes, strategy), contract env,
+ * no port and no probe, digest-pinned image. Pure.
+ */
 export function buildDeployment(
   a: WorkloadSpecArgs & {
     imageRef: pulumi.Input<string>;
@@ -101,6 +113,7 @@ export function buildDeployment(
   },
 ): Input.apps.v1.Deployment {
   const w = a.service.workload;
+  const p = w.process;
   const podLabels = a.versionLabels
     ? pulumi.output(a.versionLabels).apply((v) => ({ ...a.labels.common, ...v }))
     : a.labels.common;
@@ -111,7 +124,10 @@ export function buildDeployment(
       revisionHistoryLimit: 5,
       progressDeadlineSeconds: 600,
       selector: { matchLabels: a.labels.selector },
-      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      strategy:
+        p.strategy === "Recreate"
+          ? { type: "Recreate" }
+          : { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
       template: {
         metadata: {
           labels: podLabels,
@@ -124,10 +140,10 @@ export function buildDeployment(
           terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
           imagePullSecrets: [{ name: a.imagePullSecretName }],
           securityContext: {
-            runAsNonRoot: true,
-            runAsUser: NONROOT_ID,
-            runAsGroup: NONROOT_ID,
-            fsGroup: NONROOT_ID,
+            runAsNonRoot: p.uid !== 0,
+            runAsUser: p.uid,
+            runAsGroup: p.gid,
+            ...(p.fsGroup !== undefined ? { fsGroup: p.fsGroup } : {}),
             seccompProfile: { type: "RuntimeDefault" },
           },
           ...(w.replicas > 1
@@ -152,11 +168,15 @@ export function buildDeployment(
                 requests: { ...w.resources.requests },
                 limits: { ...w.resources.limits },
               },
-              securityContext: restrictedContainerSecurityContext(),
-              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+              securityContext: workerContainerSecurityContext(p),
+              volumeMounts: p.volumes.map((v) => ({
+                name: v.name,
+                mountPath: v.mountPath,
+                ...(v.readOnly ? { readOnly: true } : {}),
+              })),
             },
           ],
-          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+          volumes: p.volumes.map(buildVolume),
         },
       },
     },
@@ -169,16 +189,19 @@ export function buildDeployment(
  * have nothing to run; none is rendered, and the kubelet restarts the container when the process exits (start-up
  * errors end in log.Fatal). Returns one line per probe found; empty when all is well. Pure.
  */
-export function probeProblems(container: { readonly [field: string]: unknown }): string[] {
+export function probeProblems(
+  container: { readonly [field: string]: unknown },
+  serviceName = "the worker",
+): string[] {
   const problems: string[] = [];
   for (const kind of ["startupProbe", "readinessProbe", "livenessProbe"]) {
     if (container[kind] !== undefined) {
-      problems.push(`${kind} is set, but workflow-runner opens no port and has no health command to probe`);
+      problems.push(`${kind} is set, but ${serviceName} opens no port and has no health command to probe`);
     }
   }
   const ports = container.ports as readonly unknown[] | undefined;
   if ((ports?.length ?? 0) > 0)
-    problems.push("a container port is declared, but workflow-runner opens no port");
+    problems.push(`a container port is declared, but ${serviceName} opens no port`);
   return problems;
 }
 
@@ -252,7 +275,7 @@ export function egressProblems(policy: {
 /** Refuses a rendering that cannot run: a secret without a value, a probe on a closed port, an open egress rule. */
 export function checkWorkload(
   service: ServiceDescription,
-  secretValues: Readonly<Partial<Record<ContractVar, unknown>>>,
+  secretValues: Readonly<Record<string, unknown>>,
   deployment: Input.apps.v1.Deployment,
   policy: Input.networking.v1.NetworkPolicy,
 ): void {
@@ -263,7 +286,7 @@ export function checkWorkload(
     ...service.workload.secretEnv
       .filter((name) => secretValues[name] === undefined)
       .map((name) => `${name} is required by the service but no value was given`),
-    ...probeProblems(container ?? {}),
+    ...probeProblems(container ?? {}, service.name),
     ...egressProblems(policy as Parameters<typeof egressProblems>[0]),
   ];
   if (problems.length > 0) {
@@ -293,14 +316,21 @@ export class WorkerDeployment extends pulumi.ComponentResource {
     const child = { parent: this };
     const w = args.service.workload;
 
+    // The service's credentials this program holds, if it holds any (a service may read all of its own from Secrets
+    // that exist already: workload.secretRefs).
+    const ownsSecret = w.secretEnv.length > 0;
     // A new suffix whenever a credential changes: the Secret is replaced under a new name, so the pods roll.
     const keepers: Record<string, pulumi.Input<string>> = {};
     for (const v of w.secretEnv) {
       const value = args.secretValues[v];
       if (value !== undefined) keepers[v] = pulumi.secret(value);
     }
-    const suffix = new random.RandomId(`${name}-secret-suffix`, { byteLength: 4, keepers }, child);
-    const secretName = suffix.hex.apply((hex) => `${args.service.name}-secrets-${hex}`);
+    const suffix = ownsSecret
+      ? new random.RandomId(`${name}-secret-suffix`, { byteLength: 4, keepers }, child)
+      : undefined;
+    const secretName = suffix
+      ? suffix.hex.apply((hex) => `${args.service.name}-secrets-${hex}`)
+      : pulumi.output("");
     const deploymentSpec = buildDeployment({
       ...base,
       imageRef: args.imageRef,
@@ -323,15 +353,26 @@ export class WorkerDeployment extends pulumi.ComponentResource {
     // Plain environment, read by the container with envFrom.
     const settings = new k8s.core.v1.ConfigMap(`${name}-settings`, buildConfigMap(base), child);
     // The service's credentials, read by the container with secretKeyRef.
-    const secret = new k8s.core.v1.Secret(
-      `${name}-secrets`,
-      buildWorkloadSecret({ ...base, name: secretName, values: args.secretValues }),
-      child,
+    const secret = ownsSecret
+      ? new k8s.core.v1.Secret(
+          `${name}-secrets`,
+          buildWorkloadSecret({ ...base, name: secretName, values: args.secretValues }),
+          child,
+        )
+      : undefined;
+    // The volumes the worker keeps its state on, created with the stack.
+    const claims = buildVolumeClaims(base).map(
+      (claim) =>
+        new k8s.core.v1.PersistentVolumeClaim(
+          `${name}-${String((claim.metadata as { name: string }).name)}`,
+          claim,
+          child,
+        ),
     );
-    // The worker itself, waiting for its settings, credentials and identity to exist.
+    // The worker itself, waiting for its settings, credentials, volumes and identity to exist.
     const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, deploymentSpec, {
       parent: this,
-      dependsOn: [sa, settings, secret],
+      dependsOn: [sa, settings, ...(secret ? [secret] : []), ...claims],
     });
     // Keeps minAvailable pods through node drains.
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, buildPodDisruptionBudget(base), child);

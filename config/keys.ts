@@ -1,11 +1,12 @@
+// Over 400 lines: the one schema of every key of every service (Pulumi.yaml declares the same set); a service's
+// keys move to its module when the schema can be assembled from modules.
 // The key schema: every config key the program reads, how its raw string parses, and what an error says is allowed.
 // Pulumi.yaml's `config:` block declares the same keys; tests/config-keys.test.ts fails when the two differ.
 import { z } from "zod";
-import { type ContractVar, ENV_NAME } from "../contracts/workflow-runner";
+import { ENV_NAME } from "../contracts/service";
 import {
   BAZEL_LABEL,
   BAZEL_REMOTE_CACHE,
-  CPU_QUANTITY,
   DNS1123_LABEL,
   DNS1123_SUBDOMAIN,
   DURATION,
@@ -14,12 +15,11 @@ import {
   GITHUB_OWNER,
   GITHUB_REPOSITORY,
   HTTPS_URL,
-  IMAGE_REPOSITORY,
+  isCpuQuantity,
+  isMemoryQuantity,
   LABEL_KEY,
   LABEL_VALUE,
-  MEMORY_QUANTITY,
   OCI_TAG,
-  PINNED_IMAGE,
   PULUMI_BACKEND_URL,
   QUALIFIED_STACK,
   REPO_GLOB,
@@ -28,16 +28,12 @@ import {
   SCRIPT_SAFE_CONTEXT,
   SERVICE_ADDRESS,
   SHA256_DIGEST,
-  TOOL_IMAGE,
 } from "./formats";
+import { isImageRepository, isPinnedImage, isToolImage } from "./image-reference";
 /** The Pulumi project name; every key below lives in its namespace. */
 export const PROJECT = "workflow-runner";
-/** The service this program delivers, and how its labels describe it. */
-export const SERVICE_NAME = "workflow-runner";
-/** The service's `app.kubernetes.io/component`. */
-export const SERVICE_COMPONENT = "temporal-worker";
-/** The service's `app.kubernetes.io/part-of`. */
-export const SERVICE_PART_OF = "stigmer";
+/** The service a stack delivers when its stack file names none: the project's first. */
+export const DEFAULT_SERVICE = "workflow-runner";
 
 /**
  * Fully qualified names of the keys the pipeline's deploy step sets with `pulumi up -c`.
@@ -59,8 +55,10 @@ function key<T>(schema: z.ZodType<T>, allowed: string): KeySpec<T> {
 }
 
 const str = (re: RegExp) => z.string().regex(re);
-/** A tool image: TOOL_IMAGE's grammar, and a tag or a digest after the last "/". */
-const toolImage = str(TOOL_IMAGE).refine((v) => /(:[^/]+|@sha256:[a-f0-9]{64})$/.test(v));
+/** A string its grammar's parser accepts (config/image-reference.ts for image references). */
+const parsed = (accepts: (v: string) => boolean) => z.string().refine(accepts);
+/** A tool image: a tag that is not latest, a sha256 digest, or both. */
+const toolImage = parsed(isToolImage);
 /** Optional strings are declared in Pulumi.yaml with default "" (a declared key without default is required). */
 const optional = <T>(schema: z.ZodType<T>) =>
   z.union([z.literal("").transform(() => undefined), schema]).optional();
@@ -103,6 +101,10 @@ const labelList = jsonList(z.string().regex(DNS1123_LABEL)).pipe(z.array(z.strin
 
 /** Every plain (non-secret) key the program reads, without the project prefix. Pulumi.yaml declares the same set. */
 export const PLAIN_KEYS = {
+  service: key(
+    str(DNS1123_LABEL),
+    "the service this stack delivers: a service with a module in config/services/ (workflow-runner, stigmer-runner)",
+  ),
   environment: key(str(DNS1123_LABEL), "a lowercase environment name (DNS-1123 label), e.g. dev or prod"),
   namespace: key(
     str(DNS1123_LABEL),
@@ -116,10 +118,10 @@ export const PLAIN_KEYS = {
   ),
   replicas: key(int(1, 50), "an integer from 1 to 50"),
   minAvailable: key(int(0, 49), "an integer from 0 to 49, below replicas"),
-  cpuRequest: key(str(CPU_QUANTITY), "a CPU quantity such as 100m or 0.5"),
-  cpuLimit: key(str(CPU_QUANTITY), "a CPU quantity such as 500m or 1"),
-  memoryRequest: key(str(MEMORY_QUANTITY), "a memory quantity such as 128Mi or 1Gi"),
-  memoryLimit: key(str(MEMORY_QUANTITY), "a memory quantity such as 256Mi or 1Gi"),
+  cpuRequest: key(parsed(isCpuQuantity), "a CPU quantity such as 100m or 0.5"),
+  cpuLimit: key(parsed(isCpuQuantity), "a CPU quantity such as 500m or 1"),
+  memoryRequest: key(parsed(isMemoryQuantity), "a memory quantity such as 128Mi or 1Gi"),
+  memoryLimit: key(parsed(isMemoryQuantity), "a memory quantity such as 256Mi or 1Gi"),
   temporalAddress: key(
     str(SERVICE_ADDRESS),
     "host:port of the Temporal frontend: <service>.<namespace>.svc[.cluster.local]:<port>, a dotted external host, or an IPv4 address",
@@ -185,13 +187,13 @@ export const PLAIN_KEYS = {
   ),
   clusterDomain: key(str(DNS1123_SUBDOMAIN), "the cluster's DNS domain, e.g. cluster.local"),
   imageRepository: key(
-    str(IMAGE_REPOSITORY),
+    parsed(isImageRepository),
     "an image repository without tag or digest, e.g. ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner",
   ),
   imageTag: key(optional(str(OCI_TAG)), "an OCI tag: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}"),
   imageDigest: key(optional(str(SHA256_DIGEST)), "empty, or sha256: followed by 64 lowercase hex digits"),
   imagePin: key(
-    optional(str(PINNED_IMAGE)),
+    optional(parsed(isPinnedImage)),
     "empty, or a full digest reference <repository>[:<tag>]@sha256:<64 hex> that overrides tag, digest and promotion",
   ),
   promoteFrom: key(
@@ -264,7 +266,7 @@ export const PLAIN_KEYS = {
     "empty (no remote cache), or a grpcs:// or https:// Bazel remote cache URL without credentials",
   ),
   buildCacheSize: key(
-    str(MEMORY_QUANTITY),
+    parsed(isMemoryQuantity),
     "a storage quantity with a unit, e.g. 50Gi (each of the self-hosted pipeline's cache volumes)",
   ),
   webhookUrl: key(
@@ -279,17 +281,63 @@ export const PLAIN_KEYS = {
   tlsClusterIssuer: key(str(DNS1123_SUBDOMAIN), "a cert-manager ClusterIssuer name"),
   serviceHubOrg: key(str(DNS1123_LABEL), "a Planton organization id (DNS-1123 label)"),
   containerRegistryConnection: key(
-    str(DNS1123_LABEL),
-    "a Planton container registry connection name (DNS-1123 label)",
+    optional(str(DNS1123_LABEL)),
+    "empty, or the slug of the organization's Planton container registry connection (DNS-1123 label)",
   ),
   deploymentEnvironments: key(labelList, "a non-empty list of environment names (DNS-1123 labels)"),
+  runnerMode: key(z.enum(["local", "cloud"]), "local or cloud (MODE)"),
+  runnerTaskQueue: key(
+    z.string().regex(/^[^\s]{0,1000}$/),
+    "a Temporal task queue name without spaces, e.g. stigmer_runner",
+  ),
+  runnerSecretName: key(
+    optional(str(DNS1123_SUBDOMAIN)),
+    "empty, or the name of a Kubernetes Secret in the runner's namespace (DNS-1123 subdomain)",
+  ),
+  runnerSecretKeys: key(
+    jsonList(z.string().regex(ENV_NAME)).refine((list) => new Set(list).size === list.length),
+    "a list of distinct variable names the Secret holds under the same key names",
+  ),
+  runnerTemporalTls: key(
+    z.enum(["", "true", "false"]).transform((v) => (v === "" ? undefined : v === "true")),
+    'empty (the runner decides from the TLS items and the API key), "true" or "false" (STIGMER_TEMPORAL_TLS)',
+  ),
+  runnerTemporalTlsServerName: key(
+    optional(str(DNS1123_SUBDOMAIN)),
+    "empty, or the host name the Temporal frontend's certificate names (STIGMER_TEMPORAL_TLS_SERVER_NAME)",
+  ),
+  runnerPayloadKeyId: key(
+    optional(z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/)),
+    "empty, or the payload encryption key's id (letters, digits, . _ : -)",
+  ),
+  runnerPayloadSecondaryKeyId: key(
+    optional(z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/)),
+    "empty, or the secondary payload encryption key's id (letters, digits, . _ : -)",
+  ),
+  runnerArtifactStorage: key(
+    z.enum(["", "local", "proxy", "none"]).transform((v) => (v === "" ? undefined : v)),
+    "empty (the runner's default: proxy with a proxy endpoint, else local), local, proxy or none",
+  ),
+  runnerArtifactClaim: key(
+    optional(str(DNS1123_SUBDOMAIN)),
+    "empty, or the name of a PersistentVolumeClaim the runner shares with the server (ReadWriteMany)",
+  ),
+  runnerArtifactPath: key(
+    z.string().regex(/^\/[A-Za-z0-9._/-]*$/),
+    "an absolute path, the server's ARTIFACT_LOCAL_BASE_PATH, e.g. /artifacts",
+  ),
+  runnerDataSize: key(parsed(isMemoryQuantity), "a storage quantity, e.g. 10Gi (the runner's /data claim)"),
+  runnerDataStorageClass: key(
+    optional(str(DNS1123_SUBDOMAIN)),
+    "empty (the cluster's default StorageClass), or a StorageClass name",
+  ),
 } as const;
 
 /** A secret key: what it holds, and when the program needs it (undefined: always). */
 export interface SecretKeySpec {
   readonly allowed: string;
   /** The service's environment variable this key delivers (through the workload's Secret). @default none */
-  readonly serviceVar?: ContractVar;
+  readonly serviceVar?: string;
   readonly neededWhen?: { readonly reason: string; readonly test: (cfg: PlainConfig) => boolean };
 }
 
@@ -300,13 +348,19 @@ export interface SecretKeySpec {
  */
 export const SECRET_KEYS = {
   registryToken: { allowed: "a GHCR personal access token with read:packages" },
-  stigmerApiKey: { allowed: "the Stigmer backend API key (STIGMER_API_KEY)", serviceVar: "STIGMER_API_KEY" },
+  stigmerApiKey: {
+    allowed: "the Stigmer backend API key (STIGMER_API_KEY)",
+    serviceVar: "STIGMER_API_KEY",
+    // workflow-runner's credential (config/services/workflow-runner.ts); stigmer-runner reads its own from a Secret.
+    neededWhen: { reason: "service is workflow-runner", test: (c) => c.service === "workflow-runner" },
+  },
   r2AccessKeyId: {
     allowed: "the R2 access key id (R2_ACCESS_KEY_ID)",
     serviceVar: "R2_ACCESS_KEY_ID",
     neededWhen: {
       reason: "claimCheckEnabled is true and stigmerProxyEndpoint is empty",
-      test: (c) => c.claimCheckEnabled && c.stigmerProxyEndpoint === undefined,
+      test: (c) =>
+        c.service === "workflow-runner" && c.claimCheckEnabled && c.stigmerProxyEndpoint === undefined,
     },
   },
   r2SecretAccessKey: {
@@ -314,7 +368,8 @@ export const SECRET_KEYS = {
     serviceVar: "R2_SECRET_ACCESS_KEY",
     neededWhen: {
       reason: "claimCheckEnabled is true and stigmerProxyEndpoint is empty",
-      test: (c) => c.claimCheckEnabled && c.stigmerProxyEndpoint === undefined,
+      test: (c) =>
+        c.service === "workflow-runner" && c.claimCheckEnabled && c.stigmerProxyEndpoint === undefined,
     },
   },
   registryPushToken: {
@@ -342,6 +397,32 @@ export const SECRET_KEYS = {
 
 /** Names of the secret keys. */
 export type SecretKey = keyof typeof SECRET_KEYS;
+
+/** A plain key naming a record only the organization knows: when a stack needs it, and how to find the name. */
+export interface OrgNamedKeySpec {
+  /** What the value names. */
+  readonly names: string;
+  readonly neededWhen: { readonly reason: string; readonly test: (cfg: PlainConfig) => boolean };
+  /** The command that lists the names to choose from. */
+  readonly find: string;
+}
+
+/**
+ * Plain keys that name a record in another system which no public source names for this organization, so they have
+ * no default (a guessed name fails only at Planton's apply): a stack that needs one refuses to run without it. The
+ * offline plan, which cannot ask Planton, plans with a marked stand-in and says so.
+ */
+export const ORG_NAMED_KEYS = {
+  containerRegistryConnection: {
+    names: "the slug of the organization's Planton container registry connection for GHCR",
+    neededWhen: {
+      reason: "manageRepositoryFiles is true: the committed service-hub entry names it (spec.build.registry)",
+      test: (c) => c.manageRepositoryFiles,
+    },
+    // plantonhq/planton's first-service tutorial: build.registry is "the slug of your container registry connection".
+    find: "planton get container-registry-connection",
+  },
+} as const satisfies Partial<Record<PlainKey, OrgNamedKeySpec>>;
 
 /**
  * Keys earlier versions of this program read for things workflow-runner no longer reads (main.go at

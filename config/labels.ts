@@ -1,5 +1,6 @@
 // The recommended app.kubernetes.io labels, computed once per service and shared by every component.
 import { LABEL_VALUE } from "./formats";
+import { sha256Hex } from "./image-reference";
 import type { ServiceDescription } from "./service";
 
 /** Label naming the environment of every object; the policy pack protects `prod` namespaces by it. */
@@ -48,6 +49,6 @@ export const DIGEST_LABEL = "stigmer.ai/image-digest";
 
 /** The digest label of an image reference `...@sha256:<hex>`, or none without a digest. Pure. */
 export function digestLabel(imageRef: string): Record<string, string> {
-  const hex = /@sha256:([a-f0-9]{64})$/.exec(imageRef)?.[1];
+  const hex = sha256Hex(imageRef);
   return hex ? { [DIGEST_LABEL]: hex.slice(0, 40) } : {};
 }

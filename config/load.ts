@@ -1,6 +1,6 @@
 // Reading one stack: the keys the engine hands the program, the plain values, the secrets, the service description.
 import * as pulumi from "@pulumi/pulumi";
-import { CONTRACT_COMMIT_SHORT, type ContractVar } from "../contracts/workflow-runner";
+import { CONTRACT_COMMIT_SHORT } from "../contracts/workflow-runner";
 import { ConfigError, problem } from "./errors";
 import {
   DECLARED_KEYS,
@@ -14,7 +14,8 @@ import {
   type SecretKeySpec,
 } from "./keys";
 import { parsePlainConfig } from "./parse";
-import { describeService, type ServiceDescription } from "./service";
+import type { ServiceDescription } from "./service";
+import { requireServiceModule } from "./services/index";
 import { readStackFileSource, type StackFileSource, withStackFileLines } from "./stack-file";
 
 /** The stack's configuration as the program uses it. */
@@ -41,10 +42,8 @@ function isSecretConfig(fullKey: string): boolean {
 }
 
 /** The service's secret variables, each from its secret key: what the workload's Secret holds. Pure. */
-export function serviceSecretValues(
-  secrets: StackConfig["secrets"],
-): Partial<Record<ContractVar, pulumi.Output<string>>> {
-  const out: Partial<Record<ContractVar, pulumi.Output<string>>> = {};
+export function serviceSecretValues(secrets: StackConfig["secrets"]): Record<string, pulumi.Output<string>> {
+  const out: Record<string, pulumi.Output<string>> = {};
   for (const [name, spec] of Object.entries(SECRET_KEYS) as [SecretKey, SecretKeySpec][]) {
     const value = secrets[name];
     if (spec.serviceVar && value) out[spec.serviceVar] = value;
@@ -172,12 +171,16 @@ export function loadStackConfig(): StackConfig {
     throw fail([...problems, ...err.problems]);
   }
   const self = `${pulumi.getOrganization()}/${PROJECT}/${stack}`;
-  if (stack !== plain.environment && !stack.startsWith(`${plain.environment}-`)) {
+  if (
+    stack !== plain.environment &&
+    !stack.startsWith(`${plain.environment}-`) &&
+    !stack.endsWith(`-${plain.environment}`)
+  ) {
     problems.push(
       problem(
         "environment",
         plain.environment,
-        `the environment of stack "${stack}" (its name, or its prefix before '-'): the ${"stigmer.ai/environment"} label it stamps decides which policies apply (prod-namespace-protected)`,
+        `the environment of stack "${stack}" (its name, its prefix before '-', or its suffix after the last '-'): the ${"stigmer.ai/environment"} label it stamps decides which policies apply (prod-namespace-protected)`,
       ),
     );
   }
@@ -219,7 +222,7 @@ export function loadStackConfig(): StackConfig {
   return {
     plain,
     // The deploy step names the stack fully qualified: its org, this project, this stack.
-    service: describeService(plain, self),
+    service: requireServiceModule(plain.service).describe(plain, self),
     secrets,
     ...(plain.kubeContext ? { kubeContext: plain.kubeContext } : {}),
   };

@@ -1,6 +1,6 @@
 // The network rules of the config: canonical CIDRs, denied ranges, link-local destinations, hosts.
 import { problem } from "./errors";
-import { HTTPS_URL, splitAddress } from "./formats";
+import { parseHttpsUrl, splitAddress } from "./formats";
 import { PLAIN_KEYS, type PlainConfig, type PlainKey } from "./keys";
 import {
   type Cidr,
@@ -88,7 +88,7 @@ export function networkConfigProblems(cfg: PlainConfig): string[] {
     ["stigmerBackendEndpoint", cfg.stigmerBackendEndpoint, splitAddress(cfg.stigmerBackendEndpoint).host],
     ...(cfg.r2Endpoint
       ? [
-          ["r2Endpoint", cfg.r2Endpoint, HTTPS_URL.exec(cfg.r2Endpoint)?.groups?.host ?? ""] as [
+          ["r2Endpoint", cfg.r2Endpoint, parseHttpsUrl(cfg.r2Endpoint)?.host ?? ""] as [
             PlainKey,
             string,
             string,

@@ -1,7 +1,6 @@
 // Parsing one stack's plain config: each key by its schema, then every rule that joins several keys.
-import { serviceStartProblems } from "../contracts/service-start";
-import { contradictionProblems, sharedOwnershipProblems } from "./contradictions";
-import { CONFIG_WORDING, ConfigError, problem } from "./errors";
+import { contradictionProblems, orgNamedKeyProblems, sharedOwnershipProblems } from "./contradictions";
+import { ConfigError, problem } from "./errors";
 import {
   compareMemory,
   cpuMillis,
@@ -12,27 +11,45 @@ import {
   QUALIFIED_STACK,
   RESERVED_NAMESPACES,
 } from "./formats";
-import {
-  type KeySpec,
-  PLAIN_KEYS,
-  type PlainConfig,
-  type PlainKey,
-  PROJECT,
-  SERVICE_COMPONENT,
-  SERVICE_NAME,
-  SERVICE_PART_OF,
-} from "./keys";
+import { explicitRegistry } from "./image-reference";
+import { type KeySpec, PLAIN_KEYS, type PlainConfig, type PlainKey, PROJECT } from "./keys";
 import { serviceLabels } from "./labels";
 import { networkConfigProblems } from "./network-rules";
 import { platformLimitProblems } from "./platform-limits";
 import { IMAGE_KEYS, imageRegistryProblem, policyParityProblems } from "./policy-parity";
-import { RENDERED_FROM } from "./service";
+import type { ServiceModule } from "./service";
+import { SERVICE_MODULES, serviceModule } from "./services/index";
 
 /** What exactly is wrong with a value its key's grammar refused, where more can be said; "" otherwise. Pure. */
 function valueHint(name: string, value: string | undefined): string {
   const images: readonly string[] = [...IMAGE_KEYS, "imageRepository"];
   const why = value && images.includes(name) ? imageRegistryProblem(value) : undefined;
   return why ? ` (${why})` : "";
+}
+
+/**
+ * Keys another service owns, set to anything but their default in a stack of `module`'s service: the stack would
+ * not deliver what it says. Compared as the key's schema parses them, so a list's spacing does not matter. Pure.
+ */
+export function ownershipProblems(cfg: PlainConfig, module: ServiceModule): string[] {
+  const problems: string[] = [];
+  for (const [service, other] of Object.entries(SERVICE_MODULES)) {
+    if (other === module) continue;
+    for (const [name, raw] of Object.entries(other.ownedKeys) as [PlainKey, string][]) {
+      const spec: KeySpec<unknown> = PLAIN_KEYS[name];
+      const byDefault = JSON.stringify(spec.schema.safeParse(raw).data);
+      const value = cfg[name];
+      if (JSON.stringify(value) === byDefault) continue;
+      problems.push(
+        problem(
+          name,
+          Array.isArray(value) ? JSON.stringify(value) : String(value ?? ""),
+          `its default (${raw === "" ? "empty" : raw}) in a stack of ${module.contract.name}: ${name} belongs to ${service}, which this stack (service: ${module.contract.name}) does not deliver. Remove the line from the stack file`,
+        ),
+      );
+    }
+  }
+  return problems;
 }
 
 /**
@@ -49,6 +66,17 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const cfg = parsed as PlainConfig;
+  const module = serviceModule(cfg.service);
+  if (!module) {
+    throw new ConfigError([
+      problem(
+        "service",
+        cfg.service,
+        `a service with a module in config/services/: ${Object.keys(SERVICE_MODULES).join(", ")}`,
+      ),
+    ]);
+  }
+  problems.push(...ownershipProblems(cfg, module));
 
   if (cfg.minAvailable >= cfg.replicas) {
     problems.push(
@@ -139,7 +167,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
     );
   }
   const firstSegment = cfg.imageRepository.split("/")[0] ?? "";
-  if (!/[.:]/.test(firstSegment) && firstSegment !== "localhost") {
+  if (explicitRegistry(cfg.imageRepository) === undefined) {
     problems.push(
       problem(
         "imageRepository",
@@ -148,12 +176,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
       ),
     );
   }
-  const labels = serviceLabels({
-    name: SERVICE_NAME,
-    environment: cfg.environment,
-    component: SERVICE_COMPONENT,
-    partOf: SERVICE_PART_OF,
-  });
+  const labels = serviceLabels({ ...module.contract, environment: cfg.environment });
   for (const [label, value] of Object.entries(labels.common)) {
     if (!LABEL_VALUE.test(value)) {
       problems.push(
@@ -165,12 +188,14 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
       );
     }
   }
+  problems.push(...module.startProblems(cfg));
   problems.push(
-    ...serviceStartProblems(cfg, { ...CONFIG_WORDING, renderedFrom: (name) => RENDERED_FROM[name] }),
+    ...platformLimitProblems(cfg, module.plainEnv(cfg)),
+    ...contradictionProblems(cfg),
+    ...policyParityProblems(cfg, module.reservedEnvNames),
   );
-  problems.push(...platformLimitProblems(cfg), ...contradictionProblems(cfg), ...policyParityProblems(cfg));
   problems.push(...networkConfigProblems(cfg));
-  problems.push(...sharedOwnershipProblems(cfg));
+  problems.push(...sharedOwnershipProblems(cfg), ...orgNamedKeyProblems(cfg));
   const promoted = cfg.promoteFrom ? QUALIFIED_STACK.exec(cfg.promoteFrom)?.groups : undefined;
   if (promoted && promoted.project !== PROJECT) {
     problems.push(

@@ -4,13 +4,13 @@ import {
   compareMemory,
   cpuMillis,
   DNS1123_SUBDOMAIN,
-  IPV4,
   ingressPathProblem,
   LABEL_VALUE,
   memoryBytes,
+  parseHttpsUrl,
 } from "./formats";
 import type { PlainConfig } from "./keys";
-import { workloadEnv } from "./service";
+import { parseIpv4 } from "./network";
 
 /**
  * Bounds of the worker's CPU and memory. Below: what a Go Temporal worker needs to start (the Go runtime, the gRPC
@@ -46,8 +46,8 @@ const COMPUTE_BOUNDS_WHY = "below, a Go Temporal worker cannot start; above, no 
 export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
 
 /** The worker's settings ConfigMap over Kubernetes' 1 MiB: the API server would refuse it at apply. Pure. */
-export function configMapSizeProblems(cfg: PlainConfig): string[] {
-  const size = Object.values(workloadEnv(cfg).env).reduce((n, v) => n + Buffer.byteLength(v, "utf8"), 0);
+export function configMapSizeProblems(cfg: PlainConfig, env: Readonly<Record<string, string>>): string[] {
+  const size = Object.values(env).reduce((n, v) => n + Buffer.byteLength(v, "utf8"), 0);
   return size > CONFIGMAP_MAX_BYTES
     ? [
         problem(
@@ -66,7 +66,7 @@ export function tektonTriggerName(branch: string): string {
 
 /** Why a host cannot be an Ingress host (a DNS-1123 subdomain, not an IP address), or undefined. Pure. */
 export function ingressHostProblem(host: string): string | undefined {
-  if (IPV4.test(host)) return "its host is an IP address; an Ingress host must be a DNS name";
+  if (parseIpv4(host) !== undefined) return "its host is an IP address; an Ingress host must be a DNS name";
   if (host.length > 253) return `its host has ${host.length} characters, over the 253 a DNS name may have`;
   const long = host.split(".").find((label) => label.length > 63);
   if (long)
@@ -77,16 +77,14 @@ export function ingressHostProblem(host: string): string | undefined {
 
 /** Why the webhook's https URL cannot be served by its Ingress (host, port, path), or undefined. Pure. */
 export function webhookUrlProblem(url: string): string | undefined {
-  const {
-    host = "",
-    port,
-    path = "/",
-  } = /^https:\/\/(?<host>[^/:]+)(?::(?<port>[0-9]+))?(?<path>\/.*)?$/.exec(url)?.groups ?? {};
+  const parsed = parseHttpsUrl(url);
+  // A URL outside the key's grammar is reported by the key's own check.
+  if (!parsed) return undefined;
   return (
-    ingressHostProblem(host) ??
-    (port !== undefined
-      ? `it names port ${port}; the Ingress serves HTTPS on 443 only, so drop the port`
-      : ingressPathProblem(path))
+    ingressHostProblem(parsed.host) ??
+    (parsed.explicitPort
+      ? `it names port ${parsed.port}; the Ingress serves HTTPS on 443 only, so drop the port`
+      : ingressPathProblem(parsed.path))
   );
 }
 
@@ -94,7 +92,7 @@ export function webhookUrlProblem(url: string): string | undefined {
  * Values Kubernetes, Tekton or the pipeline's scripts would refuse or misread, beyond each key's own grammar: compute
  * bounds, label values we derive, the webhook's Ingress host, the ConfigMap's size. Pure.
  */
-export function platformLimitProblems(cfg: PlainConfig): string[] {
+export function platformLimitProblems(cfg: PlainConfig, env: Readonly<Record<string, string>>): string[] {
   const problems = computeBoundsProblems(cfg);
   if (cfg.buildPipeline && cfg.trigger === "tekton") {
     const name = tektonTriggerName(cfg.gitBranch);
@@ -110,6 +108,6 @@ export function platformLimitProblems(cfg: PlainConfig): string[] {
   const webhookWhy = cfg.webhookUrl ? webhookUrlProblem(cfg.webhookUrl) : undefined;
   if (cfg.webhookUrl && webhookWhy)
     problems.push(problem("webhookUrl", cfg.webhookUrl, `an https URL an Ingress can serve: ${webhookWhy}`));
-  problems.push(...configMapSizeProblems(cfg));
+  problems.push(...configMapSizeProblems(cfg, env));
   return problems;
 }

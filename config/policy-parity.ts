@@ -1,7 +1,6 @@
 // What the policy pack would refuse at preview, refused at plan: credential-looking values and image references.
-import { RETIRED_VARS } from "../contracts/service-start";
-import { CONTRACT_VARS } from "../contracts/workflow-runner";
 import { problem } from "./errors";
+import { imageReference } from "./image-reference";
 import type { PlainConfig } from "./keys";
 
 /**
@@ -22,25 +21,25 @@ export function secretLooking(key: string, value: unknown): string | undefined {
   return undefined;
 }
 
-/** Why an image reference's registry host is refused (it is not lower case), or undefined. Pure. */
+/**
+ * Why an image reference's registry host is refused (it is not lower case; config/image-reference.ts says why the
+ * project refuses what the grammar allows), or undefined. Pure.
+ */
 export function imageRegistryProblem(ref: string): string | undefined {
-  const first = ref.split("/")[0] ?? "";
-  const hasRegistry = ref.includes("/") && (/[.:]/.test(first) || first.toLowerCase() === "localhost");
-  return hasRegistry && first !== first.toLowerCase()
-    ? `its registry "${first}" is not lower case (write ${first.toLowerCase()})`
+  const domain = imageReference(ref)?.domain ?? "";
+  return domain !== domain.toLowerCase()
+    ? `its registry "${domain}" is not lower case (write ${domain.toLowerCase()})`
     : undefined;
 }
 
 /**
  * Why an image reference would be refused by the policy pack (images-pinned-by-digest) or by the container runtime,
- * or undefined: the tag `latest` (with or without a digest after it), or a registry host that is not lower case
- * (the reference grammar of distribution/reference allows only lower case there). Pure.
+ * or undefined: the tag `latest` (with or without a digest after it), or a registry host that is not lower case. Pure.
  */
 export function imageReferenceProblem(ref: string): string | undefined {
   const registry = imageRegistryProblem(ref);
   if (registry) return registry;
-  const last = (ref.split("/").pop() ?? "").split("@")[0] ?? "";
-  if (last.includes(":") && last.slice(last.indexOf(":") + 1) === "latest")
+  if (imageReference(ref)?.tag === "latest")
     return "its tag is latest, which names nothing stable (the policy images-pinned-by-digest refuses :latest)";
   return undefined;
 }
@@ -52,12 +51,12 @@ export const IMAGE_KEYS = ["verifyImage", "bazelImage", "gitImage", "deployImage
  * What the policy pack (policy/rules.ts) would refuse at preview, refused at plan: plain secrets in extraEnv (a
  * credential's name or shape), `:latest` or an upper-case registry in any image reference. Pure.
  */
-export function policyParityProblems(cfg: PlainConfig): string[] {
+export function policyParityProblems(cfg: PlainConfig, reservedEnvNames: readonly string[]): string[] {
   const problems: string[] = [];
   for (const kv of cfg.extraEnv) {
     const name = kv.slice(0, kv.indexOf("="));
     // A contract or retired name is refused by extraEnvProblems with the more specific reason: one message an entry.
-    if ((CONTRACT_VARS as string[]).includes(name) || RETIRED_VARS.includes(name)) continue;
+    if (reservedEnvNames.includes(name)) continue;
     const why = secretLooking(name, kv.slice(kv.indexOf("=") + 1));
     if (why)
       problems.push(

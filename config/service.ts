@@ -1,17 +1,12 @@
-// The typed service description the components consume, built from parsed config. Pure.
-import {
-  CONTRACT_VARS,
-  type ContractSettings,
-  type ContractVar,
-  EXECUTION_TASK_QUEUE,
-  isRequired,
-  type PolledQueue,
-  TASK_QUEUES,
-  WORKFLOW_RUNNER_ENV,
-} from "../contracts/workflow-runner";
-import { durationSeconds, HTTPS_URL, splitAddress } from "./formats";
-import { type PlainConfig, SERVICE_COMPONENT, SERVICE_NAME, SERVICE_PART_OF } from "./keys";
-import { clusterServiceNamespace } from "./network";
+// The typed service description the components consume, and the shape of a service module that builds it from
+// parsed config (config/services/<service>.ts). Generic: it names no service.
+import type {
+  PodSecurityLevel,
+  PolledQueue,
+  PollerIdentityFormat,
+  ServiceContract,
+} from "../contracts/service";
+import type { PlainConfig, PlainKey } from "./keys";
 
 /** Where the image comes from and how it is pinned. */
 export interface ImageSource {
@@ -114,10 +109,64 @@ export interface BuildDescription {
 export interface ServiceHubDescription {
   /** Planton organization. */
   readonly org: string;
-  /** Planton container registry connection the platform pushes and pulls with. */
-  readonly containerRegistry: string;
+  /** Planton container registry connection the platform pushes and pulls with. @default none named */
+  readonly containerRegistry?: string;
   /** Environments the service is deployed to. */
   readonly environments: readonly string[];
+}
+
+/** An environment variable read from a Secret that exists in the namespace already. */
+export interface SecretRef {
+  /** The variable. */
+  readonly env: string;
+  /** The Secret's name. */
+  readonly secretName: string;
+  /** The key in the Secret. */
+  readonly key: string;
+}
+
+/** A volume of the worker's pod and where the container mounts it. */
+export interface WorkloadVolume {
+  /** Volume name in the pod. */
+  readonly name: string;
+  /** Where the container mounts it. */
+  readonly mountPath: string;
+  /** Mounted read-only. @default false */
+  readonly readOnly?: boolean;
+  /** What backs it. */
+  readonly source:
+    | { readonly kind: "emptyDir"; readonly sizeLimit: string }
+    | {
+        readonly kind: "claim";
+        readonly claimName: string;
+        /** The program creates the claim (ReadWriteOnce, this size); undefined: it exists already. */
+        readonly create?: { readonly size: string; readonly storageClassName?: string };
+      }
+    | {
+        readonly kind: "secret";
+        readonly secretName: string;
+        readonly items: readonly { readonly key: string; readonly path: string }[];
+      };
+}
+
+/** The pod's process settings, resolved from the service's contract and this stack's config. */
+export interface ProcessDescription {
+  /** uid the container runs as. */
+  readonly uid: number;
+  /** gid it runs as. */
+  readonly gid: number;
+  /** The pod's fsGroup; undefined: none. */
+  readonly fsGroup?: number;
+  /** A read-only root filesystem. */
+  readonly readOnlyRootFilesystem: boolean;
+  /** Capabilities added after dropping ALL. */
+  readonly addCapabilities: readonly string[];
+  /** How a new version replaces the old pods. */
+  readonly strategy: "RollingUpdate" | "Recreate";
+  /** The pod's volumes. */
+  readonly volumes: readonly WorkloadVolume[];
+  /** The Pod Security level the namespace enforces, and why when it is not restricted. */
+  readonly podSecurity: { readonly level: PodSecurityLevel; readonly reason?: string };
 }
 
 /** A host the worker dials, for the NetworkPolicy's egress rules. */
@@ -152,8 +201,12 @@ export interface WorkloadDescription {
   readonly terminationGracePeriodSeconds: number;
   /** Plain environment variables (contract variables and extras), handed to the container from a ConfigMap. */
   readonly env: Readonly<Record<string, string>>;
-  /** Contract variables the container reads from the Secret (secretKeyRef), by name. */
-  readonly secretEnv: readonly ContractVar[];
+  /** Contract variables the container reads from the Secret this program makes (secretKeyRef), by name. */
+  readonly secretEnv: readonly string[];
+  /** Variables read from Secrets that exist already (secretKeyRef), never from a value this program holds. */
+  readonly secretRefs: readonly SecretRef[];
+  /** What the process needs from the pod: user, filesystem, capabilities, volumes, strategy, Pod Security level. */
+  readonly process: ProcessDescription;
   /** Where the worker connects besides DNS and the internet's HTTPS. */
   readonly egress: readonly EgressTarget[];
   /** IPv4 ranges outbound internet traffic may not reach (cluster ranges, cloud metadata). */
@@ -168,10 +221,12 @@ export interface WorkloadDescription {
   readonly temporal: {
     readonly address: string;
     readonly namespace: string;
-    /** The fixed task queues the three workers poll, each with what it is polled for. */
+    /** The task queues the service polls, each with what it is polled for. */
     readonly taskQueues: readonly PolledQueue[];
-    /** The queue clients start ExecuteServerlessWorkflow on: the execution worker's. */
+    /** The queue clients start work on (the stack's `temporalTaskQueue` output). */
     readonly executionTaskQueue: string;
+    /** How its pollers name themselves, for the verification. */
+    readonly pollerIdentity: PollerIdentityFormat;
   };
 }
 
@@ -195,205 +250,28 @@ export interface ServiceDescription {
   readonly repository: { readonly owner: string; readonly name: string; readonly branch: string };
   /** Whether this stack commits the pipeline and service-hub files to the repository. */
   readonly manageRepositoryFiles: boolean;
-  /** The service-hub entry. */
-  readonly serviceHub: ServiceHubDescription;
-}
-
-/** `["k=v", ...]` as a label map. Pure. */
-function labelMap(list: readonly string[]): Record<string, string> {
-  return Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
-}
-
-/** What decides the contract's conditional rules under this config. Pure. */
-export function contractSettings(cfg: PlainConfig): ContractSettings {
-  return { claimCheck: cfg.claimCheckEnabled, proxy: cfg.stigmerProxyEndpoint !== undefined };
+  /** The service-hub entry; undefined for a service released upstream, which Planton does not build. */
+  readonly serviceHub?: ServiceHubDescription;
 }
 
 /**
- * The environment the binary gets, from the contract's table: each contract variable this config sets, and the
- * extras. Values the service would ignore (R2 settings with the proxy, claim-check tuning with claim check off) are
- * left out, so the rendered env says only what the service uses. Pure.
+ * A service as this program delivers it: its contract, the keys it owns, the rules its start-up imposes on config,
+ * and how its config becomes the description the components consume. One per service, in config/services/.
  */
-/** The key each plain variable of the contract is rendered from (workloadEnv), for messages that name it. */
-export const RENDERED_FROM: Readonly<Partial<Record<ContractVar, keyof PlainConfig>>> = {
-  LOG_LEVEL: "logLevel",
-  ENV: "environment",
-  STIGMER_BACKEND_ENDPOINT: "stigmerBackendEndpoint",
-  STIGMER_SERVICE_USE_TLS: "stigmerBackendTls",
-  STIGMER_PROXY_ENDPOINT: "stigmerProxyEndpoint",
-  TEMPORAL_SERVICE_ADDRESS: "temporalAddress",
-  TEMPORAL_NAMESPACE: "temporalNamespace",
-  TEMPORAL_MAX_CONCURRENCY: "temporalMaxConcurrency",
-  CLAIMCHECK_ENABLED: "claimCheckEnabled",
-  CLAIMCHECK_THRESHOLD_BYTES: "claimCheckThresholdBytes",
-  CLAIMCHECK_COMPRESSION_ENABLED: "claimCheckCompression",
-  CLAIMCHECK_TTL_DAYS: "claimCheckTtlDays",
-  R2_BUCKET: "r2Bucket",
-  R2_ENDPOINT: "r2Endpoint",
-  R2_REGION: "r2Region",
-};
-
-export function workloadEnv(cfg: PlainConfig): {
-  env: Record<string, string>;
-  secretEnv: ContractVar[];
-} {
-  const settings = contractSettings(cfg);
-  const values: Partial<Record<ContractVar, string>> = {
-    LOG_LEVEL: cfg.logLevel,
-    ENV: cfg.environment,
-    STIGMER_BACKEND_ENDPOINT: cfg.stigmerBackendEndpoint,
-    STIGMER_SERVICE_USE_TLS: String(cfg.stigmerBackendTls),
-    ...(cfg.stigmerProxyEndpoint ? { STIGMER_PROXY_ENDPOINT: cfg.stigmerProxyEndpoint } : {}),
-    TEMPORAL_SERVICE_ADDRESS: cfg.temporalAddress,
-    TEMPORAL_NAMESPACE: cfg.temporalNamespace,
-    TEMPORAL_MAX_CONCURRENCY: String(cfg.temporalMaxConcurrency),
-    CLAIMCHECK_ENABLED: String(cfg.claimCheckEnabled),
-    ...(cfg.claimCheckEnabled
-      ? {
-          CLAIMCHECK_THRESHOLD_BYTES: String(cfg.claimCheckThresholdBytes),
-          CLAIMCHECK_COMPRESSION_ENABLED: String(cfg.claimCheckCompression),
-          CLAIMCHECK_TTL_DAYS: String(cfg.claimCheckTtlDays),
-        }
-      : {}),
-    ...(cfg.claimCheckEnabled && !settings.proxy
-      ? { R2_BUCKET: cfg.r2Bucket ?? "", R2_ENDPOINT: cfg.r2Endpoint ?? "", R2_REGION: cfg.r2Region }
-      : {}),
-  };
-  const env: Record<string, string> = {};
-  for (const name of CONTRACT_VARS) {
-    const spec: EnvVarContractLike = WORKFLOW_RUNNER_ENV[name];
-    const value = values[name];
-    if (value !== undefined && !spec.secret && spec.deployment === "rendered") env[name] = value;
-  }
-  for (const kv of cfg.extraEnv) env[kv.slice(0, kv.indexOf("="))] = kv.slice(kv.indexOf("=") + 1);
-  const secretEnv = CONTRACT_VARS.filter(
-    (name) => WORKFLOW_RUNNER_ENV[name].secret && isRequired(name, settings),
-  );
-  return { env, secretEnv };
-}
-
-/** The fields of a contract entry the renderer looks at. */
-type EnvVarContractLike = { readonly secret: boolean; readonly deployment: string };
-
-/** The worker's part of the service description. Pure. */
-export function describeWorkload(cfg: PlainConfig): WorkloadDescription {
-  const { env, secretEnv } = workloadEnv(cfg);
-  const temporal = splitAddress(cfg.temporalAddress);
-  const backend = splitAddress(cfg.stigmerBackendEndpoint);
-  const httpsTarget = (purpose: string, url: string): EgressTarget[] => {
-    const host = HTTPS_URL.exec(url)?.groups?.host;
-    const port = Number(/:([0-9]{1,5})(\/|$)/.exec(url.slice(8))?.[1] ?? 443);
-    return host ? [{ purpose, host, port, ...inCluster(host) }] : [];
-  };
-  const inCluster = (host: string) => {
-    const namespace = clusterServiceNamespace(host, cfg.clusterDomain);
-    return namespace ? { clusterNamespace: namespace } : {};
-  };
-  const egress: EgressTarget[] = [
-    {
-      purpose: "Temporal frontend",
-      ...temporal,
-      ...inCluster(temporal.host),
-      podLabels: labelMap(cfg.temporalFrontendLabels),
-    },
-    { purpose: "Stigmer backend", ...backend, ...inCluster(backend.host) },
-    ...(cfg.stigmerProxyEndpoint ? httpsTarget("Stigmer proxy", cfg.stigmerProxyEndpoint) : []),
-    ...(cfg.claimCheckEnabled && !cfg.stigmerProxyEndpoint && cfg.r2Endpoint
-      ? httpsTarget("Cloudflare R2 (claim check)", cfg.r2Endpoint)
-      : []),
-  ];
-  return {
-    namespace: cfg.namespace,
-    createNamespace: cfg.createNamespace,
-    protectNamespace: cfg.protectNamespace,
-    replicas: cfg.replicas,
-    minAvailable: cfg.minAvailable,
-    resources: {
-      requests: { cpu: cfg.cpuRequest, memory: cfg.memoryRequest },
-      limits: { cpu: cfg.cpuLimit, memory: cfg.memoryLimit },
-    },
-    terminationGracePeriodSeconds: cfg.terminationGracePeriodSeconds,
-    env,
-    secretEnv,
-    egress,
-    egressDeniedCidrs: cfg.egressDeniedCidrs,
-    allowedLinkLocalCidrs: cfg.allowedLinkLocalCidrs,
-    apiServerCidrs: cfg.apiServerCidrs,
-    ...(cfg.verifyRollout
-      ? { verification: { image: cfg.verifyImage, timeoutSeconds: cfg.verifyTimeoutSeconds } }
-      : {}),
-    temporal: {
-      address: cfg.temporalAddress,
-      namespace: cfg.temporalNamespace,
-      taskQueues: TASK_QUEUES,
-      executionTaskQueue: EXECUTION_TASK_QUEUE,
-    },
-  };
-}
-
-/** Builds the service description of workflow-runner from parsed config. Pure. */
-export function describeService(cfg: PlainConfig, stack: string): ServiceDescription {
-  return {
-    name: SERVICE_NAME,
-    component: SERVICE_COMPONENT,
-    partOf: SERVICE_PART_OF,
-    environment: cfg.environment,
-    image: {
-      repository: cfg.imageRepository,
-      self: stack,
-      tag: cfg.imageTag ?? "",
-      ...(cfg.imageDigest ? { digest: cfg.imageDigest } : {}),
-      ...(cfg.imagePin ? { pin: cfg.imagePin } : {}),
-      ...(cfg.promoteFrom
-        ? { promoteFrom: cfg.promoteFrom, minSoakSeconds: durationSeconds(cfg.minSoak) }
-        : {}),
-    },
-    workload: describeWorkload(cfg),
-    ...(cfg.buildPipeline
-      ? {
-          build: {
-            trigger: cfg.trigger,
-            pipeline: {
-              name: cfg.rootPipelineName,
-              bazelImage: cfg.bazelImage,
-              gitImage: cfg.gitImage,
-              deployImage: cfg.deployImage,
-              lockTimeoutSeconds: cfg.deployLockTimeoutSeconds,
-              pulumiBackendAllowList: cfg.pulumiBackendAllowList,
-              cacheSize: cfg.buildCacheSize,
-            },
-            ciNamespace: cfg.ciNamespace,
-            git: {
-              owner: cfg.gitOwner,
-              repository: cfg.gitRepository,
-              branch: cfg.gitBranch,
-              url: `https://github.com/${cfg.gitOwner}/${cfg.gitRepository}.git`,
-            },
-            projectRoot: cfg.projectRoot,
-            triggerPaths: cfg.triggerPaths,
-            bazel: {
-              ...(cfg.bazelPushTarget ? { pushTarget: cfg.bazelPushTarget } : {}),
-              ...(cfg.bazelImageTarget ? { imageTarget: cfg.bazelImageTarget } : {}),
-            },
-            programPath: cfg.programPath,
-            ...(cfg.pulumiBackendUrl ? { pulumiBackendUrl: cfg.pulumiBackendUrl } : {}),
-            ...(cfg.bazelRemoteCache ? { bazelRemoteCache: cfg.bazelRemoteCache } : {}),
-            webhookUrl: cfg.webhookUrl ?? "",
-            ingressClassName: cfg.ingressClassName,
-            ingressControllerNamespace: cfg.ingressControllerNamespace,
-            tlsClusterIssuer: cfg.tlsClusterIssuer,
-            deployStack: stack,
-            ...(cfg.kubeContext ? { deployKubeContext: cfg.kubeContext } : {}),
-            entryFormat: cfg.serviceHubEntryFormat,
-          },
-        }
-      : {}),
-    repository: { owner: cfg.gitOwner, name: cfg.gitRepository, branch: cfg.gitBranch },
-    manageRepositoryFiles: cfg.manageRepositoryFiles,
-    serviceHub: {
-      org: cfg.serviceHubOrg,
-      containerRegistry: cfg.containerRegistryConnection,
-      environments: cfg.deploymentEnvironments,
-    },
-  };
+export interface ServiceModule {
+  /** The contract, from the service's upstream source. */
+  readonly contract: ServiceContract;
+  /**
+   * Keys only this service reads, each with the default Pulumi.yaml declares (as the CLI hands it to the program): a
+   * stack of another service that sets one to anything else is refused.
+   */
+  readonly ownedKeys: Readonly<Partial<Record<PlainKey, string>>>;
+  /** Variable names extraEnv may not carry (the service's own, and names it retired). */
+  readonly reservedEnvNames: readonly string[];
+  /** The plain environment the container gets under this config (for the ConfigMap's size check). Pure. */
+  readonly plainEnv: (cfg: PlainConfig) => Readonly<Record<string, string>>;
+  /** What the service's start-up would refuse, or get wrong, under this config: each problem worded as config's. */
+  readonly startProblems: (cfg: PlainConfig) => string[];
+  /** The description of the service in the stack `stack` (fully qualified). Pure. */
+  readonly describe: (cfg: PlainConfig, stack: string) => ServiceDescription;
 }

@@ -109,13 +109,47 @@ export const ENTRY_FORMATS = {
     tektonPipeline: ["yamlFile", "params", "secrets"],
     /** One build secret: the file name in the secrets workspace and a `$secret/` reference. */
     secret: ["name", "ref"],
-    triggers: ["branches", "paths"],
-    deploy: ["kustomize", "disableDeployments"],
+    triggers: ["branches", "paths", "disableTriggerBranches"],
+    deploy: ["kustomize", "disableDeployments", "branchDeployments"],
+    /** One branch mapping (deployment-environments.md, "Branch-Based Targeting"). */
+    branchDeployment: ["branch", "env"],
   },
 } as const;
 
 /** Entry format names. */
 export type EntryFormat = keyof typeof ENTRY_FORMATS;
+
+/**
+ * How a committed entry reaches Planton. Push-to-register (the Planton docs' "Push-to-Register — the service.yaml in
+ * the Repository IS the Registration", re-read 2026-12-07): a connected repository registers a Service by holding a
+ * file named `service.yaml` whose content is a `service-hub.planton.ai/v1alpha1` `Service`, on its default branch; a
+ * file of any other name, another kind or version, or on another branch is not read. The repository's identity
+ * (`metadata.org`; `spec.gitRepo` connection, owner, name, default branch) may be left out, the platform fills it from
+ * the push; present and contradicting the push, the manifest is refused. The other route, `planton apply -f <file>`
+ * (any file name; the apply-path tutorials set `spec.gitRepo.gitConnection`), needs someone to run it: this program
+ * takes push-to-register, so the file it commits is the registration.
+ */
+export const PUSH_TO_REGISTER = {
+  fileName: "service.yaml",
+  apiVersion: "service-hub.planton.ai/v1alpha1",
+  kind: "Service",
+  /** Identity fields a pushed manifest may omit; present, they must match the push. */
+  gitRepoIdentity: ["gitConnection", "ownerName", "name", "defaultBranch"],
+} as const;
+
+/**
+ * Which builds a build secret reaches (self-managed-pipelines.md dbe2e717, "Secrets and Variables"; deployment-
+ * environments.md 8584c95d, "Branch-Based Targeting"): `$secret/@<env>/<slug>` reaches only a build for that one
+ * environment (a branch mapped to it, a run scoped to it, a pull request previewing it); a build serving several (the
+ * promotion walk a trigger branch's push starts, a tag release) gets the organization's secrets (`$secret/<slug>`)
+ * only. A branch is a trigger branch or a mapped branch, never both (refused when saved); an empty or absent
+ * `triggers.branches` means the default branch; `triggers.disableTriggerBranches: true` makes no branch a trigger
+ * branch. How `branchDeployments` combines with `deploy.disableDeployments` is not documented.
+ */
+export const SECRET_SCOPES = {
+  environment: /^\$secret\/@(?<env>[a-z0-9-]+)\/(?<slug>[A-Za-z0-9._-]+)$/,
+  organization: /^\$secret\/(?<slug>[A-Za-z0-9._-]+)$/,
+} as const;
 
 /** `$secret/@<env>/<slug>`: a build secret that reaches only builds for that environment. */
 export function environmentSecretRef(environment: string, slug: string): string {

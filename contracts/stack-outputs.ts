@@ -1,5 +1,6 @@
 // The typed contract of this stack's outputs: what index.ts exports, the components type, other stacks read.
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 
 /**
  * Where the deployed image came from: an operator's pin, a promotion, a configured digest (the pipeline's deploy),
@@ -43,6 +44,16 @@ export interface StackOutputs {
   readonly verifiedBy: string;
 }
 
+/**
+ * The earliest `verifiedAt` any evidence can hold: the first day an image of a service this program delivers could
+ * have existed and been verified. A time before it (the zero time 0001-01-01T00:00:00Z a Go zero value prints, the
+ * epoch 1970-01-01T00:00:00Z of a zero Unix time) is not a verification; it would only make any soak look long over.
+ * The choice: 2025-01-01, a year before the oldest entry of stigmer/stigmer's _changelog (2026-01, where
+ * workflow-runner is first written in the open repository); the private monorepo's own history could not be checked,
+ * hence the margin. The source stack's image build time would be a tighter floor, but no output records it.
+ */
+export const EARLIEST_VERIFIED_AT = "2025-01-01T00:00:00Z";
+
 /** What index.ts returns: each output as a Pulumi Input of its contract type. */
 export type StackOutputsInput = { readonly [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
 
@@ -71,12 +82,75 @@ type MissingNames = Exclude<keyof StackOutputs, (typeof STACK_OUTPUT_NAMES)[numb
 const _allNamesListed: [MissingNames] extends [never] ? true : MissingNames = true;
 void _allNamesListed;
 
+/** The shape of each output, checked with zod where another stack's outputs or a file of them are read. */
+export const STACK_OUTPUT_SHAPES: { readonly [K in keyof StackOutputs]: z.ZodType<StackOutputs[K]> } = {
+  imageRef: z.string(),
+  imageTag: z.string(),
+  imageDigest: z.string(),
+  imageOrigin: z.enum(["pin", "promotion", "config", "registry", "current"]),
+  imagePinned: z.boolean(),
+  namespace: z.string(),
+  serviceAccountName: z.string(),
+  deploymentName: z.string(),
+  temporalNamespace: z.string(),
+  temporalTaskQueue: z.string(),
+  pipelineName: z.string(),
+  eventListenerUrl: z.string(),
+  serviceHubEntryPath: z.string(),
+  verifiedImageRef: z.string(),
+  verifiedAt: z.string(),
+  verifiedBy: z.string(),
+};
+
+/**
+ * A file of a stack's outputs, as `pulumi stack output --json` prints them (examples/stack-outputs/*.json): any of the
+ * contract's outputs, each of its contract type.
+ */
+export const STACK_OUTPUTS_FILE = z.object(STACK_OUTPUT_SHAPES).partial();
+
+/**
+ * One output's value checked against the contract; the error names the output, the value ([secret] for a secret one)
+ * and what is allowed.
+ */
+export function checkStackOutput<K extends keyof StackOutputs>(
+  name: K,
+  value: unknown,
+  source: string,
+  secret = false,
+): StackOutputs[K] {
+  const parsed = STACK_OUTPUT_SHAPES[name].safeParse(value);
+  if (!parsed.success)
+    throw new Error(
+      `${source}: output ${name} is ${secret ? "[secret]" : (JSON.stringify(value) ?? "undefined")}; allowed: ${z.prettifyError(parsed.error).replace(/^✖ /, "")} (contracts/stack-outputs.ts)`,
+    );
+  return parsed.data;
+}
+
 /** Another stack's outputs, typed: each a `pulumi.Output` of its contract type. */
 export type StackOutputsOf = { readonly [K in keyof StackOutputs]: pulumi.Output<StackOutputs[K]> };
 
-/** Reads a workflow-runner stack's outputs through a StackReference, typed by the contract. */
+/** Reads a workflow-runner stack's outputs through a StackReference, each checked against the contract's shape. */
 export function readStackOutputs(ref: pulumi.StackReference): StackOutputsOf {
-  return Object.fromEntries(
-    STACK_OUTPUT_NAMES.map((name) => [name, ref.requireOutput(name)]),
-  ) as unknown as StackOutputsOf;
+  const read = <K extends keyof StackOutputs>(name: K): pulumi.Output<StackOutputs[K]> =>
+    pulumi
+      .all([ref.name, ref.requireOutput(name)])
+      .apply(([stack, value]) => checkStackOutput(name, value, `stack ${stack}`));
+  return {
+    imageRef: read("imageRef"),
+    imageTag: read("imageTag"),
+    imageDigest: read("imageDigest"),
+    imageOrigin: read("imageOrigin"),
+    imagePinned: read("imagePinned"),
+    namespace: read("namespace"),
+    serviceAccountName: read("serviceAccountName"),
+    deploymentName: read("deploymentName"),
+    temporalNamespace: read("temporalNamespace"),
+    temporalTaskQueue: read("temporalTaskQueue"),
+    pipelineName: read("pipelineName"),
+    eventListenerUrl: read("eventListenerUrl"),
+    serviceHubEntryPath: read("serviceHubEntryPath"),
+    verifiedImageRef: read("verifiedImageRef"),
+    verifiedAt: read("verifiedAt"),
+    verifiedBy: read("verifiedBy"),
+  };
 }

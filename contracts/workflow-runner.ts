@@ -1,4 +1,6 @@
 // workflow-runner's start-up contract, as its Go code reads it: every environment variable, and the task queues it polls.
+// Over 400 lines: one row per variable the binary reads, with its source, and the environment accesses the
+// contract lists with their reasons (UNRESOLVED_ENV_READS): the table is the contract, kept whole in one place.
 //
 // Source: stigmer/stigmer, folder backend/services/workflow-runner, the newest versions public code indexes hold
 // (import path github.com/stigmer/stigmer/backend/services/workflow-runner). Files read, by the commit each was
@@ -16,12 +18,15 @@
 // with `ports: []`; it still sets EXECUTION_MODE, two TEMPORAL_*_TASK_QUEUE, LOG_FORMAT and OTEL_* that this code
 // no longer reads.
 // `npm run contract:check -- <checkout>` compares this table with a checkout's Go source.
+// WORKFLOW_RUNNER_CONTRACT (the end of this file) is what the components get from it: process needs, queues, image.
 //
 // These are the newest Go versions: upstream deleted backend/services/workflow-runner on 2026-05-21
 // (_changelog/2026-05/2026-05-21-153507-delete-legacy-runners-migrate-integration-harness.md: "Deleted:
 // backend/services/workflow-runner/ (142 Go source files)"), in favour of a TypeScript runner at
 // backend/services/runner that reads other variables (MODE, a single `stigmer_runner` queue). This program deploys
 // the Go worker the private monorepo still builds; moving to the TypeScript runner is a new contract, not a drift.
+
+import type { PolledQueue, ServiceContract } from "./service";
 
 /** The upstream commit whose main.go this contract follows: the service ignores what it no longer reads since then. */
 export const CONTRACT_COMMIT = "c532cd939b4bc71678d8c24d90fee25c6226cdd0";
@@ -292,6 +297,32 @@ export const WORKFLOW_RUNNER_ENV = {
   },
 } as const satisfies Readonly<Record<string, EnvVarContract>>;
 
+/**
+ * Environment accesses of the binary that name no variable, which `npm run contract:check` accepts: each is listed by
+ * file and call (as the check prints them) with the reason it asks nothing of the deployment. Any other such access
+ * fails the check.
+ */
+export const UNRESOLVED_ENV_READS: readonly {
+  readonly file: string;
+  readonly call: string;
+  readonly reason: string;
+}[] = [
+  {
+    // stigmer/stigmer 2d7adbe8, runExecCommand: `envvars := os.Environ()`, then the task's own variables, as cmd.Env.
+    file: "pkg/zigflow/tasks/task_builder_run_activities.go",
+    call: "os.Environ()",
+    reason:
+      "a workflow's run (shell/script) task starts its command with the worker's whole environment plus the task's own variables; the worker reads no variable by name here",
+  },
+  {
+    // stigmer/stigmer b070f18a, LoadEnvvars(prefix): the variables starting with a prefix its caller chooses.
+    file: "pkg/utils/envvars.go",
+    call: "os.Environ()",
+    reason:
+      "LoadEnvvars(prefix) is called by cmd/worker only (as of b070f18a), a command outside the binary's main package; the package is linked for its other helpers",
+  },
+];
+
 /** A variable of the contract. */
 export type ContractVar = keyof typeof WORKFLOW_RUNNER_ENV;
 
@@ -301,14 +332,8 @@ export const CONTRACT_VARS = Object.keys(WORKFLOW_RUNNER_ENV) as ContractVar[];
 /** The contract's secret variables: delivered through one Secret, read with `secretKeyRef`. */
 export const SECRET_VARS = CONTRACT_VARS.filter((v) => WORKFLOW_RUNNER_ENV[v].secret);
 
-/** A kind of Temporal task a worker polls for. */
-export type PollerType = "workflow" | "activity";
-
-/** A task queue by name, with the kinds of task its worker polls it for. */
-export interface PolledQueue {
-  readonly name: string;
-  readonly pollers: readonly PollerType[];
-}
+// The queue shapes are every service's (contracts/service.ts); re-exported for the files that name them from here.
+export type { PolledQueue, PollerType } from "./service";
 
 /**
  * The fixed task queues of the Kubernetes worker (STIGMER_TASK_QUEUE unset), in worker/config/config.go's order:
@@ -327,8 +352,7 @@ export const TASK_QUEUES = [
 /** The queue clients start ExecuteServerlessWorkflow on: the execution worker's. */
 export const EXECUTION_TASK_QUEUE = TASK_QUEUES[1].name;
 
-/** A POSIX environment variable name, as Kubernetes accepts it for a container's env (C identifier form). */
-export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export { ENV_NAME } from "./service";
 
 /** What decides the conditional rules: whether claim check is on, and whether it goes through the proxy. */
 export interface ContractSettings {
@@ -354,3 +378,32 @@ export function isRequired(name: ContractVar, settings: ContractSettings): boole
       return spec.mustSet === true;
   }
 }
+
+/**
+ * workflow-runner as a service: what its process needs from the pod, how it names its pollers, where its image comes
+ * from. A Go binary in a distroless image that opens no port (main.go), writes nothing outside /tmp, needs no
+ * capability, and drains on SIGTERM with no stop timeout of its own (worker/worker.go: no WorkerStopTimeout).
+ */
+export const WORKFLOW_RUNNER_CONTRACT = {
+  name: "workflow-runner",
+  component: "temporal-worker",
+  partOf: "stigmer",
+  upstream:
+    "stigmer/stigmer backend/services/workflow-runner (deleted upstream 2026-05-21; the last Go code)",
+  pollerIdentity: "go",
+  process: {
+    // The distroless image's `nonroot` user.
+    uid: 65532,
+    gid: 65532,
+    writesRootFilesystem: false,
+    capabilities: {},
+    strategy: {
+      type: "RollingUpdate",
+      why: "replicas share nothing (no volume, no local state): a new pod polls before an old one stops (the prod overlay: maxUnavailable 0, maxSurge 1)",
+    },
+    ports: [],
+    probes: false,
+    podSecurity: { level: "restricted" },
+  },
+  image: { kind: "built", repository: "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner" },
+} as const satisfies ServiceContract;

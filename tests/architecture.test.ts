@@ -5,7 +5,13 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 // Only the module under test: the SDK and the plan tool stay unloaded, so this file costs little more than madge.
-import { floorOf, type ImportGraph, importGraph, layerViolations } from "../tools/architecture/imports";
+import {
+  floorOf,
+  type ImportGraph,
+  importGraph,
+  layerViolations,
+  serviceImports,
+} from "../tools/architecture/imports";
 import { PROJECT_ROOT as PROJECT_DIR } from "../tools/project-root";
 
 describe("imports", () => {
@@ -50,6 +56,22 @@ describe("imports", () => {
 
   it("point down the floors: contracts -> config -> components -> program, policy and tools above, tests on top", () => {
     assert.deepEqual(layerViolations(graph), []);
+  });
+
+  it("keeps the components and the program generic: no import of one service's module or contract", () => {
+    assert.deepEqual(serviceImports(graph), []);
+    // The check sees such an import: a component that imports a service module, or a service's contract.
+    assert.deepEqual(
+      serviceImports({
+        "components/x.ts": ["config/services/stigmer-runner.ts", "contracts/service.ts"],
+        "index.ts": ["contracts/stigmer-runner.ts", "config/load.ts"],
+        "config/load.ts": ["config/services/index.ts"],
+      }),
+      [
+        "components/x.ts imports config/services/stigmer-runner.ts, a file of one service",
+        "index.ts imports contracts/stigmer-runner.ts, a file of one service",
+      ],
+    );
   });
 
   it("puts every source on a floor", () => {

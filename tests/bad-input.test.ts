@@ -263,6 +263,8 @@ interface Case {
   readonly message: string;
   /** Text that must never appear in any output (a value given as secret). */
   readonly hidden?: string;
+  /** Exit status: 2 for arguments node:util's parseArgs refuses (a usage error). @default 1 */
+  readonly exit?: number;
 }
 
 const URL_ALLOWED = "an https URL an Ingress can serve";
@@ -568,7 +570,8 @@ const cases: Case[] = [
     kind: "policies",
     config: { environment: "prod", protectNamespace: "true", deploymentEnvironments: '["dev","prod"]' },
     names: `${P}:environment`,
-    message: "the environment of stack \"dev\" (its name, or its prefix before '-')",
+    message:
+      "the environment of stack \"dev\" (its name, its prefix before '-', or its suffix after the last '-')",
   },
   {
     title: "the latest tag",
@@ -1006,7 +1009,6 @@ const roundThree: Case[] = [
         "--config workflow_runner:replicas",
         "is not this project's",
       ],
-      ["a misspelt flag", ["--stak", "dev"], "--stak", "usage: npm run plan -- --stack <name>"],
     ] as const
   ).map(
     ([title, extra, names, message]): Case => ({
@@ -1016,6 +1018,35 @@ const roundThree: Case[] = [
       out: (dir) => ["--out", dir, ...extra],
       names,
       message,
+    }),
+  ),
+  // Usage errors (exit 2): node:util's parseArgs refuses the arguments, and the usage follows.
+  ...(
+    [
+      ["a misspelt flag", ["--stak", "dev"], "--stak", "usage: npm run plan -- --stack <name>"],
+      [
+        "a flag missing its value",
+        ["--org"],
+        "Option '--org <value>' argument missing",
+        "usage: npm run plan",
+      ],
+      [
+        "a flag whose value looks like a flag",
+        ["--org", "--now"],
+        "Option '--org' argument is ambiguous",
+        "usage: npm run plan",
+      ],
+      ["a stray argument", ["dev"], "Unexpected argument 'dev'", "usage: npm run plan"],
+    ] as const
+  ).map(
+    ([title, extra, names, message]): Case => ({
+      title,
+      stack: "dev",
+      kind: "CLI flags",
+      out: (dir) => ["--out", dir, ...extra],
+      names,
+      message,
+      exit: 2,
     }),
   ),
   ...(
@@ -1403,7 +1434,7 @@ describe("bad input", () => {
       const stderr: string[] = [];
       const code = await runPlanCommand(args, { out: (l) => stdout.push(l), err: (l) => stderr.push(l) });
       const text = stderr.join("\n");
-      assert.equal(code, 1, text);
+      assert.equal(code, c.exit ?? 1, text);
       assert.match(text, /^plan failed: /);
       assert.ok(text.includes(c.names), `the message names ${c.names}:\n${text}`);
       assert.ok(text.includes(c.message), `the message holds ${c.message}:\n${text}`);

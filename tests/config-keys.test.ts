@@ -8,6 +8,8 @@ import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { PLAIN_KEYS, SECRET_KEYS, type SecretKeySpec } from "../config/keys";
 import { parsePlainConfig } from "../config/parse";
+import type { ServiceModule } from "../config/service";
+import { SERVICE_MODULES } from "../config/services/index";
 import { PROJECT_ROOT } from "../tools/project-root";
 
 /** A config key as Pulumi.yaml declares it (the fields this check reads). */
@@ -169,5 +171,35 @@ describe("the defaults together", () => {
   it("fail when one default breaks a joined rule (the check can fail)", () => {
     // cpuLimit's default alone parses, but sits below the platform limit.
     assert.throws(() => parsePlainConfig(raw({ cpuLimit: "5m" })), /cpuLimit/);
+  });
+});
+
+describe("the keys each service owns", () => {
+  const declared = configBlock("Pulumi.yaml") as Record<string, DeclaredKey>;
+
+  /** Owned keys whose recorded default is not Pulumi.yaml's (as the CLI hands it to the program). Pure. */
+  const ownedDefaultProblems = (modules: Readonly<Record<string, ServiceModule>>): string[] =>
+    Object.entries(modules).flatMap(([service, module]) =>
+      Object.entries(module.ownedKeys).flatMap(([key, raw]) => {
+        const d = declared[key]?.default;
+        if (d === undefined) return [`${service} owns ${key}, which Pulumi.yaml declares without a default`];
+        return asConfigString(d) === raw
+          ? []
+          : [`${service} owns ${key} with default ${raw}; Pulumi.yaml says ${asConfigString(d)}`];
+      }),
+    );
+
+  it("record Pulumi.yaml's default for each, and no key is owned twice", () => {
+    assert.deepEqual(ownedDefaultProblems(SERVICE_MODULES), []);
+    const owners = Object.values(SERVICE_MODULES).flatMap((m) => Object.keys(m.ownedKeys));
+    assert.equal(new Set(owners).size, owners.length);
+  });
+
+  it("disagree when a recorded default drifts (the check can fail)", () => {
+    const wr = SERVICE_MODULES["workflow-runner"] as ServiceModule;
+    const drifted = { ...wr, ownedKeys: { ...wr.ownedKeys, logLevel: "debug", replicas: "1" } };
+    assert.deepEqual(ownedDefaultProblems({ "workflow-runner": drifted }), [
+      "workflow-runner owns logLevel with default debug; Pulumi.yaml says info",
+    ]);
   });
 });

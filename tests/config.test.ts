@@ -8,7 +8,7 @@ import { compareMemory, cpuMillis, memoryBytes } from "../config/formats";
 import { DECLARED_KEYS, neededSecretKeys, PLAIN_KEYS, RETIRED_KEYS, SECRET_KEYS } from "../config/keys";
 import { configKeyProblems } from "../config/load";
 import { parsePlainConfig } from "../config/parse";
-import { describeService } from "../config/service";
+import { describeService } from "../config/services/workflow-runner";
 import { CONTRACT_COMMIT, type ContractVar, WORKFLOW_RUNNER_ENV } from "../contracts/workflow-runner";
 import { PROJECT_DIR } from "../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../tools/plan/stack-files";
@@ -277,12 +277,11 @@ describe("describeService", () => {
 });
 
 describe("the stigmer org", () => {
-  it("is the default owner of the image, the monorepo, the pull-secret user and the registry connection", () => {
+  it("is the default owner of the image, the monorepo and the pull-secret user (the registry connection has no default)", () => {
     const cfg = parsePlainConfig(devRaw());
     assert.equal(cfg.imageRepository, "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner");
     assert.equal(cfg.gitOwner, "stigmer");
     assert.equal(cfg.registryUsername, "stigmer");
-    assert.equal(cfg.containerRegistryConnection, "ghcr-stigmer");
     assert.equal(describeService(cfg, "dev").build?.git.url, "https://github.com/stigmer/stigmer-cloud.git");
   });
   it("leaves leftbin possible by config", () => {
@@ -297,7 +296,7 @@ describe("the stigmer org", () => {
     const service = describeService(cfg, "dev");
     assert.equal(service.image.repository, "ghcr.io/leftbin/stigmer-cloud/backend/services/workflow-runner");
     assert.equal(service.build?.git.url, "https://github.com/leftbin/stigmer-cloud.git");
-    assert.equal(service.serviceHub.containerRegistry, "ghcr-leftbin");
+    assert.equal(service.serviceHub?.containerRegistry, "ghcr-leftbin");
   });
 });
 

@@ -32,7 +32,7 @@ import {
 const REPO = STUB_REPO;
 const SHA = STUB_SHA;
 const PUSHED = STUB_PUSHED;
-const ENTRY = "_ops/planton/service-hub/services/workflow-runner.yaml";
+const ENTRY = "_ops/planton/service-hub/services/workflow-runner/service.yaml";
 
 const payload = {
   ref: "refs/heads/main",
@@ -195,6 +195,9 @@ describe("the same flow from a self-hosted push (trigger tekton)", () => {
     assert.equal(celMatches(filter, payload), true);
     assert.equal(celMatches(filter, { ...payload, ref: "refs/heads/feature" }), false);
     assert.equal(celMatches(filter, { ...payload, deleted: true }), false);
+    // GitHub's push payload always carries `deleted`; without it CEL errors (no such key), which Triggers takes as no match.
+    const { deleted: _, ...withoutDeleted } = payload;
+    assert.equal(celMatches(filter, withoutDeleted), false);
     assert.equal(
       celMatches(filter, { ...payload, repository: { ...payload.repository, full_name: "x/y" } }),
       false,

@@ -1,5 +1,7 @@
 // A model of Planton's pipeline compiler, built from its documented verdicts (plantonhq/planton
-// site/public/docs/ci-cd/self-managed-pipelines.md, "Compile verdicts"), to check the committed files offline.
+// site/public/docs/ci-cd/self-managed-pipelines.md, "Compile verdicts"), to check the committed files offline; and of
+// how a committed entry registers (push-to-register) and which builds its secrets reach (deployment-environments.md,
+// self-managed-pipelines.md "Secrets and Variables"), both as contracts/planton.ts records them.
 import { type Document, parseAllDocuments } from "yaml";
 import {
   ALWAYS_SUPPLIED_PARAMS,
@@ -7,7 +9,9 @@ import {
   CATALOG_TASKS,
   type CompileVerdict,
   DECLARED_ONLY_PARAMS,
+  PUSH_TO_REGISTER,
   REGISTRY_PARAM,
+  SECRET_SCOPES,
 } from "../contracts/planton";
 
 // biome-ignore lint/suspicious/noExplicitAny: Tekton documents as plain JSON.
@@ -217,4 +221,92 @@ export function compile(input: CompileInput): Verdict[] {
     if (!declared.has(m[1] ?? "")) v("invalid_pipeline_schema", `$(params.${m[1]}) is not declared`);
   }
   return verdicts;
+}
+
+/** A push of one file to a connected repository, as push-to-register sees it. */
+export interface PushedFile {
+  /** The file's path in the repository. */
+  readonly path: string;
+  /** The branch pushed to. */
+  readonly branch: string;
+  /** The file's YAML text. */
+  readonly text: string;
+}
+
+/** The repository the push came from: its owner, name and default branch. */
+export interface PushedRepository {
+  readonly owner: string;
+  readonly name: string;
+  readonly defaultBranch: string;
+}
+
+/** What push-to-register does with a pushed file. */
+export type Registration =
+  | { readonly verdict: "registered"; readonly service: string }
+  | { readonly verdict: "ignored" | "refused"; readonly reason: string };
+
+/**
+ * Push-to-register as Planton documents it (contracts/planton.ts PUSH_TO_REGISTER: "Push-to-Register — the
+ * service.yaml in the Repository IS the Registration"): only a file named service.yaml on the default branch, holding a
+ * v1alpha1 Service, is read; repository identity it states must be the push's own.
+ */
+export function pushRegistration(file: PushedFile, repository: PushedRepository): Registration {
+  const name = file.path.split("/").pop();
+  if (name !== PUSH_TO_REGISTER.fileName)
+    return {
+      verdict: "ignored",
+      reason: `${file.path}: only files named ${PUSH_TO_REGISTER.fileName} are read`,
+    };
+  if (file.branch !== repository.defaultBranch)
+    return {
+      verdict: "ignored",
+      reason: `${file.branch} is not the default branch ${repository.defaultBranch}`,
+    };
+  const doc: Obj = parseAllDocuments(file.text)[0]?.toJS() ?? {};
+  if (doc.apiVersion !== PUSH_TO_REGISTER.apiVersion || doc.kind !== PUSH_TO_REGISTER.kind)
+    return { verdict: "ignored", reason: `${doc.apiVersion} ${doc.kind} is not Planton's` };
+  const gitRepo: Obj = doc.spec?.gitRepo ?? {};
+  const own: Record<string, string> = {
+    ownerName: repository.owner,
+    name: repository.name,
+    defaultBranch: repository.defaultBranch,
+  };
+  for (const [field, value] of Object.entries(own)) {
+    if (gitRepo[field] !== undefined && gitRepo[field] !== value)
+      return {
+        verdict: "refused",
+        reason: `declares ${field} ${gitRepo[field]} but was pushed to ${value}`,
+      };
+  }
+  return { verdict: "registered", service: String(doc.metadata?.name) };
+}
+
+/** The environments a push's build serves: one (a mapped branch), the walk (a trigger branch), or no build. */
+export type BuildScope = { readonly env: string } | "walk" | "none";
+
+/** Which builds a push to a branch starts, by the entry's trigger and mapping rules (SECRET_SCOPES). */
+export function buildScope(entry: Obj, branch: string, defaultBranch: string): BuildScope {
+  const triggers: Obj = entry.spec?.build?.triggers ?? {};
+  const listed: string[] = triggers.branches ?? [];
+  const triggerBranches = triggers.disableTriggerBranches ? [] : listed.length > 0 ? listed : [defaultBranch];
+  const mapped: Obj[] = entry.spec?.deploy?.branchDeployments ?? [];
+  const both = mapped.find((m) => triggerBranches.includes(m.branch));
+  if (both)
+    throw new Error(`refused on save: ${both.branch} is both a trigger branch and mapped to ${both.env}`);
+  const mapping = mapped.find((m) => m.branch === branch);
+  if (mapping) return { env: String(mapping.env) };
+  return triggerBranches.includes(branch) ? "walk" : "none";
+}
+
+/** The build secrets (file names of the secrets workspace) a build of this scope can read (SECRET_SCOPES). */
+export function secretsReaching(entry: Obj, scope: BuildScope): string[] {
+  if (scope === "none") return [];
+  const secrets: Obj[] = entry.spec?.build?.tektonPipeline?.secrets ?? [];
+  return secrets
+    .filter((s) => {
+      const env = SECRET_SCOPES.environment.exec(String(s.ref))?.groups?.env;
+      if (env !== undefined) return scope !== "walk" && scope.env === env;
+      return SECRET_SCOPES.organization.test(String(s.ref));
+    })
+    .map((s) => String(s.name));
 }

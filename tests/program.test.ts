@@ -174,7 +174,7 @@ describe("URNs as the engine forms them", () => {
       "urn:pulumi:dev::workflow-runner::stigmer:delivery:ServiceDelivery$stigmer:delivery:WorkerDeployment$kubernetes:apps/v1:Deployment::workflow-runner-deployment",
     );
     // The entry hands the pipeline's deploy step exactly those URNs to target: the Deployment and its verification.
-    const entry = repositoryFiles(ev).find((f) => f.path.endsWith("services/workflow-runner.yaml"));
+    const entry = repositoryFiles(ev).find((f) => f.path.endsWith("services/workflow-runner/service.yaml"));
     assert.equal(
       entryParams(parse(entry?.content ?? ""))["deploy-targets"],
       `${deployment.urn} ${one(ev, "kubernetes:batch/v1:Job").urn}`,

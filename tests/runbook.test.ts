@@ -9,7 +9,7 @@ import { neededSecretKeys, PLAIN_KEYS, parsePlainConfig, SECRET_KEYS } from "../
 import { PROJECT_DIR } from "../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../tools/plan/stack-files";
 import { tempDir } from "./helpers";
-import { brokenLinks, fencedBlocks, headingAnchor, offlineBlocks } from "./runbook/markdown";
+import { anchors, brokenLinks, fencedBlocks, headingAnchor, offlineBlocks } from "./runbook/markdown";
 
 const RUNBOOK = path.join(PROJECT_DIR, "docs", "runbook.md");
 const runbook = readFileSync(RUNBOOK, "utf8");
@@ -80,7 +80,7 @@ function secretListProblems(markdown: string, needed: (stack: string) => string[
 
 describe("docs/runbook.md: the secrets each stack needs", () => {
   it("are exactly what neededSecretKeys asks of each committed stack file, in the table and the set commands", () => {
-    assert.deepEqual(STACKS, ["dev", "prod"]);
+    assert.deepEqual(STACKS, ["dev", "prod", "stigmer-runner-dev", "stigmer-runner-prod"]);
     assert.deepEqual(secretListProblems(runbook, neededFor), []);
   });
   it("are explained key by key: every secret key once, `always` exactly for the keys every stack needs", () => {
@@ -94,7 +94,7 @@ describe("docs/runbook.md: the secrets each stack needs", () => {
       const spec = SECRET_KEYS[key as keyof typeof SECRET_KEYS];
       assert.equal(when === "always", !("neededWhen" in spec), `${key}: "${when}"`);
       const inNoStack = STACKS.every((stack) => !neededFor(stack).includes(key));
-      assert.equal(when.endsWith("(neither stack)"), inNoStack, `${key}: "${when}"`);
+      assert.equal(when.endsWith("(no stack)"), inNoStack, `${key}: "${when}"`);
     }
   });
   it("are the ones issue 21 found the old list got wrong", () => {
@@ -332,5 +332,52 @@ describe("README.md and docs/*.md", () => {
     ]);
     assert.equal(headingAnchor("First `pulumi up` of a new stack"), "first-pulumi-up-of-a-new-stack");
     assert.equal(headingAnchor("Promote dev's image to prod"), "promote-devs-image-to-prod");
+  });
+});
+
+// The grammar these readers follow is CommonMark as markdown-it 14 parses it, with GitHub's anchors from github-slugger.
+// Each case names what the regex reader before it got wrong.
+describe("tests/runbook/markdown.ts reads CommonMark (markdown-it) and GitHub's anchors (github-slugger)", () => {
+  it("finds a ~~~ fence (old: only backtick fences, so such a runbook block never ran)", () => {
+    const text = "Run:\n\n~~~sh offline\nnpm run plan\n~~~\n";
+    assert.deepEqual(fencedBlocks(text), [{ lang: "sh", attrs: ["offline"], text: "npm run plan", line: 3 }]);
+    assert.deepEqual(
+      offlineBlocks(text, ["plan"]).blocks.map((b) => b.script),
+      ["npm run plan"],
+    );
+  });
+  it("closes a fence only with its own character: backticks inside a ~~~ block are its text", () => {
+    assert.deepEqual(
+      fencedBlocks("~~~text\n```\ninside\n```\n~~~\n").map((b) => b.text),
+      ["```\ninside\n```"],
+    );
+  });
+  it("takes a fence indented four spaces outside a list for an indented code block (old: a fence)", () => {
+    assert.deepEqual(fencedBlocks("Text.\n\n    ```sh offline\n    npm run plan\n    ```\n"), []);
+  });
+  it("finds a fence indented inside a list item, without the item's indentation", () => {
+    assert.deepEqual(fencedBlocks("1. Run:\n\n   ```sh offline\n   npm run plan\n   ```\n2. Next\n"), [
+      { lang: "sh", attrs: ["offline"], text: "npm run plan", line: 3 },
+    ]);
+  });
+  it("gives a heading with a link GitHub's anchor (old: the link target joined the text)", () => {
+    assert.equal(headingAnchor("See [the guide](guide.md)"), "see-the-guide");
+    assert.equal(headingAnchor("*Bold* `code` and ![logo](x.png) text"), "bold-code-and--text");
+  });
+  it("anchors setext headings (old: none), numbers duplicates, and skips headings inside fences", () => {
+    const text = "Title here\n==========\n\nSub\n---\n\n# Sub\n\n```\n# not a heading\n```\n\n# Sub\n";
+    assert.deepEqual([...anchors(text)], ["title-here", "sub", "sub-1", "sub-2"]);
+  });
+  it("checks reference links and images (old: only [text](target)), never a link inside a code span", () => {
+    const dir = tempDir("links-ref-");
+    writeFileSync(path.join(dir, "b.md"), "Setext target\n---\n");
+    writeFileSync(
+      path.join(dir, "a.md"),
+      "# Top\n[gone][g] [fine][f] [anchor][s] ![pic](missing.png) `[code](nope.md)`\n\n[g]: missing.md\n[f]: b.md\n[s]: b.md#setext-target\n",
+    );
+    assert.deepEqual(brokenLinks(path.join(dir, "a.md")), [
+      "a.md: missing.md: no such file",
+      "a.md: missing.png: no such file",
+    ]);
   });
 });

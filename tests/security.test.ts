@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { run } from "@bufbuild/cel";
 import { parse } from "yaml";
-import { celString, podTemplateValidations, requestedBy, type Validation } from "../components/admission";
+import { podTemplateValidations, requestedBy, type Validation } from "../components/admission";
+import { celString } from "../components/cel";
 import { PIPELINE_FILE } from "../components/pipeline";
 import {
   cidrProblem,
@@ -16,8 +17,10 @@ import {
   networkPolicyProblems,
 } from "../config/network";
 import { parsePlainConfig } from "../config/parse";
+import { describeWorkload } from "../config/services/workflow-runner";
 import { type Evaluation, evaluate, PROJECT_DIR, type RecordedResource } from "../tools/plan/evaluate";
 import { kubernetesObjects } from "../tools/plan/render";
+import { admissionEnvironment, compileExpecting, policyProblems, TRIGGERS_ENVIRONMENT } from "./cel-check";
 import { digest, TOOL_DIGESTS } from "./helpers";
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered objects are schemaless JSON here.
@@ -67,6 +70,19 @@ function second(extra: Record<string, string> = {}): Promise<Evaluation> {
 
 const ownerPlan = once(() => owner());
 const secondPlan = once(() => second());
+const prodPlan = once(() =>
+  evaluate({
+    stack: "prod",
+    preview: false,
+    stackOutputs: {
+      "stigmer/workflow-runner/dev": {
+        imageRef: `${REPO}:v1@${digest("2")}`,
+        verifiedImageRef: `${REPO}:v1@${digest("2")}`,
+        verifiedAt: "2026-01-01T00:00:00.000Z",
+      },
+    },
+  }),
+);
 
 /** What a resource is in the world (kind and name, or the committed file), so two stacks' records can be compared. */
 function identity(r: RecordedResource): string {
@@ -170,8 +186,13 @@ describe("one owner for what every service shares", () => {
   });
 });
 
-/** A CEL verdict as the API server takes it with failurePolicy Fail: only `true` admits. */
+/**
+ * A CEL verdict as the API server takes it with failurePolicy Fail: only `true` admits. The expression is compiled
+ * first, typed, in Kubernetes 1.30's environment (tests/cel-check.ts): one the API server would refuse to store throws
+ * here instead of counting as a refusal.
+ */
 function admits(expression: string, vars: Record<string, unknown>): boolean {
+  compileExpecting(expression, admissionEnvironment(), "bool");
   return run(expression, vars as Parameters<typeof run>[1]) === true;
 }
 
@@ -182,16 +203,28 @@ function refusals(validations: readonly Validation[], object: unknown): string[]
 
 describe("the CEL evaluator the admission tests use (@bufbuild/cel 0.6.1)", () => {
   it("implements has, all, exists, matches and string escapes as Kubernetes' CEL does", () => {
-    const o = { a: [{ i: "x@sha256:ab" }], s: "it's" };
-    assert.equal(admits("has(o.a) && !has(o.b)", { o }), true);
-    assert.equal(admits("o.a.all(c, c.i.matches('@sha256:[a-f]+$'))", { o }), true);
-    assert.equal(admits("o.a.exists(c, c.i.matches('^y'))", { o }), false);
-    assert.equal(admits(`o.s == ${celString("it's")}`, { o }), true);
+    const object = { a: [{ i: "x@sha256:ab" }], s: "it's" };
+    assert.equal(admits("has(object.a) && !has(object.b)", { object }), true);
+    assert.equal(admits("object.a.all(c, c.i.matches('@sha256:[a-f]+$'))", { object }), true);
+    assert.equal(admits("object.a.exists(c, c.i.matches('^y'))", { object }), false);
+    assert.equal(admits(`object.s == ${celString("it's")}`, { object }), true);
   });
 
   it("treats an error (a missing field without has) as no admission", () => {
     assert.equal(admits("object.spec.missing == 'x'", { object: { spec: {} } }), false);
-    assert.equal(admits("object.(", { object: {} }), false);
+  });
+
+  it("compiles before it evaluates: an expression the API server would not store throws instead of refusing", () => {
+    // Evaluated alone, each is an error, which a negative test would have counted as a refusal.
+    for (const [expression, problem] of [
+      ["object.(", /does not parse/],
+      ["request.userInfo.usename == 'x'", /undefined field 'usename' of kubernetes\.UserInfo/],
+      ["object.spec.name.sha256() == 'x'", /undeclared reference to 'sha256'/],
+      ["object.spec.name.matches('(?=x)')", /invalid regular expression in matches\(\): .*\(\?=/],
+    ] as const) {
+      assert.notEqual(run(expression, { object: { spec: { name: "n" } }, request: {} }), true, expression);
+      assert.throws(() => admits(expression, { object: {} }), problem, expression);
+    }
   });
 });
 
@@ -514,8 +547,35 @@ describe("admission rules, on the rendered objects", () => {
     });
     assert.equal(admits(image?.expression ?? "", pod("ghcr.io/o/r")), true);
     assert.equal(admits(image?.expression ?? "", pod("ghcrXio/o/r")), false);
-    assert.equal(requestedBy("ns", "sa"), "request.userInfo.username == 'system:serviceaccount:ns:sa'");
+    assert.equal(requestedBy("ns", "sa"), 'request.userInfo.username == "system:serviceaccount:ns:sa"');
   });
+});
+
+describe("every CEL expression of both stacks' plans compiles as its consumer compiles it", () => {
+  const plans: Record<string, () => Promise<Evaluation>> = {
+    "dev (owner, self-hosted)": ownerPlan,
+    "staging (second stack)": secondPlan,
+    prod: prodPlan,
+  };
+  for (const [name, plan] of Object.entries(plans)) {
+    it(`${name}: every ValidatingAdmissionPolicy in Kubernetes 1.30's environment, every trigger filter in Triggers'`, async () => {
+      const objects = kubernetesObjects(await plan()) as Obj[];
+      const policies = objects.filter((o) => o.kind === "ValidatingAdmissionPolicy");
+      for (const policy of policies) assert.deepEqual(policyProblems(policy), [], policy.metadata.name);
+      const filters = objects
+        .filter((o) => o.kind === "EventListener")
+        .flatMap((l) => l.spec.triggers.flatMap((t: Obj) => t.interceptors))
+        .filter((i: Obj) => i.ref?.name === "cel")
+        .flatMap((i: Obj) => i.params.filter((p: Obj) => p.name === "filter").map((p: Obj) => p.value));
+      for (const filter of filters)
+        assert.equal(compileExpecting(filter, TRIGGERS_ENVIRONMENT, "bool").k, "bool");
+      // Counted so that an empty plan cannot pass: dev owns all three policies and self-hosts its trigger.
+      if (name.startsWith("dev")) {
+        assert.equal(policies.length, 3);
+        assert.equal(filters.length, 1);
+      }
+    });
+  }
 });
 
 /** The raw config of dev with overrides, as parsePlainConfig takes it (defaults from Pulumi.yaml). */
@@ -610,6 +670,11 @@ describe("network values", () => {
       /temporalAddress: .*not a valid IPv4 address/,
     ],
     [
+      "a URL port over 65535 (which would become a NetworkPolicy port)",
+      { stigmerProxyEndpoint: "https://proxy.example.com:99999" },
+      /stigmerProxyEndpoint: got "https:\/\/proxy\.example\.com:99999"; allowed: /,
+    ],
+    [
       "an API server range wider than /16",
       { apiServerCidrs: '["10.0.0.0/8"]' },
       /apiServerCidrs: .*wider than \/16/,
@@ -620,6 +685,12 @@ describe("network values", () => {
       assert.throws(() => parsePlainConfig(validRaw(overrides)), message);
     });
   }
+
+  it("a URL's written port, 1 to 65535, is the egress port its NetworkPolicy opens", () => {
+    const cfg = parsePlainConfig(validRaw({ stigmerProxyEndpoint: "https://proxy.example.com:8443/v1" }));
+    const proxy = describeWorkload(cfg).egress.find((t) => t.purpose === "Stigmer proxy");
+    assert.deepEqual([proxy?.host, proxy?.port], ["proxy.example.com", 8443]);
+  });
 
   it("admits a link-local destination only where allowedLinkLocalCidrs holds it", () => {
     const cfg = parsePlainConfig(
@@ -636,18 +707,7 @@ describe("every NetworkPolicy of both stacks' plans", () => {
     "dev (owner, self-hosted)": ownerPlan,
     "staging (second stack)": secondPlan,
     [IN_CLUSTER]: inCluster,
-    prod: () =>
-      evaluate({
-        stack: "prod",
-        preview: false,
-        stackOutputs: {
-          "stigmer/workflow-runner/dev": {
-            imageRef: `${REPO}:v1@${digest("2")}`,
-            verifiedImageRef: `${REPO}:v1@${digest("2")}`,
-            verifiedAt: "2026-01-01T00:00:00.000Z",
-          },
-        },
-      }),
+    prod: prodPlan,
   };
   for (const [name, plan] of Object.entries(plans)) {
     it(`${name}: pass the CIDR and host check`, async () => {

@@ -107,6 +107,9 @@ if [ "$status" = "401" ]; then
   field() { grep -oE "$1=\"[^\"]*\"" <<<"$challenge" | head -n 1 | sed "s/^$1=\"//; s/\"\$//"; }
   realm="$(field realm)"
   [ -n "$realm" ] || fail "the registry refused $manifest_url (401) without a bearer challenge"
+  # The realm reaches curl as its URL argument: an https URL (http for a loopback registry), never an option.
+  realm_re='^(https://[A-Za-z0-9]|http://(localhost|127\.0\.0\.1)[:/])[A-Za-z0-9._~:/%+=,-]*$'
+  [[ "$realm" =~ $realm_re ]] || fail "refusing the registry's token realm '$realm': allowed: an https:// URL"
   config="${DOCKER_CONFIG:-$HOME/.docker}/config.json"
   auth=""
   if [ -r "$config" ]; then

@@ -16,7 +16,7 @@
 # Environment: STACK, PROGRAM_PATH, DEPLOY_TARGETS (space-separated URNs), KUBE_CONTEXT, IMAGE_TAG, IMAGE_DIGEST,
 # GIT_URL, GIT_REVISION, SECRETS_BOUND, SECRETS_DIR, TAG_CONFIG, DIGEST_CONFIG, PULUMI_BACKEND_URL (may be empty: Pulumi
 # Cloud), PULUMI_BACKEND_ALLOWED (space-separated URLs), DEPLOY_CACHE_BOUND / DEPLOY_CACHE_DIR, LOCK_TIMEOUT_SECONDS,
-# LOCK_POLL_SECONDS, RESULT_DEPLOYED, HOME.
+# LOCK_POLL_SECONDS, RESULT_DEPLOYED, HOME, SA_DIR (the pod's service account folder; tests name their own).
 set -euo pipefail
 : "${STACK:?}" "${PROGRAM_PATH:?}" "${IMAGE_TAG?}" "${IMAGE_DIGEST?}" "${GIT_URL:?}" "${GIT_REVISION:?}"
 : "${TAG_CONFIG:?}" "${DIGEST_CONFIG:?}" "${RESULT_DEPLOYED:?}" "${HOME:?}" "${PULUMI_BACKEND_ALLOWED:?}"
@@ -29,6 +29,26 @@ fail() {
 [[ "$IMAGE_DIGEST" =~ ^sha256:[a-f0-9]{64}$ ]] || fail "refusing to deploy without a sha256 digest: '$IMAGE_DIGEST'"
 [[ "$IMAGE_TAG" =~ ^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$ ]] || fail "refusing to deploy without an OCI tag: '$IMAGE_TAG'"
 [[ "$GIT_REVISION" =~ ^[0-9a-f]{40}$ ]] || fail "refusing to deploy a revision that is not a commit SHA: '$GIT_REVISION'"
+# Every other value that reaches git, pulumi, node or bash arithmetic, against that tool's grammar: a value that starts
+# with '-' would be read as an option (git fetch --upload-pack=<command> runs a program), and bash evaluates a variable
+# inside $(( )) as an expression, where `a[$(command)]` runs the command.
+[[ "$GIT_URL" =~ ^(https://[A-Za-z0-9]|ssh://[A-Za-z0-9]|file:///)[A-Za-z0-9._~:/@%+=,-]*$ ]] ||
+  fail "refusing repository URL '$GIT_URL': allowed: an https://, ssh:// or file:/// URL (host first, no spaces, quotes or shell characters)"
+export GIT_ALLOW_PROTOCOL=https:ssh:file
+# Stack names as this project writes them: [<org>/[<project>/]]<stack>, each part letters, digits, '-', '_', '.'.
+[[ "$STACK" =~ ^([A-Za-z0-9_][A-Za-z0-9_.-]*/){0,2}[A-Za-z0-9_][A-Za-z0-9_.-]*$ ]] ||
+  fail "refusing stack '$STACK': allowed: [<org>/[<project>/]]<stack> of letters, digits, '-', '_', '.' (each part starting with a letter, digit or '_')"
+[[ "$PROGRAM_PATH" =~ ^[A-Za-z0-9_.][A-Za-z0-9_.-]*(/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*$ && ! "/$PROGRAM_PATH/" =~ /\.\.?/ ]] ||
+  fail "refusing program path '$PROGRAM_PATH': allowed: a relative path inside the repository, without '.', '..' or a leading '-'"
+for key in "$TAG_CONFIG" "$DIGEST_CONFIG"; do
+  [[ "$key" =~ ^[A-Za-z][A-Za-z0-9_-]*$ ]] || fail "refusing config key '$key': allowed: a letter, then letters, digits, '-', '_'"
+done
+for urn in ${DEPLOY_TARGETS:-}; do
+  [[ "$urn" =~ ^urn:pulumi:[^[:space:]]+$ ]] || fail "refusing deploy target '$urn': allowed: Pulumi URNs (urn:pulumi:...)"
+done
+for seconds in "${LOCK_TIMEOUT_SECONDS:-1800}" "${LOCK_POLL_SECONDS:-20}"; do
+  [[ "$seconds" =~ ^[0-9]{1,6}$ ]] || fail "refusing a lock wait of '$seconds' seconds: allowed: a whole number of seconds"
+done
 
 # The backend, from the allow-list only: the token is sent to it.
 backend="${PULUMI_BACKEND_URL:-https://api.pulumi.com}"
@@ -44,10 +64,15 @@ if [ "${SECRETS_BOUND:-false}" != "true" ] || [ ! -r "$token_file" ]; then
   fail "no pulumi-access-token file in the secrets workspace: name it as a build secret of this environment"
 fi
 unset PULUMI_ACCESS_TOKEN KUBECONFIG
+sa="${SA_DIR:-/var/run/secrets/kubernetes.io/serviceaccount}"
+[[ "$sa" =~ ^/[A-Za-z0-9._/-]+$ ]] || fail "refusing service account folder '$sa': allowed: an absolute path of letters, digits, '.', '_', '-', '/'"
 if [ -r "${SECRETS_DIR}/kubeconfig" ]; then
   kubeconfig="${SECRETS_DIR}/kubeconfig"
-elif [ -r /var/run/secrets/kubernetes.io/serviceaccount/token ]; then
-  context="${KUBE_CONTEXT:-in-cluster}"
+elif [ -r "$sa/token" ]; then
+  # The context name is a YAML string whatever it spells (true, on, dev:, a quote): written as JSON, which YAML 1.2
+  # reads as the same string (a JSON string is a YAML double-quoted scalar). No control characters: a name has none.
+  [[ ! "${KUBE_CONTEXT:-}" =~ [[:cntrl:]] ]] || fail "refusing kube context '${KUBE_CONTEXT}': allowed: a name without control characters"
+  context="$(node -e 'process.stdout.write(JSON.stringify(process.argv[1]))' -- "${KUBE_CONTEXT:-in-cluster}")"
   mkdir -p "$HOME/.kube"
   cat > "$HOME/.kube/config" <<KUBECONFIG
 apiVersion: v1
@@ -56,11 +81,11 @@ clusters:
   - name: in-cluster
     cluster:
       server: https://kubernetes.default.svc
-      certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt
+      certificate-authority: ${sa}/ca.crt
 users:
   - name: deployer
     user:
-      tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token
+      tokenFile: ${sa}/token
 contexts:
   - name: ${context}
     context:
@@ -86,7 +111,7 @@ fi
 # A fresh clone of the built commit: its history (without file contents) serves the ancestry check.
 work="$(mktemp -d)"
 git -C "$work" init -q
-git -C "$work" remote add origin "$GIT_URL"
+git -C "$work" remote add -- origin "$GIT_URL"
 git -C "$work" fetch -q --filter=blob:none origin "$GIT_REVISION"
 git -C "$work" checkout -q --detach FETCH_HEAD
 [ "$(git -C "$work" rev-parse HEAD)" = "$GIT_REVISION" ] || fail "the fresh clone is not at $GIT_REVISION"

@@ -18,12 +18,8 @@ import {
 } from "../../components/pipeline";
 import { CACHE_WORKSPACES, rootPipelineTasks, TASK_NAMES } from "../../components/pipeline-tasks";
 import { parsePlainConfig } from "../../config/parse";
-import {
-  type BuildDescription,
-  describeService,
-  type RootPipelineDescription,
-  type ServiceDescription,
-} from "../../config/service";
+import type { BuildDescription, RootPipelineDescription, ServiceDescription } from "../../config/service";
+import { describeService } from "../../config/services/workflow-runner";
 import {
   ALWAYS_SUPPLIED_PARAMS,
   BUILD_SECRET_FILES,
@@ -80,7 +76,7 @@ function compileInputOf(files: Record<string, string>, entryPath: string): Compi
   };
 }
 
-const ENTRY = "_ops/planton/service-hub/services/workflow-runner.yaml";
+const ENTRY = "_ops/planton/service-hub/services/workflow-runner/service.yaml";
 
 describe("the root pipeline, as Planton compiles it", () => {
   let ev: Evaluation;
@@ -275,7 +271,7 @@ describe("a second service through the same components", () => {
       assert.equal(fleet[file], single[file], `${file} differs`);
     }
     for (const name of ["workflow-runner", "stigmer-service", "agent-runner"]) {
-      const entryPath = `_ops/planton/service-hub/services/${name}.yaml`;
+      const entryPath = `_ops/planton/service-hub/services/${name}/service.yaml`;
       const entry = parse(fleet[entryPath] ?? "");
       assert.equal(entry.metadata.name, name);
       assert.equal(entryParams(entry)["service-name"], name);
@@ -418,10 +414,13 @@ describe("one deployer", () => {
     files = filesOf(ev);
   });
 
-  it("turns Planton's deploy stage off, and names the deploy's build secrets (v1alpha1, the default)", () => {
+  it("turns Planton's deploy stage off, maps main to dev, and names the deploy's build secrets (v1alpha1, the default)", () => {
     const entry = parse(files[ENTRY] ?? "");
     assert.equal(entry.apiVersion, "service-hub.planton.ai/v1alpha1");
-    assert.deepEqual(entry.spec.deploy, { disableDeployments: true });
+    assert.deepEqual(entry.spec.deploy, {
+      branchDeployments: [{ branch: "main", env: "dev" }],
+      disableDeployments: true,
+    });
     assert.deepEqual(
       entry.spec.build.tektonPipeline.secrets.map((s: Obj) => s.name),
       Object.values(BUILD_SECRET_FILES),
@@ -595,7 +594,8 @@ describe("the step scripts, with stub tools", () => {
   const deployParams = (extra: Record<string, string> = {}) => ({
     stack: "stigmer/workflow-runner/dev",
     "program-path": "_ops/pulumi/workflow-runner",
-    targets: "urn:a urn:b",
+    targets:
+      "urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::a urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::b",
     "image-tag": SHA,
     "image-digest": PUSHED,
     "git-url": "https://github.com/stigmer/stigmer-cloud.git",
@@ -624,8 +624,8 @@ describe("the step scripts, with stub tools", () => {
     const args = upArgs(log);
     assert.deepEqual(args.slice(0, 6), [...UP_HEAD]);
     assert.deepEqual(flagValues(args, "--target"), [
-      "urn:a",
-      "urn:b",
+      "urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::a",
+      "urn:pulumi:dev::workflow-runner::kubernetes:apps/v1:Deployment::b",
       "urn:pulumi:dev::workflow-runner::pulumi:pulumi:Stack::workflow-runner-dev",
     ]);
     assert.deepEqual(flagValues(args, "-c"), [

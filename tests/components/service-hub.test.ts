@@ -1,5 +1,7 @@
 // components/service-hub.ts: the service-hub entry in both forms, against the field sets Planton documents.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import {
@@ -10,11 +12,14 @@ import {
   serviceHubEntryPath,
 } from "../../components/service-hub";
 import { BUILD_SECRET_FILES, ENTRY_FORMATS } from "../../contracts/planton";
-import { evaluate } from "../../tools/plan/evaluate";
+import { evaluate, PROJECT_DIR } from "../../tools/plan/evaluate";
 import { repositoryFiles } from "../../tools/plan/render";
 import { digest, TOOL_DIGESTS } from "../helpers";
+import { buildScope, pushRegistration, secretsReaching } from "../planton-compile";
 
-const hub = { org: "stigmer", containerRegistry: "ghcr-stigmer", environments: ["dev", "prod"] };
+/** Where the dev stack commits workflow-runner's entry. */
+const ENTRY_PATH = "_ops/planton/service-hub/services/workflow-runner/service.yaml";
+const hub = { org: "stigmer", containerRegistry: "ghcr-connection", environments: ["dev", "prod"] };
 const repository = {
   owner: "stigmer",
   name: "stigmer-cloud",
@@ -106,6 +111,9 @@ describe("the v1alpha1 entry (the default)", () => {
       ),
       ...unknownFields(spec.build.triggers, v1alpha1.triggers).map((f) => `spec.build.triggers.${f}`),
       ...unknownFields(spec.deploy ?? {}, v1alpha1.deploy).map((f) => `spec.deploy.${f}`),
+      ...((spec.deploy as { branchDeployments?: object[] } | undefined)?.branchDeployments ?? []).flatMap(
+        (m) => unknownFields(m, v1alpha1.branchDeployment).map((f) => `spec.deploy.branchDeployments[].${f}`),
+      ),
     ];
   }
   it("uses only documented fields, each in its documented place", () => {
@@ -117,12 +125,18 @@ describe("the v1alpha1 entry (the default)", () => {
   it("catches a field outside the documented set (the check is not vacuous)", () => {
     const broken = structuredClone(entry) as typeof entry & { spec: Record<string, unknown> };
     (broken.spec.gitRepo as Record<string, unknown>).triggerPaths = [".planton/**"];
-    broken.spec.deploy = { disabled: true };
-    assert.deepEqual(undocumented(broken), ["spec.gitRepo.triggerPaths", "spec.deploy.disabled"]);
+    broken.spec.deploy = { disabled: true, branchDeployments: [{ branch: "main", environment: "dev" }] };
+    assert.deepEqual(undocumented(broken), [
+      "spec.gitRepo.triggerPaths",
+      "spec.deploy.disabled",
+      "spec.deploy.branchDeployments[].environment",
+    ]);
   });
-  it("puts the trigger paths in build.triggers.paths, beside the branches, and nowhere else", () => {
-    assert.deepEqual(entry.spec.build.triggers, { branches: ["main"], paths: [".planton/**"] });
+  it("puts the trigger paths in build.triggers.paths and nowhere else; main is no trigger branch when it deploys", () => {
+    assert.deepEqual(entry.spec.build.triggers, { disableTriggerBranches: true, paths: [".planton/**"] });
     assert.ok(!("triggerPaths" in entry.spec.gitRepo));
+    const other = buildServiceHubEntry({ ...inputs, pipelineDeploys: false }) as unknown as typeof entry;
+    assert.deepEqual(other.spec.build.triggers, { branches: ["main"], paths: [".planton/**"] });
   });
   it("names the root file from the project root, the params, and the environment's build secrets", () => {
     assert.equal(entry.spec.build.tektonPipeline.yamlFile, "../../../.planton/pipeline.yaml");
@@ -136,36 +150,39 @@ describe("the v1alpha1 entry (the default)", () => {
       Object.values(BUILD_SECRET_FILES),
     );
   });
-  it("turns Planton's deploy stage off when the pipeline deploys; Planton's kustomize deploy otherwise", () => {
-    assert.deepEqual(entry.spec.deploy, { disableDeployments: true });
+  it("maps the branch to the deploy's environment and turns Planton's deploy stage off when the pipeline deploys; Planton's kustomize deploy otherwise", () => {
+    assert.deepEqual(entry.spec.deploy, {
+      branchDeployments: [{ branch: "main", env: "dev" }],
+      disableDeployments: true,
+    });
     const other = buildServiceHubEntry({ ...inputs, pipelineDeploys: false }) as unknown as typeof entry;
     assert.deepEqual(other.spec.deploy, { kustomize: {} });
     assert.equal(other.spec.build.tektonPipeline.secrets, undefined);
   });
-  it("is the stack's default, and v1 is chosen by serviceHubEntryFormat", async () => {
-    const entryOf = async (config: Record<string, string>) => {
-      const ev = await evaluate({
+  it("is the stack's default; v1 is refused for a committed entry, which push-to-register would not read", async () => {
+    const ev = await evaluate({
+      stack: "dev",
+      preview: false,
+      registryDigests: TOOL_DIGESTS,
+      config: { imageDigest: digest("1"), manageRepositoryFiles: "true" },
+    });
+    const file = repositoryFiles(ev).find((f) => f.path === ENTRY_PATH);
+    assert.equal(parse(file?.content ?? "").apiVersion, "service-hub.planton.ai/v1alpha1");
+    await assert.rejects(
+      evaluate({
         stack: "dev",
         preview: false,
         registryDigests: TOOL_DIGESTS,
-        config: { imageDigest: digest("1"), ...config },
-      });
-      const file = repositoryFiles(ev).find(
-        (f) => f.path === "_ops/planton/service-hub/services/workflow-runner.yaml",
-      );
-      return parse(file?.content ?? "");
-    };
-    assert.equal((await entryOf({})).apiVersion, "service-hub.planton.ai/v1alpha1");
-    assert.equal((await entryOf({ serviceHubEntryFormat: "v1" })).apiVersion, "service-hub.planton.ai/v1");
+        config: { imageDigest: digest("1"), manageRepositoryFiles: "true", serviceHubEntryFormat: "v1" },
+      }),
+      /workflow-runner:serviceHubEntryFormat: got "v1"; allowed: v1alpha1 while manageRepositoryFiles is true: the committed entry registers by push as service\.yaml/,
+    );
   });
 });
 
 describe("paths", () => {
   it("derives the entry path and the host-less repository path", () => {
-    assert.equal(
-      serviceHubEntryPath("workflow-runner"),
-      "_ops/planton/service-hub/services/workflow-runner.yaml",
-    );
+    assert.equal(serviceHubEntryPath("workflow-runner"), ENTRY_PATH);
     assert.equal(imageRepositoryPath("ghcr.io/a/b/c"), "a/b/c");
   });
 });
@@ -201,11 +218,85 @@ describe("ServiceHubEntry under mocks", () => {
     const files = repositoryFiles(ev);
     assert.deepEqual(
       files.map((f) => f.path),
-      ["_ops/planton/service-hub/services/svc.yaml"],
+      ["_ops/planton/service-hub/services/svc/service.yaml"],
     );
     const entry = parse(files[0]?.content ?? "");
     assert.equal(entry.spec.pipelineConfiguration.tektonPipelineYamlFile, ".planton/pipeline.yaml");
     assert.deepEqual(entry.spec.pipelineConfiguration.params, { "service-name": "svc" });
-    assert.equal(ev.outputs.path?.value, "_ops/planton/service-hub/services/svc.yaml");
+    assert.equal(ev.outputs.path?.value, "_ops/planton/service-hub/services/svc/service.yaml");
+  });
+});
+
+describe("the committed entry against Planton's documented rules (tests/planton-compile.ts)", async () => {
+  const ev = await evaluate({
+    stack: "dev",
+    preview: false,
+    registryDigests: TOOL_DIGESTS,
+    config: { imageDigest: digest("1"), manageRepositoryFiles: "true", buildPipeline: "true" },
+  });
+  const file = repositoryFiles(ev).find((f) => f.path === ENTRY_PATH);
+  const text = file?.content ?? "";
+  const entry = parse(text);
+  const monorepo = { owner: "stigmer", name: "stigmer-cloud", defaultBranch: "main" };
+  /** The entry the program committed before main was mapped to dev (d59aaed). */
+  const before = readFileSync(
+    path.join(PROJECT_DIR, "tests", "fixtures", "entry-d59aaed", "workflow-runner.yaml"),
+    "utf8",
+  );
+
+  it("registers by push: a service.yaml on the default branch", () => {
+    assert.deepEqual(pushRegistration({ path: ENTRY_PATH, branch: "main", text }, monorepo), {
+      verdict: "registered",
+      service: "workflow-runner",
+    });
+  });
+
+  it("would not register under the old name, on another branch, as v1, or naming another repository", () => {
+    const old = "_ops/planton/service-hub/services/workflow-runner.yaml";
+    assert.equal(pushRegistration({ path: old, branch: "main", text }, monorepo).verdict, "ignored");
+    assert.equal(
+      pushRegistration({ path: ENTRY_PATH, branch: "feature", text }, monorepo).verdict,
+      "ignored",
+    );
+    const v1 = text.replace("service-hub.planton.ai/v1alpha1", "service-hub.planton.ai/v1");
+    assert.equal(
+      pushRegistration({ path: ENTRY_PATH, branch: "main", text: v1 }, monorepo).verdict,
+      "ignored",
+    );
+    const elsewhere = text.replace("name: stigmer-cloud", "name: another-repo");
+    assert.deepEqual(pushRegistration({ path: ENTRY_PATH, branch: "main", text: elsewhere }, monorepo), {
+      verdict: "refused",
+      reason: "declares name another-repo but was pushed to stigmer-cloud",
+    });
+  });
+
+  it("aims main's builds at dev, so the deploy step gets dev's build secrets", () => {
+    const scope = buildScope(entry, "main", "main");
+    assert.deepEqual(scope, { env: "dev" });
+    assert.deepEqual(secretsReaching(entry, scope).sort(), Object.values(BUILD_SECRET_FILES).sort());
+  });
+
+  it("fails on the entry as it was: main, a trigger branch mapped to nothing, walks and gets no @dev secret", () => {
+    const old = parse(before);
+    const scope = buildScope(old, "main", "main");
+    assert.equal(scope, "walk");
+    assert.deepEqual(secretsReaching(old, scope), []);
+  });
+
+  it("models the other documented rules: org secrets reach the walk, a branch cannot be both, no trigger no build", () => {
+    const orgScoped = structuredClone(parse(before));
+    orgScoped.spec.build.tektonPipeline.secrets = [
+      { name: "pulumi-access-token", ref: "$secret/pulumi-token" },
+    ];
+    assert.deepEqual(secretsReaching(orgScoped, buildScope(orgScoped, "main", "main")), [
+      "pulumi-access-token",
+    ]);
+    const both = structuredClone(entry);
+    both.spec.build.triggers = { branches: ["main"] };
+    assert.throws(() => buildScope(both, "main", "main"), /main is both a trigger branch and mapped to dev/);
+    const emptyList = structuredClone(entry);
+    emptyList.spec.build.triggers = { branches: [] };
+    assert.throws(() => buildScope(emptyList, "main", "main"), /both a trigger branch/);
+    assert.equal(buildScope(entry, "feature", "main"), "none");
   });
 });

@@ -1,12 +1,13 @@
 // components/verification.ts: the rollout's verification Job, its evidence, and its script against stub tools.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { readScript } from "../../components/steps";
-import { REPLACE_UNREADY, verificationJobName } from "../../components/verification";
+import { buildVerificationJob, REPLACE_UNREADY, verificationJobName } from "../../components/verification";
 import { DIGEST_LABEL } from "../../config/labels";
+import { POLLER_IDENTITY_FORMATS, type PollerIdentityFormat } from "../../contracts/poller-identity";
 import { type Evaluation, evaluate } from "../../tools/plan/evaluate";
 import { kubernetesObjects } from "../../tools/plan/render";
 import {
@@ -147,6 +148,15 @@ function verify(opts: {
   serverStats?: boolean;
   /** The script's text. @default verify-pollers.sh */
   script?: string;
+  /** IDENTITY_FORMAT; unset: the script's default. */
+  identityFormat?: string;
+  /** POLLED_QUEUES. @default "activity:orch workflow:exec activity:exec activity:valid" */
+  polledQueues?: string;
+  /**
+   * The folder of the image's own tools, first on PATH (busybox applets for temporalio/admin-tools' Alpine base).
+   * @default none: this machine's
+   */
+  imageTools?: string;
 }) {
   const root = tempDir("verify-");
   const bin = path.join(root, "bin");
@@ -186,10 +196,11 @@ function verify(opts: {
   return spawnSync("bash", ["-c", opts.script ?? readScript("verify-pollers.sh")], {
     encoding: "utf8",
     env: {
-      PATH: `${bin}:${process.env.PATH}`,
+      PATH: opts.imageTools ? `${bin}:${opts.imageTools}` : `${bin}:${process.env.PATH}`,
+      ...(opts.identityFormat !== undefined ? { IDENTITY_FORMAT: opts.identityFormat } : {}),
       TEMPORAL_ADDRESS: "temporal:7233",
       TEMPORAL_NAMESPACE: "stigmer-dev",
-      POLLED_QUEUES: "activity:orch workflow:exec activity:exec activity:valid",
+      POLLED_QUEUES: opts.polledQueues ?? "activity:orch workflow:exec activity:exec activity:valid",
       IMAGE_REF: `${REPO}:v7@${digest("7")}`,
       POD_SELECTOR: "x",
       POD_NAMESPACE: "ns",
@@ -244,5 +255,89 @@ describe("the verification script, with stub Temporal CLI outputs", () => {
     const run = verify({ pods: [], pollers: {}, timeout: 0 });
     assert.equal(run.status, 1);
     assert.match(run.stderr, /failed after 0 s: no running pod runs sha256:7{64} yet/);
+  });
+});
+
+describe("the verification's poller identity format (contracts/poller-identity.ts)", () => {
+  const ref = `${REPO}:v7@${digest("7")}`;
+  const job = (identityFormat?: PollerIdentityFormat) =>
+    buildVerificationJob({
+      serviceName: "stigmer-runner",
+      namespace: "ns",
+      imageRef: ref,
+      podSelector: { "app.kubernetes.io/name": "stigmer-runner" },
+      temporal: {
+        address: "temporal:7233",
+        namespace: "default",
+        taskQueues: [{ name: "stigmer_runner", pollers: ["workflow", "activity"] }],
+      },
+      apiServerPeers: [],
+      image: "temporalio/admin-tools:1",
+      timeoutSeconds: 60,
+      serviceAccountName: "stigmer-runner-verify",
+      ...(identityFormat ? { identityFormat } : {}),
+    });
+  const env = (j: ReturnType<typeof job>) =>
+    Object.fromEntries((j.spec as Obj).template.spec.containers[0].env.map((e: Obj) => [e.name, e.value]));
+
+  it("is go unless the service says otherwise, and the Job hands it to the script with the runner's one queue", () => {
+    assert.equal(env(job()).IDENTITY_FORMAT, "go");
+    assert.equal(env(job("typescript")).IDENTITY_FORMAT, "typescript");
+    assert.equal(env(job("typescript")).POLLED_QUEUES, "workflow:stigmer_runner activity:stigmer_runner");
+  });
+
+  // The runner's pod and identities: one queue, workflow and activity pollers on it.
+  const POD = "stigmer-runner-6b7c8d9f4-qwert";
+  const RUNNER_QUEUES = "workflow:stigmer_runner activity:stigmer_runner";
+  const both = (id: string) => ({ "workflow:stigmer_runner": [id], "activity:stigmer_runner": [id] });
+  const IDENTITY: Readonly<Record<PollerIdentityFormat, (pod: string) => string>> = {
+    go: (pod) => `7@${pod}@stigmer_runner`,
+    typescript: (pod) => `7@${pod}`,
+  };
+  /** temporalio/admin-tools' tools: Alpine's busybox applets (grep, sed, sort, tr, cat), bash first on PATH. */
+  let alpine = "";
+  before(() => {
+    alpine = path.join(tempDir("alpine-"), "bin");
+    mkdirSync(alpine, { recursive: true });
+    for (const applet of ["grep", "sed", "sort", "tr", "cat"])
+      symlinkSync("/usr/bin/busybox", path.join(alpine, applet));
+    symlinkSync("/usr/bin/bash", path.join(alpine, "bash"));
+  });
+  const run = (format: string | undefined, pods: string[], pollers: Record<string, string[]>) =>
+    verify({
+      pods,
+      pollers,
+      polledQueues: RUNNER_QUEUES,
+      imageTools: alpine,
+      ...(format !== undefined ? { identityFormat: format } : {}),
+    });
+
+  for (const format of POLLER_IDENTITY_FORMATS) {
+    const other = POLLER_IDENTITY_FORMATS.find((f) => f !== format) as PollerIdentityFormat;
+    it(`${format}: accepts the pod's own identity, refuses the ${other} form of it`, () => {
+      const ok = run(format, [POD], both(IDENTITY[format](POD)));
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.match(ok.stdout, /verified .*\(workflow:stigmer_runner activity:stigmer_runner\)/);
+      const refused = run(format, [POD], both(IDENTITY[other](POD)));
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /on: workflow:stigmer_runner activity:stigmer_runner$/m);
+    });
+    it(`${format}: refuses the identity of a pod whose name only starts with the new pod's (a vs ab)`, () => {
+      const refused = run(format, ["a"], both(IDENTITY[format]("ab")));
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /no poller from a pod that runs sha256:7{64} on: workflow:stigmer_runner/);
+      assert.equal(run(format, ["ab"], both(IDENTITY[format]("ab"))).status, 0);
+      // Nor a longer name that ends with it, nor an identity without a pid.
+      assert.equal(run(format, ["b"], both(IDENTITY[format]("ab"))).status, 1);
+      assert.equal(run(format, [POD], both(IDENTITY[format](POD).replace(/^7/, "x"))).status, 1);
+    });
+  }
+
+  it("defaults to go where IDENTITY_FORMAT is unset, and refuses a format it does not know", () => {
+    assert.equal(run(undefined, [POD], both(IDENTITY.go(POD))).status, 0);
+    assert.equal(run(undefined, [POD], both(IDENTITY.typescript(POD))).status, 1);
+    const bad = run("java", [POD], both(IDENTITY.go(POD)));
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /^IDENTITY_FORMAT=java: expected go or typescript$/m);
   });
 });

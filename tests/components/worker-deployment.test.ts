@@ -13,7 +13,8 @@ import {
 import { serviceLabels, versionLabel } from "../../config/labels";
 import { clusterServiceNamespace } from "../../config/network";
 import { parsePlainConfig } from "../../config/parse";
-import { describeService, type ServiceDescription } from "../../config/service";
+import type { ServiceDescription } from "../../config/service";
+import { describeService } from "../../config/services/workflow-runner";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../../tools/plan/stack-files";
 
@@ -125,11 +126,14 @@ describe("no port, no probe", () => {
     }
   });
   it("refuses any probe and any container port: the worker opens none and has no health command", () => {
-    assert.deepEqual(probeProblems({ readinessProbe: { grpc: { port: 8080 } } }), [
+    assert.deepEqual(probeProblems({ readinessProbe: { grpc: { port: 8080 } } }, "workflow-runner"), [
       "readinessProbe is set, but workflow-runner opens no port and has no health command to probe",
     ]);
     assert.deepEqual(
-      probeProblems({ livenessProbe: { exec: { command: ["true"] } }, ports: [{ containerPort: 8080 }] }),
+      probeProblems(
+        { livenessProbe: { exec: { command: ["true"] } }, ports: [{ containerPort: 8080 }] },
+        "workflow-runner",
+      ),
       [
         "livenessProbe is set, but workflow-runner opens no port and has no health command to probe",
         "a container port is declared, but workflow-runner opens no port",

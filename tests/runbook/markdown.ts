@@ -1,6 +1,10 @@
-// Reads the runbook's fenced blocks (which are offline, what each must print) and the Markdown links of the docs.
+// Reads the runbook's fenced blocks (which are offline, what each must print) and the Markdown links of the docs, with a
+// CommonMark parser (markdown-it 14) and GitHub's heading anchors (github-slugger, the slugger GitHub's anchors follow).
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import GithubSlugger from "github-slugger";
+import MarkdownIt from "markdown-it";
+import type Token from "markdown-it/lib/token.mjs";
 
 /** A fenced code block: its info string's words, its text, and the 1-based line of its opening fence. */
 export interface FencedBlock {
@@ -20,30 +24,22 @@ export interface OfflineBlock {
   readonly expect: readonly string[];
 }
 
+/** The CommonMark parser every reader here shares: markdown-it with GitHub's tables and raw HTML, as GitHub renders. */
+const md = new MarkdownIt({ html: true });
+
 /**
- * Every fenced block of a CommonMark text, indented ones (inside list items) included: an opening fence of three or
- * more backticks, up to a closing fence of at least as many. Pure.
+ * Every fenced block of a Markdown text, as CommonMark reads it (markdown-it): backtick and tilde fences, fences inside
+ * list items and block quotes with their indentation removed; an indented code block (four spaces outside a list) is
+ * not fenced and not returned. Pure.
  */
 export function fencedBlocks(markdown: string): FencedBlock[] {
-  const lines = markdown.split("\n");
-  const blocks: FencedBlock[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^( {0,12})(`{3,})\s*(.*)$/.exec(lines[i] ?? "");
-    if (!open) continue;
-    const [, indent = "", fence = "", info = ""] = open;
-    const body: string[] = [];
-    let j = i + 1;
-    for (; j < lines.length; j++) {
-      const close = new RegExp(`^ {0,12}\`{${fence.length},}\\s*$`);
-      if (close.test(lines[j] ?? "")) break;
-      const text = lines[j] ?? "";
-      body.push(text.startsWith(indent) ? text.slice(indent.length) : text.trimStart());
-    }
-    const [lang = "", ...attrs] = info.trim().split(/\s+/).filter(Boolean);
-    blocks.push({ lang, attrs, text: body.join("\n"), line: i + 1 });
-    i = j;
-  }
-  return blocks;
+  return md
+    .parse(markdown, {})
+    .filter((t) => t.type === "fence")
+    .map((t) => {
+      const [lang = "", ...attrs] = t.info.trim().split(/\s+/).filter(Boolean);
+      return { lang, attrs, text: t.content.replace(/\n$/, ""), line: (t.map?.[0] ?? 0) + 1 };
+    });
 }
 
 /** Commands a block of this kind may hold offline: they need no credential, cluster or network. */
@@ -102,43 +98,69 @@ export function offlineBlocks(
   return { blocks, problems };
 }
 
-/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to dashes (github-slugger). Pure. */
-export function headingAnchor(heading: string): string {
-  return heading
-    .trim()
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\p{M} _-]/gu, "")
-    .replace(/ /g, "-");
+/** The text a heading shows (what GitHub slugs): its inline content without markup, link targets or images. Pure. */
+function headingText(inline: Token | undefined): string {
+  let text = "";
+  for (const c of inline?.children ?? []) {
+    if (c.type === "text" || c.type === "code_inline") text += c.content;
+    else if (c.type === "softbreak" || c.type === "hardbreak") text += " ";
+  }
+  return text;
 }
 
-/** Every anchor a Markdown file's headings define, duplicates numbered as GitHub does (`x`, `x-1`). Pure. */
-export function anchors(markdown: string): Set<string> {
-  const seen = new Map<string, number>();
-  const out = new Set<string>();
-  const outside = markdown.replace(/^ {0,12}(`{3,})[^\n]*\n[\s\S]*?\n {0,12}\1\s*$/gm, "");
-  for (const m of outside.matchAll(/^#{1,6} +(.+?) *#*$/gm)) {
-    const base = headingAnchor(m[1] ?? "");
-    const n = seen.get(base) ?? 0;
-    seen.set(base, n + 1);
-    out.add(n === 0 ? base : `${base}-${n}`);
-  }
-  return out;
+/** GitHub's anchor for one heading's Markdown text: its shown text slugged by github-slugger. Pure. */
+export function headingAnchor(heading: string): string {
+  return new GithubSlugger().slug(headingText(md.parseInline(heading.trim(), {})[0]));
 }
 
 /**
- * Each relative link of a Markdown file (`[text](target)`) that names no existing file, or an anchor its target
- * file lacks. External links (a scheme) are not followed. Reads the files.
+ * Every anchor a Markdown file's headings define (ATX and setext, as CommonMark finds them), slugged by github-slugger
+ * the way GitHub does, duplicates numbered (`x`, `x-1`). Pure.
+ */
+export function anchors(markdown: string): Set<string> {
+  const slugger = new GithubSlugger();
+  const tokens = md.parse(markdown, {});
+  const out = new Set<string>();
+  tokens.forEach((t, i) => {
+    if (t.type === "heading_open") out.add(slugger.slug(headingText(tokens[i + 1])));
+  });
+  return out;
+}
+
+/** Every link and image target of a Markdown text as CommonMark resolves them (inline, reference, autolink). Pure. */
+export function linkTargets(markdown: string): string[] {
+  const targets: string[] = [];
+  const visit = (tokens: readonly Token[]) => {
+    for (const t of tokens) {
+      if (t.type === "link_open") targets.push(t.attrGet("href") ?? "");
+      if (t.type === "image") targets.push(t.attrGet("src") ?? "");
+      if (t.children) visit(t.children);
+    }
+  };
+  visit(md.parse(markdown, {}));
+  return targets;
+}
+
+/** A link target with the percent-encoding markdown-it's link normalizer adds undone. Pure. */
+function decoded(target: string): string {
+  try {
+    return decodeURIComponent(target);
+  } catch {
+    return target;
+  }
+}
+
+/**
+ * Each relative link of a Markdown file (inline `[text](target)`, reference `[text][ref]`, images) that names no
+ * existing file, or an anchor its target file lacks. External links (a scheme) are not followed. Reads the files.
  */
 export function brokenLinks(file: string): string[] {
-  const text = readFileSync(file, "utf8");
-  const outside = text
-    .replace(/^ {0,12}(`{3,})[^\n]*\n[\s\S]*?\n {0,12}\1\s*$/gm, "")
-    .replace(/`[^`\n]*`/g, "");
   const problems: string[] = [];
-  for (const m of outside.matchAll(/\[[^\]]*\]\(([^)\s]+)\)/g)) {
-    const target = m[1] ?? "";
+  for (const target of linkTargets(readFileSync(file, "utf8"))) {
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
-    const [rel = "", anchor] = target.split("#");
+    const hash = target.indexOf("#");
+    const rel = decoded(hash < 0 ? target : target.slice(0, hash));
+    const anchor = hash < 0 ? undefined : decoded(target.slice(hash + 1));
     const dest = rel === "" ? file : path.resolve(path.dirname(file), rel);
     if (!existsSync(dest)) {
       problems.push(`${path.basename(file)}: ${target}: no such file`);

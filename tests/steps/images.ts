@@ -126,8 +126,8 @@ const UBUNTU_TOOLS = [
 ];
 
 /**
- * The Bazel image (bazelbuild/continuous-integration bazel/oci/Dockerfile: Ubuntu 22.04 with bash, git, curl,
- * build-essential; no jq, no skopeo). Bazel itself is a stand-in on the test's own PATH folder.
+ * The Bazel image (bazelbuild/continuous-integration bazel/oci/Dockerfile: Ubuntu 20.04 for Bazel 8.0.0's image, 22.04
+ * only for images built after 2025-07; bash, git, curl, build-essential; no jq, no skopeo). Bazel itself is a stand-in on the test's own PATH folder.
  */
 export function bazelImage(): string {
   return linkFolder({

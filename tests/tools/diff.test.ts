@@ -1,8 +1,17 @@
 // plan:diff on real plan pairs: what a reviewer needs to see, and a summary that stays under GitHub's limit.
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { diffDirs, fieldChanges, renderSummary, rolloutLines, stackSummaryLine } from "../../tools/plan/diff";
+import {
+  diffDirs,
+  fieldChanges,
+  readPlanDir,
+  renderSummary,
+  rolloutLines,
+  stackSummaryLine,
+  stacksIn,
+} from "../../tools/plan/diff";
 import { evaluate } from "../../tools/plan/evaluate";
 import { planFiles, writePlan } from "../../tools/plan/render";
 import { digest, tempDir } from "../helpers";
@@ -42,7 +51,7 @@ describe("plan:diff on real plans", () => {
     );
     assert.match(tagChange, /`imageTag`: `"v1"` -> `"v2"`/);
     assert.match(tagChange, new RegExp(`\`imageDigest\`: \`"${digest("1")}"\` -> \`"${digest("2")}"\``));
-    assert.match(tagChange, /- changed: Deployment workflow-runner-dev\/workflow-runner/);
+    assert.match(tagChange, /- changed: `Deployment workflow-runner-dev\/workflow-runner`/);
     assert.match(tagChange, /`spec\.template\.spec\.containers\[workflow-runner\]\.image`/);
     assert.doesNotMatch(tagChange, /\*\*Pipeline\*\*/);
   });
@@ -56,7 +65,7 @@ describe("plan:diff on real plans", () => {
     assert.match(text, /`spec\.replicas`: `1` -> `3`/);
     assert.match(
       text,
-      /- changed: PodDisruptionBudget workflow-runner-dev\/workflow-runner\n {2}- `spec\.minAvailable`: `0` -> `2`/,
+      /- changed: `PodDisruptionBudget workflow-runner-dev\/workflow-runner`\n {2}- `spec\.minAvailable`: `0` -> `2`/,
     );
     assert.doesNotMatch(text, /\*\*Image\*\*/);
   });
@@ -90,7 +99,7 @@ describe("plan:diff on real plans", () => {
     const text = await summary({ claimCheckEnabled: "true", stigmerProxyEndpoint: "https://api.stigmer.ai" });
     assert.match(
       text,
-      /- changed: ConfigMap workflow-runner-dev\/workflow-runner-settings\n(.*\n)* {2}- `data\.STIGMER_PROXY_ENDPOINT`: \(none\) -> `"https:\/\/api\.stigmer\.ai"`/,
+      /- changed: `ConfigMap workflow-runner-dev\/workflow-runner-settings`\n(.*\n)* {2}- `data\.STIGMER_PROXY_ENDPOINT`: \(none\) -> `"https:\/\/api\.stigmer\.ai"`/,
     );
     assert.doesNotMatch(text, /R2_/);
   });
@@ -105,7 +114,7 @@ describe("plan:diff on real plans", () => {
     );
     assert.match(
       text,
-      /\*\*Pipeline\*\*\n- Task workflow-runner-ci\/bazel-oci-push: step bazel-push changed/,
+      /\*\*Pipeline\*\*\n- `Task workflow-runner-ci\/bazel-oci-push`: step `bazel-push` changed/,
     );
     assert.match(text, /- changed: `\.planton\/tasks\/bazel-oci-push\.yaml`/);
   });
@@ -114,7 +123,7 @@ describe("plan:diff on real plans", () => {
     const text = await summary({ gitBranch: "release" });
     assert.match(
       text,
-      /\*\*Service-hub entry\*\*\n- `spec\.build\.triggers\.branches\[0\]`: `"main"` -> `"release"`\n- `spec\.gitRepo\.defaultBranch`: `"main"` -> `"release"`/,
+      /\*\*Service-hub entry\*\*\n- `spec\.deploy\.branchDeployments\[0\]\.branch`: `"main"` -> `"release"`\n- `spec\.gitRepo\.defaultBranch`: `"main"` -> `"release"`/,
     );
   });
 
@@ -159,5 +168,44 @@ describe("fieldChanges", () => {
     assert.deepEqual(fieldChanges(a, [...a, { name: "z", v: 3 }]), [
       { path: "[z]", before: undefined, after: { name: "z", v: 3 } },
     ]);
+  });
+});
+
+describe("plan:diff reads a plan's files by their shapes (zod)", () => {
+  /** A one-object plan folder with the given plan.json and secrets.json. */
+  const plan = (meta: unknown, secrets: unknown) => {
+    const dir = tempDir("diff-shape-");
+    writeFileSync(path.join(dir, "kubernetes.yaml"), "kind: Namespace\nmetadata:\n  name: n\n");
+    writeFileSync(path.join(dir, "outputs.json"), "{}\n");
+    writeFileSync(path.join(dir, "plan.json"), JSON.stringify(meta));
+    writeFileSync(path.join(dir, "secrets.json"), JSON.stringify(secrets));
+    return dir;
+  };
+  it("reads a plan as npm run plan writes it", () => {
+    const dir = plan({ project: "workflow-runner", stack: "dev" }, { stigmerApiKey: "fp" });
+    assert.deepEqual([...stacksIn(dir)], [["dev", dir]]);
+    const read = readPlanDir(dir);
+    assert.deepEqual(
+      [read.stack, [...read.objects.keys()], read.secrets],
+      ["dev", ["Namespace n"], { stigmerApiKey: "fp" }],
+    );
+  });
+  it("names the file and the field of a plan that is not (old: a cast let it through)", () => {
+    const noStack = plan({ project: "workflow-runner" }, {});
+    assert.throws(
+      () => stacksIn(noStack),
+      /plan\.json: ✖ Invalid input: expected string, received undefined\n {2}→ at stack/,
+    );
+    const badSecret = plan({ stack: "dev" }, { stigmerApiKey: 7 });
+    assert.throws(
+      () => readPlanDir(badSecret),
+      /secrets\.json: ✖ Invalid input: expected string, received number\n {2}→ at stigmerApiKey/,
+    );
+    const noName = plan({ stack: "dev" }, {});
+    writeFileSync(path.join(noName, "kubernetes.yaml"), "kind: Namespace\nmetadata: {}\n");
+    assert.throws(
+      () => readPlanDir(noName),
+      /kubernetes\.yaml: ✖ Invalid input: expected string, received undefined\n {2}→ at metadata\.name/,
+    );
   });
 });

@@ -2,14 +2,16 @@
 // (accepted and refused), a hold, a rollback and its release, drift, and runs from a ref other than main.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { imageReference } from "../../config/image-reference";
 import type { PulumiCall } from "./boundary";
 import { createWorld, DEV, devOutputs, PROD, type World } from "./journey";
 import { PROGRAM_PATH } from "./monorepo";
 import { describeRun, type WorkflowEvent } from "./runner";
 
 const PROD_FILE = `${PROGRAM_PATH}/Pulumi.prod.yaml`;
-const REPOSITORY = String(devOutputs().imageRef).split(":")[0] ?? "";
+const REPOSITORY = imageReference(String(devOutputs().imageRef))?.repository ?? "";
 const VERIFIED = String(devOutputs().verifiedImageRef);
+const VERIFIED_PARTS = imageReference(VERIFIED);
 /** An earlier prod image, the target of a rollback. */
 const EARLIER = `${REPOSITORY}:fedcba9876543210fedcba9876543210fedcba98@sha256:${"2".repeat(64)}`;
 
@@ -96,7 +98,7 @@ describe("workflow-runner-deploy.yml and workflow-runner-drift.yml", () => {
     assert.equal(up?.argv[0], "up");
     assert.deepEqual(flag(up as PulumiCall, "--stack"), [PROD]);
     assert.deepEqual(flag(up as PulumiCall, "--policy-pack"), ["policy"]);
-    const [tag, digest] = VERIFIED.slice(REPOSITORY.length + 1).split("@");
+    const { tag, digest } = VERIFIED_PARTS ?? {};
     assert.deepEqual(flag(up as PulumiCall, "-c"), [
       `workflow-runner:imageTag=${tag}`,
       `workflow-runner:imageDigest=${digest}`,
@@ -198,7 +200,7 @@ describe("workflow-runner-deploy.yml and workflow-runner-drift.yml", () => {
     assert.equal(release.job("prod").result, "success", describeRun(release));
     const up = calls().find((c) => c.argv[0] === "up");
     assert.equal(up?.imagePin, null);
-    assert.ok(up?.argv.includes(`workflow-runner:imageDigest=${VERIFIED.split("@")[1]}`));
+    assert.ok(up?.argv.includes(`workflow-runner:imageDigest=${VERIFIED_PARTS?.digest}`));
   });
 
   it("a dispatch or push from a ref other than main deploys nothing", async () => {

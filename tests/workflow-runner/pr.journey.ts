@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { imageReference } from "../../config/image-reference";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
 import { createWorld, devOutputs, pullRequest, type World } from "./journey";
 import { PROGRAM_PATH } from "./monorepo";
@@ -10,7 +11,7 @@ import { describeRun } from "./runner";
 
 const PROD_FILE = `${PROGRAM_PATH}/Pulumi.prod.yaml`;
 const PROD_STACK = path.join(PROJECT_DIR, "Pulumi.prod.yaml");
-const PIN = `${String(devOutputs().imageRef).split(":")[0]}:fedcba9876543210fedcba9876543210fedcba98@sha256:${"2".repeat(64)}`;
+const PIN = `${imageReference(String(devOutputs().imageRef))?.repository}:fedcba9876543210fedcba9876543210fedcba98@sha256:${"2".repeat(64)}`;
 
 describe("workflow-runner-pr.yml", () => {
   let world: World;

@@ -88,3 +88,44 @@ export function layerViolations(graph: ImportGraph): string[] {
   }
   return problems.sort();
 }
+
+/** The contracts that describe no one service (its shape, Planton, the stack outputs); every other contract is a service's. */
+export const GENERIC_CONTRACTS: readonly string[] = [
+  "contracts/service.ts",
+  "contracts/planton.ts",
+  "contracts/stack-outputs.ts",
+  "contracts/poller-identity.ts",
+];
+
+/** Whether a file belongs to one service: its module (config/services/) or its contract. Pure. */
+export function isServiceFile(file: string): boolean {
+  return (
+    file.startsWith("config/services/") ||
+    (file.startsWith("contracts/") && !GENERIC_CONTRACTS.includes(file))
+  );
+}
+
+/**
+ * Imports known to reach a service's contract from a component, each with why it stays until its owner changes it:
+ * the verification's queue type comes from workflow-runner's contract, which re-exports contracts/service.ts's.
+ */
+export const SERVICE_IMPORT_EXCEPTIONS: Readonly<Record<string, string>> = {
+  "components/verification.ts -> contracts/workflow-runner.ts":
+    "PolledQueue, now defined in contracts/service.ts; the import moves with the poller identity work on verification.ts",
+};
+
+/**
+ * Components or the program importing a service's files: the components are generic over the description, and the
+ * program reaches a service only through config (the registry in config/services/index.ts). Pure.
+ */
+export function serviceImports(graph: ImportGraph): string[] {
+  const problems: string[] = [];
+  for (const [file, deps] of Object.entries(graph)) {
+    if (!file.startsWith("components/") && file !== "index.ts") continue;
+    for (const dep of deps.filter(isServiceFile)) {
+      if (SERVICE_IMPORT_EXCEPTIONS[`${file} -> ${dep}`] === undefined)
+        problems.push(`${file} imports ${dep}, a file of one service`);
+    }
+  }
+  return problems.sort();
+}

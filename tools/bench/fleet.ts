@@ -4,7 +4,8 @@ import * as k8s from "@pulumi/kubernetes";
 import { ServiceDelivery } from "../../components/delivery";
 import { selectImage } from "../../components/image-choice";
 import { parsePlainConfig } from "../../config/parse";
-import { describeService, type ServiceDescription } from "../../config/service";
+import type { ServiceDescription } from "../../config/service";
+import { describeService } from "../../config/services/workflow-runner";
 import { PROJECT_DIR } from "../plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../plan/stack-files";
 

@@ -13,6 +13,7 @@ import {
   TASK_QUEUES,
   WORKFLOW_RUNNER_ENV,
 } from "../../contracts/workflow-runner";
+import { positionalArgs, readArgs } from "../args";
 import { readProjectFile } from "../plan/stack-files";
 import { PROJECT_ROOT } from "../project-root";
 
@@ -55,9 +56,15 @@ export function renderContractDoc(descriptions: Readonly<Record<string, string>>
     "restarts the container when the process exits.",
     "",
     "Check a checkout of the service against this contract with",
-    "`npm run contract:check -- <checkout of stigmer/stigmer, or its backend/services/workflow-runner>`: it lists every",
-    "variable the binary reads (os.Getenv, os.LookupEnv and getEnv*-style helpers, with their defaults) and each",
-    "difference (+ added, - removed, ~ changed default), exiting 1 on any.",
+    "`npm run contract:check -- --service workflow-runner <checkout of stigmer/stigmer, or its backend/services/workflow-runner>`",
+    "(`--service` may be left out: workflow-runner is the default): Go's own parser reads the files `go build` compiles",
+    "for linux/amd64 (it needs the go command: Debian's `golang-go`) and lists every variable the binary reads",
+    "(os.Getenv, os.LookupEnv, syscall.Getenv and getEnv*-style helpers, with their defaults), each difference",
+    "(+ added, - removed, ~ changed default) and each access naming no variable (os.Environ, a name that is not a constant),",
+    "exiting 1 on any difference or on an access the contract does not list with its reason (`UNRESOLVED_ENV_READS`),",
+    "0 in sync, 2 on a usage error. Its successor's table is checked the same way:",
+    "`npm run contract:check -- --service stigmer-runner <checkout>` compares the environment tables of",
+    "`backend/services/runner/README.md` (read with a CommonMark parser) with `contracts/stigmer-runner-env.ts`.",
     "",
     "## Environment",
     "",
@@ -125,6 +132,11 @@ export function keyDescriptions(dir: string): Record<string, string> {
 }
 
 if (require.main === module) {
+  const parsed = readArgs("usage: npm run docs:contract", () => positionalArgs(process.argv.slice(2), 0, 0));
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.message}\n`);
+    process.exit(2);
+  }
   const dir = PROJECT_ROOT;
   const file = path.join(dir, DOC_PATH);
   mkdirSync(path.dirname(file), { recursive: true });

@@ -1,0 +1,20 @@
+// CEL literals the program writes into expressions (admission rules, trigger filters): one quoting for every value.
+
+/**
+ * A CEL string literal for any string: double-quoted with JSON's escapes (`\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`,
+ * `\u00XX` for the other control characters), each of which CEL's grammar accepts too (cel-spec doc/langdef.md,
+ * "String and Bytes Values": `\\ \" \n \r \t \b \f` and `\uXXXX`). Every other character, unicode included, stays as it
+ * is. A lone UTF-16 surrogate is no character at all: CEL strings are sequences of code points and its `\u` escape
+ * takes no surrogate, so such a string is refused rather than written as a literal the parser would reject. Pure.
+ */
+export function celString(value: string): string {
+  // In unicode mode a surrogate pair is one code point, so \p{Cs} matches only a lone surrogate.
+  if (/\p{Cs}/u.test(value))
+    throw new Error(`a CEL string cannot hold a lone UTF-16 surrogate: ${JSON.stringify(value)}`);
+  return JSON.stringify(value);
+}
+
+/** A CEL list of string literals. Pure. */
+export function celStringList(values: readonly string[]): string {
+  return `[${values.map(celString).join(", ")}]`;
+}
