@@ -535,7 +535,7 @@ function toolCases(): Case[] {
       "plan:diff: --out without a value",
       () => [base(), planFolder("dev"), "--out"],
       "--out",
-      "--out: got an empty path; allowed: a file path",
+      "Option '--out <value>' argument missing",
     ),
     diff(
       "plan:diff: --out in a folder that does not exist",

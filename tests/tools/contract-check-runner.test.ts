@@ -240,7 +240,7 @@ describe("contract:check's command line", () => {
       [["a", "b"], "one checkout, not 2"],
       [
         ["--verbose", "c"],
-        "Unknown option '--verbose'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--verbose\"'",
+        "Unknown option '--verbose'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--verbose\"",
       ],
       [["--service=stigmer-runner", "--service", "workflow-runner", "c"], "--service given twice"],
     ] as const) {
