@@ -543,7 +543,7 @@ const cases: Case[] = [
     title: "R2 settings next to the claim-check proxy",
     stack: "prod",
     kind: "service contract",
-    config: { stigmerProxyEndpoint: "https://api.stigmer.ai" },
+    config: { stigmerProxyEndpoint: "https://api.stigmer.ai", r2Bucket: "stigmer-claimcheck-prod" },
     names: `${P}:r2Bucket`,
     message: `${P}:r2Bucket: got "stigmer-claimcheck-prod"; allowed: empty when stigmerProxyEndpoint is set: claim check then asks the proxy for presigned URLs and the service ignores the R2 settings (worker/config/config.go)`,
   },
@@ -1222,7 +1222,7 @@ const roundThree: Case[] = [
       ["minSoak without promoteFrom", { minSoak: "2h" }, "minSoak", "0s unless promoteFrom is set"],
       [
         "TLS off for a backend outside the cluster",
-        { stigmerBackendTls: "false" },
+        { stigmerBackendTls: "false", stigmerBackendEndpoint: "stigmer-dev-api.planton.live:443" },
         "stigmerBackendTls",
         "true for stigmerBackendEndpoint stigmer-dev-api.planton.live:443, a host outside the cluster",
       ],

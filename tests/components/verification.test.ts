@@ -11,7 +11,15 @@ import { POLLER_IDENTITY_FORMATS, type PollerIdentityFormat } from "../../contra
 import { WORKFLOW_RUNNER_CONTRACT } from "../../contracts/workflow-runner";
 import { type Evaluation, evaluate } from "../../tools/plan/evaluate";
 import { kubernetesObjects } from "../../tools/plan/render";
-import { devOutputs, digest, kubernetesSchemaError, one, TOOL_DIGESTS, tempDir } from "../helpers";
+import {
+  devOutputs,
+  digest,
+  kubernetesSchemaError,
+  one,
+  stackFileValue,
+  TOOL_DIGESTS,
+  tempDir,
+} from "../helpers";
 import type { Obj } from "../tekton-sim";
 
 const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
@@ -79,7 +87,7 @@ describe("the verification of dev's rollout", () => {
       env.POLLED_QUEUES,
       "activity:workflow_execution_runner workflow:zigflow_execution activity:zigflow_execution activity:workflow_validation_runner",
     );
-    assert.equal(env.TEMPORAL_NAMESPACE, "stigmer-dev");
+    assert.equal(env.TEMPORAL_NAMESPACE, stackFileValue("dev", "temporalNamespace"));
     assert.equal(env.TEMPORAL_ADDRESS, "temporal-frontend.temporal.svc.cluster.local:7233");
     assert.equal(env.IMAGE_REF, ref);
     assert.match(decodeURIComponent(env.POD_SELECTOR), new RegExp(`${DIGEST_LABEL}=${"7".repeat(40)}`));
