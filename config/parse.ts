@@ -13,7 +13,7 @@ import {
 } from "./formats";
 import { type KeySpec, PLAIN_KEYS, type PlainConfig, type PlainKey, PROJECT } from "./keys";
 import { serviceLabels } from "./labels";
-import { networkConfigProblems } from "./network-rules";
+import { ENDPOINT_KEYS, networkConfigProblems, refusedEndpointHint } from "./network-rules";
 import { platformLimitProblems } from "./platform-limits";
 import { IMAGE_KEYS, imageRegistryProblem, policyParityProblems } from "./policy-parity";
 import type { ServiceModule } from "./service";
@@ -23,7 +23,10 @@ import { SERVICE_MODULES, serviceModule } from "./services/index";
 function valueHint(name: string, value: string | undefined): string {
   const images: readonly string[] = [...IMAGE_KEYS, "imageRepository"];
   const why = value && images.includes(name) ? imageRegistryProblem(value) : undefined;
-  return why ? ` (${why})` : "";
+  // An endpoint its grammar refused: say where it would have led when that is the reason (an IPv6 metadata address).
+  const endpoint =
+    value && Object.hasOwn(ENDPOINT_KEYS, name) ? refusedEndpointHint(name as PlainKey, value) : undefined;
+  return why ? ` (${why})` : endpoint ? ` (${endpoint})` : "";
 }
 
 /**

@@ -1281,6 +1281,114 @@ const roundThree: Case[] = [
 ];
 cases.push(...roundThree);
 
+const LINK_LOCAL_REFUSED =
+  "a destination outside 169.254.0.0/16 (cloud metadata and credentials), unless allowedLinkLocalCidrs lists a range that holds 169.254.169.254";
+const PROXY_ALLOWED =
+  "empty, or the https base URL of the Stigmer side-channel proxy (STIGMER_PROXY_ENDPOINT), e.g. https://api.stigmer.ai";
+const R2_ALLOWED = "empty, or R2's https endpoint, e.g. https://<account id>.r2.cloudflarestorage.com";
+const TEMPORAL_ALLOWED =
+  "host:port of the Temporal frontend: <service>.<namespace>.svc[.cluster.local]:<port>, a dotted external host, or an IPv4 address";
+const BACKEND_ALLOWED = "host:port of the Stigmer backend's gRPC API, e.g. stigmer-prod-api.planton.live:443";
+const DENIED_ALLOWED =
+  "a list of IPv4 CIDRs the worker's outbound traffic to the internet may not reach, e.g. 10.0.0.0/8";
+
+/**
+ * Round four of the config surface (issue 29 items 2, 3, 4, 10): egress only where intended, no credential in a
+ * committed file, no secret in a message, the platform's limits at plan time. Each with its exact message.
+ */
+const roundFourConfig: Case[] = [
+  // Egress: every endpoint key goes through one check (config/network-rules.ts ENDPOINT_KEYS, endpointProblem).
+  ...(
+    [
+      [
+        "the proxy endpoint at the cloud metadata address",
+        { stigmerProxyEndpoint: "https://169.254.169.254" },
+        `${P}:stigmerProxyEndpoint: got "https://169.254.169.254"; allowed: ${LINK_LOCAL_REFUSED}`,
+      ],
+      [
+        "the proxy endpoint at the metadata address over http",
+        { stigmerProxyEndpoint: "http://169.254.169.254" },
+        `${P}:stigmerProxyEndpoint: got "http://169.254.169.254"; allowed: ${PROXY_ALLOWED} (${LINK_LOCAL_REFUSED})`,
+      ],
+      [
+        "the proxy endpoint at Google's metadata name",
+        { stigmerProxyEndpoint: "https://metadata.google.internal" },
+        `${P}:stigmerProxyEndpoint: got "https://metadata.google.internal"; allowed: ${LINK_LOCAL_REFUSED} (metadata.google.internal resolves to 169.254.169.254)`,
+      ],
+      [
+        "the proxy endpoint at AWS's IPv6 metadata address",
+        { stigmerProxyEndpoint: "https://[fd00:ec2::254]" },
+        `${P}:stigmerProxyEndpoint: got "https://[fd00:ec2::254]"; allowed: ${PROXY_ALLOWED} (a destination that is not a cloud metadata service: [fd00:ec2::254] is AWS's IPv6 metadata address (cloud metadata and credentials))`,
+      ],
+      [
+        "the proxy endpoint on port 99999",
+        { stigmerProxyEndpoint: "https://api.stigmer.ai:99999" },
+        `${P}:stigmerProxyEndpoint: got "https://api.stigmer.ai:99999"; allowed: ${PROXY_ALLOWED}; a port from 1 to 65535: got port 99999`,
+      ],
+      [
+        "the proxy endpoint on port 0",
+        { stigmerProxyEndpoint: "https://api.stigmer.ai:0" },
+        `${P}:stigmerProxyEndpoint: got "https://api.stigmer.ai:0"; allowed: ${PROXY_ALLOWED}; a port from 1 to 65535: got port 0`,
+      ],
+      [
+        "the R2 endpoint at Google's metadata name",
+        { r2Endpoint: "https://metadata.google.internal" },
+        `${P}:r2Endpoint: got "https://metadata.google.internal"; allowed: ${LINK_LOCAL_REFUSED} (metadata.google.internal resolves to 169.254.169.254)`,
+      ],
+      [
+        "the R2 endpoint on port 70000",
+        { r2Endpoint: "https://a.r2.cloudflarestorage.com:70000" },
+        `${P}:r2Endpoint: got "https://a.r2.cloudflarestorage.com:70000"; allowed: ${R2_ALLOWED}; a port from 1 to 65535: got port 70000`,
+      ],
+      [
+        "the Temporal address at Google's metadata name",
+        { temporalAddress: "metadata.google.internal:7233" },
+        `${P}:temporalAddress: got "metadata.google.internal:7233"; allowed: ${LINK_LOCAL_REFUSED} (metadata.google.internal resolves to 169.254.169.254)`,
+      ],
+      [
+        "the Temporal address at AWS's IPv6 metadata address",
+        { temporalAddress: "[fd00:ec2::254]:7233" },
+        `${P}:temporalAddress: got "[fd00:ec2::254]:7233"; allowed: ${TEMPORAL_ALLOWED} (a destination that is not a cloud metadata service: [fd00:ec2::254] is AWS's IPv6 metadata address (cloud metadata and credentials))`,
+      ],
+      [
+        "the backend endpoint at the metadata address",
+        { stigmerBackendEndpoint: "169.254.169.254:80" },
+        `${P}:stigmerBackendEndpoint: got "169.254.169.254:80"; allowed: ${LINK_LOCAL_REFUSED}`,
+      ],
+      [
+        "the backend endpoint on port 0",
+        { stigmerBackendEndpoint: "stigmer-api.example.com:0" },
+        `${P}:stigmerBackendEndpoint: got "stigmer-api.example.com:0"; allowed: ${BACKEND_ALLOWED} (a port from 1 to 65535: got port 0)`,
+      ],
+      [
+        "a denied range with a leading zero",
+        { egressDeniedCidrs: '["010.0.0.0/8","169.254.0.0/16"]' },
+        `${P}:egressDeniedCidrs: got "[\\"010.0.0.0/8\\",\\"169.254.0.0/16\\"]"; allowed: ${DENIED_ALLOWED}; "010.0.0.0/8": octet "010" has a leading zero (read as octal by some parsers; Kubernetes refuses it)`,
+      ],
+      [
+        "an API server range with an octet over 255",
+        { apiServerCidrs: '["10.0.0.256/32"]' },
+        `"10.0.0.256/32": octet 256 is over 255`,
+      ],
+      [
+        "a link-local range with prefix 33",
+        { allowedLinkLocalCidrs: '["169.254.0.0/33"]' },
+        `"169.254.0.0/33": prefix "/33" is not 0 to 32`,
+      ],
+    ] as const
+  ).map(
+    ([title, config, message]): Case => ({
+      title,
+      stack: "dev",
+      kind: "values",
+      config,
+      names: `${P}:${Object.keys(config)[0]}`,
+      message,
+    }),
+  ),
+];
+cases.push(...roundFourConfig);
+
 /** Every entry under a folder, links not followed: its kind, and a file's text or a link's target. */
 function treeOf(dir: string): Record<string, string> {
   return Object.fromEntries(
