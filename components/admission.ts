@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { parseImageReference, SHA256_HEX_SOURCE, TAG_SOURCE } from "../config/image-reference";
 import { celString, celStringList } from "./cel";
+import { POD_VOLUME_SOURCES } from "./security-context";
 
 /** The API of ValidatingAdmissionPolicy and its binding (GA in Kubernetes 1.30). */
 export const ADMISSION_API = "admissionregistration.k8s.io/v1";
@@ -38,6 +39,8 @@ export interface PodTemplateRule {
   readonly secretNames: readonly string[];
   /** A pattern (RE2) for further Secret names, e.g. a name with a generated suffix. @default none */
   readonly secretNamePattern?: string;
+  /** Capabilities a container may add (the workload's contract). @default none: every container drops ALL */
+  readonly addedCapabilities?: readonly string[];
 }
 
 /**
@@ -82,6 +85,24 @@ export function podTemplateValidations(path: string, rule: PodTemplateRule): Val
       expression: `!(has(${path}.hostNetwork) && ${path}.hostNetwork) && !(has(${path}.hostPID) && ${path}.hostPID) && !(has(${path}.hostIPC) && ${path}.hostIPC) && ${allContainers("!has(c.securityContext) || !has(c.securityContext.privileged) || !c.securityContext.privileged")}`,
       message: "pods may use no host namespace and no privileged container",
     },
+    {
+      expression: `!has(${path}.volumes) || ${path}.volumes.all(v, v.all(k, k == 'name' || k in ${celStringList(POD_VOLUME_SOURCES)}))`,
+      message: `volumes: only ${POD_VOLUME_SOURCES.join(", ")}; no hostPath, flexVolume, csi, ephemeral, iscsi, rbd, nfs, glusterfs, cephfs, persistentVolumeClaim or other volume the node mounts or runs`,
+    },
+    {
+      expression: allContainers(
+        `!has(c.securityContext) || !has(c.securityContext.capabilities) || !has(c.securityContext.capabilities.add) || c.securityContext.capabilities.add.all(x, x in ${celStringList(rule.addedCapabilities ?? [])})`,
+      ),
+      message: `securityContext.capabilities.add: ${rule.addedCapabilities?.length ? `only ${rule.addedCapabilities.join(", ")}` : "none"} (the workload's contract)`,
+    },
+    {
+      expression: `!(has(${path}.securityContext) && has(${path}.securityContext.seccompProfile) && ${path}.securityContext.seccompProfile.type == 'Unconfined') && ${allContainers("!has(c.securityContext) || !has(c.securityContext.seccompProfile) || c.securityContext.seccompProfile.type != 'Unconfined'")}`,
+      message: "securityContext.seccompProfile: not Unconfined, on the pod or any container",
+    },
+    {
+      expression: allContainers("!has(c.ports) || c.ports.all(p, !has(p.hostPort) || p.hostPort == 0)"),
+      message: "ports: no hostPort (it opens a port on the node)",
+    },
   ];
 }
 
@@ -95,6 +116,8 @@ export interface PipelineRunRule {
   readonly deployTask: { readonly name: string; readonly serviceAccountName: string };
   /** The Secrets each workspace may bind, by workspace name; any other workspace binds no Secret. */
   readonly workspaceSecrets: Readonly<Record<string, string>>;
+  /** The claim each workspace may bind, by workspace name; any other workspace binds no existing claim. */
+  readonly workspaceClaims: Readonly<Record<string, string>>;
 }
 
 /**
@@ -105,6 +128,12 @@ export interface PipelineRunRule {
 export function pipelineRunValidations(rule: PipelineRunRule): Validation[] {
   const ws = Object.entries(rule.workspaceSecrets)
     .map(([name, secret]) => `(w.name == ${celString(name)} && w.secret.secretName == ${celString(secret)})`)
+    .join(" || ");
+  const claims = Object.entries(rule.workspaceClaims)
+    .map(
+      ([name, claim]) =>
+        `(w.name == ${celString(name)} && w.persistentVolumeClaim.claimName == ${celString(claim)})`,
+    )
     .join(" || ");
   return [
     {
@@ -122,6 +151,12 @@ export function pipelineRunValidations(rule: PipelineRunRule): Validation[] {
     {
       expression: `!has(object.spec.workspaces) || object.spec.workspaces.all(w, (!has(w.secret) && !has(w.projected) && !has(w.csi)) || (has(w.secret) && (${ws || "false"})))`,
       message: "a workspace may bind no Secret but its own",
+    },
+    {
+      expression: `!has(object.spec.workspaces) || object.spec.workspaces.all(w, !has(w.persistentVolumeClaim) || (${claims || "false"}))`,
+      message: `workspaces: each binds only its own claim (${Object.entries(rule.workspaceClaims)
+        .map(([name, claim]) => `${name}: ${claim}`)
+        .join(", ")}), so no task is handed another's cache`,
     },
   ];
 }

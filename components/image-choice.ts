@@ -5,7 +5,7 @@ import { rfc3339Millis } from "../config/formats";
 import { imageReference, isPinnedImage } from "../config/image-reference";
 import { PROJECT } from "../config/keys";
 import type { ImageSource } from "../config/service";
-import type { ImageOrigin } from "../contracts/stack-outputs";
+import { EARLIEST_VERIFIED_AT, type ImageOrigin } from "../contracts/stack-outputs";
 
 /** A parsed digest reference. */
 export interface PinnedImage {
@@ -155,14 +155,28 @@ export function promotedImageRef(image: ImageSource, source: PromotionSource, no
       `${key}: got ${JSON.stringify(from)}, whose verifiedAt ${JSON.stringify(source.verifiedAt ?? "")} is not an RFC 3339 date-time with a zone; allowed: evidence with the time it was verified, e.g. 2026-01-01T00:00:00Z`,
     ]);
   }
+  // Never before any image could have existed: a zero or epoch time is no verification, and would skip the soak.
+  const earliest = rfc3339Millis(EARLIEST_VERIFIED_AT) ?? 0;
+  if (at < earliest) {
+    throw new ConfigError([
+      `${key}: got ${JSON.stringify(from)}, whose verifiedAt ${JSON.stringify(source.verifiedAt)} is before ${EARLIEST_VERIFIED_AT}, when no image of this service could have existed (a zero or epoch time is an output never set, not a verification); allowed: evidence verified from ${EARLIEST_VERIFIED_AT} on, by the rollout verification of the image it runs`,
+    ]);
+  }
   if (at > now) {
     throw new ConfigError([
       `${key}: got ${JSON.stringify(from)}, whose verifiedAt ${JSON.stringify(source.verifiedAt)} is in the future (now ${new Date(now).toISOString()}); allowed: evidence verified before now (a clock or an output is wrong)`,
     ]);
   }
   const soak = image.minSoakSeconds ?? 0;
+  if (!Number.isFinite(soak) || soak < 0)
+    throw new ConfigError([`${PROJECT}:minSoak: got ${soak} s; allowed: a finite duration of 0s or more`]);
+  if (!Number.isFinite(now))
+    throw new ConfigError([
+      `${key}: the clock reads ${now}, not a time; allowed: a promotion at a real time`,
+    ]);
   const ends = at + soak * 1000;
-  if (ends > now) {
+  // Fails closed: a soak or a clock that is not a number (NaN compares false) never lets a promotion through.
+  if (!(ends <= now)) {
     throw new ConfigError([
       `${PROJECT}:minSoak: ${JSON.stringify(verified)} was verified on ${from} at ${new Date(at).toISOString()}; its soak of ${soak} s ends at ${new Date(ends).toISOString()} (now ${new Date(now).toISOString()}); allowed: promote once the soak has passed, or pin an image with imagePin`,
     ]);

@@ -108,7 +108,7 @@ export function buildServiceHubEntryV1(a: EntryInputs) {
     spec: {
       gitRepo: gitRepoV1(a),
       packageType: "container_image",
-      containerRegistry: a.serviceHub.containerRegistry,
+      ...(a.serviceHub.containerRegistry ? { containerRegistry: a.serviceHub.containerRegistry } : {}),
       pipelineConfiguration: {
         pipelineProvider: "self",
         tektonPipelineYamlFile: a.pipelineFilePath,
@@ -157,7 +157,7 @@ export function buildServiceHubEntryV1alpha1(a: EntryInputs) {
               }
             : {}),
         },
-        registry: a.serviceHub.containerRegistry,
+        ...(a.serviceHub.containerRegistry ? { registry: a.serviceHub.containerRegistry } : {}),
         imageRepositoryPath: imageRepositoryPath(a.imageRepository),
         triggers: deployTo
           ? { disableTriggerBranches: true, ...paths }

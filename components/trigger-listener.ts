@@ -6,6 +6,7 @@ import { tektonTriggerName } from "../config/platform-limits";
 import type { BuildDescription } from "../config/service";
 import { type AdmissionObjects, buildAdmissionRule, pipelineRunValidations } from "./admission";
 import { deployerNames } from "./deployer";
+import { CACHE_WORKSPACES } from "./pipeline-tasks";
 import { type ObjectArgs, TRIGGERS_API } from "./tekton";
 import { pushFilter } from "./trigger-run";
 
@@ -176,6 +177,9 @@ export function buildListenerAdmission(
       runServiceAccountName: names.runServiceAccount,
       deployTask: { name: "deploy", serviceAccountName: deployerNames(serviceName).serviceAccount },
       workspaceSecrets: { secrets: names.buildSecrets, "registry-credentials": names.pushSecret },
+      workspaceClaims: Object.fromEntries(
+        Object.values(CACHE_WORKSPACES).map((c) => [c.workspace, c.claimName]),
+      ),
     }),
     labels,
   });

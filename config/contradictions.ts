@@ -1,7 +1,7 @@
 // Settings that contradict each other, and the shared root pipeline's one owner; each message names both keys.
 import { problem } from "./errors";
 import { durationSeconds, splitAddress } from "./formats";
-import type { PlainConfig } from "./keys";
+import { ORG_NAMED_KEYS, type OrgNamedKeySpec, type PlainConfig, type PlainKey } from "./keys";
 
 /** Namespaces Tekton installs itself into: CI's runs never share them. */
 export const TEKTON_NAMESPACES: readonly string[] = [
@@ -95,4 +95,17 @@ export function sharedOwnershipProblems(cfg: PlainConfig): string[] {
         ),
       ]
     : [];
+}
+
+/** A key naming an organization's record (ORG_NAMED_KEYS) that this stack needs and does not set. Pure. */
+export function orgNamedKeyProblems(cfg: PlainConfig): string[] {
+  return (Object.entries(ORG_NAMED_KEYS) as [PlainKey, OrgNamedKeySpec][])
+    .filter(([name, spec]) => cfg[name] === undefined && spec.neededWhen.test(cfg))
+    .map(([name, spec]) =>
+      problem(
+        name,
+        undefined,
+        `${spec.names}, set in this stack's file, because ${spec.neededWhen.reason}; no public source names it, so there is no default: find it with \`${spec.find}\` and set it with \`pulumi config set ${name} <name>\``,
+      ),
+    );
 }

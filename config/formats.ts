@@ -205,3 +205,8 @@ export function splitAddress(address: string): { host: string; port: number } {
   const groups = SERVICE_ADDRESS.exec(address)?.groups ?? {};
   return { host: groups.host ?? "", port: Number(groups.port ?? "0") };
 }
+
+/** `["k=v", ...]` as a label map. Pure. */
+export function labelMap(list: readonly string[]): Record<string, string> {
+  return Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+}

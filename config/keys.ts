@@ -1,3 +1,5 @@
+// Over 400 lines: the one schema of every key of every service (Pulumi.yaml declares the same set); a service's
+// keys move to its module when the schema can be assembled from modules.
 // The key schema: every config key the program reads, how its raw string parses, and what an error says is allowed.
 // Pulumi.yaml's `config:` block declares the same keys; tests/config-keys.test.ts fails when the two differ.
 import { z } from "zod";
@@ -279,10 +281,56 @@ export const PLAIN_KEYS = {
   tlsClusterIssuer: key(str(DNS1123_SUBDOMAIN), "a cert-manager ClusterIssuer name"),
   serviceHubOrg: key(str(DNS1123_LABEL), "a Planton organization id (DNS-1123 label)"),
   containerRegistryConnection: key(
-    str(DNS1123_LABEL),
-    "a Planton container registry connection name (DNS-1123 label)",
+    optional(str(DNS1123_LABEL)),
+    "empty, or the slug of the organization's Planton container registry connection (DNS-1123 label)",
   ),
   deploymentEnvironments: key(labelList, "a non-empty list of environment names (DNS-1123 labels)"),
+  runnerMode: key(z.enum(["local", "cloud"]), "local or cloud (MODE)"),
+  runnerTaskQueue: key(
+    z.string().regex(/^[^\s]{0,1000}$/),
+    "a Temporal task queue name without spaces, e.g. stigmer_runner",
+  ),
+  runnerSecretName: key(
+    optional(str(DNS1123_SUBDOMAIN)),
+    "empty, or the name of a Kubernetes Secret in the runner's namespace (DNS-1123 subdomain)",
+  ),
+  runnerSecretKeys: key(
+    jsonList(z.string().regex(ENV_NAME)).refine((list) => new Set(list).size === list.length),
+    "a list of distinct variable names the Secret holds under the same key names",
+  ),
+  runnerTemporalTls: key(
+    z.enum(["", "true", "false"]).transform((v) => (v === "" ? undefined : v === "true")),
+    'empty (the runner decides from the TLS items and the API key), "true" or "false" (STIGMER_TEMPORAL_TLS)',
+  ),
+  runnerTemporalTlsServerName: key(
+    optional(str(DNS1123_SUBDOMAIN)),
+    "empty, or the host name the Temporal frontend's certificate names (STIGMER_TEMPORAL_TLS_SERVER_NAME)",
+  ),
+  runnerPayloadKeyId: key(
+    optional(z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/)),
+    "empty, or the payload encryption key's id (letters, digits, . _ : -)",
+  ),
+  runnerPayloadSecondaryKeyId: key(
+    optional(z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/)),
+    "empty, or the secondary payload encryption key's id (letters, digits, . _ : -)",
+  ),
+  runnerArtifactStorage: key(
+    z.enum(["", "local", "proxy", "none"]).transform((v) => (v === "" ? undefined : v)),
+    "empty (the runner's default: proxy with a proxy endpoint, else local), local, proxy or none",
+  ),
+  runnerArtifactClaim: key(
+    optional(str(DNS1123_SUBDOMAIN)),
+    "empty, or the name of a PersistentVolumeClaim the runner shares with the server (ReadWriteMany)",
+  ),
+  runnerArtifactPath: key(
+    z.string().regex(/^\/[A-Za-z0-9._/-]*$/),
+    "an absolute path, the server's ARTIFACT_LOCAL_BASE_PATH, e.g. /artifacts",
+  ),
+  runnerDataSize: key(str(MEMORY_QUANTITY), "a storage quantity, e.g. 10Gi (the runner's /data claim)"),
+  runnerDataStorageClass: key(
+    optional(str(DNS1123_SUBDOMAIN)),
+    "empty (the cluster's default StorageClass), or a StorageClass name",
+  ),
 } as const;
 
 /** A secret key: what it holds, and when the program needs it (undefined: always). */
@@ -300,13 +348,19 @@ export interface SecretKeySpec {
  */
 export const SECRET_KEYS = {
   registryToken: { allowed: "a GHCR personal access token with read:packages" },
-  stigmerApiKey: { allowed: "the Stigmer backend API key (STIGMER_API_KEY)", serviceVar: "STIGMER_API_KEY" },
+  stigmerApiKey: {
+    allowed: "the Stigmer backend API key (STIGMER_API_KEY)",
+    serviceVar: "STIGMER_API_KEY",
+    // workflow-runner's credential (config/services/workflow-runner.ts); stigmer-runner reads its own from a Secret.
+    neededWhen: { reason: "service is workflow-runner", test: (c) => c.service === "workflow-runner" },
+  },
   r2AccessKeyId: {
     allowed: "the R2 access key id (R2_ACCESS_KEY_ID)",
     serviceVar: "R2_ACCESS_KEY_ID",
     neededWhen: {
       reason: "claimCheckEnabled is true and stigmerProxyEndpoint is empty",
-      test: (c) => c.claimCheckEnabled && c.stigmerProxyEndpoint === undefined,
+      test: (c) =>
+        c.service === "workflow-runner" && c.claimCheckEnabled && c.stigmerProxyEndpoint === undefined,
     },
   },
   r2SecretAccessKey: {
@@ -314,7 +368,8 @@ export const SECRET_KEYS = {
     serviceVar: "R2_SECRET_ACCESS_KEY",
     neededWhen: {
       reason: "claimCheckEnabled is true and stigmerProxyEndpoint is empty",
-      test: (c) => c.claimCheckEnabled && c.stigmerProxyEndpoint === undefined,
+      test: (c) =>
+        c.service === "workflow-runner" && c.claimCheckEnabled && c.stigmerProxyEndpoint === undefined,
     },
   },
   registryPushToken: {
@@ -342,6 +397,32 @@ export const SECRET_KEYS = {
 
 /** Names of the secret keys. */
 export type SecretKey = keyof typeof SECRET_KEYS;
+
+/** A plain key naming a record only the organization knows: when a stack needs it, and how to find the name. */
+export interface OrgNamedKeySpec {
+  /** What the value names. */
+  readonly names: string;
+  readonly neededWhen: { readonly reason: string; readonly test: (cfg: PlainConfig) => boolean };
+  /** The command that lists the names to choose from. */
+  readonly find: string;
+}
+
+/**
+ * Plain keys that name a record in another system which no public source names for this organization, so they have
+ * no default (a guessed name fails only at Planton's apply): a stack that needs one refuses to run without it. The
+ * offline plan, which cannot ask Planton, plans with a marked stand-in and says so.
+ */
+export const ORG_NAMED_KEYS = {
+  containerRegistryConnection: {
+    names: "the slug of the organization's Planton container registry connection for GHCR",
+    neededWhen: {
+      reason: "manageRepositoryFiles is true: the committed service-hub entry names it (spec.build.registry)",
+      test: (c) => c.manageRepositoryFiles,
+    },
+    // plantonhq/planton's first-service tutorial: build.registry is "the slug of your container registry connection".
+    find: "planton get container-registry-connection",
+  },
+} as const satisfies Partial<Record<PlainKey, OrgNamedKeySpec>>;
 
 /**
  * Keys earlier versions of this program read for things workflow-runner no longer reads (main.go at

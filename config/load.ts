@@ -124,12 +124,16 @@ export function loadStackConfig(): StackConfig {
   const plain = parsePlainConfig(raw);
   const self = `${pulumi.getOrganization()}/${PROJECT}/${pulumi.getStack()}`;
   const stack = pulumi.getStack();
-  if (stack !== plain.environment && !stack.startsWith(`${plain.environment}-`)) {
+  if (
+    stack !== plain.environment &&
+    !stack.startsWith(`${plain.environment}-`) &&
+    !stack.endsWith(`-${plain.environment}`)
+  ) {
     throw new ConfigError([
       problem(
         "environment",
         plain.environment,
-        `the environment of stack "${stack}" (its name, or its prefix before '-'): the ${"stigmer.ai/environment"} label it stamps decides which policies apply (prod-namespace-protected)`,
+        `the environment of stack "${stack}" (its name, its prefix before '-', or its suffix after the last '-'): the ${"stigmer.ai/environment"} label it stamps decides which policies apply (prod-namespace-protected)`,
       ),
     ]);
   }

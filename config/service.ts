@@ -109,8 +109,8 @@ export interface BuildDescription {
 export interface ServiceHubDescription {
   /** Planton organization. */
   readonly org: string;
-  /** Planton container registry connection the platform pushes and pulls with. */
-  readonly containerRegistry: string;
+  /** Planton container registry connection the platform pushes and pulls with. @default none named */
+  readonly containerRegistry?: string;
   /** Environments the service is deployed to. */
   readonly environments: readonly string[];
 }

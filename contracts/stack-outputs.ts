@@ -43,6 +43,16 @@ export interface StackOutputs {
   readonly verifiedBy: string;
 }
 
+/**
+ * The earliest `verifiedAt` any evidence can hold: the first day an image of a service this program delivers could
+ * have existed and been verified. A time before it (the zero time 0001-01-01T00:00:00Z a Go zero value prints, the
+ * epoch 1970-01-01T00:00:00Z of a zero Unix time) is not a verification; it would only make any soak look long over.
+ * The choice: 2025-01-01, a year before the oldest entry of stigmer/stigmer's _changelog (2026-01, where
+ * workflow-runner is first written in the open repository); the private monorepo's own history could not be checked,
+ * hence the margin. The source stack's image build time would be a tighter floor, but no output records it.
+ */
+export const EARLIEST_VERIFIED_AT = "2025-01-01T00:00:00Z";
+
 /** What index.ts returns: each output as a Pulumi Input of its contract type. */
 export type StackOutputsInput = { readonly [K in keyof StackOutputs]: pulumi.Input<StackOutputs[K]> };
 

@@ -1,47 +1,29 @@
 // The security baseline as policy rules: pure validation functions over resource inputs, tested without a policy server.
 import type {
   ReportViolation,
-  ResourceValidationArgs,
   ResourceValidationPolicy,
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-
+import { POD_VOLUME_SOURCES } from "../components/security-context";
 import { imageReference, sha256Hex } from "../config/image-reference";
 import { ENVIRONMENT_LABEL, TOKEN_REASON_ANNOTATION } from "../config/labels";
 import { networkPolicyProblems } from "../config/network";
 import { imageReferenceProblem, imageRegistryProblem, secretLooking } from "../config/policy-parity";
+import { noNodeAccess } from "./node-access";
+import { podSecurityPerContract, restrictedSecurityContext } from "./service-security";
+import { containers, type Json, nodeVolumes, podSpec, policy } from "./workloads";
 
-// biome-ignore lint/suspicious/noExplicitAny: resource inputs are schemaless JSON to a policy.
-type Json = any;
-
-const WORKLOADS: Readonly<Record<string, (props: Json) => Json>> = {
-  "kubernetes:apps/v1:Deployment": (p) => p.spec?.template?.spec,
-  "kubernetes:apps/v1:StatefulSet": (p) => p.spec?.template?.spec,
-  "kubernetes:apps/v1:DaemonSet": (p) => p.spec?.template?.spec,
-  "kubernetes:batch/v1:Job": (p) => p.spec?.template?.spec,
-  "kubernetes:core/v1:Pod": (p) => p.spec,
-};
-
-/** The pod spec of a workload, or undefined for anything else. */
-function podSpec(args: { type: string; props: Json }): Json | undefined {
-  return WORKLOADS[args.type]?.(args.props);
-}
-
-function containers(pod: Json): Json[] {
-  return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
-}
-
+// The rules that read each service's contract (policy/service-security.ts).
 // The predicates the program's config refuses with too (one definition: the pack imports from config).
-export { imageReferenceProblem, imageRegistryProblem, secretLooking };
-
-function policy(
-  name: string,
-  description: string,
-  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => void,
-): ResourceValidationPolicy {
-  return { name, description, enforcementLevel: "mandatory", validateResource };
-}
+export {
+  imageReferenceProblem,
+  imageRegistryProblem,
+  noNodeAccess,
+  podSecurityPerContract,
+  restrictedSecurityContext,
+  secretLooking,
+};
 
 /**
  * Images run by digest, never by `:latest`, with no exception a resource can grant itself (no label waives it: the
@@ -67,29 +49,6 @@ export const imagesPinned = policy(
         const why = imageRegistryProblem(String(s.image));
         if (why) report(`step ${s.name} runs ${s.image}: ${why}`);
       }
-    }
-  },
-);
-
-/** The restricted Pod Security Standard's container rules. */
-export const restrictedSecurityContext = policy(
-  "restricted-security-context",
-  "Pods run non-root, with a read-only root filesystem, no privilege escalation, all capabilities dropped and seccomp RuntimeDefault.",
-  (args, report) => {
-    const pod = podSpec(args);
-    if (!pod) return;
-    for (const c of containers(pod)) {
-      const sc = c.securityContext ?? {};
-      const psc = pod.securityContext ?? {};
-      if (!(sc.runAsNonRoot ?? psc.runAsNonRoot)) report(`container ${c.name}: runAsNonRoot is not true`);
-      if (sc.readOnlyRootFilesystem !== true)
-        report(`container ${c.name}: readOnlyRootFilesystem is not true`);
-      if (sc.allowPrivilegeEscalation !== false)
-        report(`container ${c.name}: allowPrivilegeEscalation is not false`);
-      if (!(sc.capabilities?.drop ?? []).includes("ALL"))
-        report(`container ${c.name}: capabilities do not drop ALL`);
-      const seccomp = sc.seccompProfile?.type ?? psc.seccompProfile?.type;
-      if (seccomp !== "RuntimeDefault") report(`container ${c.name}: seccompProfile is not RuntimeDefault`);
     }
   },
 );
@@ -245,7 +204,7 @@ const ESCALATING_VERBS = ["escalate", "bind", "impersonate"];
  */
 export const rbacLeastPrivilege = policy(
   "rbac-least-privilege",
-  "Roles and ClusterRoles grant no wildcard, no escalate/bind/impersonate, and ClusterRoles read no Secrets.",
+  "Roles and ClusterRoles grant no wildcard, no escalate/bind/impersonate, no serviceaccounts/token create, and ClusterRoles read no Secrets.",
   (args, report) => {
     const cluster = args.type === "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
     if (!cluster && args.type !== "kubernetes:rbac.authorization.k8s.io/v1:Role") return;
@@ -264,24 +223,50 @@ export const rbacLeastPrivilege = policy(
         resources.includes("secrets") &&
         verbs.some((v) => ["get", "list", "watch", "*"].includes(v));
       if (cluster && readsSecrets) report(`${where}: reads Secrets in every namespace`);
+      if ((rule.nonResourceURLs ?? []).some((u: string) => u.includes("*")))
+        report(`${where}: wildcard nonResourceURL`);
+      // A token of any ServiceAccount it may name: TokenRequest is `create` on serviceaccounts/token.
+      const mintsTokens =
+        (rule.apiGroups ?? [""]).includes("") &&
+        resources.includes("serviceaccounts/token") &&
+        verbs.some((v) => ["create", "*"].includes(v));
+      if (mintsTokens) report(`${where}: creates serviceaccounts/token (mints a token for another identity)`);
     }
   },
 );
 
-/** Tekton steps run as non-root without privilege escalation (and not privileged). */
+/**
+ * Tekton steps run as non-root without privilege escalation (and not privileged), adding no capability; a
+ * stepTemplate (merged into every step) may weaken none of that; a Task runs no sidecar (a container beside the steps
+ * that no step rule would see) and mounts only POD_VOLUME_SOURCES volumes.
+ */
 export const tektonStepSecurity = policy(
   "tekton-step-security-context",
-  "Every Tekton step runs as non-root (runAsNonRoot and a non-zero runAsUser), without privilege escalation, not privileged.",
+  "Every Tekton step runs as non-root (runAsNonRoot and a non-zero runAsUser), without privilege escalation, not privileged, adding no capability; no stepTemplate weakens that; no sidecars; only API-served or scratch volumes.",
   (args, report) => {
     if (args.type !== "kubernetes:tekton.dev/v1:Task") return;
-    for (const s of args.props.spec?.steps ?? []) {
+    const task = `Task ${args.props.metadata?.name}`;
+    const spec = args.props.spec ?? {};
+    for (const s of spec.steps ?? []) {
       const sc = s.securityContext ?? {};
-      const where = `step ${s.name} of Task ${args.props.metadata?.name}`;
+      const where = `step ${s.name} of ${task}`;
       if (sc.runAsNonRoot !== true) report(`${where}: runAsNonRoot is not true`);
       if (sc.runAsUser === 0) report(`${where}: runAsUser is 0 (root)`);
       if (sc.allowPrivilegeEscalation !== false) report(`${where}: allowPrivilegeEscalation is not false`);
       if (sc.privileged === true) report(`${where}: privileged`);
+      for (const cap of sc.capabilities?.add ?? []) report(`${where}: adds capability ${cap}`);
     }
+    const template = spec.stepTemplate?.securityContext ?? {};
+    const where = `stepTemplate of ${task}`;
+    if (template.runAsNonRoot === false) report(`${where}: runAsNonRoot is false`);
+    if (template.runAsUser === 0) report(`${where}: runAsUser is 0 (root)`);
+    if (template.allowPrivilegeEscalation === true) report(`${where}: allowPrivilegeEscalation is true`);
+    if (template.privileged === true) report(`${where}: privileged`);
+    for (const cap of template.capabilities?.add ?? []) report(`${where}: adds capability ${cap}`);
+    for (const s of spec.sidecars ?? [])
+      report(`sidecar ${s.name} of ${task}: allowed: no sidecars (a container beside the steps)`);
+    for (const v of nodeVolumes(spec.volumes))
+      report(`volume ${v} of ${task}: allowed: ${POD_VOLUME_SOURCES.join(", ")}`);
   },
 );
 
@@ -309,6 +294,8 @@ export const networkPoliciesValid: ResourceValidationPolicy = {
 export const resourcePolicies: ResourceValidationPolicy[] = [
   imagesPinned,
   restrictedSecurityContext,
+  podSecurityPerContract,
+  noNodeAccess,
   resourceLimits,
   probes,
   noPlainSecrets,

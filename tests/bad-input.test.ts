@@ -546,7 +546,8 @@ const cases: Case[] = [
     kind: "policies",
     config: { environment: "prod", protectNamespace: "true", deploymentEnvironments: '["dev","prod"]' },
     names: `${P}:environment`,
-    message: "the environment of stack \"dev\" (its name, or its prefix before '-')",
+    message:
+      "the environment of stack \"dev\" (its name, its prefix before '-', or its suffix after the last '-')",
   },
   {
     title: "the latest tag",

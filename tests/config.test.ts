@@ -277,12 +277,11 @@ describe("describeService", () => {
 });
 
 describe("the stigmer org", () => {
-  it("is the default owner of the image, the monorepo, the pull-secret user and the registry connection", () => {
+  it("is the default owner of the image, the monorepo and the pull-secret user (the registry connection has no default)", () => {
     const cfg = parsePlainConfig(devRaw());
     assert.equal(cfg.imageRepository, "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner");
     assert.equal(cfg.gitOwner, "stigmer");
     assert.equal(cfg.registryUsername, "stigmer");
-    assert.equal(cfg.containerRegistryConnection, "ghcr-stigmer");
     assert.equal(describeService(cfg, "dev").build?.git.url, "https://github.com/stigmer/stigmer-cloud.git");
   });
   it("leaves leftbin possible by config", () => {

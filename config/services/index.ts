@@ -1,11 +1,13 @@
 // The services this program delivers, by the name a stack's `service` key gives. Adding a service adds its module
 // here (config/services/<service>.ts, beside its contract in contracts/<service>.ts); nothing else names services.
 import type { ServiceModule } from "../service";
+import { STIGMER_RUNNER } from "./stigmer-runner";
 import { WORKFLOW_RUNNER } from "./workflow-runner";
 
 /** Every service module, by service name. */
 export const SERVICE_MODULES: Readonly<Record<string, ServiceModule>> = {
   [WORKFLOW_RUNNER.contract.name]: WORKFLOW_RUNNER,
+  [STIGMER_RUNNER.contract.name]: STIGMER_RUNNER,
 };
 
 /** The module of a service, or undefined for a name no module has. Pure. */

@@ -13,7 +13,7 @@ import {
   WORKFLOW_RUNNER_ENV,
 } from "../../contracts/workflow-runner";
 import { CONFIG_WORDING } from "../errors";
-import { durationSeconds, HTTPS_URL, splitAddress } from "../formats";
+import { durationSeconds, HTTPS_URL, labelMap, splitAddress } from "../formats";
 import type { PlainConfig, PlainKey } from "../keys";
 import { clusterServiceNamespace } from "../network";
 import type {
@@ -79,14 +79,9 @@ export const WORKFLOW_RUNNER_KEYS: Readonly<Partial<Record<PlainKey, string>>> =
   ingressControllerNamespace: "ingress-nginx",
   tlsClusterIssuer: "letsencrypt-prod",
   serviceHubOrg: "stigmer",
-  containerRegistryConnection: "ghcr-stigmer",
+  containerRegistryConnection: "",
   deploymentEnvironments: '["dev","prod"]',
 };
-
-/** `["k=v", ...]` as a label map. Pure. */
-export function labelMap(list: readonly string[]): Record<string, string> {
-  return Object.fromEntries(list.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
-}
 
 /** What decides the contract's conditional rules under this config. Pure. */
 export function contractSettings(cfg: PlainConfig): ContractSettings {
@@ -260,7 +255,7 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
     manageRepositoryFiles: cfg.manageRepositoryFiles,
     serviceHub: {
       org: cfg.serviceHubOrg,
-      containerRegistry: cfg.containerRegistryConnection,
+      ...(cfg.containerRegistryConnection ? { containerRegistry: cfg.containerRegistryConnection } : {}),
       environments: cfg.deploymentEnvironments,
     },
   };

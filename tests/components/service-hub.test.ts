@@ -19,7 +19,7 @@ import { buildScope, pushRegistration, secretsReaching } from "../planton-compil
 
 /** Where the dev stack commits workflow-runner's entry. */
 const ENTRY_PATH = "_ops/planton/service-hub/services/workflow-runner/service.yaml";
-const hub = { org: "stigmer", containerRegistry: "ghcr-stigmer", environments: ["dev", "prod"] };
+const hub = { org: "stigmer", containerRegistry: "ghcr-connection", environments: ["dev", "prod"] };
 const repository = {
   owner: "stigmer",
   name: "stigmer-cloud",

@@ -19,7 +19,7 @@ describe("docs/config-reference.md", () => {
     assert.match(rendered, /^\| `temporalAddress` +\| string +\| required +\| no +\| /m);
     assert.match(
       rendered,
-      /^\| `stigmerApiKey` +\| string +\| required \(secret\) +\| yes +\| STIGMER_API_KEY/m,
+      /^\| `stigmerApiKey` +\| string +\| `""` \(not set\) +\| yes +\| STIGMER_API_KEY/m,
     );
     assert.match(rendered, /^\| `githubToken` +\| string +\| `""` \(not set\) +\| yes +\| GitHub token/m);
     assert.match(

@@ -42,7 +42,7 @@ describe("plan:diff on real plans", () => {
     );
     assert.match(tagChange, /`imageTag`: `"v1"` -> `"v2"`/);
     assert.match(tagChange, new RegExp(`\`imageDigest\`: \`"${digest("1")}"\` -> \`"${digest("2")}"\``));
-    assert.match(tagChange, /- changed: Deployment workflow-runner-dev\/workflow-runner/);
+    assert.match(tagChange, /- changed: `Deployment workflow-runner-dev\/workflow-runner`/);
     assert.match(tagChange, /`spec\.template\.spec\.containers\[workflow-runner\]\.image`/);
     assert.doesNotMatch(tagChange, /\*\*Pipeline\*\*/);
   });
@@ -56,7 +56,7 @@ describe("plan:diff on real plans", () => {
     assert.match(text, /`spec\.replicas`: `1` -> `3`/);
     assert.match(
       text,
-      /- changed: PodDisruptionBudget workflow-runner-dev\/workflow-runner\n {2}- `spec\.minAvailable`: `0` -> `2`/,
+      /- changed: `PodDisruptionBudget workflow-runner-dev\/workflow-runner`\n {2}- `spec\.minAvailable`: `0` -> `2`/,
     );
     assert.doesNotMatch(text, /\*\*Image\*\*/);
   });
@@ -65,7 +65,7 @@ describe("plan:diff on real plans", () => {
     const text = await summary({ claimCheckEnabled: "true", stigmerProxyEndpoint: "https://api.stigmer.ai" });
     assert.match(
       text,
-      /- changed: ConfigMap workflow-runner-dev\/workflow-runner-settings\n(.*\n)* {2}- `data\.STIGMER_PROXY_ENDPOINT`: \(none\) -> `"https:\/\/api\.stigmer\.ai"`/,
+      /- changed: `ConfigMap workflow-runner-dev\/workflow-runner-settings`\n(.*\n)* {2}- `data\.STIGMER_PROXY_ENDPOINT`: \(none\) -> `"https:\/\/api\.stigmer\.ai"`/,
     );
     assert.doesNotMatch(text, /R2_/);
   });
@@ -80,7 +80,7 @@ describe("plan:diff on real plans", () => {
     );
     assert.match(
       text,
-      /\*\*Pipeline\*\*\n- Task workflow-runner-ci\/bazel-oci-push: step bazel-push changed/,
+      /\*\*Pipeline\*\*\n- `Task workflow-runner-ci\/bazel-oci-push`: step `bazel-push` changed/,
     );
     assert.match(text, /- changed: `\.planton\/tasks\/bazel-oci-push\.yaml`/);
   });

@@ -8,7 +8,7 @@ import * as path from "node:path";
 export interface Comment {
   readonly id: number;
   body: string;
-  readonly user: { readonly login: string; readonly type: string };
+  readonly user: { readonly login: string; readonly id: number; readonly type: string };
 }
 
 /** The GitHub REST API, as much of it as the workflows call; every call is recorded. */
@@ -34,7 +34,8 @@ export class FakeGitHub {
         const comment: Comment = {
           id: this.nextId++,
           body: String(p.body),
-          user: { login: "github-actions[bot]", type: "Bot" },
+          // The Actions app's bot, as GitHub's REST API names the author of a GITHUB_TOKEN's comment.
+          user: { login: "github-actions[bot]", id: 41898282, type: "Bot" },
         };
         this.comments.set(Number(p.issue_number), [...list(p.issue_number), comment]);
         return { data: comment };

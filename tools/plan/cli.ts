@@ -1,13 +1,32 @@
 // `npm run plan -- --stack <name> [--out DIR] [--stack-file FILE] [--config k=v ...] [--secret k=v ...] [--stack-outputs name=file ...]`
-import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
-import { PULUMI_ORG_NAME, PULUMI_STACK_NAME, QUALIFIED_STACK, rfc3339Millis } from "../../config/formats";
-import { neededSecretKeys, PLAIN_KEYS, SECRET_KEYS } from "../../config/keys";
+import {
+  PULUMI_ORG_NAME,
+  PULUMI_STACK_NAME,
+  QUALIFIED_STACK,
+  rfc3339Millis,
+  SHA256_DIGEST,
+} from "../../config/formats";
+import {
+  neededSecretKeys,
+  ORG_NAMED_KEYS,
+  type OrgNamedKeySpec,
+  PLAIN_KEYS,
+  SECRET_KEYS,
+} from "../../config/keys";
 import { parsePlainConfig } from "../../config/parse";
 import { STACK_OUTPUT_NAMES } from "../../contracts/stack-outputs";
-import { DEFAULT_ORG, type Evaluation, EvaluationError, evaluate, PROJECT_DIR } from "./evaluate";
+import {
+  DEFAULT_ORG,
+  type Evaluation,
+  EvaluationError,
+  evaluate,
+  ORG_NAME_STAND_IN,
+  PROJECT_DIR,
+} from "./evaluate";
+import { checkRegularInput, readInputFile } from "./input-files";
 import {
   checkInputOutsidePlan,
   checkPlanFolder,
@@ -34,7 +53,7 @@ import {
 } from "./stack-files";
 
 const USAGE =
-  "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--now RFC3339] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...]";
+  "usage: npm run plan -- --stack <name> [--out DIR] [--org NAME] [--now RFC3339] [--stack-file FILE] [--config key=value ...] [--secret key=value ...] [--stack-outputs <org>/<project>/<stack>=<outputs.json> ...] [--registry-digest <repository>:<tag>=sha256:<hex> ...]";
 
 function assignments(flag: string, list: readonly string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -73,12 +92,8 @@ function prototypeKey(value: unknown, at = ""): string | undefined {
 /** Reads one `--stack-outputs` file: a JSON object of outputs. Errors name the flag, the file and the line. */
 export function readStackOutputsFile(stack: string, file: string): Record<string, unknown> {
   const where = `--stack-outputs ${stack}=${file}`;
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new Error(`${where}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
+  // A regular file of bounded size: a FIFO or a device would never end.
+  const text = readInputFile(file, where);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -147,6 +162,7 @@ const PLAN_OPTIONS = {
   config: { type: "string", multiple: true },
   secret: { type: "string", multiple: true },
   "stack-outputs": { type: "string", multiple: true },
+  "registry-digest": { type: "string", multiple: true },
   help: { type: "boolean" },
 } as const;
 
@@ -197,8 +213,11 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   target(outDir);
   // Before any work: refuse a folder that holds something other than a plan, and inputs the plan would replace.
   checkPlanFolder(outDir);
-  if (values["stack-file"])
+  if (values["stack-file"]) {
     checkInputOutsidePlan(outDir, `--stack-file ${values["stack-file"]}`, values["stack-file"]);
+    // Before the stack file is opened: a FIFO would wait forever, a device would never end.
+    checkRegularInput(values["stack-file"], `--stack-file ${values["stack-file"]}`);
+  }
   const project = readProjectFile(PROJECT_DIR);
   for (const [flag, list] of [
     ["--config", values.config],
@@ -220,6 +239,20 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     checkInputOutsidePlan(outDir, `--stack-outputs ${name}=${file}`, file);
     stackOutputs[name] = readStackOutputsFile(name, file);
   }
+  // What the registry would answer for a tag the stack resolves at update time (a released image's): the plan's mocks
+  // answer with exactly this digest, so the offline plan shows the reference pulumi up would deploy.
+  const registryDigests: Record<string, string> = {};
+  for (const [ref, digest] of Object.entries(assignments("--registry-digest", values["registry-digest"]))) {
+    if (
+      !/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(ref) ||
+      !SHA256_DIGEST.test(digest)
+    ) {
+      throw new Error(
+        `--registry-digest ${ref}=${digest}: allowed: <repository>:<tag>=sha256:<64 hex>, e.g. ghcr.io/stigmer/stigmer-runner:v3.38.3=sha256:${"0".repeat(64)}`,
+      );
+    }
+    registryDigests[ref] = digest;
+  }
   let now: number | undefined;
   if (values.now !== undefined) {
     now = rfc3339Millis(values.now);
@@ -237,6 +270,7 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     config: assignments("--config", values.config),
     secrets: assignments("--secret", values.secret),
     stackOutputs,
+    ...(Object.keys(registryDigests).length > 0 ? { registryDigests } : {}),
   });
   const files = planFiles(evaluation);
   const stackConfig = values["stack-file"]
@@ -264,6 +298,12 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   if (missing.length > 0)
     io.out(
       `\nSecrets this stack needs that its stack file does not hold (planned with stand-ins; pulumi up refuses until they are set, see docs/runbook.md#secrets-each-stack-needs): ${missing.join(", ")}`,
+    );
+  if (evaluation.orgNameStandIns?.length)
+    io.out(
+      `\nNames this stack needs that its stack file does not hold (planned with the stand-in ${ORG_NAME_STAND_IN}; pulumi up refuses until they are set): ${evaluation.orgNameStandIns
+        .map((k) => `${k} (find it with \`${(ORG_NAMED_KEYS as Record<string, OrgNamedKeySpec>)[k]?.find}\`)`)
+        .join(", ")}`,
     );
   io.out(
     `\nPlan for ${evaluation.project}/${evaluation.stack}: ${evaluation.resources.length} resources, ${k8sCount} Kubernetes objects, ${repoCount} repository files, ${Object.keys(evaluation.outputs).length} outputs -> ${path.relative(process.cwd(), outDir) || "."}`,

@@ -1,12 +1,29 @@
 // `npm run plan:diff -- <baseDir> <headDir> [--budget N] [--out FILE]`: a semantic summary of two plans, as markdown.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
+import { readInputFile } from "./input-files";
 import { byCodePoint, PLAN_META_FILE } from "./render";
 import { SECRET_FINGERPRINTS_FILE } from "./secret-fingerprints";
 
-/** GitHub rejects comments over 65,536 characters (pulumi/actions#482); the default leaves room for a header. */
+/** GitHub rejects comments over 65,536 characters (pulumi/actions#482). */
+export const GITHUB_COMMENT_LIMIT = 65_536;
+/** The default leaves room for the PR comment's marker line and the comment job's own note. */
 export const DEFAULT_BUDGET = 60_000;
+/** The largest budget: the comment adds a marker line (and, when it must cut, a note) to the summary. */
+export const MAX_BUDGET = GITHUB_COMMENT_LIMIT - 1_000;
+/** Aliases a plan's YAML may expand: the yaml library's own default, stated (a billion-laughs file stops there). */
+const MAX_ALIASES = 100;
 
 /** One plan folder, read back. */
 export interface PlanDir {
@@ -57,16 +74,15 @@ function listFiles(dir: string): string[] {
 /** Reads a plan folder as written by `npm run plan`. */
 export function readPlanDir(dir: string): PlanDir {
   const objects = new Map<string, Record<string, unknown>>();
-  for (const doc of parseAllDocuments(readFileSync(path.join(dir, "kubernetes.yaml"), "utf8"))) {
-    const o = doc.toJS() as Record<string, unknown> | null;
+  const read = (rel: string) => readInputFile(path.join(dir, rel), path.join(dir, rel));
+  for (const doc of parseAllDocuments(read("kubernetes.yaml"))) {
+    const o = doc.toJS({ maxAliasCount: MAX_ALIASES }) as Record<string, unknown> | null;
     if (o) objects.set(objectKey(o), o);
   }
-  const outputs = JSON.parse(readFileSync(path.join(dir, "outputs.json"), "utf8")) as Record<string, unknown>;
+  const outputs = JSON.parse(read("outputs.json")) as Record<string, unknown>;
   const files = new Map<string, string>();
-  for (const rel of listFiles(path.join(dir, "files")))
-    files.set(rel, readFileSync(path.join(dir, "files", rel), "utf8"));
-  const json = (name: string) =>
-    existsSync(path.join(dir, name)) ? JSON.parse(readFileSync(path.join(dir, name), "utf8")) : undefined;
+  for (const rel of listFiles(path.join(dir, "files"))) files.set(rel, read(path.join("files", rel)));
+  const json = (name: string) => (existsSync(path.join(dir, name)) ? JSON.parse(read(name)) : undefined);
   const meta = json(PLAN_META_FILE) as { stack?: string } | undefined;
   const secrets = (json(SECRET_FINGERPRINTS_FILE) ?? {}) as Record<string, string>;
   return { ...(meta?.stack ? { stack: meta.stack } : {}), objects, outputs, files, secrets };
@@ -117,7 +133,7 @@ export function stacksIn(dir: string): Map<string, string> {
   const stackOf = (planDir: string) => {
     const meta = path.join(planDir, PLAN_META_FILE);
     if (!existsSync(meta)) return path.basename(planDir);
-    const stack = (JSON.parse(readFileSync(meta, "utf8")) as { stack?: unknown }).stack;
+    const stack = (JSON.parse(readInputFile(meta, meta)) as { stack?: unknown }).stack;
     if (typeof stack !== "string" || stack === "") throw new Error(`${meta}: no stack name`);
     return stack;
   };
@@ -151,14 +167,15 @@ export function diffPlans(stack: string, base: PlanDir, head: PlanDir): StackDif
     for (const c of changes) {
       const m = /^spec\.(params|tasks|steps|results|workspaces)\[([^\]]+)\]/.exec(c.path);
       if (!m) continue;
-      const what = `${key}: ${m[1]?.replace(/s$/, "")} ${m[2]}`;
+      const what = `${code(key)}: ${m[1]?.replace(/s$/, "")} ${code(m[2] ?? "")}`;
       const verb = c.before === undefined ? "added" : c.after === undefined ? "removed" : "changed";
       const line = `${what} ${verb}`;
       if (!pipeline.includes(line) && !pipeline.some((l) => l.startsWith(`${what} `))) pipeline.push(line);
     }
   }
   for (const key of [...added, ...removed]) {
-    if (/^(Pipeline|Task) /.test(key)) pipeline.push(`${key} ${added.includes(key) ? "added" : "removed"}`);
+    if (/^(Pipeline|Task) /.test(key))
+      pipeline.push(`${code(key)} ${added.includes(key) ? "added" : "removed"}`);
   }
   const hubPath = [...new Set([...base.files.keys(), ...head.files.keys()])].find((p) =>
     p.startsWith("_ops/planton/service-hub/"),
@@ -197,16 +214,34 @@ export function diffPlans(stack: string, base: PlanDir, head: PlanDir): StackDif
   };
 }
 
+/**
+ * Text as one markdown code span that nothing in it can leave (CommonMark 0.31 "Code spans"): the fence is one
+ * backtick longer than the longest run of backticks in the text, padded with a space when the text starts or ends
+ * with a backtick or a space, and line breaks and other control characters are written as JSON escapes (a line
+ * break would end the list item and let the next line be a heading or HTML). Inside a code span GitHub renders no
+ * @mention, link, heading or HTML. Pure.
+ */
+export function code(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is escaped.
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    JSON.stringify(c).slice(1, -1),
+  );
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = /^[` ]|[` ]$/.test(flat) ? " " : "";
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+
 /** A value for a one-line summary: JSON, multi-line strings summarised, long ones cut. Pure. */
 export function show(v: unknown): string {
   if (v === undefined) return "(none)";
   if (typeof v === "string" && v.includes("\n")) return `(${v.split("\n").length} lines)`;
   const text = JSON.stringify(v);
-  return `\`${text.length > 200 ? `${text.slice(0, 197)}...` : text}\``;
+  return code(text.length > 200 ? `${text.slice(0, 197)}...` : text);
 }
 
 function change(c: FieldChange): string {
-  return `\`${c.path || "(whole)"}\`: ${show(c.before)} -> ${show(c.after)}`;
+  return `${code(c.path || "(whole)")}: ${show(c.before)} -> ${show(c.after)}`;
 }
 
 /** True when nothing differs. */
@@ -226,7 +261,7 @@ export function isEmpty(d: StackDiff): boolean {
 
 /** One line for a stack: what kind of change, counted; "no changes" when none. Pure. */
 export function stackSummaryLine(d: StackDiff): string {
-  if (isEmpty(d)) return `- \`${d.stack}\`: no changes`;
+  if (isEmpty(d)) return `- ${code(d.stack)}: no changes`;
   const imageRef = d.image.find((c) => c.path === "imageRef");
   const secrets = d.secrets.changed.length + d.secrets.added.length + d.secrets.removed.length;
   const files = d.files.added.length + d.files.removed.length + d.files.changed.length;
@@ -240,12 +275,12 @@ export function stackSummaryLine(d: StackDiff): string {
     ...(files ? [`${files} repository files`] : []),
     ...(d.outputs.length ? [`${d.outputs.length} outputs`] : []),
   ];
-  return `- \`${d.stack}\`: ${parts.join(", ")}`;
+  return `- ${code(d.stack)}: ${parts.join(", ")}`;
 }
 
 /** The markdown lines of one stack's diff, most important first. Pure. */
 export function stackLines(d: StackDiff): string[] {
-  const lines = [`### Stack \`${d.stack}\``, ""];
+  const lines = [`### Stack ${code(d.stack)}`, ""];
   if (isEmpty(d)) return [...lines, "No changes.", ""];
   const section = (title: string, body: string[]) => (body.length ? [`**${title}**`, ...body, ""] : []);
   const imageRef = d.image.find((c) => c.path === "imageRef");
@@ -255,9 +290,9 @@ export function stackLines(d: StackDiff): string[] {
       ...d.image.filter((c) => c !== imageRef).map((c) => `- ${change(c)}`),
     ]),
     ...section("Kubernetes objects", [
-      ...d.added.map((k) => `- added: ${k}`),
-      ...d.removed.map((k) => `- removed: ${k}`),
-      ...[...d.changed].flatMap(([k, cs]) => [`- changed: ${k}`, ...cs.map((c) => `  - ${change(c)}`)]),
+      ...d.added.map((k) => `- added: ${code(k)}`),
+      ...d.removed.map((k) => `- removed: ${code(k)}`),
+      ...[...d.changed].flatMap(([k, cs]) => [`- changed: ${code(k)}`, ...cs.map((c) => `  - ${change(c)}`)]),
     ]),
     ...section(
       "Pipeline",
@@ -268,14 +303,14 @@ export function stackLines(d: StackDiff): string[] {
       d.serviceHub.map((c) => `- ${change(c)}`),
     ),
     ...section("Repository files", [
-      ...d.files.added.map((f) => `- added: \`${f}\``),
-      ...d.files.removed.map((f) => `- removed: \`${f}\``),
-      ...d.files.changed.map((f) => `- changed: \`${f}\``),
+      ...d.files.added.map((f) => `- added: ${code(f)}`),
+      ...d.files.removed.map((f) => `- removed: ${code(f)}`),
+      ...d.files.changed.map((f) => `- changed: ${code(f)}`),
     ]),
     ...section("Secrets", [
-      ...d.secrets.changed.map((k) => `- \`${k}\`: changed (value hidden)`),
-      ...d.secrets.added.map((k) => `- \`${k}\`: set (value hidden)`),
-      ...d.secrets.removed.map((k) => `- \`${k}\`: removed`),
+      ...d.secrets.changed.map((k) => `- ${code(k)}: changed (value hidden)`),
+      ...d.secrets.added.map((k) => `- ${code(k)}: set (value hidden)`),
+      ...d.secrets.removed.map((k) => `- ${code(k)}: removed`),
     ]),
     ...section(
       "Outputs",
@@ -285,35 +320,38 @@ export function stackLines(d: StackDiff): string[] {
   return lines;
 }
 
-/** The whole summary, cut to the budget with a line saying how much was left out. Pure. */
+/** The size GitHub's limit is checked against, counted high: UTF-8 bytes are never fewer than characters. Pure. */
+export function commentSize(text: string): number {
+  return Buffer.byteLength(text, "utf8");
+}
+
+/**
+ * The whole summary, header included, cut at a line to the budget (UTF-8 bytes, never fewer than the characters
+ * GitHub counts) with a last line saying how much was left out. Pure.
+ */
 export function renderSummary(diffs: readonly StackDiff[], budget = DEFAULT_BUDGET): string {
-  const header = [
+  const lines = [
     "## Plan diff",
     "",
     "Offline plans of the base and the head of this change, compared.",
     "",
     ...diffs.map(stackSummaryLine),
     "",
+    ...diffs.flatMap(stackLines),
   ];
-  const body = diffs.flatMap(stackLines);
-  const out = [...header];
-  let size = out.join("\n").length;
-  const reserve = 200;
-  let left = 0;
-  for (const [i, line] of body.entries()) {
-    if (size + line.length + 1 > budget - reserve) {
-      left = body.length - i;
-      break;
-    }
+  const note = (left: number) =>
+    `\n_...${left} more lines left out to stay under ${budget} characters; the plan artifacts hold everything._\n`;
+  const whole = `${lines.join("\n")}\n`;
+  if (commentSize(whole) <= budget) return whole;
+  const room = budget - commentSize(note(lines.length));
+  const out: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    if (size + commentSize(line) + 1 > room) break;
     out.push(line);
-    size += line.length + 1;
+    size += commentSize(line) + 1;
   }
-  if (left > 0)
-    out.push(
-      "",
-      `_...${left} more lines left out to stay under ${budget} characters; the plan artifacts hold everything._`,
-    );
-  return `${out.join("\n")}\n`;
+  return `${out.join("\n")}\n${note(lines.length - out.length)}`;
 }
 
 /** Diffs every stack found under the two folders. */
@@ -329,6 +367,67 @@ export function diffDirs(baseDir: string, headDir: string): StackDiff[] {
   });
 }
 
+/** The folder or file a path names, resolved through links where it exists (a new file: its folder's). */
+function realPath(p: string): string {
+  const abs = path.resolve(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    return path.join(realPath(path.dirname(abs)), path.basename(abs));
+  }
+}
+
+/**
+ * Writes the summary to `--out`: a regular file or a new path outside the plan folders the diff reads. A link is
+ * never followed (O_NOFOLLOW), a folder, FIFO or device is refused, and a missing folder is named.
+ */
+export function writeSummaryFile(out: string, summary: string, inputs: readonly string[]): void {
+  const where = `--out ${out}`;
+  if (out === "") throw new Error("--out: got an empty path; allowed: a file path, e.g. plan-diff.md");
+  const folder = path.dirname(path.resolve(out));
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new Error(`${where}: the folder ${folder} does not exist; allowed: a file in an existing folder`);
+  let existing: ReturnType<typeof lstatSync> | undefined;
+  try {
+    existing = lstatSync(out);
+  } catch {
+    existing = undefined;
+  }
+  if (existing?.isSymbolicLink())
+    throw new Error(
+      `${where}: is a symbolic link; allowed: a regular file or a new path (links are not followed)`,
+    );
+  if (existing && !existing.isFile())
+    throw new Error(
+      `${where}: is ${existing.isDirectory() ? "a folder" : "not a regular file (a FIFO, socket or device)"}; allowed: a regular file or a new path`,
+    );
+  const target = realPath(out);
+  for (const input of inputs) {
+    const dir = realPath(input);
+    if (target === dir || target.startsWith(`${dir}${path.sep}`))
+      throw new Error(
+        `${where}: is inside ${input}, a plan this diff reads; allowed: a path outside both plan folders`,
+      );
+  }
+  let fd: number;
+  try {
+    fd = openSync(
+      out,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+      0o644,
+    );
+  } catch (err) {
+    throw new Error(
+      `${where}: cannot write the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
+  }
+  try {
+    writeSync(fd, summary);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function main(argv: string[]): number {
   const positional: string[] = [];
   let budget = DEFAULT_BUDGET;
@@ -336,24 +435,31 @@ function main(argv: string[]): number {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
     if (a === "--budget") budget = Number(argv[++i]);
-    else if (a === "--out") out = argv[++i];
+    else if (a === "--out") out = argv[++i] ?? "";
     else positional.push(a);
   }
   const [baseDir, headDir] = positional;
-  if (!baseDir || !headDir || positional.length !== 2 || !Number.isInteger(budget) || budget < 1000) {
-    console.error("usage: npm run plan:diff -- <baseDir> <headDir> [--budget N (>= 1000)] [--out FILE]");
+  if (
+    !baseDir ||
+    !headDir ||
+    positional.length !== 2 ||
+    !Number.isInteger(budget) ||
+    budget < 1000 ||
+    budget > MAX_BUDGET
+  ) {
+    console.error(
+      `usage: npm run plan:diff -- <baseDir> <headDir> [--budget N (1000 to ${MAX_BUDGET})] [--out FILE]`,
+    );
     return 2;
   }
-  let diffs: StackDiff[];
   try {
-    diffs = diffDirs(baseDir, headDir);
+    const summary = renderSummary(diffDirs(baseDir, headDir), budget);
+    if (out !== undefined) writeSummaryFile(out, summary, [baseDir, headDir]);
+    else process.stdout.write(summary);
   } catch (err) {
     console.error(`plan:diff: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
-  const summary = renderSummary(diffs, budget);
-  if (out) writeFileSync(out, summary);
-  else process.stdout.write(summary);
   return 0;
 }
 

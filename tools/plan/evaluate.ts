@@ -1,10 +1,26 @@
 // Evaluates the real program (index.ts, a real stack file) under Pulumi's runtime mocks and records what it registers.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { SECRET_KEYS } from "../../config/keys";
+import {
+  ORG_NAMED_KEYS,
+  type OrgNamedKeySpec,
+  PLAIN_KEYS,
+  type PlainConfig,
+  SECRET_KEYS,
+} from "../../config/keys";
+import { parsePlainConfig } from "../../config/parse";
 import { PROJECT_ROOT } from "../project-root";
 import { type MockOptions, PlanMocks } from "./mocks";
-import { readProjectFile, readStackFile, readStackFileAt, resolveConfig } from "./stack-files";
+import {
+  ORG_NAME_STAND_IN,
+  type ResolvedConfig,
+  readProjectFile,
+  readStackFile,
+  readStackFileAt,
+  resolveConfig,
+} from "./stack-files";
+
+export { ORG_NAME_STAND_IN };
 
 /** Where the program's modules are: the folder above tools/ (the checkout, or build/ when running compiled). */
 export const CODE_DIR = path.resolve(__dirname, "..", "..");
@@ -62,6 +78,27 @@ export interface Evaluation {
   readonly stack: string;
   readonly resources: RecordedResource[];
   readonly outputs: Record<string, RecordedOutput>;
+  /** Keys naming an organization's record that the stack needs and its file does not set: planned with ORG_NAME_STAND_IN. @default none */
+  readonly orgNameStandIns?: readonly string[];
+}
+
+/**
+ * The keys of ORG_NAMED_KEYS that the resolved config plans with the stand-in (resolveConfig) and that the stack
+ * needs: the ones `pulumi up` would refuse. None while the config has another problem (the program reports it).
+ */
+export function neededStandIns(projectName: string, config: ResolvedConfig): string[] {
+  if (config.standIns.length === 0) return [];
+  let cfg: PlainConfig;
+  try {
+    cfg = parsePlainConfig(
+      Object.fromEntries(Object.keys(PLAIN_KEYS).map((n) => [n, config.values[`${projectName}:${n}`]])),
+    );
+  } catch {
+    return [];
+  }
+  return config.standIns.filter((k) =>
+    (ORG_NAMED_KEYS as Record<string, OrgNamedKeySpec>)[k]?.neededWhen.test(cfg),
+  );
 }
 
 /** Options of one evaluation. */
@@ -356,15 +393,17 @@ function forgetProjectModules(): void {
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const projectDir = options.projectDir ?? PROJECT_DIR;
   const project = readProjectFile(projectDir);
+  const stackConfig = options.stackFile
+    ? readStackFileAt(options.stackFile, project, `--stack-file ${options.stackFile}`)
+    : readStackFile(projectDir, options.stack, project);
   const config = resolveConfig(
     project,
-    options.stackFile
-      ? readStackFileAt(options.stackFile, project, `--stack-file ${options.stackFile}`)
-      : readStackFile(projectDir, options.stack, project),
+    stackConfig,
     options.config,
     options.secrets,
     Object.keys(SECRET_KEYS),
   );
+  const standIns = neededStandIns(project.name, config);
   pulumi.runtime.setAllConfig(config.values, config.secretKeys);
   const mocks = new PlanMocks({
     preview: options.preview ?? true,
@@ -450,7 +489,13 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
       return outputs;
     };
     const outputs = await Promise.race([run(), failed]);
-    return { project: project.name, stack: options.stack, resources: recorder.records(), outputs };
+    return {
+      project: project.name,
+      stack: options.stack,
+      resources: recorder.records(),
+      outputs,
+      ...(standIns.length > 0 ? { orgNameStandIns: standIns } : {}),
+    };
   } catch (err) {
     // A failed program leaves sibling promises (a failed read's other outputs) to reject a moment later; let them
     // reject here, while this evaluation's handler still absorbs them, not in whatever runs next. The mock monitor

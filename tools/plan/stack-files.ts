@@ -13,6 +13,7 @@ import {
   parseDocument,
   type YAMLMap,
 } from "yaml";
+import { ORG_NAMED_KEYS } from "../../config/keys";
 import { didYouMean } from "../../config/load";
 
 /** A config key as Pulumi.yaml declares it. */
@@ -33,7 +34,16 @@ export interface ProjectFile {
 export interface ResolvedConfig {
   readonly values: Record<string, string>;
   readonly secretKeys: string[];
+  /** Keys of ORG_NAMED_KEYS that neither the stack file nor an override set: they hold ORG_NAME_STAND_IN. */
+  readonly standIns: string[];
 }
+
+/**
+ * Stands for a name only the organization knows (config/keys.ts ORG_NAMED_KEYS) that the stack file leaves unset: a
+ * plan cannot ask Planton for it, so it plans with this and says so, as it plans secrets with placeholders. The
+ * program itself, under `pulumi up`, refuses the unset key where the stack needs it.
+ */
+export const ORG_NAME_STAND_IN = "offline-plan-stand-in";
 
 /** Marks a secret config value the plan could not read: secure: values cannot be decrypted offline. */
 export const SECRET_PLACEHOLDER_PREFIX = "offline-plan-secret-placeholder:";
@@ -273,5 +283,13 @@ export function resolveConfig(
     values[full] = value;
     secretKeys.add(full);
   }
-  return { values, secretKeys: [...secretKeys].sort() };
+  const given = new Set(
+    [...Object.keys(stackConfig), ...Object.keys(overrides)].map((k) => qualify(project.name, k)),
+  );
+  const standIns = Object.keys(ORG_NAMED_KEYS).filter((k) => {
+    const full = qualify(project.name, k);
+    return !given.has(full) && (values[full] ?? "") === "";
+  });
+  for (const k of standIns) values[qualify(project.name, k)] = ORG_NAME_STAND_IN;
+  return { values, secretKeys: [...secretKeys].sort(), standIns };
 }
