@@ -8,7 +8,7 @@ import type { PlainConfig } from "../../config/keys";
 import { endpointProblem, parseEndpointUrl } from "../../config/network";
 import { ENDPOINT_KEYS, endpointsOf } from "../../config/network-rules";
 import { parsePlainConfig } from "../../config/parse";
-import { requireServiceModule } from "../../config/services/index";
+import { requireServiceModule, SERVICE_MODULES } from "../../config/services/index";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../../tools/plan/stack-files";
 
@@ -18,12 +18,24 @@ const STACKS = readdirSync(PROJECT_DIR)
   .map((f) => /^Pulumi\.(?<stack>.+)\.yaml$/.exec(f)?.groups?.stack)
   .filter((s): s is string => s !== undefined);
 
-/** A stack's raw config (its file over Pulumi.yaml's defaults), with overrides. */
+/**
+ * A stack's raw config (its file over Pulumi.yaml's defaults), with overrides, as the offline plan resolves it; an
+ * organization's name the file leaves unset holds the plan's stand-in, unless another service owns the key (then it
+ * keeps its default, empty, as that service's ownership rule requires).
+ */
 function raw(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const resolved = resolveConfig(readProjectFile(PROJECT_DIR), readStackFile(PROJECT_DIR, stack), overrides);
+  const module = requireServiceModule(resolved.values[`${P}:service`] ?? P);
+  const foreign = new Set(
+    resolved.standIns.filter((k) =>
+      Object.values(SERVICE_MODULES).some((m) => m !== module && Object.hasOwn(m.ownedKeys, k)),
+    ),
+  );
   return Object.fromEntries(
-    Object.entries(
-      resolveConfig(readProjectFile(PROJECT_DIR), readStackFile(PROJECT_DIR, stack), overrides).values,
-    ).map(([k, v]) => [k.slice(P.length + 1), v]),
+    Object.entries(resolved.values).map(([k, v]) => {
+      const name = k.slice(P.length + 1);
+      return [name, foreign.has(name) ? "" : v];
+    }),
   );
 }
 
