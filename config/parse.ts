@@ -1,5 +1,6 @@
 // Parsing one stack's plain config: each key by its schema, then every rule that joins several keys.
 import { contradictionProblems, orgNamedKeyProblems, sharedOwnershipProblems } from "./contradictions";
+import { committedCredentialProblems } from "./credentials";
 import { ConfigError, problem } from "./errors";
 import {
   compareMemory,
@@ -197,6 +198,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
     ...policyParityProblems(cfg, module.reservedEnvNames),
   );
   problems.push(...networkConfigProblems(cfg));
+  problems.push(...committedCredentialProblems(cfg));
   problems.push(...sharedOwnershipProblems(cfg), ...orgNamedKeyProblems(cfg));
   const promoted = cfg.promoteFrom ? QUALIFIED_STACK.exec(cfg.promoteFrom)?.groups : undefined;
   if (promoted && promoted.project !== PROJECT) {
