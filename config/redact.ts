@@ -14,7 +14,8 @@ const TOKEN =
 const CREDENTIAL_PARAM =
   /^(token|access_token|id_token|refresh_token|auth|api_key|apikey|key|password|secret|x-amz-signature|x-amz-credential|x-amz-security-token|sig|signature)$/i;
 /** `scheme://userinfo@`: a user, or a user and password, before the host (RFC 3986 authority). */
-const USER_INFO = /(?<scheme>[A-Za-z][A-Za-z0-9+.-]*:\/\/)(?<user>[^@/?#:\s"]*)(?::(?<password>[^@/?#\s"]*))?@/;
+const USER_INFO =
+  /(?<scheme>[A-Za-z][A-Za-z0-9+.-]*:\/\/)(?<user>[^@/?#:\s"]*)(?::(?<password>[^@/?#\s"]*))?@/;
 
 /** Why a URL (or any text) carries a credential, or undefined. Pure. */
 export function credentialProblem(text: string): string | undefined {
