@@ -25,6 +25,24 @@ const workflow = (name: string): Workflow => parse(read(name));
 const jobsOf = (w: Workflow) => Object.entries(w.jobs) as [string, Workflow][];
 const PROGRAM_PATH = String(readProjectFile(PROJECT_DIR).config.programPath?.default);
 
+/** Every stack of the program, from its stack files (Pulumi.<stack>.yaml), with its service and promoteFrom. */
+function stackFiles(): { stack: string; service: string; promoteFrom?: string }[] {
+  const defaultService = String(readProjectFile(PROJECT_DIR).config.service?.default);
+  return readdirSync(PROJECT_DIR)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort()
+    .map((stack) => {
+      const config = readStackFile(PROJECT_DIR, stack);
+      const promoteFrom = config["workflow-runner:promoteFrom"];
+      return {
+        stack,
+        service: String(config["workflow-runner:service"] ?? defaultService),
+        ...(promoteFrom ? { promoteFrom: String(promoteFrom) } : {}),
+      };
+    });
+}
+
 /**
  * The secrets a job that runs a pull request's code may reference: those of a preview stack whose config holds no
  * real secret. There is none: pull requests get the offline plan, and the real preview runs on main's code.
@@ -211,21 +229,42 @@ describe("GitHub workflows", () => {
     const deploy = workflow(DEPLOY).jobs;
     const drift = workflow(DRIFT).jobs.drift;
     const cases: [string, string, Record<string, boolean>][] = [
-      ["push", "refs/heads/main", { dev: true, "prod-plan": false, prod: false, drift: true }],
-      ["workflow_dispatch", "refs/heads/main", { dev: false, "prod-plan": true, prod: true, drift: true }],
-      ["schedule", "refs/heads/main", { dev: false, "prod-plan": false, prod: false, drift: true }],
-      ["push", "refs/heads/feature", { dev: false, "prod-plan": false, prod: false, drift: false }],
+      [
+        "push",
+        "refs/heads/main",
+        { dev: true, service: false, "prod-plan": false, prod: false, drift: true },
+      ],
+      [
+        "workflow_dispatch",
+        "refs/heads/main",
+        { dev: false, service: true, "prod-plan": true, prod: true, drift: true },
+      ],
+      [
+        "schedule",
+        "refs/heads/main",
+        { dev: false, service: false, "prod-plan": false, prod: false, drift: true },
+      ],
+      [
+        "push",
+        "refs/heads/feature",
+        { dev: false, service: false, "prod-plan": false, prod: false, drift: false },
+      ],
       [
         "workflow_dispatch",
         "refs/heads/feature",
-        { dev: false, "prod-plan": false, prod: false, drift: false },
+        { dev: false, service: false, "prod-plan": false, prod: false, drift: false },
       ],
-      ["workflow_dispatch", "refs/tags/v1", { dev: false, "prod-plan": false, prod: false, drift: false }],
+      [
+        "workflow_dispatch",
+        "refs/tags/v1",
+        { dev: false, service: false, "prod-plan": false, prod: false, drift: false },
+      ],
     ];
     for (const [name, ref, expected] of cases) {
       const ctx = event(name, ref);
       const got = {
         dev: runs(deploy.dev, ctx),
+        service: runs(deploy.service, ctx),
         "prod-plan": runs(deploy["prod-plan"], ctx),
         prod: runs(deploy.prod, ctx),
         drift: runs(drift, ctx),
@@ -243,7 +282,9 @@ describe("GitHub workflows", () => {
     for (const name of FILES) {
       for (const [id, job] of jobsOf(workflow(name))) {
         const secrets = secretsReferenced(JSON.stringify(job));
-        if (secrets.some((s) => /PROD/.test(s))) assert.equal(job.environment, "prod", `${name} ${id}`);
+        // The prod environment of the service the dispatch names (prod, stigmer-runner-prod), from the checked list.
+        if (secrets.some((s) => /PROD/.test(s)))
+          assert.equal(job.environment, `${"$"}{{ needs.service.outputs.prod }}`, `${name} ${id}`);
         if (secrets.length > 0)
           assert.ok(job.environment, `${name} ${id} reads secrets outside an environment`);
       }
@@ -251,7 +292,12 @@ describe("GitHub workflows", () => {
     assert.deepEqual(secretsReferenced(JSON.stringify(workflow(DEPLOY).jobs["prod-plan"])), [
       "PULUMI_TOKEN_READONLY",
     ]);
-    assert.equal(workflow(DEPLOY).jobs["prod-plan"].environment, "dev-readonly");
+    assert.equal(
+      workflow(DEPLOY).jobs["prod-plan"].environment,
+      `${"$"}{{ needs.service.outputs.dev }}-readonly`,
+    );
+    assert.deepEqual(secretsReferenced(JSON.stringify(workflow(DEPLOY).jobs.service)), []);
+    assert.equal(workflow(DEPLOY).jobs.service.environment, undefined);
     for (const s of secretsReferenced(JSON.stringify(workflow(DRIFT)))) assert.match(s, /_READONLY$/);
     assert.equal(workflow(DRIFT).jobs.drift.environment, `${"$"}{{ matrix.stack }}-readonly`);
   });
@@ -320,8 +366,9 @@ describe("GitHub workflows", () => {
     assert.equal(deploy.on.workflow_dispatch.inputs.image_ref.required, true);
     const devUp = deploy.jobs.dev.steps.find((s: Workflow) => /pulumi up/.test(s.run ?? ""));
     assert.doesNotMatch(devUp.run, / -c /, "an infrastructure update never names an image");
-    assert.equal(deploy.jobs.prod.environment, "prod");
-    assert.equal(deploy.jobs.prod.needs, "prod-plan");
+    assert.equal(deploy.jobs.prod.environment, `${"$"}{{ needs.service.outputs.prod }}`);
+    assert.deepEqual(deploy.jobs.prod.needs, ["service", "prod-plan"]);
+    assert.equal(deploy.jobs["prod-plan"].needs, "service");
     assert.equal(deploy.jobs["prod-plan"].steps[0].id, "ref", "the imageRef is checked before anything else");
     const planStep = deploy.jobs["prod-plan"].steps.find((s: Workflow) =>
       /npm run -s plan/.test(s.run ?? ""),
@@ -330,19 +377,63 @@ describe("GitHub workflows", () => {
     const prodUp = deploy.jobs.prod.steps.find((s: Workflow) => /pulumi up/.test(s.run ?? ""));
     assert.match(prodUp.run, /-c "workflow-runner:imageDigest=\$DIGEST"/);
     assert.equal(prodUp.env.DIGEST, `${"$"}{{ needs.prod-plan.outputs.digest }}`);
-    for (const job of ["dev", "prod"]) {
-      assert.equal(deploy.jobs[job].concurrency.group, `deploy-stigmer-workflow-runner-${job}`);
+    // One deploy per stack: the group names the stack the job deploys.
+    const groups = { dev: "matrix.stack", prod: "needs.service.outputs.prod" };
+    for (const [job, stack] of Object.entries(groups)) {
+      assert.equal(deploy.jobs[job].concurrency.group, `deploy-stigmer-workflow-runner-${"$"}{{ ${stack} }}`);
       assert.equal(deploy.jobs[job].concurrency["cancel-in-progress"], false);
     }
+    assert.equal(deploy.jobs.dev.environment, `${"$"}{{ matrix.stack }}`);
   });
 
   it("drift refreshes each stack on a schedule and fails on any change", () => {
     const drift = workflow(DRIFT);
     assert.ok(drift.on.schedule[0].cron);
-    assert.deepEqual(drift.jobs.drift.strategy.matrix.stack, ["dev", "prod"]);
+    assert.deepEqual(
+      [...drift.jobs.drift.strategy.matrix.stack].sort(),
+      stackFiles().map((s) => s.stack),
+      "drift covers every stack file",
+    );
     const step = drift.jobs.drift.steps.find((s: Workflow) => /pulumi refresh/.test(s.run ?? ""));
     assert.match(step.run, /--preview-only --expect-no-changes/);
     assert.match(step.run, /exit 1/);
+  });
+
+  it("cover every stack of every service: the lists in the workflows are the stack files'", () => {
+    const stacks = stackFiles();
+    assert.ok(stacks.length >= 4, JSON.stringify(stacks));
+    const deploy = workflow(DEPLOY);
+    // A push deploys every stack that does not promote.
+    assert.deepEqual(
+      [...deploy.jobs.dev.strategy.matrix.stack].sort(),
+      stacks.filter((s) => !s.promoteFrom).map((s) => s.stack),
+    );
+    // The dispatch's services and their dev and prod stacks: the input's options and the one case list that checks
+    // it are each prod stack's service and the stack it promotes from.
+    const expected = stacks
+      .filter((s) => s.promoteFrom)
+      .map((s) => [s.service, String(s.promoteFrom).split("/")[2], s.stack])
+      .sort();
+    const script = String(deploy.jobs.service.steps[0].run);
+    const cases = [...script.matchAll(/^ *([a-z-]+)\) dev=(\S+) prod=(\S+) ;;$/gm)]
+      .map((m) => m.slice(1, 4))
+      .sort();
+    assert.deepEqual(cases, expected);
+    assert.deepEqual(
+      [...deploy.on.workflow_dispatch.inputs.service.options].sort(),
+      expected.map(([service]) => service),
+    );
+    assert.equal(deploy.on.workflow_dispatch.inputs.service.default, "workflow-runner");
+    assert.equal(deploy.jobs.service.steps[0].env.SERVICE, `${"$"}{{ inputs.service }}`);
+    // No run script interpolates an input: each reaches a script through env.
+    for (const [id, job] of jobsOf(deploy))
+      for (const step of job.steps as Workflow[])
+        assert.doesNotMatch(String(step.run ?? ""), /\$\{\{[^}]*inputs\./, `${id}: ${step.name}`);
+    // The PR plans the stacks each side's stack files name, so a new service's stacks need no edit there.
+    assert.match(
+      String(workflow(PR).jobs.plan.steps.find((s: Workflow) => s.name === "Plan base and head").run),
+      /for file in Pulumi\.\*\.yaml; do/,
+    );
   });
 
   it("name the same Pulumi organization prod promotes from", () => {

@@ -73,6 +73,8 @@ export interface PulumiCall {
   readonly kubeconfig: string | null;
   /** The stack file's `workflow-runner:imagePin` when the command ran (what a hold relies on). */
   readonly imagePin: string | null;
+  /** The stack file's `workflow-runner:imageTag` when the command ran (the release a runner stack names). */
+  readonly imageTag: string | null;
 }
 
 /** The Pulumi service: stacks, and what each access token may do. */

@@ -1,14 +1,27 @@
-// Journeys of workflow-runner-deploy.yml and workflow-runner-drift.yml, run as written: a push to main, promotions
-// (accepted and refused), a hold, a rollback and its release, drift, and runs from a ref other than main.
+// Journeys of workflow-runner-deploy.yml and workflow-runner-drift.yml, run as written: a push to main (every dev
+// stack, stigmer-runner-dev with the release its stack file names), promotions of either service (accepted and
+// refused), a hold, a rollback and its release, drift of every stack, and runs from a ref other than main.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { imageReference } from "../../config/image-reference";
 import type { PulumiCall } from "./boundary";
-import { createWorld, DEV, devOutputs, PROD, type World } from "./journey";
+import {
+  createWorld,
+  DEV,
+  devOutputs,
+  PROD,
+  RUNNER_DEV,
+  RUNNER_PROD,
+  runnerDevOutputs,
+  type World,
+} from "./journey";
 import { PROGRAM_PATH } from "./monorepo";
 import { describeRun, type WorkflowEvent } from "./runner";
 
 const PROD_FILE = `${PROGRAM_PATH}/Pulumi.prod.yaml`;
+const RUNNER_DEV_FILE = `${PROGRAM_PATH}/Pulumi.stigmer-runner-dev.yaml`;
+const RUNNER_VERIFIED = String(runnerDevOutputs().verifiedImageRef);
+const RUNNER_VERIFIED_PARTS = imageReference(RUNNER_VERIFIED);
 const REPOSITORY = imageReference(String(devOutputs().imageRef))?.repository ?? "";
 const VERIFIED = String(devOutputs().verifiedImageRef);
 const VERIFIED_PARTS = imageReference(VERIFIED);
@@ -21,16 +34,18 @@ const push = (world: World, ref = "refs/heads/main", sha = world.repo.tip()): Wo
   sha,
   payload: { ref, after: sha },
 });
+/** A dispatch as `gh workflow run` sends it; without `service`, its default (workflow-runner). */
 const dispatch = (
   world: World,
   imageRef: string,
   ref = "refs/heads/main",
   sha = world.repo.tip(),
+  service = "workflow-runner",
 ): WorkflowEvent => ({
   name: "workflow_dispatch",
   ref,
   sha,
-  inputs: { image_ref: imageRef },
+  inputs: { service, image_ref: imageRef },
 });
 const flag = (call: PulumiCall, name: string) => call.argv.filter((_, i) => call.argv[i - 1] === name);
 
@@ -47,30 +62,60 @@ describe("workflow-runner-deploy.yml and workflow-runner-drift.yml", () => {
     world.boundary.setPulumi({ ...state, stacks: { ...state.stacks, [DEV]: { outputs } } });
   };
 
-  it("a push to main runs dev's pulumi up: dev's stack, the policy pack, dev's credentials, no image", async () => {
+  it("a push to main runs every dev stack's pulumi up: its stack, the policy pack, its own credentials, no image", async () => {
     resetCalls();
     world.repo.merge(
       world.repo.commit("infra", "Docs", { [`${PROGRAM_PATH}/README.md`]: (o) => `${o}\nMore.\n` }),
     );
     const run = await world.run("workflow-runner-deploy.yml", push(world));
     assert.deepEqual(
-      run.jobs.map((j) => [j.id, j.result]),
+      run.jobs.map((j) => [j.name, j.result, j.environment]),
       [
-        ["dev", "success"],
-        ["prod-plan", "skipped"],
-        ["prod", "skipped"],
+        ["dev (dev)", "success", "dev"],
+        ["dev (stigmer-runner-dev)", "success", "stigmer-runner-dev"],
+        ["service", "skipped", undefined],
+        ["prod-plan", "skipped", undefined],
+        ["prod", "skipped", undefined],
       ],
       describeRun(run),
     );
     const ups = calls().filter((c) => c.argv[0] === "up");
-    assert.equal(ups.length, 1);
-    const up = ups[0] as PulumiCall;
-    assert.deepEqual(flag(up, "--stack"), [DEV]);
-    assert.deepEqual(flag(up, "--policy-pack"), ["policy"]);
-    assert.deepEqual(flag(up, "-c"), [], "an infrastructure update never names an image");
-    assert.equal(up.token, "pul-dev-write");
-    assert.equal(up.kubeconfig, "kubeconfig: dev-deployer");
-    assert.ok(up.cwd.endsWith(`/${PROGRAM_PATH}`), up.cwd);
+    assert.deepEqual(
+      ups.map((c) => [flag(c, "--stack"), c.token, c.kubeconfig]),
+      [
+        [[DEV], "pul-dev-write", "kubeconfig: dev-deployer"],
+        [[RUNNER_DEV], "pul-runner-dev-write", "kubeconfig: runner-dev-deployer"],
+      ],
+    );
+    for (const up of ups) {
+      assert.deepEqual(flag(up, "--policy-pack"), ["policy"]);
+      assert.deepEqual(flag(up, "-c"), [], "an infrastructure update never names an image");
+      assert.ok(up.cwd.endsWith(`/${PROGRAM_PATH}`), up.cwd);
+    }
+  });
+
+  it("a new stigmer-runner release merged to main: stigmer-runner-dev's pulumi up runs with the tag its file names", async () => {
+    // A release tag this test owns, never today's: the runbook's new-release step, merged.
+    const before = /workflow-runner:imageTag: (\S+)/.exec(world.repo.read(RUNNER_DEV_FILE))?.[1];
+    const release = before === "v9.8.7" ? "v9.8.8" : "v9.8.7";
+    world.repo.merge(
+      world.repo.commit("runner-release", `stigmer-runner-dev: ${release}`, {
+        [RUNNER_DEV_FILE]: (o) =>
+          o.replace(/workflow-runner:imageTag: .*/, `workflow-runner:imageTag: ${release}`),
+      }),
+    );
+    resetCalls();
+    const run = await world.run("workflow-runner-deploy.yml", push(world));
+    assert.equal(run.job("dev (stigmer-runner-dev)").result, "success", describeRun(run));
+    const up = calls().find((c) => c.argv[0] === "up" && flag(c, "--stack")[0] === RUNNER_DEV);
+    assert.ok(up, "stigmer-runner-dev's pulumi up ran");
+    assert.equal(up.imageTag, release, "the update runs with main's stack file, naming the new release");
+    assert.deepEqual(flag(up, "-c"), [], "the tag comes from the stack file, not the workflow");
+    assert.equal(
+      calls().find((c) => flag(c, "--stack")[0] === DEV)?.imageTag,
+      null,
+      "workflow-runner's dev names no tag: it keeps its image",
+    );
   });
 
   it("a promotion of dev's verified, soaked imageRef reaches prod's pulumi up after the offline plan", async () => {
@@ -78,11 +123,13 @@ describe("workflow-runner-deploy.yml and workflow-runner-drift.yml", () => {
     setDev(devOutputs());
     const run = await world.run("workflow-runner-deploy.yml", dispatch(world, VERIFIED));
     assert.deepEqual(
-      run.jobs.map((j) => [j.id, j.result]),
+      run.jobs.map((j) => [j.name, j.result, j.environment]),
       [
-        ["dev", "skipped"],
-        ["prod-plan", "success"],
-        ["prod", "success"],
+        ["dev (dev)", "skipped", undefined],
+        ["dev (stigmer-runner-dev)", "skipped", undefined],
+        ["service", "success", undefined],
+        ["prod-plan", "success", "dev-readonly"],
+        ["prod", "success", "prod"],
       ],
       describeRun(run),
     );
@@ -112,10 +159,14 @@ describe("workflow-runner-deploy.yml and workflow-runner-drift.yml", () => {
     dev: Record<string, unknown>,
     failedStep: string,
     message: RegExp,
+    service = "workflow-runner",
   ) => {
     resetCalls();
     setDev(dev);
-    const run = await world.run("workflow-runner-deploy.yml", dispatch(world, imageRef));
+    const run = await world.run(
+      "workflow-runner-deploy.yml",
+      dispatch(world, imageRef, "refs/heads/main", world.repo.tip(), service),
+    );
     assert.equal(run.job("prod-plan").result, "failure", describeRun(run));
     assert.equal(run.job("prod").result, "skipped", describeRun(run));
     const failed = run.job("prod-plan").steps.find((s) => s.outcome === "failure");
@@ -123,10 +174,91 @@ describe("workflow-runner-deploy.yml and workflow-runner-drift.yml", () => {
     assert.match(failed?.log ?? "", message);
     for (const c of calls()) {
       assert.notEqual(c.argv[0], "up");
-      assert.notEqual(c.token, "pul-prod-write", "no prod credential is used");
+      assert.doesNotMatch(String(c.token), /prod-write/, "no prod credential is used");
     }
     return calls();
   };
+
+  it("a promotion of stigmer-runner-dev's verified, soaked imageRef reaches stigmer-runner-prod's pulumi up", async () => {
+    resetCalls();
+    const run = await world.run(
+      "workflow-runner-deploy.yml",
+      dispatch(world, RUNNER_VERIFIED, "refs/heads/main", world.repo.tip(), "stigmer-runner"),
+    );
+    assert.deepEqual(
+      run.jobs.map((j) => [j.name, j.result, j.environment]),
+      [
+        ["dev (dev)", "skipped", undefined],
+        ["dev (stigmer-runner-dev)", "skipped", undefined],
+        ["service", "success", undefined],
+        ["prod-plan", "success", "stigmer-runner-dev-readonly"],
+        ["prod", "success", "stigmer-runner-prod"],
+      ],
+      describeRun(run),
+    );
+    assert.ok(
+      run
+        .job("prod-plan")
+        .summary.includes(`Image that will run: ${RUNNER_VERIFIED} (imageOrigin: promotion)`),
+      run.job("prod-plan").summary,
+    );
+    assert.match(run.job("prod-plan").summary, /exactly this image to `stigmer-runner-prod`/);
+    const [read, up, ...rest] = calls();
+    assert.deepEqual(rest, []);
+    assert.deepEqual(read?.argv, ["stack", "output", "--json", "--stack", RUNNER_DEV]);
+    assert.equal(
+      read?.token,
+      "pul-runner-dev-read",
+      "the runner dev's evidence, read with its read-only token",
+    );
+    assert.equal(up?.argv[0], "up");
+    assert.deepEqual(flag(up as PulumiCall, "--stack"), [RUNNER_PROD]);
+    assert.deepEqual(flag(up as PulumiCall, "--policy-pack"), ["policy"]);
+    assert.deepEqual(flag(up as PulumiCall, "-c"), [
+      `workflow-runner:imageTag=${RUNNER_VERIFIED_PARTS?.tag}`,
+      `workflow-runner:imageDigest=${RUNNER_VERIFIED_PARTS?.digest}`,
+    ]);
+    assert.equal(up?.token, "pul-runner-prod-write");
+    assert.equal(up?.kubeconfig, "kubeconfig: runner-prod-deployer");
+  });
+
+  it("a stigmer-runner promotion of a digest its dev has not verified is refused, with no prod credential", async () => {
+    const unverified = `${RUNNER_VERIFIED_PARTS?.repository}:${RUNNER_VERIFIED_PARTS?.tag}@sha256:${"4".repeat(64)}`;
+    assert.notEqual(unverified, RUNNER_VERIFIED);
+    for (const imageRef of [unverified, VERIFIED]) {
+      const used = await refused(
+        imageRef,
+        devOutputs(),
+        "prod's hold, or dev's evidence",
+        /is not dev's verified image \(stigmer-runner-dev's verifiedImageRef/,
+        "stigmer-runner",
+      );
+      assert.deepEqual(
+        used.map((c) => [c.argv.join(" "), c.token]),
+        [[`stack output --json --stack ${RUNNER_DEV}`, "pul-runner-dev-read"]],
+        "only the runner dev's evidence was read: workflow-runner's dev verified image is not the runner's",
+      );
+    }
+  });
+
+  it("a service outside the known list stops before any environment or credential", async () => {
+    resetCalls();
+    for (const service of ["billing", "stigmer-runner\n::error::forged", "$(id)"]) {
+      const run = await world.run(
+        "workflow-runner-deploy.yml",
+        dispatch(world, RUNNER_VERIFIED, "refs/heads/main", world.repo.tip(), service),
+      );
+      assert.equal(run.job("service").result, "failure", describeRun(run));
+      assert.match(
+        run.job("service").steps[0]?.log ?? "",
+        /::error::service: not a service of this program: .*; allowed: workflow-runner, stigmer-runner/,
+      );
+      assert.doesNotMatch(run.job("service").steps[0]?.log ?? "", /\n::error::forged/);
+      assert.equal(run.job("prod-plan").result, "skipped");
+      assert.equal(run.job("prod").result, "skipped");
+    }
+    assert.deepEqual(calls(), []);
+  });
 
   it("a malformed imageRef stops before any checkout or credential", async () => {
     const used = await refused(
@@ -250,6 +382,8 @@ describe("workflow-runner-deploy.yml and workflow-runner-drift.yml", () => {
       [
         ["drift (dev)", "success"],
         ["drift (prod)", "failure"],
+        ["drift (stigmer-runner-dev)", "success"],
+        ["drift (stigmer-runner-prod)", "success"],
       ],
       describeRun(run),
     );
@@ -260,6 +394,8 @@ describe("workflow-runner-deploy.yml and workflow-runner-drift.yml", () => {
       [
         ["refresh", "pul-dev-read", "kubeconfig: dev-reader"],
         ["refresh", "pul-prod-read", "kubeconfig: prod-reader"],
+        ["refresh", "pul-runner-dev-read", "kubeconfig: runner-dev-reader"],
+        ["refresh", "pul-runner-prod-read", "kubeconfig: runner-prod-reader"],
       ],
     );
   });

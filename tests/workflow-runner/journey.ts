@@ -11,8 +11,13 @@ import { runnerImage } from "./runner-image";
 
 export const DEV = "stigmer/workflow-runner/dev";
 export const PROD = "stigmer/workflow-runner/prod";
+export const RUNNER_DEV = "stigmer/workflow-runner/stigmer-runner-dev";
+export const RUNNER_PROD = "stigmer/workflow-runner/stigmer-runner-prod";
 
-/** The credentials GitHub holds, by environment, as docs/workflows.md lists them. */
+/**
+ * The credentials GitHub holds, by environment, as docs/workflows.md lists them: one environment per stack (named as
+ * the stack) and one `<stack>-readonly`, each with its own token and kubeconfig under the same secret names.
+ */
 export const SECRETS: Secrets = {
   repository: {},
   environments: {
@@ -23,12 +28,35 @@ export const SECRETS: Secrets = {
       PULUMI_TOKEN_READONLY: "pul-prod-read",
       KUBECONFIG_READONLY: "kubeconfig: prod-reader",
     },
+    "stigmer-runner-dev": {
+      PULUMI_TOKEN_DEV: "pul-runner-dev-write",
+      KUBECONFIG_DEV: "kubeconfig: runner-dev-deployer",
+    },
+    "stigmer-runner-prod": {
+      PULUMI_TOKEN_PROD: "pul-runner-prod-write",
+      KUBECONFIG_PROD: "kubeconfig: runner-prod-deployer",
+    },
+    "stigmer-runner-dev-readonly": {
+      PULUMI_TOKEN_READONLY: "pul-runner-dev-read",
+      KUBECONFIG_READONLY: "kubeconfig: runner-dev-reader",
+    },
+    "stigmer-runner-prod-readonly": {
+      PULUMI_TOKEN_READONLY: "pul-runner-prod-read",
+      KUBECONFIG_READONLY: "kubeconfig: runner-prod-reader",
+    },
   },
 };
 
 /** dev's last outputs with soaked evidence (the example the README's quick start uses). */
 export function devOutputs(): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(PROJECT_DIR, "examples", "stack-outputs", "dev.json"), "utf8"));
+}
+
+/** stigmer-runner-dev's last outputs with soaked evidence (the example its README plan command uses). */
+export function runnerDevOutputs(): Record<string, unknown> {
+  return JSON.parse(
+    readFileSync(path.join(PROJECT_DIR, "examples", "stack-outputs", "stigmer-runner-dev.json"), "utf8"),
+  );
 }
 
 /** How one run of a world differs. */
@@ -50,12 +78,21 @@ export async function createWorld(): Promise<World> {
   const scratch = mkdtempSync(path.join(tmpdir(), "journey-"));
   const repo = createMonorepo(path.join(scratch, "stigmer-cloud"));
   const state: PulumiState = {
-    stacks: { [DEV]: { outputs: devOutputs() }, [PROD]: { outputs: { imageRef: devOutputs().imageRef } } },
+    stacks: {
+      [DEV]: { outputs: devOutputs() },
+      [PROD]: { outputs: { imageRef: devOutputs().imageRef } },
+      [RUNNER_DEV]: { outputs: runnerDevOutputs() },
+      [RUNNER_PROD]: { outputs: { imageRef: runnerDevOutputs().imageRef } },
+    },
     tokens: {
       "pul-dev-write": { read: [DEV], write: [DEV] },
       "pul-prod-write": { read: [PROD], write: [PROD] },
       "pul-dev-read": { read: [DEV], write: [] },
       "pul-prod-read": { read: [PROD], write: [] },
+      "pul-runner-dev-write": { read: [RUNNER_DEV], write: [RUNNER_DEV] },
+      "pul-runner-prod-write": { read: [RUNNER_PROD], write: [RUNNER_PROD] },
+      "pul-runner-dev-read": { read: [RUNNER_DEV], write: [] },
+      "pul-runner-prod-read": { read: [RUNNER_PROD], write: [] },
     },
     calls: [],
   };

@@ -1,16 +1,21 @@
-// Journeys of workflow-runner-pr.yml, run as written: an unchanged pull request, and one that changes prod.
+// Journeys of workflow-runner-pr.yml, run as written: an unchanged pull request, one that changes prod, and the
+// runbook's new stigmer-runner release (imageTag in Pulumi.stigmer-runner-dev.yaml): every stack of both services.
 import assert from "node:assert/strict";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { parse } from "yaml";
 import { imageReference } from "../../config/image-reference";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
+import { fencedBlocks } from "../runbook/markdown";
 import { createWorld, devOutputs, pullRequest, type World } from "./journey";
 import { PROGRAM_PATH } from "./monorepo";
 import { describeRun } from "./runner";
 
 const PROD_FILE = `${PROGRAM_PATH}/Pulumi.prod.yaml`;
 const PROD_STACK = path.join(PROJECT_DIR, "Pulumi.prod.yaml");
+const RUNNER_DEV_FILE = `${PROGRAM_PATH}/Pulumi.stigmer-runner-dev.yaml`;
+const STACKS = ["dev", "prod", "stigmer-runner-dev", "stigmer-runner-prod"];
 const PIN = `${imageReference(String(devOutputs().imageRef))?.repository}:fedcba9876543210fedcba9876543210fedcba98@sha256:${"2".repeat(64)}`;
 
 describe("workflow-runner-pr.yml", () => {
@@ -39,8 +44,12 @@ describe("workflow-runner-pr.yml", () => {
     assert.equal(comments.length, 1);
     const body = comments[0]?.body ?? "";
     assert.match(body, /^<!-- workflow-runner-plan-diff -->\n## Plan diff/);
-    assert.match(body, /- `dev`: no changes/);
-    assert.match(body, /- `prod`: no changes/);
+    // Every stack of both services, found from the stack files on each side.
+    for (const stack of STACKS) assert.ok(body.includes(`- \`${stack}\`: no changes`), body);
+    assert.deepEqual(
+      readdirSync(path.join(run.job("plan").workspace, "..", "..", "temp", "plans", "head")).sort(),
+      STACKS,
+    );
     // The jobs that ran the pull request's code kept no credential in their checkouts.
     for (const dir of ["head", "base"])
       assert.doesNotMatch(
@@ -89,13 +98,13 @@ describe("workflow-runner-pr.yml", () => {
     // The old step, in a workflow file beside the real one (not committed: the run reads it from the working tree).
     const workflows = path.join(world.repo.dir, ".github", "workflows");
     const current = readFileSync(path.join(workflows, "workflow-runner-pr.yml"), "utf8");
-    const line = 'npm run plan -- --stack prod --out "$out/prod" --stack-outputs "$outputs"';
+    const line = 'npm run plan -- --stack "$stack" ';
     assert.ok(current.includes(line));
     writeFileSync(
       path.join(workflows, "old-pr.yml"),
       current.replace(
         line,
-        line.replace('"$outputs"', '"$PULUMI_ORG/workflow-runner/dev=$out/dev/outputs.json"'),
+        `[ "$stack" != prod ] || outputs=(--stack-outputs "$PULUMI_ORG/workflow-runner/dev=$out/dev/outputs.json")\n                ${line}`,
       ),
     );
     try {
@@ -142,12 +151,68 @@ describe("workflow-runner-pr.yml", () => {
     for (const job of run.jobs.filter((j) => j.id !== "check"))
       assert.equal(job.result, "success", describeRun(run));
     const body = world.boundary.github.comments.get(8)?.[0]?.body ?? "";
-    assert.match(body, /- `dev`: no changes/);
+    for (const stack of ["dev", "stigmer-runner-dev", "stigmer-runner-prod"])
+      assert.ok(body.includes(`- \`${stack}\`: no changes`), body);
     assert.match(body, /- `prod`: /);
     const prod = body.slice(body.indexOf("### Stack `prod`"));
     assert.ok(prod.includes(`\`spec.replicas\`: \`${replicas}\` -> \`${replicas + 1}\``), prod);
     assert.match(prod, /`stigmerApiKey`: changed \(value hidden\)/);
     assert.ok(prod.includes(PIN), "the pinned image is shown");
     assert.doesNotMatch(body, /BBBBBBBB|AAAAAAAA/, "no ciphertext in the comment");
+  });
+
+  it("the runbook's new stigmer-runner release: the comment shows stigmer-runner-dev's new image, nothing else", async () => {
+    // The line the runbook's step 1 shows, applied to a base whose tag this test owns.
+    const runbook = readFileSync(path.join(PROJECT_DIR, "docs", "runbook.md"), "utf8");
+    const section = runbook.slice(runbook.indexOf("## A new stigmer-runner release to dev"));
+    const line = fencedBlocks(section)
+      .find((b) => b.lang === "yaml")
+      ?.text.trim();
+    const release = /^workflow-runner:imageTag: (v\S+)$/.exec(line ?? "")?.[1];
+    assert.ok(release, `the runbook's new-release step edits imageTag: ${line}`);
+    const earlier = release === "v1.0.0" ? "v1.0.1" : "v1.0.0";
+    const setTag = (tag: string) => (old: string) => {
+      assert.match(old, /workflow-runner:imageTag: /);
+      return old.replace(/workflow-runner:imageTag: .*/, `workflow-runner:imageTag: ${tag}`);
+    };
+    const base = world.repo.commit("main", `stigmer-runner-dev at ${earlier}`, {
+      [RUNNER_DEV_FILE]: setTag(earlier),
+    });
+    const head = world.repo.commit(
+      "runner-release",
+      `stigmer-runner-dev: ${release}`,
+      { [RUNNER_DEV_FILE]: setTag(release) },
+      base,
+    );
+    const run = await world.run(
+      "workflow-runner-pr.yml",
+      pullRequest(world, 12, base, head, "runner-release"),
+      { notRun: ["check"] },
+    );
+    for (const job of run.jobs.filter((j) => j.id !== "check"))
+      assert.equal(job.result, "success", describeRun(run));
+    const body = world.boundary.github.comments.get(12)?.[0]?.body ?? "";
+    for (const stack of ["dev", "prod", "stigmer-runner-prod"])
+      assert.ok(body.includes(`- \`${stack}\`: no changes`), body);
+    // The runner's repository from its stack file; the stand-in digest from the workflow that plans with it.
+    const repository = /workflow-runner:imageRepository: (\S+)/.exec(world.repo.read(RUNNER_DEV_FILE))?.[1];
+    assert.ok(repository, "Pulumi.stigmer-runner-dev.yaml names its repository");
+    const workflow = parse(
+      readFileSync(path.join(world.repo.dir, ".github", "workflows", "workflow-runner-pr.yml"), "utf8"),
+    );
+    const standIn = String(workflow.jobs.plan.env.DIGEST_STAND_IN);
+    assert.match(standIn, /^sha256:[0-9a-f]{64}$/);
+    assert.ok(
+      body.includes(`- \`stigmer-runner-dev\`: image -> \`${repository}:${release}@${standIn}\``),
+      body,
+    );
+    const runnerDev = body.slice(body.indexOf("### Stack `stigmer-runner-dev`"));
+    assert.ok(
+      runnerDev.includes(
+        `\`${repository}:${earlier}@${standIn}\` -> \`${repository}:${release}@${standIn}\``,
+      ),
+      runnerDev,
+    );
+    assert.match(body, /The release tag of stigmer-runner-dev is planned with the offline stand-in digest/);
   });
 });

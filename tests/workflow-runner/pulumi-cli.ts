@@ -38,6 +38,7 @@ function main(stateFile: string, argv: string[]): void {
     token,
     kubeconfig: kubeconfigFile && existsSync(kubeconfigFile) ? readFileSync(kubeconfigFile, "utf8") : null,
     imagePin: stackConfig["workflow-runner:imagePin"] ?? null,
+    imageTag: stackConfig["workflow-runner:imageTag"] ?? null,
   });
   writeFileSync(stateFile, JSON.stringify(state));
   const [command, sub] = argv;
