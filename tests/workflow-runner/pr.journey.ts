@@ -203,16 +203,17 @@ describe("workflow-runner-pr.yml", () => {
     const standIn = String(workflow.jobs.plan.env.DIGEST_STAND_IN);
     assert.match(standIn, /^sha256:[0-9a-f]{64}$/);
     assert.ok(
-      body.includes(`- \`stigmer-runner-dev\`: image -> \`${repository}:${release}@${standIn}\``),
+      body.includes(`- \`stigmer-runner-dev\`: image -> \`"${repository}:${release}@${standIn}"\``),
       body,
     );
     const runnerDev = body.slice(body.indexOf("### Stack `stigmer-runner-dev`"));
     assert.ok(
       runnerDev.includes(
-        `\`${repository}:${earlier}@${standIn}\` -> \`${repository}:${release}@${standIn}\``,
+        `\`"${repository}:${earlier}@${standIn}"\` -> \`"${repository}:${release}@${standIn}"\``,
       ),
       runnerDev,
     );
+    assert.match(runnerDev, /- pods restart: \S+ rolls its pods for a new image/);
     assert.match(body, /The release tag of stigmer-runner-dev is planned with the offline stand-in digest/);
   });
 });
