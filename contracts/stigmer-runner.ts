@@ -227,6 +227,8 @@ export const STIGMER_RUNNER_CONTRACT = {
       seconds: 60,
       why: "the runner finishes in-flight activities with no deadline of its own, so the grace period is the only cap; 60 s costs at most a turn redone from its checkpoint (values.yaml@08b52654)",
     },
+    persistentClaims:
+      'its paused sessions\' sqlite checkpoints and HITL gate live on /data: "in-flight paused sessions die with the container" without a volume there (Dockerfile.sandbox@08b52654); local artifacts are read from a claim shared with the server (stigmer#285)',
     ports: [],
     probes: false,
     podSecurity: { level: "baseline", why: RUNNER_POD_SECURITY_REASON },

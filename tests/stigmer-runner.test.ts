@@ -15,7 +15,12 @@ import { describeService as describeWorkflowRunner } from "../config/services/wo
 import type { ServiceContract } from "../contracts/service";
 import { RUNNER_DELIVERY, type RunnerVar } from "../contracts/stigmer-runner";
 import { STIGMER_RUNNER_ENV } from "../contracts/stigmer-runner-env";
-import { podSecurityPerContract, restrictedSecurityContext } from "../policy/rules";
+import {
+  noNodeAccess,
+  podSecurityPerContract,
+  resourcePolicies,
+  restrictedSecurityContext,
+} from "../policy/rules";
 import { type Evaluation, evaluate, type RecordedResource } from "../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../tools/plan/stack-files";
 import { PROJECT_ROOT } from "../tools/project-root";
@@ -144,11 +149,28 @@ describe("stigmer-runner's dev stack, planned from the root", () => {
     assert.ok(!ev.resources.some((r) => r.type.startsWith("kubernetes:tekton.dev")));
   });
 
-  it("passes the policy pack's per-contract rules", () => {
+  it("passes every resource rule of the policy pack, the per-contract ones included", () => {
+    const found = ev.resources.flatMap((r) =>
+      resourcePolicies.flatMap((policy) =>
+        violations(policy, r).map((m) => `${policy.name} ${r.name}: ${m}`),
+      ),
+    );
+    assert.deepEqual(found, []);
+  });
+
+  it("gets from no-node-access only its declared claims: another volume kind, or a capability of another container, is refused", () => {
     const deployment = one(ev, "kubernetes:apps/v1:Deployment");
-    const ns = one(ev, "kubernetes:core/v1:Namespace");
-    assert.deepEqual(violations(restrictedSecurityContext, deployment), []);
-    assert.deepEqual(violations(podSecurityPerContract, ns), []);
+    assert.deepEqual(
+      violations(noNodeAccess, deployment, (p) => {
+        const spec = p.spec.template.spec;
+        spec.volumes.push({ name: "host", hostPath: { path: "/" } });
+        spec.initContainers = [{ name: "init", securityContext: { capabilities: { add: ["NET_ADMIN"] } } }];
+      }),
+      [
+        "volume host: hostPath: allowed: configMap, secret, projected, downwardAPI, emptyDir (the node mounts or runs anything else)",
+        "container init: adds capability NET_ADMIN; allowed: none (every container drops ALL)",
+      ],
+    );
   });
 });
 
