@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigWording } from "../contracts/service-start";
 import { PLAIN_KEYS, PROJECT } from "./keys";
+import { redactCredentials, shownValue } from "./redact";
 
 /** Raised for any configuration value that breaks its constraint; lists every bad key at once. */
 export class ConfigError extends pulumi.RunError {
@@ -14,14 +15,35 @@ export class ConfigError extends pulumi.RunError {
   }
 }
 
-/** A raw value as a message shows it: quoted, or `(not set)`. Pure. */
+/**
+ * Not a fault: the image a stack promotes has not soaked long enough yet. Says when the soak ends, how long that is
+ * from now, and when to retry; its name (not its class: the plan loads the program afresh) tells the plan to report
+ * it as a wait.
+ */
+export class SoakPendingError extends pulumi.RunError {
+  constructor(message: string) {
+    super(message);
+    this.name = "SoakPendingError";
+  }
+}
+
+/** A duration in words, rounded up to the minute: `1 h 5 min`, `12 min`. Pure. */
+export function durationWords(ms: number): string {
+  const minutes = Math.max(1, Math.ceil(ms / 60_000));
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return [h ? `${h} h` : "", m ? `${m} min` : ""].filter(Boolean).join(" ");
+}
+
+/** A raw value as a message shows it: quoted with any credential as [secret] (config/redact.ts), or `(not set)`. Pure. */
 function describe(value: string | undefined): string {
-  return value === undefined ? "(not set)" : JSON.stringify(value);
+  return value === undefined ? "(not set)" : JSON.stringify(shownValue(value));
 }
 
 /** One key's problem: `<project>:<key>: got <value>; allowed: <allowed>`. Pure. */
 export function problem(name: string, value: string | undefined, allowed: string): string {
-  return `${PROJECT}:${name}: got ${describe(value)}; allowed: ${allowed}`;
+  // What is allowed may quote other keys' values (an allow-list): their credentials are shown as [secret] too.
+  return `${PROJECT}:${name}: got ${describe(value)}; allowed: ${redactCredentials(allowed)}`;
 }
 
 /** How the service's start-up rules (contracts/service-start.ts) word their problems: as every other key's. */
