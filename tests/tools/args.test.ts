@@ -60,7 +60,7 @@ describe("each tool refuses bad arguments with its usage and exit 2", () => {
     {
       module: "tools/plan/diff",
       args: [plans, plans, "--budget", "12"],
-      stderr: /^--budget: got "12"; allowed: an integer from 1000 to 64536\nusage:/,
+      stderr: /^--budget: got "12"; allowed: an integer from 1000 to \d+\nusage:/,
     },
     {
       module: "tools/plan/diff",
@@ -76,7 +76,7 @@ describe("each tool refuses bad arguments with its usage and exit 2", () => {
     {
       module: "tools/contract/check",
       args: [plans, "--service"],
-      stderr: /^Unknown option '--service'[^\n]*\nusage: npm run contract:check -- /,
+      stderr: /^Option '--service <value>' argument missing\nusage: npm run contract:check -- /,
     },
     {
       module: "tools/contract/docs",
