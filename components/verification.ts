@@ -7,7 +7,7 @@ import { rfc3339Millis } from "../config/formats";
 import { sha256Hex } from "../config/image-reference";
 import { DIGEST_LABEL } from "../config/labels";
 import { DEFAULT_POLLER_IDENTITY_FORMAT, type PollerIdentityFormat } from "../contracts/poller-identity";
-import type { PolledQueue } from "../contracts/workflow-runner";
+import type { PolledQueue } from "../contracts/service";
 import { NONROOT_ID, restrictedContainerSecurityContext } from "./security-context";
 import { buildServiceAccount } from "./service-account";
 import { readScript } from "./steps";

@@ -50,9 +50,11 @@ function problemsOf(stack: string, overrides: Readonly<Record<string, string>>):
   }
 }
 
-/** The stack file's own value of a key (tests never assert today's value of a stack file; they read it). */
-function stackValue(stack: string, key: string): unknown {
-  return readStackFile(PROJECT_ROOT, stack, project)[`${project.name}:${key}`];
+/** The stack file's own value of a key, parsed by the key's schema (tests never assert today's value of a stack file). */
+function stackValue(stack: string, key: keyof typeof PLAIN_KEYS): unknown {
+  const raw = readStackFile(PROJECT_ROOT, stack, project)[`${project.name}:${key}`];
+  if (raw === undefined) return undefined;
+  return PLAIN_KEYS[key].schema.parse(typeof raw === "string" ? raw : JSON.stringify(raw));
 }
 
 const pod = (ev: Evaluation): Json =>
