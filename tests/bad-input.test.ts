@@ -1377,12 +1377,12 @@ const roundFourConfig: Case[] = [
       [
         "the proxy endpoint on port 99999",
         { stigmerProxyEndpoint: "https://api.stigmer.ai:99999" },
-        `${P}:stigmerProxyEndpoint: got "https://api.stigmer.ai:99999"; allowed: ${PROXY_ALLOWED}; a port from 1 to 65535: got port 99999`,
+        `${P}:stigmerProxyEndpoint: got "https://api.stigmer.ai:99999"; allowed: ${PROXY_ALLOWED} (a port from 1 to 65535: got port 99999)`,
       ],
       [
         "the proxy endpoint on port 0",
         { stigmerProxyEndpoint: "https://api.stigmer.ai:0" },
-        `${P}:stigmerProxyEndpoint: got "https://api.stigmer.ai:0"; allowed: ${PROXY_ALLOWED}; a port from 1 to 65535: got port 0`,
+        `${P}:stigmerProxyEndpoint: got "https://api.stigmer.ai:0"; allowed: ${PROXY_ALLOWED} (a port from 1 to 65535: got port 0)`,
       ],
       [
         "the R2 endpoint at Google's metadata name",
@@ -1392,7 +1392,7 @@ const roundFourConfig: Case[] = [
       [
         "the R2 endpoint on port 70000",
         { r2Endpoint: "https://a.r2.cloudflarestorage.com:70000" },
-        `${P}:r2Endpoint: got "https://a.r2.cloudflarestorage.com:70000"; allowed: ${R2_ALLOWED}; a port from 1 to 65535: got port 70000`,
+        `${P}:r2Endpoint: got "https://a.r2.cloudflarestorage.com:70000"; allowed: ${R2_ALLOWED} (a port from 1 to 65535: got port 70000)`,
       ],
       [
         "the Temporal address at Google's metadata name",
