@@ -123,6 +123,9 @@ describe("prod fed with dev's plan", () => {
         `${DEV}=${evidence({ verifiedAt: "2026-11-27T08:00:00Z" })}`,
         "--now",
         "2026-11-27T09:30:00Z",
+        // The test owns the soak it judges, whatever Pulumi.prod.yaml holds today.
+        "--config",
+        "minSoak=2h",
       ],
       /^plan not ready: Waiting for the soak, nothing is wrong: "\S+" was verified on stigmer\/workflow-runner\/dev at 2026-11-27T08:00:00\.000Z; its soak of 7200 s \(workflow-runner:minSoak\) ends at 2026-11-27T10:00:00\.000Z \(now 2026-11-27T09:30:00\.000Z\), in 30 min\. Retry at or after 2026-11-27T10:00:00\.000Z/,
     ],
@@ -148,6 +151,8 @@ describe("prod fed with dev's plan", () => {
       `${DEV}=${evidence({ verifiedAt: "2026-11-27T08:00:00Z" })}`,
       "--now",
       "2026-11-27T10:00:00Z",
+      "--config",
+      "minSoak=2h",
     ]);
     assert.equal(run.status, 0, run.stderr);
     assert.equal(deploymentImage(out), `${REPO}:abc123@${digest("a")}`);
