@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigWording } from "../contracts/service-start";
 import { PLAIN_KEYS, PROJECT } from "./keys";
+import { redactCredentials, shownValue } from "./redact";
 
 /** Raised for any configuration value that breaks its constraint; lists every bad key at once. */
 export class ConfigError extends pulumi.RunError {
@@ -34,14 +35,15 @@ export function durationWords(ms: number): string {
   return [h ? `${h} h` : "", m ? `${m} min` : ""].filter(Boolean).join(" ");
 }
 
-/** A raw value as a message shows it: quoted, or `(not set)`. Pure. */
+/** A raw value as a message shows it: quoted with any credential as [secret] (config/redact.ts), or `(not set)`. Pure. */
 function describe(value: string | undefined): string {
-  return value === undefined ? "(not set)" : JSON.stringify(value);
+  return value === undefined ? "(not set)" : JSON.stringify(shownValue(value));
 }
 
 /** One key's problem: `<project>:<key>: got <value>; allowed: <allowed>`. Pure. */
 export function problem(name: string, value: string | undefined, allowed: string): string {
-  return `${PROJECT}:${name}: got ${describe(value)}; allowed: ${allowed}`;
+  // What is allowed may quote other keys' values (an allow-list): their credentials are shown as [secret] too.
+  return `${PROJECT}:${name}: got ${describe(value)}; allowed: ${redactCredentials(allowed)}`;
 }
 
 /** How the service's start-up rules (contracts/service-start.ts) word their problems: as every other key's. */

@@ -202,7 +202,7 @@ export function loadStackConfig(): StackConfig {
       problems.push(`${PROJECT}:${name}: got (not set); allowed: ${spec.allowed}, ${how}`);
     else if (!isSecretConfig(`${PROJECT}:${name}`)) {
       problems.push(
-        `${PROJECT}:${name}: got a plain-text value (not shown); allowed: an encrypted value, ${how}`,
+        `${PROJECT}:${name}: got [secret] (a plain-text value); allowed: an encrypted value, ${how}`,
       );
     }
   }
@@ -212,7 +212,7 @@ export function loadStackConfig(): StackConfig {
     config.get("registryPushToken") === config.get("registryToken")
   ) {
     problems.push(
-      `${PROJECT}:registryPushToken: got the same value as registryToken (not shown); allowed: ${SECRET_KEYS.registryPushToken.allowed}`,
+      `${PROJECT}:registryPushToken: got [secret] (the same value as registryToken); allowed: ${SECRET_KEYS.registryPushToken.allowed}`,
     );
   }
   if (problems.length > 0) throw fail(problems);

@@ -1,19 +1,56 @@
 // The network rules of the config: canonical CIDRs, denied ranges, link-local destinations, hosts.
 import { problem } from "./errors";
-import { parseHttpsUrl, splitAddress } from "./formats";
+import { SERVICE_ADDRESS } from "./formats";
 import { PLAIN_KEYS, type PlainConfig, type PlainKey } from "./keys";
 import {
   type Cidr,
   cidrContains,
-  cidrHas,
   cidrProblem,
   cidrsOverlap,
-  hostProblem,
+  endpointProblem,
   LINK_LOCAL,
   LINK_LOCAL_CIDR,
   parseCidr,
-  parseIpv4,
+  parseEndpointUrl,
 } from "./network";
+
+/**
+ * Every key whose value is a destination the workload dials, so a NetworkPolicy egress rule is opened for it, of
+ * every service (config/services/*: each module's egress targets come from these keys, which
+ * tests/config/endpoints.test.ts checks): `address` is `host:port`, `url` is `scheme://host[:port]/...`. Each goes
+ * through the one check, endpointProblem.
+ */
+export const ENDPOINT_KEYS = {
+  temporalAddress: "address",
+  stigmerBackendEndpoint: "address",
+  stigmerProxyEndpoint: "url",
+  r2Endpoint: "url",
+} as const satisfies Partial<Record<PlainKey, "address" | "url">>;
+
+/** An endpoint key's value, and the host and port it leads to. */
+export interface Endpoint {
+  readonly key: PlainKey;
+  readonly value: string;
+  readonly host: string;
+  readonly port?: number;
+}
+
+/** The destinations the endpoint keys set in this config lead to. Pure. */
+export function endpointsOf(cfg: PlainConfig): Endpoint[] {
+  const out: Endpoint[] = [];
+  for (const [key, kind] of Object.entries(ENDPOINT_KEYS) as [PlainKey, "address" | "url"][]) {
+    const value = cfg[key];
+    if (typeof value !== "string" || value === "") continue;
+    if (kind === "address") {
+      const g = SERVICE_ADDRESS.exec(value)?.groups;
+      out.push({ key, value, host: g?.host ?? value, ...(g?.port ? { port: Number(g.port) } : {}) });
+    } else {
+      const url = parseEndpointUrl(value);
+      out.push({ key, value, host: url?.host ?? "", ...(url?.port !== undefined ? { port: url.port } : {}) });
+    }
+  }
+  return out;
+}
 
 /**
  * The network rules of the config (config/network.ts): every CIDR canonical, `egressDeniedCidrs` strict subsets of the
@@ -34,7 +71,7 @@ export function networkConfigProblems(cfg: PlainConfig): string[] {
       }
     }
   }
-  if (!valid) return problems;
+  if (!valid) return [...problems, ...endpointProblems(cfg)];
   const parsed = (list: readonly string[]) => list.map((c) => parseCidr(c) as Cidr);
   const denied = parsed(cfg.egressDeniedCidrs);
   const linkLocalAllowed = parsed(cfg.allowedLinkLocalCidrs);
@@ -83,36 +120,37 @@ export function networkConfigProblems(cfg: PlainConfig): string[] {
         ),
       );
   }
-  const hosts: [PlainKey, string, string][] = [
-    ["temporalAddress", cfg.temporalAddress, splitAddress(cfg.temporalAddress).host],
-    ["stigmerBackendEndpoint", cfg.stigmerBackendEndpoint, splitAddress(cfg.stigmerBackendEndpoint).host],
-    ...(cfg.r2Endpoint
-      ? [
-          ["r2Endpoint", cfg.r2Endpoint, parseHttpsUrl(cfg.r2Endpoint)?.host ?? ""] as [
-            PlainKey,
-            string,
-            string,
-          ],
-        ]
-      : []),
-  ];
-  for (const [k, value, host] of hosts) {
-    const why = hostProblem(host);
-    if (why) {
-      problems.push(
-        problem(k, value, `${PLAIN_KEYS[k].allowed}; the host must be a DNS name or an IPv4 address: ${why}`),
-      );
-      continue;
-    }
-    const ip = parseIpv4(host);
-    if (ip !== undefined && cidrHas(LINK_LOCAL, ip) && !linkLocalAllowed.some((a) => cidrHas(a, ip)))
+  problems.push(...endpointProblems(cfg));
+  return problems;
+}
+
+/** Every endpoint key whose destination endpointProblem refuses, with the key, its value and what is allowed. Pure. */
+export function endpointProblems(cfg: PlainConfig): string[] {
+  const problems: string[] = [];
+  for (const endpoint of endpointsOf(cfg)) {
+    const why = endpointProblem(endpoint.host, endpoint.port, cfg.allowedLinkLocalCidrs);
+    if (why)
       problems.push(
         problem(
-          k,
-          value,
-          `a destination outside ${LINK_LOCAL_CIDR} (cloud metadata and credentials), unless allowedLinkLocalCidrs lists a range that holds ${host}`,
+          endpoint.key,
+          endpoint.value,
+          why.startsWith("a destination") ? why : `${PLAIN_KEYS[endpoint.key].allowed}; ${why}`,
         ),
       );
   }
   return problems;
+}
+
+/**
+ * What an endpoint value its key's grammar refused would have opened, when that says more than the grammar (an IPv6
+ * or metadata host, a port outside 1 to 65535), or undefined. Pure.
+ */
+export function refusedEndpointHint(key: PlainKey, value: string): string | undefined {
+  const kind: string | undefined = (ENDPOINT_KEYS as Partial<Record<PlainKey, string>>)[key];
+  const at = kind === "url" ? parseEndpointUrl(value) : parseEndpointUrl(`tcp://${value}`);
+  if (!at || at.host === "") return undefined;
+  return endpointProblem(at.host, at.port, [])?.replace(
+    /^the host must be a DNS name or an IPv4 address: /,
+    "",
+  );
 }

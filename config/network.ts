@@ -240,3 +240,74 @@ export function networkPolicyProblems(
   }
   return problems;
 }
+
+/** An endpoint URL's parts: scheme, host (an IPv6 literal keeps its brackets), and port as written, if any. */
+export interface EndpointUrl {
+  readonly scheme: string;
+  readonly host: string;
+  /** The port written after the host, or undefined (the scheme's default applies). */
+  readonly port?: number;
+  /** The port's text as written ("" for a bare `host:`), or undefined. */
+  readonly portText?: string;
+}
+
+/**
+ * Reads `scheme://[userinfo@]host[:port][/path][?query][#fragment]` (RFC 3986's authority; an IPv6 host in brackets)
+ * into its parts, or undefined when the text is not of that form. The grammar of each key (config/keys.ts) says what
+ * it accepts; this says where the URL leads, for the egress checks. Ports are checked apart (endpointProblem). Pure.
+ */
+export function parseEndpointUrl(text: string): EndpointUrl | undefined {
+  const g =
+    /^(?<scheme>[A-Za-z][A-Za-z0-9+.-]*):\/\/(?:[^@/?#]*@)?(?<host>\[[^\]/]*\]|[^:/?#[\]]*)(?::(?<port>[^/?#]*))?(?:[/?#].*)?$/s.exec(
+      text,
+    )?.groups;
+  if (!g) return undefined;
+  const portText = g.port;
+  return {
+    scheme: (g.scheme ?? "").toLowerCase(),
+    host: (g.host ?? "").toLowerCase(),
+    ...(portText !== undefined
+      ? { portText, port: /^[0-9]{1,6}$/.test(portText) ? Number(portText) : Number.NaN }
+      : {}),
+  };
+}
+
+/**
+ * Host names that resolve to a cloud's instance metadata service (169.254.169.254): Google Cloud's
+ * `metadata.google.internal` (Compute Engine docs, "Query VM metadata"). Refused as the address itself is.
+ */
+export const METADATA_HOSTS: Readonly<Record<string, string>> = {
+  "metadata.google.internal": "169.254.169.254",
+};
+
+/** The cloud metadata services' IPv6 address (AWS Nitro instances: fd00:ec2::254). */
+const METADATA_IPV6 = /^\[fd00:ec2:(0{0,4}:){0,4}:?254\]$/i;
+
+/**
+ * Why a destination (host, and port when one is given) must not open egress, or undefined. A reason that starts with
+ * "a destination" is itself what is allowed (a cloud metadata address or name, a link-local address no range of
+ * `allowedLinkLocal` holds: 169.254.0.0/16 serves cloud metadata and credentials); any other follows the key's own
+ * words (a host that is not a DNS name or an IPv4 address, since an IPv6 literal cannot be an ipBlock here; a port
+ * outside 1 to 65535). The one check every endpoint key goes through (config/network-rules.ts ENDPOINT_KEYS). Pure.
+ */
+export function endpointProblem(
+  host: string,
+  port: number | undefined,
+  allowedLinkLocal: readonly string[],
+): string | undefined {
+  if (METADATA_IPV6.test(host))
+    return `a destination that is not a cloud metadata service: ${host} is AWS's IPv6 metadata address (cloud metadata and credentials)`;
+  if (host.startsWith("["))
+    return `the host must be a DNS name or an IPv4 address: ${host} is an IPv6 address`;
+  const why = hostProblem(host);
+  if (why) return `the host must be a DNS name or an IPv4 address: ${why}`;
+  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
+    return `a port from 1 to 65535: ${Number.isNaN(port) ? "the port is not a number" : `got port ${port}`}`;
+  const allowed = allowedLinkLocal.map(parseCidr).filter((c): c is Cidr => c !== undefined);
+  const metadata = METADATA_HOSTS[host];
+  const address = metadata ?? host;
+  const ip = parseIpv4(address);
+  if (ip !== undefined && cidrHas(LINK_LOCAL, ip) && !allowed.some((a) => cidrHas(a, ip)))
+    return `a destination outside ${LINK_LOCAL_CIDR} (cloud metadata and credentials), unless allowedLinkLocalCidrs lists a range that holds ${address}${metadata ? ` (${host} resolves to ${metadata})` : ""}`;
+  return undefined;
+}

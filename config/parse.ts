@@ -1,5 +1,6 @@
 // Parsing one stack's plain config: each key by its schema, then every rule that joins several keys.
 import { contradictionProblems, orgNamedKeyProblems, sharedOwnershipProblems } from "./contradictions";
+import { committedCredentialProblems } from "./credentials";
 import { ConfigError, problem } from "./errors";
 import {
   compareMemory,
@@ -14,7 +15,7 @@ import {
 import { explicitRegistry } from "./image-reference";
 import { type KeySpec, PLAIN_KEYS, type PlainConfig, type PlainKey, PROJECT } from "./keys";
 import { serviceLabels } from "./labels";
-import { networkConfigProblems } from "./network-rules";
+import { ENDPOINT_KEYS, networkConfigProblems, refusedEndpointHint } from "./network-rules";
 import { platformLimitProblems } from "./platform-limits";
 import { IMAGE_KEYS, imageRegistryProblem, policyParityProblems } from "./policy-parity";
 import type { ServiceModule } from "./service";
@@ -24,7 +25,10 @@ import { SERVICE_MODULES, serviceModule } from "./services/index";
 function valueHint(name: string, value: string | undefined): string {
   const images: readonly string[] = [...IMAGE_KEYS, "imageRepository"];
   const why = value && images.includes(name) ? imageRegistryProblem(value) : undefined;
-  return why ? ` (${why})` : "";
+  // An endpoint its grammar refused: say where it would have led when that is the reason (an IPv6 metadata address).
+  const endpoint =
+    value && Object.hasOwn(ENDPOINT_KEYS, name) ? refusedEndpointHint(name as PlainKey, value) : undefined;
+  return why ? ` (${why})` : endpoint ? ` (${endpoint})` : "";
 }
 
 /**
@@ -195,6 +199,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
     ...policyParityProblems(cfg, module.reservedEnvNames),
   );
   problems.push(...networkConfigProblems(cfg));
+  problems.push(...committedCredentialProblems(cfg));
   problems.push(...sharedOwnershipProblems(cfg), ...orgNamedKeyProblems(cfg));
   const promoted = cfg.promoteFrom ? QUALIFIED_STACK.exec(cfg.promoteFrom)?.groups : undefined;
   if (promoted && promoted.project !== PROJECT) {

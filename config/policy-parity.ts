@@ -2,13 +2,8 @@
 import { problem } from "./errors";
 import { imageReference } from "./image-reference";
 import type { PlainConfig } from "./keys";
+import { CREDENTIAL_NAME, SECRET_SHOWN } from "./redact";
 
-/**
- * Key names that hold credentials (`*_TOKEN`, `*_KEY`, `*_SECRET`, passwords, API and private keys). The policy pack
- * (policy/rules.ts no-plain-secrets) and extraEnv share it.
- */
-const SECRET_KEY_NAME =
-  /(pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|auth|(^|[_-])key$)/i;
 /** Value shapes of well-known credentials: GitHub, Pulumi, Slack, AWS, PEM keys, JWTs. */
 const SECRET_VALUE =
   /(^(ghp_|gho_|ghs_|ghu_|github_pat_|pul-|xox[abpr]-)[A-Za-z0-9_-]{10,}|AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|^eyJ[A-Za-z0-9_-]{8,}\.eyJ)/;
@@ -17,7 +12,7 @@ const SECRET_VALUE =
 export function secretLooking(key: string, value: unknown): string | undefined {
   if (typeof value !== "string" || value === "") return undefined;
   if (SECRET_VALUE.test(value)) return `the value of ${key} has the shape of a credential`;
-  if (SECRET_KEY_NAME.test(key) && !/^\$\(.*\)$/.test(value)) return `${key} names a credential`;
+  if (CREDENTIAL_NAME.test(key) && !/^\$\(.*\)$/.test(value)) return `${key} names a credential`;
   return undefined;
 }
 
@@ -62,7 +57,7 @@ export function policyParityProblems(cfg: PlainConfig, reservedEnvNames: readonl
       problems.push(
         problem(
           "extraEnv",
-          `${name}=(not shown)`,
+          `${name}=${SECRET_SHOWN}`,
           `plain settings only: ${why}; the policy no-plain-secrets refuses it in a ConfigMap. Deliver credentials as secret keys (a Secret), never in extraEnv`,
         ),
       );

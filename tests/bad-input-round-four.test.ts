@@ -538,6 +538,12 @@ function toolCases(): Case[] {
       "Option '--out <value>' argument missing",
     ),
     diff(
+      "plan:diff: --out with an empty value",
+      () => [base(), planFolder("dev"), "--out="],
+      "--out",
+      "--out: got an empty path; allowed: a file path",
+    ),
+    diff(
       "plan:diff: --out in a folder that does not exist",
       () => [base(), planFolder("dev"), "--out", path.join(tempDir("out-"), "missing", "plan-diff.md")],
       "--out",

@@ -232,7 +232,7 @@ const configCases: [string, string, Record<string, string>, string][] = [
     "a credential set in plain text",
     "dev",
     { trigger: "tekton", pulumiAccessToken: "pul-plain" },
-    `${P}:pulumiAccessToken: got a plain-text value (not shown); allowed: an encrypted value, set with \`pulumi config set --secret pulumiAccessToken\` (needed because buildPipeline is true and trigger is tekton (with Planton the token is a build secret))`,
+    `${P}:pulumiAccessToken: got [secret] (a plain-text value); allowed: an encrypted value, set with \`pulumi config set --secret pulumiAccessToken\` (needed because buildPipeline is true and trigger is tekton (with Planton the token is a build secret))`,
   ],
 ];
 
@@ -1333,6 +1333,273 @@ const roundThree: Case[] = [
   ),
 ];
 cases.push(...roundThree);
+
+const LINK_LOCAL_REFUSED =
+  "a destination outside 169.254.0.0/16 (cloud metadata and credentials), unless allowedLinkLocalCidrs lists a range that holds 169.254.169.254";
+const PROXY_ALLOWED =
+  "empty, or the https base URL of the Stigmer side-channel proxy (STIGMER_PROXY_ENDPOINT), e.g. https://api.stigmer.ai";
+const R2_ALLOWED = "empty, or R2's https endpoint, e.g. https://<account id>.r2.cloudflarestorage.com";
+const TEMPORAL_ALLOWED =
+  "host:port of the Temporal frontend: <service>.<namespace>.svc[.cluster.local]:<port>, a dotted external host, or an IPv4 address";
+const BACKEND_ALLOWED = "host:port of the Stigmer backend's gRPC API, e.g. stigmer-prod-api.planton.live:443";
+const NO_CREDENTIAL = "a value without credentials: ";
+const DENIED_ALLOWED =
+  "a list of IPv4 CIDRs the worker's outbound traffic to the internet may not reach, e.g. 10.0.0.0/8";
+
+/**
+ * Round four of the config surface (issue 29 items 2, 3, 4, 10): egress only where intended, no credential in a
+ * committed file, no secret in a message, the platform's limits at plan time. Each with its exact message.
+ */
+const roundFourConfig: Case[] = [
+  // Egress: every endpoint key goes through one check (config/network-rules.ts ENDPOINT_KEYS, endpointProblem).
+  ...(
+    [
+      [
+        "the proxy endpoint at the cloud metadata address",
+        { stigmerProxyEndpoint: "https://169.254.169.254" },
+        `${P}:stigmerProxyEndpoint: got "https://169.254.169.254"; allowed: ${LINK_LOCAL_REFUSED}`,
+      ],
+      [
+        "the proxy endpoint at the metadata address over http",
+        { stigmerProxyEndpoint: "http://169.254.169.254" },
+        `${P}:stigmerProxyEndpoint: got "http://169.254.169.254"; allowed: ${PROXY_ALLOWED} (${LINK_LOCAL_REFUSED})`,
+      ],
+      [
+        "the proxy endpoint at Google's metadata name",
+        { stigmerProxyEndpoint: "https://metadata.google.internal" },
+        `${P}:stigmerProxyEndpoint: got "https://metadata.google.internal"; allowed: ${LINK_LOCAL_REFUSED} (metadata.google.internal resolves to 169.254.169.254)`,
+      ],
+      [
+        "the proxy endpoint at AWS's IPv6 metadata address",
+        { stigmerProxyEndpoint: "https://[fd00:ec2::254]" },
+        `${P}:stigmerProxyEndpoint: got "https://[fd00:ec2::254]"; allowed: ${PROXY_ALLOWED} (a destination that is not a cloud metadata service: [fd00:ec2::254] is AWS's IPv6 metadata address (cloud metadata and credentials))`,
+      ],
+      [
+        "the proxy endpoint on port 99999",
+        { stigmerProxyEndpoint: "https://api.stigmer.ai:99999" },
+        `${P}:stigmerProxyEndpoint: got "https://api.stigmer.ai:99999"; allowed: ${PROXY_ALLOWED} (a port from 1 to 65535: got port 99999)`,
+      ],
+      [
+        "the proxy endpoint on port 0",
+        { stigmerProxyEndpoint: "https://api.stigmer.ai:0" },
+        `${P}:stigmerProxyEndpoint: got "https://api.stigmer.ai:0"; allowed: ${PROXY_ALLOWED} (a port from 1 to 65535: got port 0)`,
+      ],
+      [
+        "the R2 endpoint at Google's metadata name",
+        { r2Endpoint: "https://metadata.google.internal" },
+        `${P}:r2Endpoint: got "https://metadata.google.internal"; allowed: ${LINK_LOCAL_REFUSED} (metadata.google.internal resolves to 169.254.169.254)`,
+      ],
+      [
+        "the R2 endpoint on port 70000",
+        { r2Endpoint: "https://a.r2.cloudflarestorage.com:70000" },
+        `${P}:r2Endpoint: got "https://a.r2.cloudflarestorage.com:70000"; allowed: ${R2_ALLOWED} (a port from 1 to 65535: got port 70000)`,
+      ],
+      [
+        "the Temporal address at Google's metadata name",
+        { temporalAddress: "metadata.google.internal:7233" },
+        `${P}:temporalAddress: got "metadata.google.internal:7233"; allowed: ${LINK_LOCAL_REFUSED} (metadata.google.internal resolves to 169.254.169.254)`,
+      ],
+      [
+        "the Temporal address at AWS's IPv6 metadata address",
+        { temporalAddress: "[fd00:ec2::254]:7233" },
+        `${P}:temporalAddress: got "[fd00:ec2::254]:7233"; allowed: ${TEMPORAL_ALLOWED} (a destination that is not a cloud metadata service: [fd00:ec2::254] is AWS's IPv6 metadata address (cloud metadata and credentials))`,
+      ],
+      [
+        "the backend endpoint at the metadata address",
+        { stigmerBackendEndpoint: "169.254.169.254:80" },
+        `${P}:stigmerBackendEndpoint: got "169.254.169.254:80"; allowed: ${LINK_LOCAL_REFUSED}`,
+      ],
+      [
+        "the backend endpoint on port 0",
+        { stigmerBackendEndpoint: "stigmer-api.example.com:0" },
+        `${P}:stigmerBackendEndpoint: got "stigmer-api.example.com:0"; allowed: ${BACKEND_ALLOWED} (a port from 1 to 65535: got port 0)`,
+      ],
+      [
+        "a denied range with a leading zero",
+        { egressDeniedCidrs: '["010.0.0.0/8","169.254.0.0/16"]' },
+        `${P}:egressDeniedCidrs: got "[\\"010.0.0.0/8\\",\\"169.254.0.0/16\\"]"; allowed: ${DENIED_ALLOWED}; "010.0.0.0/8": octet "010" has a leading zero (read as octal by some parsers; Kubernetes refuses it)`,
+      ],
+      [
+        "an API server range with an octet over 255",
+        { apiServerCidrs: '["10.0.0.256/32"]' },
+        `"10.0.0.256/32": octet 256 is over 255`,
+      ],
+      [
+        "a link-local range with prefix 33",
+        { allowedLinkLocalCidrs: '["169.254.0.0/33"]' },
+        `"169.254.0.0/33": prefix "/33" is not 0 to 32`,
+      ],
+    ] as const
+  ).map(
+    ([title, config, message]): Case => ({
+      title,
+      stack: "dev",
+      kind: "values",
+      config,
+      names: `${P}:${Object.keys(config)[0]}`,
+      message,
+    }),
+  ),
+  // No credential in a committed file (config/credentials.ts COMMITTED_KEYS, credentialProblem); shown as [secret].
+  ...(
+    [
+      [
+        "a backend URL with a user and password",
+        { pulumiBackendUrl: "https://deploy:hunter2-q7x@state.example.com" },
+        "pulumiBackendUrl",
+        `got "https://deploy:[secret]@state.example.com"; allowed: ${NO_CREDENTIAL}it carries a user and password before the host (user:password@)`,
+        "hunter2-q7x",
+      ],
+      [
+        "an allow-list entry with a token in its query",
+        { pulumiBackendAllowList: '["https://api.pulumi.com","https://state.example.com?token=t0k3n-q7x"]' },
+        "pulumiBackendAllowList",
+        `got "[\\"https://api.pulumi.com\\",\\"https://state.example.com?token=[secret]\\"]"; allowed: ${NO_CREDENTIAL}its query holds a credential (token=)`,
+        "t0k3n-q7x",
+      ],
+      [
+        "a backend URL presigned for S3",
+        {
+          pulumiBackendUrl: "s3://state?region=eu&X-Amz-Signature=abc123q7x",
+          pulumiBackendAllowList: '["s3://state?region=eu&X-Amz-Signature=abc123q7x"]',
+        },
+        "pulumiBackendUrl",
+        `got "s3://state?region=eu&X-Amz-Signature=[secret]"; allowed: ${NO_CREDENTIAL}its query holds a credential (X-Amz-Signature=)`,
+        "abc123q7x",
+      ],
+      [
+        "a backend URL with an Azure SAS signature",
+        {
+          pulumiBackendUrl: "azblob://state?sv=2022&sig=sas-q7x",
+          pulumiBackendAllowList: '["azblob://state?sv=2022&sig=sas-q7x"]',
+        },
+        "pulumiBackendUrl",
+        `got "azblob://state?sv=2022&sig=[secret]"; allowed: ${NO_CREDENTIAL}its query holds a credential (sig=)`,
+        "sas-q7x",
+      ],
+      [
+        "an allow-list entry with an access_token",
+        { pulumiBackendAllowList: '["https://state.example.com/api?access_token=at-q7x"]' },
+        "pulumiBackendAllowList",
+        `its query holds a credential (access_token=)`,
+        "at-q7x",
+      ],
+      [
+        "a remote cache URL with a GitHub token in its path",
+        { bazelRemoteCache: "grpcs://cache.example.com/ghp_abcdefghijklmnopq7x" },
+        "bazelRemoteCache",
+        `got "grpcs://cache.example.com/[secret]"; allowed: ${NO_CREDENTIAL}it holds a token (ghp_...)`,
+        "ghp_abcdefghijklmnopq7x",
+      ],
+      [
+        "a webhook URL with a GitLab token in its path",
+        { webhookUrl: "https://hooks.example.com/glpat-abcdefq7x" },
+        "webhookUrl",
+        `got "https://hooks.example.com/[secret]"; allowed: ${NO_CREDENTIAL}it holds a token (glpat-...)`,
+        "glpat-abcdefq7x",
+      ],
+      [
+        "a backend URL with an AWS key id as its user",
+        { pulumiBackendUrl: "s3://AKIAIOSFODNN7EXAMPLE@state", pulumiBackendAllowList: '["s3://state"]' },
+        "pulumiBackendUrl",
+        `got "s3://[secret]@state"; allowed: ${NO_CREDENTIAL}it carries user info before the host (user@), where a token is sent`,
+        "AKIAIOSFODNN7EXAMPLE",
+      ],
+      [
+        "a backend URL with a fine-grained GitHub token",
+        {
+          pulumiBackendUrl: "https://state.example.com/github_pat_11ABCq7x",
+          pulumiBackendAllowList: '["https://state.example.com/github_pat_11ABCq7x"]',
+        },
+        "pulumiBackendUrl",
+        `got "https://state.example.com/[secret]"; allowed: ${NO_CREDENTIAL}it holds a token (github_pat_...)`,
+        "github_pat_11ABCq7x",
+      ],
+      [
+        "an allow-list entry with a Slack bot token",
+        { pulumiBackendAllowList: '["https://api.pulumi.com","https://hooks.example.com/xoxb-123-q7x"]' },
+        "pulumiBackendAllowList",
+        "it holds a token (xoxb-...)",
+        "xoxb-123-q7x",
+      ],
+      [
+        "a backend URL with a Pulumi token in its path",
+        {
+          pulumiBackendUrl: "https://state.example.com/pul-0123abcdq7x",
+          pulumiBackendAllowList: '["https://state.example.com/pul-0123abcdq7x"]',
+        },
+        "pulumiBackendUrl",
+        `got "https://state.example.com/[secret]"; allowed: ${NO_CREDENTIAL}it holds a token (pul-...)`,
+        "pul-0123abcdq7x",
+      ],
+      // No secret in a message, whatever refuses the value (config/redact.ts shownValue, through errors.ts problem).
+      [
+        "a token in an extraEnv list its grammar refuses",
+        { extraEnv: '["GITHUB_TOKEN=abc-q7x-hidden","bad name=1"]' },
+        "extraEnv",
+        `got "[\\"GITHUB_TOKEN=[secret]\\",\\"bad name=1\\"]"; allowed: a list of NAME=value strings`,
+        "abc-q7x-hidden",
+      ],
+      [
+        "a password named twice in extraEnv",
+        { extraEnv: '["DB_PASSWORD=pw-q7x","DB_PASSWORD=pw-q7x"]' },
+        "extraEnv",
+        `got "[\\"DB_PASSWORD=[secret]\\",\\"DB_PASSWORD=[secret]\\"]"; allowed:`,
+        "pw-q7x",
+      ],
+      [
+        "an API key in extraEnv that is not JSON",
+        { extraEnv: '["MY_API_KEY=k-q7x-hidden"' },
+        "extraEnv",
+        `got "[\\"MY_API_KEY=[secret]\\""; allowed:`,
+        "k-q7x-hidden",
+      ],
+      [
+        "a credential-named variable in extraEnv",
+        { extraEnv: '["SERVICE_PASSWORD=pw-q7x-hidden"]' },
+        "extraEnv",
+        `got "SERVICE_PASSWORD=[secret]"; allowed: plain settings only: SERVICE_PASSWORD names a credential`,
+        "pw-q7x-hidden",
+      ],
+      [
+        "a remote cache URL with a password, refused by its grammar",
+        { bazelRemoteCache: "https://ci:hunter2-q7x@cache.example.com" },
+        "bazelRemoteCache",
+        `got "https://ci:[secret]@cache.example.com"; allowed: empty (no remote cache), or a grpcs:// or https:// Bazel remote cache URL without credentials`,
+        "hunter2-q7x",
+      ],
+      [
+        "a remote cache URL with an access token, refused by its grammar",
+        { bazelRemoteCache: "https://cache.example.com?access_token=at-q7x-hidden" },
+        "bazelRemoteCache",
+        `got "https://cache.example.com?access_token=[secret]"; allowed: empty (no remote cache)`,
+        "at-q7x-hidden",
+      ],
+    ] as const
+  ).map(
+    ([title, config, key, message, hidden]): Case => ({
+      title,
+      stack: "dev",
+      kind: "secrets",
+      config,
+      names: `${P}:${key}`,
+      message: `${P}:${key}: ${message}`
+        .replace(`${P}:${key}: its`, "its")
+        .replace(`${P}:${key}: it `, "it "),
+      hidden,
+    }),
+  ),
+  {
+    title: "a credential in plain text on a stack file's line",
+    stack: "dev",
+    kind: "secrets",
+    stackFile: devStackWith("githubToken", "  workflow-runner:githubToken: ghp_plainq7xplainq7xplain"),
+    names: `${P}:githubToken`,
+    message: `${P}:githubToken: got [secret] (a plain-text value); allowed: an encrypted value`,
+    hidden: "ghp_plainq7xplainq7xplain",
+  },
+];
+cases.push(...roundFourConfig);
 
 /** Every entry under a folder, links not followed: its kind, and a file's text or a link's target. */
 function treeOf(dir: string): Record<string, string> {

@@ -593,8 +593,8 @@ function validRaw(overrides: Record<string, string>): Record<string, string> {
   for (const [k, spec] of Object.entries(project))
     if (spec.default !== undefined) raw[k] = text(spec.default);
   for (const [k, v] of Object.entries(dev)) raw[k.replace(/^workflow-runner:/, "")] = text(v);
-  // A name only the organization knows (config/keys.ts ORG_NAMED_KEYS): the test's own, where dev's file has none.
-  raw.containerRegistryConnection ||= "ghcr-test-connection";
+  // dev's file leaves the organization's registry connection to the org (config/keys.ts ORG_NAMED_KEYS); dev needs one.
+  raw.containerRegistryConnection ||= "ghcr-example";
   return { ...raw, ...overrides };
 }
 

@@ -79,7 +79,6 @@ export const WORKFLOW_RUNNER_KEYS: Readonly<Partial<Record<PlainKey, string>>> =
   ingressControllerNamespace: "ingress-nginx",
   tlsClusterIssuer: "letsencrypt-prod",
   serviceHubOrg: "stigmer",
-  containerRegistryConnection: "",
   deploymentEnvironments: '["dev","prod"]',
 };
 

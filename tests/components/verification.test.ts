@@ -8,6 +8,7 @@ import { readScript } from "../../components/steps";
 import { buildVerificationJob, REPLACE_UNREADY, verificationJobName } from "../../components/verification";
 import { DIGEST_LABEL } from "../../config/labels";
 import { POLLER_IDENTITY_FORMATS, type PollerIdentityFormat } from "../../contracts/poller-identity";
+import { WORKFLOW_RUNNER_CONTRACT } from "../../contracts/workflow-runner";
 import { type Evaluation, evaluate } from "../../tools/plan/evaluate";
 import { kubernetesObjects } from "../../tools/plan/render";
 import {
@@ -92,6 +93,14 @@ describe("the verification of dev's rollout", () => {
     assert.match(decodeURIComponent(env.POD_SELECTOR), new RegExp(`${DIGEST_LABEL}=${"7".repeat(40)}`));
     const deployment = objects.find((o) => o.kind === "Deployment");
     assert.equal(deployment.spec.template.metadata.labels[DIGEST_LABEL], "7".repeat(40));
+  });
+
+  it("matches pollers in the identity format the service's contract names (workflow-runner: the Go SDK's)", () => {
+    const env = Object.fromEntries(
+      job().spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value]),
+    );
+    assert.equal(WORKFLOW_RUNNER_CONTRACT.pollerIdentity, "go");
+    assert.equal(env.IDENTITY_FORMAT, WORKFLOW_RUNNER_CONTRACT.pollerIdentity);
   });
 
   it("reaches only DNS, the Temporal frontend and the API server, and may only read pods", () => {

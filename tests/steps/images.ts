@@ -6,9 +6,9 @@ import * as path from "node:path";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
 import { tempDir } from "../helpers";
 
-/** Where a program lives on this machine (Debian's path), or undefined. */
+/** Where a program is on this process's PATH (as the shell finds it: a CI image without it has none), or undefined. */
 function which(name: string): string | undefined {
-  for (const dir of ["/usr/local/bin", "/usr/bin", "/bin"]) {
+  for (const dir of (process.env.PATH ?? "").split(":").filter((d) => d.startsWith("/"))) {
     const full = path.join(dir, name);
     if (existsSync(full)) return full;
   }

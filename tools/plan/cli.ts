@@ -9,6 +9,7 @@ import {
   rfc3339Millis,
   SHA256_DIGEST,
 } from "../../config/formats";
+import { imageReference } from "../../config/image-reference";
 import {
   neededSecretKeys,
   ORG_NAMED_KEYS,
@@ -252,8 +253,12 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   // answer with exactly this digest, so the offline plan shows the reference pulumi up would deploy.
   const registryDigests: Record<string, string> = {};
   for (const [ref, digest] of Object.entries(assignments("--registry-digest", values["registry-digest"]))) {
+    // A tagged reference without a digest, by the one reference parser (config/image-reference.ts).
+    const parsed = imageReference(ref);
     if (
-      !/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(ref) ||
+      !parsed?.tag ||
+      parsed.digest !== undefined ||
+      !parsed.repository.includes("/") ||
       !SHA256_DIGEST.test(digest)
     ) {
       throw new Error(
