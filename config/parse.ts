@@ -15,7 +15,7 @@ import {
 import { type KeySpec, PLAIN_KEYS, type PlainConfig, type PlainKey, PROJECT } from "./keys";
 import { serviceLabels } from "./labels";
 import { ENDPOINT_KEYS, networkConfigProblems, refusedEndpointHint } from "./network-rules";
-import { platformLimitProblems } from "./platform-limits";
+import { nulProblem, platformLimitProblems } from "./platform-limits";
 import { IMAGE_KEYS, imageRegistryProblem, policyParityProblems } from "./policy-parity";
 import type { ServiceModule } from "./service";
 import { SERVICE_MODULES, serviceModule } from "./services/index";
@@ -63,6 +63,11 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
   const problems: string[] = [];
   const parsed: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(PLAIN_KEYS) as [PlainKey, KeySpec<unknown>][]) {
+    const nul = nulProblem(raw[name]);
+    if (nul) {
+      problems.push(problem(name, raw[name], nul));
+      continue;
+    }
     const result = spec.schema.safeParse(raw[name]);
     if (result.success) parsed[name] = result.data;
     else problems.push(problem(name, raw[name], `${spec.allowed}${valueHint(name, raw[name])}`));
