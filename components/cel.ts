@@ -2,10 +2,11 @@
 
 /**
  * A CEL string literal for any string: double-quoted with JSON's escapes (`\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`,
- * `\u00XX` for the other control characters), each of which CEL's grammar accepts too (cel-spec doc/langdef.md,
- * "String and Bytes Values": `\\ \" \n \r \t \b \f` and `\uXXXX`). Every other character, unicode included, stays as it
- * is. A lone UTF-16 surrogate is no character at all: CEL strings are sequences of code points and its `\u` escape
- * takes no surrogate, so such a string is refused rather than written as a literal the parser would reject. Pure.
+ * `\u00XX` for the other control characters), each of which CEL's grammar accepts too (google/cel-spec doc/langdef.md at
+ * 0016c7f, ESCAPE and "String and Bytes Values": `\\ \" \n \r \t \b \f` and `\uXXXX`; a quoted literal may hold any
+ * other character but CR and LF, which JSON escapes). Every other character, unicode included, stays as it
+ * is. A lone UTF-16 surrogate is no code point ("strings must be sequences of valid Unicode code points"), so such a
+ * string is refused rather than written as a literal CEL would reject. Pure.
  */
 export function celString(value: string): string {
   // In unicode mode a surrogate pair is one code point, so \p{Cs} matches only a lone surrogate.

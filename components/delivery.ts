@@ -128,6 +128,7 @@ export class ServiceDelivery extends pulumi.ComponentResource {
                 namespace: service.workload.temporal.namespace,
                 taskQueues: service.workload.temporal.taskQueues,
               },
+              identityFormat: service.workload.temporal.pollerIdentity,
               temporalPeer: egressPeer(temporalTarget, service.workload.egressDeniedCidrs),
               apiServerPeers: apiServerPeers(
                 service.workload.apiServerCidrs,

@@ -1,11 +1,16 @@
 // Which image a stack runs: a pin, a promotion's verified and soaked image, the pipeline's digest, or its current one.
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../config/errors";
+import { ConfigError, durationWords, SoakPendingError } from "../config/errors";
 import { rfc3339Millis } from "../config/formats";
 import { imageReference, isPinnedImage } from "../config/image-reference";
 import { PROJECT } from "../config/keys";
 import type { ImageSource } from "../config/service";
-import { EARLIEST_VERIFIED_AT, type ImageOrigin } from "../contracts/stack-outputs";
+import {
+  checkStackOutput,
+  EARLIEST_VERIFIED_AT,
+  type ImageOrigin,
+  type StackOutputs,
+} from "../contracts/stack-outputs";
 
 /** A parsed digest reference. */
 export interface PinnedImage {
@@ -177,17 +182,26 @@ export function promotedImageRef(image: ImageSource, source: PromotionSource, no
   const ends = at + soak * 1000;
   // Fails closed: a soak or a clock that is not a number (NaN compares false) never lets a promotion through.
   if (!(ends <= now)) {
-    throw new ConfigError([
-      `${PROJECT}:minSoak: ${JSON.stringify(verified)} was verified on ${from} at ${new Date(at).toISOString()}; its soak of ${soak} s ends at ${new Date(ends).toISOString()} (now ${new Date(now).toISOString()}); allowed: promote once the soak has passed, or pin an image with imagePin`,
-    ]);
+    const end = new Date(ends).toISOString();
+    throw new SoakPendingError(
+      `Waiting for the soak, nothing is wrong: ${JSON.stringify(verified)} was verified on ${from} at ${new Date(at).toISOString()}; its soak of ${soak} s (${PROJECT}:minSoak) ends at ${end} (now ${new Date(now).toISOString()}), in ${durationWords(ends - now)}. Retry at or after ${end}; to deploy another image before then, pin it with imagePin`,
+    );
   }
   return verified;
 }
 
-/** Reads outputs of a stack (secret or not) through a StackReference: another stack's, or this stack's own last. */
+/** The outputs read as promotion evidence or as the current image: those of the contract whose values are text. */
+type TextOutput = {
+  [K in keyof StackOutputs]: StackOutputs[K] extends string ? K : never;
+}[keyof StackOutputs];
+
+/**
+ * Reads outputs of a stack (secret or not) through a StackReference: another stack's, or this stack's own last. Each
+ * present value is checked against the contract's shape (zod, contracts/stack-outputs.ts); an absent one is undefined.
+ */
 export async function readStackOutputs(
   stack: string,
-  names: readonly string[],
+  names: readonly TextOutput[],
   role: "promote-from" | "current",
 ): Promise<Record<string, string | undefined>> {
   // The stack read; never managed.
@@ -195,8 +209,13 @@ export async function readStackOutputs(
   const out: Record<string, string | undefined> = {};
   for (const name of names) {
     const details = await ref.getOutputDetails(name);
-    const value = details.value ?? details.secretValue;
-    out[name] = typeof value === "string" ? value : undefined;
+    const value: unknown = details.value ?? details.secretValue;
+    try {
+      const secret = details.value === undefined;
+      out[name] = value === undefined ? undefined : checkStackOutput(name, value, `stack ${stack}`, secret);
+    } catch (err) {
+      throw new ConfigError([err instanceof Error ? err.message : String(err)]);
+    }
   }
   return out;
 }

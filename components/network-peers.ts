@@ -1,6 +1,6 @@
 // NetworkPolicy peers every component's policy is made of: the internet less denied ranges, the API server, a target.
 import type { input as Input } from "@pulumi/kubernetes/types";
-import { clusterServiceNamespace } from "../config/network";
+import { clusterServiceNamespace, parseIpv4 } from "../config/network";
 import type { EgressTarget } from "../config/service";
 
 /** The label the API server puts on every namespace, valued with its name: how a policy selects a namespace. */
@@ -24,11 +24,6 @@ export function apiServerPeers(
     : [internetPeer(denied)];
 }
 
-/** Whether a host is an IPv4 address. Pure. */
-function isIPv4(host: string): boolean {
-  return /^[0-9]+(\.[0-9]+){3}$/.test(host);
-}
-
 /** The peer an egress target is reached at: a cluster namespace (and pods), one IP, or the internet. Pure. */
 export function egressPeer(
   target: EgressTarget,
@@ -41,6 +36,6 @@ export function egressPeer(
       ...(target.podLabels ? { podSelector: { matchLabels: { ...target.podLabels } } } : {}),
     };
   }
-  if (isIPv4(target.host)) return { ipBlock: { cidr: `${target.host}/32` } };
+  if (parseIpv4(target.host) !== undefined) return { ipBlock: { cidr: `${target.host}/32` } };
   return internetPeer(denied);
 }

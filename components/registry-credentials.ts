@@ -1,10 +1,12 @@
 // Registry credentials as the cluster reads them: the registry's host, the `.dockerconfigjson` document, its Secret.
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { explicitRegistry } from "../config/image-reference";
 
-/** The registry host of a repository reference ("ghcr.io/a/b" -> "ghcr.io"). Pure. */
+/** The registry host of a repository reference ("ghcr.io/a/b" -> "ghcr.io"; Docker Hub's for "a/b"). Pure. */
 export function registryHost(repository: string): string {
-  return repository.split("/")[0] ?? repository;
+  // Docker Hub's host as a runtime names it (distribution/reference normalize.go defaultDomain).
+  return explicitRegistry(repository) ?? "docker.io";
 }
 
 /** The `.dockerconfigjson` document for one registry. Pure. */

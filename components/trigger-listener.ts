@@ -1,7 +1,7 @@
 // The EventListener, the Ingress publishing it, and what it may do: its Roles and its PipelineRuns' admission rule.
 import type { input as Input } from "@pulumi/kubernetes/types";
 import type * as pulumi from "@pulumi/pulumi";
-import { HTTPS_URL } from "../config/formats";
+import { parseHttpsUrl } from "../config/formats";
 import { tektonTriggerName } from "../config/platform-limits";
 import type { BuildDescription } from "../config/service";
 import { type AdmissionObjects, buildAdmissionRule, pipelineRunValidations } from "./admission";
@@ -88,7 +88,7 @@ export function buildWebhookIngress(a: {
   namespace: pulumi.Input<string>;
   labels: Record<string, string>;
 }): Input.networking.v1.Ingress {
-  const { host = "", path = "/" } = HTTPS_URL.exec(a.build.webhookUrl)?.groups ?? {};
+  const { host = "", path = "/" } = parseHttpsUrl(a.build.webhookUrl) ?? {};
   return {
     metadata: {
       name: a.names.ingress,

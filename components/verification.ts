@@ -3,10 +3,11 @@ import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import type { input as Input } from "@pulumi/kubernetes/types";
 import * as pulumi from "@pulumi/pulumi";
+import { rfc3339Millis } from "../config/formats";
 import { sha256Hex } from "../config/image-reference";
 import { DIGEST_LABEL } from "../config/labels";
 import { DEFAULT_POLLER_IDENTITY_FORMAT, type PollerIdentityFormat } from "../contracts/poller-identity";
-import type { PolledQueue } from "../contracts/workflow-runner";
+import type { PolledQueue } from "../contracts/service";
 import { NONROOT_ID, restrictedContainerSecurityContext } from "./security-context";
 import { buildServiceAccount } from "./service-account";
 import { readScript } from "./steps";
@@ -296,9 +297,11 @@ export class RolloutVerification extends pulumi.ComponentResource implements Ver
     // The evidence, read once from the Job's status: the image and the completion time only when it succeeded.
     const evidence = pulumi.all([job.status, args.imageRef]).apply(([s, ref]) => {
       const ok = (s?.succeeded ?? 0) >= 1;
+      // The API server writes RFC 3339 (metav1.Time); read with the one RFC 3339 parser, written back in UTC.
+      const completed = ok ? rfc3339Millis(s?.completionTime ?? "") : undefined;
       return {
         imageRef: ok ? ref : "",
-        at: ok && s?.completionTime ? new Date(s.completionTime).toISOString() : "",
+        at: completed === undefined ? "" : new Date(completed).toISOString(),
       };
     });
     this.verifiedImageRef = evidence.apply((e) => e.imageRef);

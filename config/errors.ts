@@ -15,6 +15,26 @@ export class ConfigError extends pulumi.RunError {
   }
 }
 
+/**
+ * Not a fault: the image a stack promotes has not soaked long enough yet. Says when the soak ends, how long that is
+ * from now, and when to retry; its name (not its class: the plan loads the program afresh) tells the plan to report
+ * it as a wait.
+ */
+export class SoakPendingError extends pulumi.RunError {
+  constructor(message: string) {
+    super(message);
+    this.name = "SoakPendingError";
+  }
+}
+
+/** A duration in words, rounded up to the minute: `1 h 5 min`, `12 min`. Pure. */
+export function durationWords(ms: number): string {
+  const minutes = Math.max(1, Math.ceil(ms / 60_000));
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return [h ? `${h} h` : "", m ? `${m} min` : ""].filter(Boolean).join(" ");
+}
+
 /** A raw value as a message shows it: quoted with any credential as [secret] (config/redact.ts), or `(not set)`. Pure. */
 function describe(value: string | undefined): string {
   return value === undefined ? "(not set)" : JSON.stringify(shownValue(value));

@@ -17,20 +17,21 @@ export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** RFC 1123 subdomain, as Kubernetes requires for most object names. */
 export const DNS1123_SUBDOMAIN =
   /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** CPU: whole millicores, or cores with at most three decimals (finer is not representable). */
-export const CPU_QUANTITY = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
-/** Memory: a number with a unit (a bare number is bytes, never what a worker's memory means). */
-export const MEMORY_QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)$/;
-/** An IPv4 address in dotted-quad form, each octet 0-255. */
-export const IPV4 =
-  /^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$/;
+/**
+ * A TCP port, 1 to 65535 in decimal without a leading zero: the range a NetworkPolicy port and a Service port take
+ * (Kubernetes validation: IsValidPortNum). RFC 3986's `port = *DIGIT` bounds nothing; every URL and address here
+ * takes this one.
+ */
+const PORT_SOURCE = "6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}";
+
 /**
  * `host:port` of a service the worker dials: a dotted DNS name (a cluster Service name ends in .svc or
  * .svc.cluster.local) or an IPv4 address, and a port. A single-label host is refused: it resolves relative to the
  * pod's namespace, which the NetworkPolicy cannot name.
  */
-export const SERVICE_ADDRESS =
-  /^(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+):(?<port>6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})$/;
+export const SERVICE_ADDRESS = new RegExp(
+  `^(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+):(?<port>${PORT_SOURCE})$`,
+);
 /** A duration: whole days, hours, minutes and seconds, in that order, e.g. 2h, 1h30m, 0s. */
 export const DURATION = /^(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/;
 
@@ -51,9 +52,33 @@ export const GIT_BRANCH = /^(?!\/)(?!.*\.\.)(?!.*\/\/)(?!.*\/$)[A-Za-z0-9._/-]{1
 export const GITHUB_OWNER = /^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$/;
 /** A GitHub repository name. */
 export const GITHUB_REPOSITORY = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$/;
-/** An https URL with a host and an optional path, no query or fragment. */
-export const HTTPS_URL =
-  /^https:\/\/(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+)(:[0-9]{1,5})?(?<path>\/[A-Za-z0-9._~/-]*)?$/;
+/**
+ * An https URL (RFC 3986, narrowed): a dotted DNS host in lower case, an optional port of 1 to 65535, an optional path
+ * of unreserved characters and '/', no userinfo, query or fragment. Read it with parseHttpsUrl.
+ */
+export const HTTPS_URL = new RegExp(
+  `^https://(?<host>[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+)(:(?<port>${PORT_SOURCE}))?(?<path>/[A-Za-z0-9._~/-]*)?$`,
+);
+
+/** An https URL's parts: the host, the port (443 unless one is written), whether one was written, the path. */
+export interface HttpsUrl {
+  readonly host: string;
+  readonly port: number;
+  readonly explicitPort: boolean;
+  readonly path: string;
+}
+
+/** Parses an https URL (HTTPS_URL's grammar); undefined when it is not one. Pure. */
+export function parseHttpsUrl(text: string): HttpsUrl | undefined {
+  const g = HTTPS_URL.exec(text)?.groups;
+  if (!g) return undefined;
+  return {
+    host: g.host ?? "",
+    port: Number(g.port ?? 443),
+    explicitPort: g.port !== undefined,
+    path: g.path ?? "/",
+  };
+}
 /** A fully qualified stack name `<org>/<project>/<stack>`. */
 export const QUALIFIED_STACK =
   /^(?<org>[A-Za-z0-9][A-Za-z0-9_.-]*)\/(?<project>[A-Za-z0-9_.-]+)\/(?<stack>[A-Za-z0-9_.-]+)$/;
@@ -71,37 +96,103 @@ export const PULUMI_BACKEND_URL = SCRIPT_SAFE_BACKEND_URL;
 /** Pulumi Cloud's API, the backend an empty pulumiBackendUrl means (the CLI's default). */
 export const PULUMI_CLOUD_URL = "https://api.pulumi.com";
 /** A Bazel remote cache: grpcs:// or https://, a host, an optional port and path (credentials never in the URL). */
-export const BAZEL_REMOTE_CACHE = /^(grpcs|https):\/\/[A-Za-z0-9.-]+(:[0-9]+)?(\/[A-Za-z0-9._/-]*)?$/;
+export const BAZEL_REMOTE_CACHE = new RegExp(
+  `^(grpcs|https)://[A-Za-z0-9.-]+(:(${PORT_SOURCE}))?(/[A-Za-z0-9._/-]*)?$`,
+);
 /** A path inside the repository, relative, without `..`. */
 export const REPO_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/;
 
-/** CPU quantity in whole millicores, exactly ("500m" -> 500, "1.5" -> 1500). Pure. */
-export function cpuMillis(quantity: string): number {
-  if (quantity.endsWith("m")) return Number(quantity.slice(0, -1));
-  const [whole = "0", fraction = ""] = quantity.split(".");
-  return Number(whole) * 1000 + Number(fraction.padEnd(3, "0"));
+/**
+ * A Kubernetes quantity by apimachinery's grammar (k8s.io/apimachinery pkg/api/resource/quantity.go, the comment on
+ * `Quantity`, kubernetes staging copy at 009f497):
+ *   <quantity> ::= <signedNumber><suffix>; <signedNumber> ::= [+|-]<number>;
+ *   <number> ::= <digits> | <digits>.<digits> | <digits>. | .<digits>;
+ *   <suffix> ::= <binarySI> (Ki Mi Gi Ti Pi Ei) | <decimalSI> (m "" k M G T P E) | <decimalExponent> (e|E<integer>).
+ * The exponent is an integer although the comment says <signedNumber>: ParseQuantity's scanner takes only digits after
+ * the sign there. Stricter than that scanner (parseQuantityString, read, not run), which also reads "+", "." or a bare
+ * suffix ("Ki") as zero: those are no <signedNumber>, so they are refused here.
+ */
+const QUANTITY =
+  /^(?<sign>[+-]?)(?<whole>[0-9]*)(?:\.(?<fraction>[0-9]*))?(?<suffix>[KMGTPE]i|[eE][+-]?[0-9]+|[mkMGTPE])?$/;
+const BINARY_SI: Readonly<Record<string, bigint>> = { Ki: 10n, Mi: 20n, Gi: 30n, Ti: 40n, Pi: 50n, Ei: 60n };
+const DECIMAL_SI: Readonly<Record<string, bigint>> = {
+  m: -3n,
+  "": 0n,
+  k: 3n,
+  M: 6n,
+  G: 9n,
+  T: 12n,
+  P: 15n,
+  E: 18n,
+};
+
+/** A parsed quantity, exactly: numerator / denominator, and the suffix it was written with. */
+export interface Quantity {
+  readonly numerator: bigint;
+  readonly denominator: bigint;
+  readonly suffix: string;
 }
 
-const MEMORY_UNITS: Readonly<Record<string, bigint>> = {
-  k: 10n ** 3n,
-  M: 10n ** 6n,
-  G: 10n ** 9n,
-  T: 10n ** 12n,
-  Ki: 2n ** 10n,
-  Mi: 2n ** 20n,
-  Gi: 2n ** 30n,
-  Ti: 2n ** 40n,
-};
+/** Parses a Kubernetes quantity (QUANTITY's grammar), exactly; undefined when it is not one. Pure. */
+export function parseQuantity(text: string): Quantity | undefined {
+  const g = QUANTITY.exec(text)?.groups;
+  if (!g || (g.whole === "" && !g.fraction)) return undefined;
+  const fraction = g.fraction ?? "";
+  const suffix = g.suffix ?? "";
+  let numerator = BigInt(`${g.whole || "0"}${fraction}`) * (g.sign === "-" ? -1n : 1n);
+  let denominator = 10n ** BigInt(fraction.length);
+  const binary = BINARY_SI[suffix];
+  const exponent = binary === undefined ? (DECIMAL_SI[suffix] ?? BigInt(suffix.slice(1))) : 0n;
+  if (binary !== undefined) numerator *= 2n ** binary;
+  else if (exponent >= 0n) numerator *= 10n ** exponent;
+  else denominator *= 10n ** -exponent;
+  return { numerator, denominator, suffix };
+}
+
+/**
+ * A CPU request or limit: cores (`0.5`, at most three decimals) or whole millicores (`500m`), unsigned: the forms that
+ * are exact in millicores (quantity.go rounds anything finer up). Pure.
+ */
+export function isCpuQuantity(text: string): boolean {
+  const q = parseQuantity(text);
+  return (
+    q !== undefined &&
+    /^[0-9]/.test(text) &&
+    (q.suffix === "" || q.suffix === "m") &&
+    cpuMillisOf(q) !== undefined
+  );
+}
+
+/**
+ * A memory or storage size: unsigned, with a unit of Ki, Mi, Gi, Ti, k, M, G or T (a bare number is bytes, never what a
+ * worker's memory or a cache volume means). Pure.
+ */
+export function isMemoryQuantity(text: string): boolean {
+  const q = parseQuantity(text);
+  return (
+    q !== undefined && /^[0-9.]/.test(text) && ["Ki", "Mi", "Gi", "Ti", "k", "M", "G", "T"].includes(q.suffix)
+  );
+}
+
+/** A quantity's millicores when they are whole, else undefined. Pure. */
+function cpuMillisOf(q: Quantity): number | undefined {
+  const scaled = q.numerator * 1000n;
+  return scaled % q.denominator === 0n ? Number(scaled / q.denominator) : undefined;
+}
+
+/** CPU quantity in whole millicores, exactly ("500m" -> 500, "1.5" -> 1500); 0 when it is not one. Pure. */
+export function cpuMillis(quantity: string): number {
+  const q = parseQuantity(quantity);
+  return (q && cpuMillisOf(q)) ?? 0;
+}
 
 /**
  * Memory quantity as an exact fraction of bytes: `[numerator, denominator]` ("1.5Gi" -> [15 * 2^30, 10]), so two
- * quantities compare without float rounding. Pure.
+ * quantities compare without float rounding; [0, 1] when it is not one. Pure.
  */
 export function memoryBytes(quantity: string): [bigint, bigint] {
-  const match = /^([0-9]+)(?:\.([0-9]+))?([A-Za-z]+)$/.exec(quantity);
-  const [whole = "0", fraction = "", unit = ""] = match ? match.slice(1) : [];
-  const scale = 10n ** BigInt(fraction.length);
-  return [(BigInt(whole) * scale + BigInt(fraction || "0")) * (MEMORY_UNITS[unit] ?? 0n), scale];
+  const q = parseQuantity(quantity);
+  return q ? [q.numerator, q.denominator] : [0n, 1n];
 }
 
 /** a < b, b == a, a > b for two memory quantities, exactly. Pure. */
@@ -119,6 +210,8 @@ export function compareMemory(a: string, b: string): -1 | 0 | 1 {
 export function gitRefProblem(branch: string): string | undefined {
   if (branch === "" || branch === "@") return "it is empty or '@'";
   if (branch.startsWith("-")) return "it starts with '-' (git would read it as an option)";
+  // git refuses refs/heads/HEAD as a branch (refs.c check_branch_ref; git check-ref-format --branch HEAD fails).
+  if (branch === "HEAD") return "it is HEAD, which git reserves for the checked-out commit";
   const control = [...branch].some((ch) => (ch.codePointAt(0) ?? 0) <= 0x20 || ch.codePointAt(0) === 0x7f);
   if (control || /[~^:?*[\\]/.test(branch))
     return "it has a space, a control character or one of ~ ^ : ? * [ \\";
@@ -153,19 +246,25 @@ export const LABEL_KEY =
 export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /**
- * An RFC 3339 date-time with a zone (`Z` or `±hh:mm`), as Go's time.RFC3339 and the Kubernetes API write them.
- * A `t`/`z` in lower case and a space for `T` are refused: RFC 3339 allows them, Go's layout does not.
+ * An RFC 3339 date-time read as Go's `time.Parse(time.RFC3339, s)` reads it, so a time means here what it means to
+ * Kubernetes and the Go tools that write these times (golang/go src/time: Parse tries format_rfc3339.go's fast
+ * `parseRFC3339` (commit 1e0d731), then format.go's general `parse` (08d2403), which accepts more and so decides):
+ * `2006-01-02T15:04:05Z07:00` with a 4-digit year; 2-digit month 01-12 and day
+ * (a real date); a literal upper-case `T`; an hour of one or two digits, 0-23; 2-digit minutes and seconds 00-59 (no
+ * leap second 60); an optional fraction after `.` or `,` of any number of digits (nanoseconds: the first nine count);
+ * then `Z` (upper case only) or `±hh:mm` with hh up to 24 and mm up to 60 (Go's "some people do write offsets of 24
+ * hours or 60 minutes"); nothing after.
  */
-export const RFC3339 =
-  /^(?<y>\d{4})-(?<mo>\d{2})-(?<d>\d{2})T(?<h>\d{2}):(?<mi>\d{2}):(?<s>\d{2})(?<f>\.\d{1,9})?(?<z>Z|[+-]\d{2}:\d{2})$/;
+const GO_RFC3339 =
+  /^(?<y>\d{4})-(?<mo>\d{2})-(?<d>\d{2})T(?<h>\d{1,2}):(?<mi>\d{2}):(?<s>\d{2})(?:[.,](?<f>\d+))?(?:(?<utc>Z)|(?<sign>[+-])(?<oh>\d{2}):(?<om>\d{2}))$/;
 
 /**
- * Milliseconds since the epoch of an RFC 3339 date-time, or undefined when it is not one: a real calendar date (no
- * 2026-02-30), hours 00-23, minutes and seconds 00-59, a zone offset under 24 h. Computed from its fields with
- * Date.UTC, so the machine's time zone never matters (Date.parse reads a time without a zone as local time). Pure.
+ * Milliseconds since the epoch of an RFC 3339 date-time as Go's time.Parse(time.RFC3339) takes it (GO_RFC3339), or
+ * undefined when Go would refuse it. Computed from its fields with Date.UTC, so the machine's time zone never matters
+ * (Date.parse reads a time without a zone as local time). Pure.
  */
 export function rfc3339Millis(text: string): number | undefined {
-  const g = RFC3339.exec(text)?.groups;
+  const g = GO_RFC3339.exec(text)?.groups;
   if (!g) return undefined;
   const [y, mo, d, h, mi, s] = [g.y, g.mo, g.d, g.h, g.mi, g.s].map(Number) as [
     number,
@@ -181,14 +280,14 @@ export function rfc3339Millis(text: string): number | undefined {
   const daysInMonth = last.getUTCDate();
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth || h > 23 || mi > 59 || s > 59) return undefined;
   let offset = 0;
-  if (g.z && g.z !== "Z") {
-    const [oh, om] = g.z.slice(1).split(":").map(Number) as [number, number];
-    if (oh > 23 || om > 59) return undefined;
-    offset = (g.z.startsWith("-") ? -1 : 1) * (oh * 60 + om) * 60_000;
+  if (g.sign) {
+    const [oh, om] = [Number(g.oh), Number(g.om)];
+    if (oh > 24 || om > 60) return undefined;
+    offset = (g.sign === "-" ? -1 : 1) * (oh * 60 + om) * 60_000;
   }
   const date = new Date(0);
   date.setUTCFullYear(y, mo - 1, d);
-  date.setUTCHours(h, mi, s, Math.floor(Number(`0${g.f ?? ""}`) * 1000));
+  date.setUTCHours(h, mi, s, Number((g.f ?? "").slice(0, 3).padEnd(3, "0")));
   return date.getTime() - offset;
 }
 

@@ -125,3 +125,15 @@ export function sha256Hex(text: string): string | undefined {
   const digest = imageReference(text)?.digest;
   return digest?.startsWith("sha256:") ? digest.slice("sha256:".length) : undefined;
 }
+
+/**
+ * The registry host a reference names explicitly, as a container runtime reads it (distribution/reference
+ * normalize.go `splitDockerDomain` at 0965666): the first component when it is `localhost`, holds a `.` or `:`, or is
+ * not lower case; undefined when the runtime would take the reference from Docker Hub. Pure.
+ */
+export function explicitRegistry(text: string): string | undefined {
+  const slash = text.indexOf("/");
+  if (slash < 0) return undefined;
+  const first = text.slice(0, slash);
+  return first === "localhost" || /[.:]/.test(first) || first.toLowerCase() !== first ? first : undefined;
+}

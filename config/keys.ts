@@ -7,7 +7,6 @@ import { ENV_NAME } from "../contracts/service";
 import {
   BAZEL_LABEL,
   BAZEL_REMOTE_CACHE,
-  CPU_QUANTITY,
   DNS1123_LABEL,
   DNS1123_SUBDOMAIN,
   DURATION,
@@ -16,9 +15,10 @@ import {
   GITHUB_OWNER,
   GITHUB_REPOSITORY,
   HTTPS_URL,
+  isCpuQuantity,
+  isMemoryQuantity,
   LABEL_KEY,
   LABEL_VALUE,
-  MEMORY_QUANTITY,
   OCI_TAG,
   PULUMI_BACKEND_URL,
   QUALIFIED_STACK,
@@ -118,10 +118,10 @@ export const PLAIN_KEYS = {
   ),
   replicas: key(int(1, 50), "an integer from 1 to 50"),
   minAvailable: key(int(0, 49), "an integer from 0 to 49, below replicas"),
-  cpuRequest: key(str(CPU_QUANTITY), "a CPU quantity such as 100m or 0.5"),
-  cpuLimit: key(str(CPU_QUANTITY), "a CPU quantity such as 500m or 1"),
-  memoryRequest: key(str(MEMORY_QUANTITY), "a memory quantity such as 128Mi or 1Gi"),
-  memoryLimit: key(str(MEMORY_QUANTITY), "a memory quantity such as 256Mi or 1Gi"),
+  cpuRequest: key(parsed(isCpuQuantity), "a CPU quantity such as 100m or 0.5"),
+  cpuLimit: key(parsed(isCpuQuantity), "a CPU quantity such as 500m or 1"),
+  memoryRequest: key(parsed(isMemoryQuantity), "a memory quantity such as 128Mi or 1Gi"),
+  memoryLimit: key(parsed(isMemoryQuantity), "a memory quantity such as 256Mi or 1Gi"),
   temporalAddress: key(
     str(SERVICE_ADDRESS),
     "host:port of the Temporal frontend: <service>.<namespace>.svc[.cluster.local]:<port>, a dotted external host, or an IPv4 address",
@@ -266,7 +266,7 @@ export const PLAIN_KEYS = {
     "empty (no remote cache), or a grpcs:// or https:// Bazel remote cache URL without credentials",
   ),
   buildCacheSize: key(
-    str(MEMORY_QUANTITY),
+    parsed(isMemoryQuantity),
     "a storage quantity with a unit, e.g. 50Gi (each of the self-hosted pipeline's cache volumes)",
   ),
   webhookUrl: key(
@@ -326,7 +326,7 @@ export const PLAIN_KEYS = {
     z.string().regex(/^\/[A-Za-z0-9._/-]*$/),
     "an absolute path, the server's ARTIFACT_LOCAL_BASE_PATH, e.g. /artifacts",
   ),
-  runnerDataSize: key(str(MEMORY_QUANTITY), "a storage quantity, e.g. 10Gi (the runner's /data claim)"),
+  runnerDataSize: key(parsed(isMemoryQuantity), "a storage quantity, e.g. 10Gi (the runner's /data claim)"),
   runnerDataStorageClass: key(
     optional(str(DNS1123_SUBDOMAIN)),
     "empty (the cluster's default StorageClass), or a StorageClass name",

@@ -16,6 +16,7 @@ import {
 import { parsePlainConfig } from "./parse";
 import type { ServiceDescription } from "./service";
 import { requireServiceModule } from "./services/index";
+import { readStackFileSource, type StackFileSource, withStackFileLines } from "./stack-file";
 
 /** The stack's configuration as the program uses it. */
 export interface StackConfig {
@@ -67,9 +68,22 @@ function editDistance(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
-/** The declared key a mistyped one most likely meant, or undefined. Pure. */
+/**
+ * The declared key a mistyped one most likely meant, or undefined: a few letters off (`replcas`), or the same word
+ * with an ending added or dropped (`replicaCount`, `replica`: the key's stem, without a plural s, starts the name or
+ * the name starts the key). Pure.
+ */
 export function didYouMean(name: string, declared: readonly string[]): string | undefined {
   const lower = name.toLowerCase();
+  const stem = (k: string) => k.toLowerCase().replace(/s$/, "");
+  const extended = declared.filter(
+    (k) =>
+      stem(k).length >= 5 &&
+      (lower.startsWith(stem(k)) || stem(k).startsWith(stem(name))) &&
+      stem(name).length >= 5,
+  );
+  if (extended.length > 0 && !declared.includes(name))
+    return extended.sort((x, y) => Math.abs(x.length - name.length) - Math.abs(y.length - name.length))[0];
   const ranked = declared
     .map((k) => ({ k, d: k.toLowerCase() === lower ? 0 : editDistance(lower, k.toLowerCase()) }))
     .sort((x, y) => x.d - y.d);
@@ -98,8 +112,11 @@ export function configKeyProblems(
       );
     } else if (!DECLARED_KEYS.includes(name)) {
       const hint = didYouMean(name, DECLARED_KEYS);
+      // A near miss keeps its value under the right name; `pulumi config rm` would drop the value with the typo.
       problems.push(
-        `${full}: not a key of this project${hint ? ` (did you mean ${hint}?)` : ""}; allowed: one of the keys Pulumi.yaml declares. Remove it with \`pulumi config rm ${name}\``,
+        hint
+          ? `${full}: not a key of this project (did you mean ${hint}?); allowed: one of the keys Pulumi.yaml declares. Rename it to ${PROJECT}:${hint}${stack ? ` in Pulumi.${stack}.yaml` : ""}, keeping its value`
+          : `${full}: not a key of this project; allowed: one of the keys Pulumi.yaml declares. Remove it with \`pulumi config rm ${name}\``,
       );
     } else if (name in PLAIN_KEYS && isSecret(full)) {
       problems.push(
@@ -110,43 +127,72 @@ export function configKeyProblems(
   return problems;
 }
 
+/**
+ * Where the offline plan keeps the stack file it evaluates (its --stack-file, or Pulumi.<stack>.yaml), for problems
+ * to cite its lines: process-wide, since the plan loads a fresh copy of the program's modules for each evaluation.
+ */
+const CITED_STACK_FILE = Symbol.for("workflow-runner.citedStackFile");
+
+/** Names the stack file whose lines config problems cite (the offline plan); null goes back to Pulumi.<stack>.yaml. */
+export function citeStackFile(source: StackFileSource | undefined | null): void {
+  const slot = globalThis as { [CITED_STACK_FILE]?: { source: StackFileSource | undefined } };
+  if (source === null) delete slot[CITED_STACK_FILE];
+  else slot[CITED_STACK_FILE] = { source };
+}
+
+function citedStackFile(): { source: StackFileSource | undefined } | undefined {
+  return (globalThis as { [CITED_STACK_FILE]?: { source: StackFileSource | undefined } })[CITED_STACK_FILE];
+}
+
 /** Reads and validates the whole stack configuration. Call before creating any resource. */
 export function loadStackConfig(): StackConfig {
   const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
-  const keyProblems = configKeyProblems(
-    pulumi.runtime.allConfig(),
-    (k) => runtime.isConfigSecret?.(k) ?? false,
-    pulumi.getStack(),
+  const all = pulumi.runtime.allConfig();
+  const stack = pulumi.getStack();
+  // Every problem of one run together: unknown keys, values, the rules that join keys, missing secrets; each with
+  // its line in the stack file (read, never written) where the value the program got is the file's.
+  const given = Object.fromEntries(
+    Object.entries(all)
+      .filter(([k]) => k.startsWith(`${PROJECT}:`))
+      .map(([k, v]) => [k.slice(PROJECT.length + 1), v]),
   );
-  if (keyProblems.length > 0) throw new ConfigError(keyProblems);
+  const cited = citedStackFile();
+  const source = cited ? cited.source : readStackFileSource(pulumi.runtime.getRootDirectory(), stack);
+  const fail = (found: readonly string[]) =>
+    new ConfigError(withStackFileLines(found, PROJECT, given, source));
+  const problems: string[] = configKeyProblems(all, (k) => runtime.isConfigSecret?.(k) ?? false, stack);
   const config = new pulumi.Config(PROJECT);
   const raw = Object.fromEntries(Object.keys(PLAIN_KEYS).map((name) => [name, config.get(name)]));
-  const plain = parsePlainConfig(raw);
-  const self = `${pulumi.getOrganization()}/${PROJECT}/${pulumi.getStack()}`;
-  const stack = pulumi.getStack();
+  let plain: ReturnType<typeof parsePlainConfig>;
+  try {
+    plain = parsePlainConfig(raw);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw fail([...problems, ...err.problems]);
+  }
+  const self = `${pulumi.getOrganization()}/${PROJECT}/${stack}`;
   if (
     stack !== plain.environment &&
     !stack.startsWith(`${plain.environment}-`) &&
     !stack.endsWith(`-${plain.environment}`)
   ) {
-    throw new ConfigError([
+    problems.push(
       problem(
         "environment",
         plain.environment,
         `the environment of stack "${stack}" (its name, its prefix before '-', or its suffix after the last '-'): the ${"stigmer.ai/environment"} label it stamps decides which policies apply (prod-namespace-protected)`,
       ),
-    ]);
+    );
   }
   if (plain.promoteFrom !== undefined && plain.promoteFrom === self) {
-    throw new ConfigError([
+    problems.push(
       problem(
         "promoteFrom",
         plain.promoteFrom,
         `another stack than this one (${self}): a stack cannot promote its own image`,
       ),
-    ]);
+    );
   }
-  const problems: string[] = [];
   const needed = neededSecretKeys(plain);
   for (const name of needed) {
     const spec: SecretKeySpec = SECRET_KEYS[name];
@@ -169,7 +215,7 @@ export function loadStackConfig(): StackConfig {
       `${PROJECT}:registryPushToken: got [secret] (the same value as registryToken); allowed: ${SECRET_KEYS.registryPushToken.allowed}`,
     );
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw fail(problems);
   const secrets = Object.fromEntries(
     needed.map((name) => [name, config.requireSecret(name)]),
   ) as unknown as StackConfig["secrets"];

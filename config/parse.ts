@@ -12,9 +12,10 @@ import {
   QUALIFIED_STACK,
   RESERVED_NAMESPACES,
 } from "./formats";
+import { explicitRegistry } from "./image-reference";
 import { type KeySpec, PLAIN_KEYS, type PlainConfig, type PlainKey, PROJECT } from "./keys";
 import { serviceLabels } from "./labels";
-import { ENDPOINT_KEYS, networkConfigProblems, refusedEndpointHint } from "./network-rules";
+import { networkConfigProblems } from "./network-rules";
 import { nulProblem, platformLimitProblems } from "./platform-limits";
 import { IMAGE_KEYS, imageRegistryProblem, policyParityProblems } from "./policy-parity";
 import type { ServiceModule } from "./service";
@@ -24,10 +25,7 @@ import { SERVICE_MODULES, serviceModule } from "./services/index";
 function valueHint(name: string, value: string | undefined): string {
   const images: readonly string[] = [...IMAGE_KEYS, "imageRepository"];
   const why = value && images.includes(name) ? imageRegistryProblem(value) : undefined;
-  // An endpoint its grammar refused: say where it would have led when that is the reason (an IPv6 metadata address).
-  const endpoint =
-    value && Object.hasOwn(ENDPOINT_KEYS, name) ? refusedEndpointHint(name as PlainKey, value) : undefined;
-  return why ? ` (${why})` : endpoint ? ` (${endpoint})` : "";
+  return why ? ` (${why})` : "";
 }
 
 /**
@@ -175,7 +173,7 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
     );
   }
   const firstSegment = cfg.imageRepository.split("/")[0] ?? "";
-  if (!/[.:]/.test(firstSegment) && firstSegment !== "localhost") {
+  if (explicitRegistry(cfg.imageRepository) === undefined) {
     problems.push(
       problem(
         "imageRepository",

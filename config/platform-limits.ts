@@ -4,12 +4,13 @@ import {
   compareMemory,
   cpuMillis,
   DNS1123_SUBDOMAIN,
-  IPV4,
   ingressPathProblem,
   LABEL_VALUE,
   memoryBytes,
+  parseHttpsUrl,
 } from "./formats";
 import { PLAIN_KEYS, type PlainConfig } from "./keys";
+import { parseIpv4 } from "./network";
 
 /**
  * Bounds of the worker's CPU and memory. Below: what a Go Temporal worker needs to start (the Go runtime, the gRPC
@@ -65,7 +66,7 @@ export function tektonTriggerName(branch: string): string {
 
 /** Why a host cannot be an Ingress host (a DNS-1123 subdomain, not an IP address), or undefined. Pure. */
 export function ingressHostProblem(host: string): string | undefined {
-  if (IPV4.test(host)) return "its host is an IP address; an Ingress host must be a DNS name";
+  if (parseIpv4(host) !== undefined) return "its host is an IP address; an Ingress host must be a DNS name";
   if (host.length > 253) return `its host has ${host.length} characters, over the 253 a DNS name may have`;
   const long = host.split(".").find((label) => label.length > 63);
   if (long)
@@ -76,16 +77,14 @@ export function ingressHostProblem(host: string): string | undefined {
 
 /** Why the webhook's https URL cannot be served by its Ingress (host, port, path), or undefined. Pure. */
 export function webhookUrlProblem(url: string): string | undefined {
-  const {
-    host = "",
-    port,
-    path = "/",
-  } = /^https:\/\/(?<host>[^/:]+)(?::(?<port>[0-9]+))?(?<path>\/.*)?$/.exec(url)?.groups ?? {};
+  const parsed = parseHttpsUrl(url);
+  // A URL outside the key's grammar is reported by the key's own check.
+  if (!parsed) return undefined;
   return (
-    ingressHostProblem(host) ??
-    (port !== undefined
-      ? `it names port ${port}; the Ingress serves HTTPS on 443 only, so drop the port`
-      : ingressPathProblem(path))
+    ingressHostProblem(parsed.host) ??
+    (parsed.explicitPort
+      ? `it names port ${parsed.port}; the Ingress serves HTTPS on 443 only, so drop the port`
+      : ingressPathProblem(parsed.path))
   );
 }
 

@@ -31,6 +31,8 @@ export interface ConfigWording {
   readonly problem: (key: string, value: string | undefined, allowed: string) => string;
   /** What a key's grammar allows. */
   readonly allowed: (key: "r2Bucket" | "r2Endpoint") => string;
+  /** The config key the program renders a variable from, if any. */
+  readonly renderedFrom?: (name: ContractVar) => string | undefined;
 }
 
 /** Variables earlier versions rendered, or extraEnv could carry, that the service ignores since CONTRACT_COMMIT. */
@@ -43,7 +45,7 @@ export const RETIRED_VARS: readonly string[] = [
 ];
 
 /** Why extraEnv may not carry a variable of the contract, by how the contract deploys it. Pure. */
-function contractNameReason(name: ContractVar): string {
+function contractNameReason(name: ContractVar, say?: ConfigWording): string {
   switch (name) {
     case "STIGMER_TASK_QUEUE":
       return "it switches the service to sandbox mode (queues <value>:wf-orch and <value>:wf-exec, no validation queue), which is for the cloud's ephemeral runners, never for the Kubernetes worker";
@@ -53,7 +55,9 @@ function contractNameReason(name: ContractVar): string {
       return "it takes precedence over STIGMER_API_KEY (pkg/config/stigmer_config.go) and would silently replace stigmerApiKey, in plain text; set stigmerApiKey instead";
     default:
       return WORKFLOW_RUNNER_ENV[name].deployment === "rendered"
-        ? "the program renders it from its own config key"
+        ? say?.renderedFrom?.(name)
+          ? `the program renders it from the key ${say.renderedFrom(name)}: set ${say.project}:${say.renderedFrom(name)} instead`
+          : "the program renders it from its own config key"
         : "the program does not offer it (a credential would land in a ConfigMap in plain text)";
   }
 }
@@ -65,7 +69,7 @@ export function extraEnvProblems(extraEnv: readonly string[], say: ConfigWording
     const name = kv.slice(0, kv.indexOf("="));
     if ((CONTRACT_VARS as string[]).includes(name)) {
       problems.push(
-        `${say.project}:extraEnv: got ${name}; allowed: a name outside the service contract: ${contractNameReason(name as ContractVar)}`,
+        `${say.project}:extraEnv: got ${name}; allowed: a name outside the service contract: ${contractNameReason(name as ContractVar, say)}`,
       );
     } else if (RETIRED_VARS.includes(name)) {
       problems.push(

@@ -1,5 +1,6 @@
 // What every service's contract declares, whatever the service: the shape a contract module fills from its upstream
 // source (contracts/<service>.ts). Generic: it names no service.
+import type { PollerIdentityFormat } from "./poller-identity";
 
 /** A POSIX environment variable name, as Kubernetes accepts it for a container's env (C identifier form). */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -15,10 +16,10 @@ export interface PolledQueue {
 
 /**
  * How the service's Temporal SDK names its pollers (what `temporal task-queue describe` lists as the identity):
- * `go` is `<pid>@<host>@<queue>` (sdk-go getWorkerIdentity, `%d@%s@%s`), `typescript` is `<pid>@<host>`
- * (@temporalio/worker WorkerOptions.identity's default, `${process.pid}@${os.hostname()}`).
+ * `go` is `<pid>@<host>@<queue>`, `typescript` is `<pid>@<host>`; the shapes and their SDK sources are in
+ * contracts/poller-identity.ts.
  */
-export type PollerIdentityFormat = "go" | "typescript";
+export type { PollerIdentityFormat };
 
 /** A Pod Security Standard level (Kubernetes "Pod Security Standards"). */
 export type PodSecurityLevel = "restricted" | "baseline";

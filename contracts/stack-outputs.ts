@@ -1,5 +1,6 @@
 // The typed contract of this stack's outputs: what index.ts exports, the components type, other stacks read.
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 
 /**
  * Where the deployed image came from: an operator's pin, a promotion, a configured digest (the pipeline's deploy),
@@ -81,12 +82,75 @@ type MissingNames = Exclude<keyof StackOutputs, (typeof STACK_OUTPUT_NAMES)[numb
 const _allNamesListed: [MissingNames] extends [never] ? true : MissingNames = true;
 void _allNamesListed;
 
+/** The shape of each output, checked with zod where another stack's outputs or a file of them are read. */
+export const STACK_OUTPUT_SHAPES: { readonly [K in keyof StackOutputs]: z.ZodType<StackOutputs[K]> } = {
+  imageRef: z.string(),
+  imageTag: z.string(),
+  imageDigest: z.string(),
+  imageOrigin: z.enum(["pin", "promotion", "config", "registry", "current"]),
+  imagePinned: z.boolean(),
+  namespace: z.string(),
+  serviceAccountName: z.string(),
+  deploymentName: z.string(),
+  temporalNamespace: z.string(),
+  temporalTaskQueue: z.string(),
+  pipelineName: z.string(),
+  eventListenerUrl: z.string(),
+  serviceHubEntryPath: z.string(),
+  verifiedImageRef: z.string(),
+  verifiedAt: z.string(),
+  verifiedBy: z.string(),
+};
+
+/**
+ * A file of a stack's outputs, as `pulumi stack output --json` prints them (examples/stack-outputs/*.json): any of the
+ * contract's outputs, each of its contract type.
+ */
+export const STACK_OUTPUTS_FILE = z.object(STACK_OUTPUT_SHAPES).partial();
+
+/**
+ * One output's value checked against the contract; the error names the output, the value ([secret] for a secret one)
+ * and what is allowed.
+ */
+export function checkStackOutput<K extends keyof StackOutputs>(
+  name: K,
+  value: unknown,
+  source: string,
+  secret = false,
+): StackOutputs[K] {
+  const parsed = STACK_OUTPUT_SHAPES[name].safeParse(value);
+  if (!parsed.success)
+    throw new Error(
+      `${source}: output ${name} is ${secret ? "[secret]" : (JSON.stringify(value) ?? "undefined")}; allowed: ${z.prettifyError(parsed.error).replace(/^✖ /, "")} (contracts/stack-outputs.ts)`,
+    );
+  return parsed.data;
+}
+
 /** Another stack's outputs, typed: each a `pulumi.Output` of its contract type. */
 export type StackOutputsOf = { readonly [K in keyof StackOutputs]: pulumi.Output<StackOutputs[K]> };
 
-/** Reads a workflow-runner stack's outputs through a StackReference, typed by the contract. */
+/** Reads a workflow-runner stack's outputs through a StackReference, each checked against the contract's shape. */
 export function readStackOutputs(ref: pulumi.StackReference): StackOutputsOf {
-  return Object.fromEntries(
-    STACK_OUTPUT_NAMES.map((name) => [name, ref.requireOutput(name)]),
-  ) as unknown as StackOutputsOf;
+  const read = <K extends keyof StackOutputs>(name: K): pulumi.Output<StackOutputs[K]> =>
+    pulumi
+      .all([ref.name, ref.requireOutput(name)])
+      .apply(([stack, value]) => checkStackOutput(name, value, `stack ${stack}`));
+  return {
+    imageRef: read("imageRef"),
+    imageTag: read("imageTag"),
+    imageDigest: read("imageDigest"),
+    imageOrigin: read("imageOrigin"),
+    imagePinned: read("imagePinned"),
+    namespace: read("namespace"),
+    serviceAccountName: read("serviceAccountName"),
+    deploymentName: read("deploymentName"),
+    temporalNamespace: read("temporalNamespace"),
+    temporalTaskQueue: read("temporalTaskQueue"),
+    pipelineName: read("pipelineName"),
+    eventListenerUrl: read("eventListenerUrl"),
+    serviceHubEntryPath: read("serviceHubEntryPath"),
+    verifiedImageRef: read("verifiedImageRef"),
+    verifiedAt: read("verifiedAt"),
+    verifiedBy: read("verifiedBy"),
+  };
 }

@@ -1,6 +1,5 @@
 // The rules that check each service's pods and namespace against its own contract (contracts/<service>.ts): the
 // security context its process may have, and the Pod Security level its namespace enforces.
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { serviceModule } from "../config/services/index";
 import type { ProcessNeeds } from "../contracts/service";
 import { containers, type Json, podSpec, policy } from "./workloads";

@@ -535,6 +535,12 @@ function toolCases(): Case[] {
       "plan:diff: --out without a value",
       () => [base(), planFolder("dev"), "--out"],
       "--out",
+      "Option '--out <value>' argument missing",
+    ),
+    diff(
+      "plan:diff: --out with an empty value",
+      () => [base(), planFolder("dev"), "--out="],
+      "--out",
       "--out: got an empty path; allowed: a file path",
     ),
     diff(

@@ -263,6 +263,8 @@ interface Case {
   readonly message: string;
   /** Text that must never appear in any output (a value given as secret). */
   readonly hidden?: string;
+  /** Exit status: 2 for arguments node:util's parseArgs refuses (a usage error). @default 1 */
+  readonly exit?: number;
 }
 
 const URL_ALLOWED = "an https URL an Ingress can serve";
@@ -325,15 +327,11 @@ const cases: Case[] = [
   // Undeclared keys.
   ...(
     [
-      ["--config replica (typo)", { replica: "5" }, "replica", " (did you mean replicas?)"],
-      [
-        "--config imageDigset (typo)",
-        { imageDigset: digest("1") },
-        "imageDigset",
-        " (did you mean imageDigest?)",
-      ],
+      ["--config replica (typo)", { replica: "5" }, "replica", "replicas"],
+      ["--config replicaCount (a longer name)", { replicaCount: "5" }, "replicaCount", "replicas"],
+      ["--config imageDigset (typo)", { imageDigset: digest("1") }, "imageDigset", "imageDigest"],
       ["--config with a key no one declared", { colour: "blue" }, "colour", ""],
-      ["--config namespace in the wrong case", { NameSpace: "x" }, "NameSpace", " (did you mean namespace?)"],
+      ["--config namespace in the wrong case", { NameSpace: "x" }, "NameSpace", "namespace"],
     ] as const
   ).map(
     ([title, config, key, hint]): Case => ({
@@ -342,9 +340,35 @@ const cases: Case[] = [
       kind: "undeclared keys",
       config,
       names: `${P}:${key}`,
-      message: `${P}:${key}: not a key of this project${hint}; allowed: one of the keys Pulumi.yaml declares. Remove it with \`pulumi config rm ${key}\``,
+      // A near miss is renamed, keeping its value; `pulumi config rm` is the advice only for a key that is no typo.
+      message: hint
+        ? `${P}:${key}: not a key of this project (did you mean ${hint}?); allowed: one of the keys Pulumi.yaml declares. Rename it to ${P}:${hint} in Pulumi.dev.yaml, keeping its value`
+        : `${P}:${key}: not a key of this project; allowed: one of the keys Pulumi.yaml declares. Remove it with \`pulumi config rm ${key}\``,
     }),
   ),
+  {
+    title: "a misspelt key and a wrong-typed value of one stack file, in one run, each with its line",
+    stack: "dev",
+    kind: "undeclared keys",
+    stackFile: devStackWith("replicas", "  workflow-runner:replicaCount: 2").replace(
+      /^ {2}workflow-runner:cpuLimit:.*$/m,
+      "  workflow-runner:cpuLimit: lots",
+    ),
+    names: `${P}:replicaCount`,
+    message: `${P}:cpuLimit: got "lots"; allowed: a CPU quantity such as 500m or 1 (Pulumi.dev.yaml line ${
+      DEV_STACK.split("\n").findIndex((l) => l.startsWith("  workflow-runner:cpuLimit:")) + 1
+    })`,
+  },
+  {
+    title: "an extraEnv item the program renders itself: the item's line and the key to set",
+    stack: "dev",
+    kind: "service contract",
+    stackFile: `${DEV_STACK}  workflow-runner:extraEnv:\n    - FOO=1\n    - TEMPORAL_SERVICE_ADDRESS=x:7233\n`,
+    names: `${P}:extraEnv`,
+    message: `${P}:extraEnv: got TEMPORAL_SERVICE_ADDRESS; allowed: a name outside the service contract: the program renders it from the key temporalAddress: set ${P}:temporalAddress instead (Pulumi.dev.yaml line ${
+      DEV_STACK.trimEnd().split("\n").length + 3
+    })`,
+  },
   {
     title: "a typo in the stack file",
     stack: "dev",
@@ -519,7 +543,7 @@ const cases: Case[] = [
     title: "R2 settings next to the claim-check proxy",
     stack: "prod",
     kind: "service contract",
-    config: { stigmerProxyEndpoint: "https://api.stigmer.ai" },
+    config: { stigmerProxyEndpoint: "https://api.stigmer.ai", r2Bucket: "stigmer-claimcheck-prod" },
     names: `${P}:r2Bucket`,
     message: `${P}:r2Bucket: got "stigmer-claimcheck-prod"; allowed: empty when stigmerProxyEndpoint is set: claim check then asks the proxy for presigned URLs and the service ignores the R2 settings (worker/config/config.go)`,
   },
@@ -985,7 +1009,6 @@ const roundThree: Case[] = [
         "--config workflow_runner:replicas",
         "is not this project's",
       ],
-      ["a misspelt flag", ["--stak", "dev"], "--stak", "usage: npm run plan -- --stack <name>"],
     ] as const
   ).map(
     ([title, extra, names, message]): Case => ({
@@ -995,6 +1018,35 @@ const roundThree: Case[] = [
       out: (dir) => ["--out", dir, ...extra],
       names,
       message,
+    }),
+  ),
+  // Usage errors (exit 2): node:util's parseArgs refuses the arguments, and the usage follows.
+  ...(
+    [
+      ["a misspelt flag", ["--stak", "dev"], "--stak", "usage: npm run plan -- --stack <name>"],
+      [
+        "a flag missing its value",
+        ["--org"],
+        "Option '--org <value>' argument missing",
+        "usage: npm run plan",
+      ],
+      [
+        "a flag whose value looks like a flag",
+        ["--org", "--now"],
+        "Option '--org' argument is ambiguous",
+        "usage: npm run plan",
+      ],
+      ["a stray argument", ["dev"], "Unexpected argument 'dev'", "usage: npm run plan"],
+    ] as const
+  ).map(
+    ([title, extra, names, message]): Case => ({
+      title,
+      stack: "dev",
+      kind: "CLI flags",
+      out: (dir) => ["--out", dir, ...extra],
+      names,
+      message,
+      exit: 2,
     }),
   ),
   ...(
@@ -1170,7 +1222,7 @@ const roundThree: Case[] = [
       ["minSoak without promoteFrom", { minSoak: "2h" }, "minSoak", "0s unless promoteFrom is set"],
       [
         "TLS off for a backend outside the cluster",
-        { stigmerBackendTls: "false" },
+        { stigmerBackendTls: "false", stigmerBackendEndpoint: "stigmer-dev-api.planton.live:443" },
         "stigmerBackendTls",
         "true for stigmerBackendEndpoint stigmer-dev-api.planton.live:443, a host outside the cluster",
       ],
@@ -1779,7 +1831,7 @@ describe("bad input", () => {
       const stderr: string[] = [];
       const code = await runPlanCommand(args, { out: (l) => stdout.push(l), err: (l) => stderr.push(l) });
       const text = stderr.join("\n");
-      assert.equal(code, 1, text);
+      assert.equal(code, c.exit ?? 1, text);
       assert.match(text, /^plan failed: /);
       assert.ok(text.includes(c.names), `the message names ${c.names}:\n${text}`);
       assert.ok(text.includes(c.message), `the message holds ${c.message}:\n${text}`);

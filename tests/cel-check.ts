@@ -14,11 +14,12 @@
 //   environment is the one every expression must compile in.
 // - cel-go ext/strings.go (vendored in kubernetes, 00e6322): the strings extension's functions; `reverse` is version 3.
 // The functions of the libraries are declared with their signatures as their docs give them; the regex literals of
-// `matches`, `find` and `findAll` are compiled with re2js (a port of RE2/J: RE2 syntax, which Go's regexp follows).
+// `matches`, `find` and `findAll` are compiled with @bufbuild/re2 (an RE2 port, RE2 syntax as Go's regexp has it; the
+// engine @bufbuild/cel evaluates `matches` with), as cel-go's ValidateRegexLiterals compiles them.
 // Not modelled: cost estimation, optional-field syntax (`.?`, which @bufbuild/cel does not parse: such an expression is
 // refused), duration/timestamp literal validation, string.format's clause check.
 import { parse } from "@bufbuild/cel";
-import { RE2JS } from "re2js";
+import { RE2JS } from "@bufbuild/re2";
 
 /** A CEL type, as far as the checker needs: primitives, lists, maps, declared objects, opaque library types. */
 export type CelType =

@@ -256,7 +256,7 @@ describe("describeService", () => {
       ],
       [
         "TEMPORAL_NAMESPACE=x",
-        "workflow-runner:extraEnv: got TEMPORAL_NAMESPACE; allowed: a name outside the service contract: the program renders it from its own config key",
+        "workflow-runner:extraEnv: got TEMPORAL_NAMESPACE; allowed: a name outside the service contract: the program renders it from the key temporalNamespace: set workflow-runner:temporalNamespace instead",
       ],
       [
         "OPENAI_API_KEY=sk",

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { type Evaluation, type PlanValue, PROJECT_DIR, type RecordedResource } from "../tools/plan/evaluate";
 import { npmNodeCommand } from "../tools/plan/npm-command";
+import { readStackFile } from "../tools/plan/stack-files";
 
 /** A 64-hex digest for tests, distinct per seed character. */
 export function digest(seed: string): string {
@@ -143,3 +144,9 @@ export const VERIFY_IMAGE: string = (
 
 /** Digests the tool images' registries answer in an evaluation that is not a preview (the program pins them). */
 export const TOOL_DIGESTS: Readonly<Record<string, string>> = { [VERIFY_IMAGE]: digest("e") };
+
+/** A key's value as a stack file holds it today (what `pulumi up` hands the program), for tests that assert a rule. */
+export function stackFileValue(stack: string, key: string): string | undefined {
+  const value = readStackFile(PROJECT_DIR, stack)[`workflow-runner:${key}`];
+  return value === undefined ? undefined : String(value);
+}

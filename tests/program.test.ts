@@ -13,7 +13,7 @@ import {
 } from "../tools/plan/evaluate";
 import { repositoryFiles } from "../tools/plan/render";
 import { readStackFile } from "../tools/plan/stack-files";
-import { at, digest, one, promotable, TOOL_DIGESTS } from "./helpers";
+import { at, digest, one, promotable, stackFileValue, TOOL_DIGESTS } from "./helpers";
 import { entryParams } from "./planton-compile";
 
 const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
@@ -74,7 +74,7 @@ for (const stack of ["dev", "prod"]) {
     });
     it("deploys with the stack's own Kubernetes provider and context", () => {
       const provider = one(ev, "pulumi:providers:kubernetes");
-      assert.equal(provider.inputs.context, stack === "dev" ? "stigmer-dev" : "stigmer-prod");
+      assert.equal(provider.inputs.context, stackFileValue(stack, "kubeContext"));
     });
   });
 }

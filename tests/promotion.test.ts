@@ -123,8 +123,11 @@ describe("prod fed with dev's plan", () => {
         `${DEV}=${evidence({ verifiedAt: "2026-11-27T08:00:00Z" })}`,
         "--now",
         "2026-11-27T09:30:00Z",
+        // The test owns the soak it judges, whatever Pulumi.prod.yaml holds today.
+        "--config",
+        "minSoak=2h",
       ],
-      /workflow-runner:minSoak: "\S+" was verified on stigmer\/workflow-runner\/dev at 2026-11-27T08:00:00\.000Z; its soak of 7200 s ends at 2026-11-27T10:00:00\.000Z \(now 2026-11-27T09:30:00\.000Z\)/,
+      /^plan not ready: Waiting for the soak, nothing is wrong: "\S+" was verified on stigmer\/workflow-runner\/dev at 2026-11-27T08:00:00\.000Z; its soak of 7200 s \(workflow-runner:minSoak\) ends at 2026-11-27T10:00:00\.000Z \(now 2026-11-27T09:30:00\.000Z\), in 30 min\. Retry at or after 2026-11-27T10:00:00\.000Z/,
     ],
     [
       "the referenced stack is another project's",
@@ -134,7 +137,7 @@ describe("prod fed with dev's plan", () => {
     [
       "no outputs are given for the referenced stack",
       () => [],
-      /no outputs for stack stigmer\/workflow-runner\/dev: pass --stack-outputs/,
+      /^plan failed: no outputs for stack stigmer\/workflow-runner\/dev: pass --stack-outputs stigmer\/workflow-runner\/dev=examples\/stack-outputs\/dev\.json/,
     ],
   ];
   it("promotes the same evidence once the soak has passed at --now, exactly that image", async () => {
@@ -148,6 +151,8 @@ describe("prod fed with dev's plan", () => {
       `${DEV}=${evidence({ verifiedAt: "2026-11-27T08:00:00Z" })}`,
       "--now",
       "2026-11-27T10:00:00Z",
+      "--config",
+      "minSoak=2h",
     ]);
     assert.equal(run.status, 0, run.stderr);
     assert.equal(deploymentImage(out), `${REPO}:abc123@${digest("a")}`);

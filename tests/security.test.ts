@@ -17,6 +17,7 @@ import {
   networkPolicyProblems,
 } from "../config/network";
 import { parsePlainConfig } from "../config/parse";
+import { describeWorkload } from "../config/services/workflow-runner";
 import { type Evaluation, evaluate, PROJECT_DIR, type RecordedResource } from "../tools/plan/evaluate";
 import { kubernetesObjects } from "../tools/plan/render";
 import { admissionEnvironment, compileExpecting, policyProblems, TRIGGERS_ENVIRONMENT } from "./cel-check";
@@ -592,6 +593,8 @@ function validRaw(overrides: Record<string, string>): Record<string, string> {
   for (const [k, spec] of Object.entries(project))
     if (spec.default !== undefined) raw[k] = text(spec.default);
   for (const [k, v] of Object.entries(dev)) raw[k.replace(/^workflow-runner:/, "")] = text(v);
+  // dev's file leaves the organization's registry connection to the org (config/keys.ts ORG_NAMED_KEYS); dev needs one.
+  raw.containerRegistryConnection ||= "ghcr-example";
   return { ...raw, ...overrides };
 }
 
@@ -669,6 +672,11 @@ describe("network values", () => {
       /temporalAddress: .*not a valid IPv4 address/,
     ],
     [
+      "a URL port over 65535 (which would become a NetworkPolicy port)",
+      { stigmerProxyEndpoint: "https://proxy.example.com:99999" },
+      /stigmerProxyEndpoint: got "https:\/\/proxy\.example\.com:99999"; allowed: /,
+    ],
+    [
       "an API server range wider than /16",
       { apiServerCidrs: '["10.0.0.0/8"]' },
       /apiServerCidrs: .*wider than \/16/,
@@ -679,6 +687,12 @@ describe("network values", () => {
       assert.throws(() => parsePlainConfig(validRaw(overrides)), message);
     });
   }
+
+  it("a URL's written port, 1 to 65535, is the egress port its NetworkPolicy opens", () => {
+    const cfg = parsePlainConfig(validRaw({ stigmerProxyEndpoint: "https://proxy.example.com:8443/v1" }));
+    const proxy = describeWorkload(cfg).egress.find((t) => t.purpose === "Stigmer proxy");
+    assert.deepEqual([proxy?.host, proxy?.port], ["proxy.example.com", 8443]);
+  });
 
   it("admits a link-local destination only where allowedLinkLocalCidrs holds it", () => {
     const cfg = parsePlainConfig(

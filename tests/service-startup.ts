@@ -9,6 +9,8 @@
 // contracts/workflow-runner.ts on purpose: the rendered Deployment is checked against the service's rules, not
 // against the table it was rendered from.
 
+import { cidrHas, cidrProblem, ipv4Problem, parseCidr, parseIpv4 } from "../config/network";
+
 /** What the process does with an environment. */
 export interface StartResult {
   /** The error `log.Fatal` exits with, or undefined when it starts. */
@@ -181,12 +183,13 @@ export function resolveEnv(
   return { env, problems };
 }
 
-/** Whether an IPv4 address lies in a CIDR block. */
+/** Whether an IPv4 address lies in a CIDR block (config/network.ts's parsers; either one invalid throws). */
 export function inCidr(ip: string, cidr: string): boolean {
-  const toInt = (a: string) => a.split(".").reduce((n, o) => n * 256 + Number(o), 0);
-  const [base = "", bits = "32"] = cidr.split("/");
-  const size = 2 ** (32 - Number(bits));
-  return Math.floor(toInt(ip) / size) === Math.floor(toInt(base) / size);
+  const address = parseIpv4(ip);
+  const block = parseCidr(cidr);
+  if (address === undefined) throw new Error(`not an IPv4 address: ${ip}: ${ipv4Problem(ip)}`);
+  if (block === undefined) throw new Error(`not a CIDR: ${cidr}: ${cidrProblem(cidr)}`);
+  return cidrHas(block, address);
 }
 
 /** A destination the worker dials: a pod in a namespace, or an address outside the cluster. */

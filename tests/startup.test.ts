@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { TASK_QUEUES } from "../contracts/workflow-runner";
 import { type Evaluation, evaluate } from "../tools/plan/evaluate";
-import { devOutputs, digest, promotable, TOOL_DIGESTS } from "./helpers";
+import { devOutputs, digest, promotable, stackFileValue, TOOL_DIGESTS } from "./helpers";
 import { type Destination, egressAllows, resolveEnv, startService } from "./service-startup";
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects as plain JSON.
@@ -144,19 +144,22 @@ describe("the real service starts from each stack's rendering", () => {
     });
   }
 
-  it("prod: the workers poll the real queues in Temporal's default namespace, with claim check on R2", () => {
+  it("prod: the workers poll the real queues in the stack file's Temporal namespace, with claim check on R2", () => {
     const objects = plans.prod ?? [];
     const d = objects.find((o) => o.kind === "Deployment");
     const { env } = resolveEnv(d.spec.template.spec.containers[0], objects, d.metadata.namespace);
     assert.deepEqual(startService(env).worker, {
       address: "temporal-frontend.temporal.svc.cluster.local:7233",
-      namespace: "default",
+      namespace: stackFileValue("prod", "temporalNamespace"),
       sandbox: false,
       queues: ["workflow_execution_runner", "zigflow_execution", "workflow_validation_runner"],
       maxConcurrency: 10,
       claimCheck: "r2",
       authFrom: "STIGMER_API_KEY",
-      backend: { endpoint: "stigmer-prod-api.planton.live:443", tls: true },
+      backend: {
+        endpoint: stackFileValue("prod", "stigmerBackendEndpoint"),
+        tls: stackFileValue("prod", "stigmerBackendTls") === "true",
+      },
     });
     assert.equal(env.STIGMER_API_KEY, "sk-test");
     assert.equal(env.R2_SECRET_ACCESS_KEY, "r2-secret");

@@ -50,9 +50,11 @@ function problemsOf(stack: string, overrides: Readonly<Record<string, string>>):
   }
 }
 
-/** The stack file's own value of a key (tests never assert today's value of a stack file; they read it). */
-function stackValue(stack: string, key: string): unknown {
-  return readStackFile(PROJECT_ROOT, stack, project)[`${project.name}:${key}`];
+/** The stack file's own value of a key, parsed by the key's schema (tests never assert today's value of a stack file). */
+function stackValue(stack: string, key: keyof typeof PLAIN_KEYS): unknown {
+  const raw = readStackFile(PROJECT_ROOT, stack, project)[`${project.name}:${key}`];
+  if (raw === undefined) return undefined;
+  return PLAIN_KEYS[key].schema.parse(typeof raw === "string" ? raw : JSON.stringify(raw));
 }
 
 const pod = (ev: Evaluation): Json =>
@@ -97,10 +99,10 @@ describe("stigmer-runner's dev stack, planned from the root", () => {
   it("keeps /data on its own claim, one replica, Recreate, the stack's grace period", () => {
     const deployment = one(ev, "kubernetes:apps/v1:Deployment").revealedInputs as Json;
     assert.deepEqual(deployment.spec.strategy, { type: "Recreate" });
-    assert.equal(deployment.spec.replicas, stackValue(RUNNER_DEV, "replicas"));
+    assert.equal(deployment.spec.replicas, Number(stackValue(RUNNER_DEV, "replicas")));
     assert.equal(
       pod(ev).terminationGracePeriodSeconds,
-      stackValue(RUNNER_DEV, "terminationGracePeriodSeconds"),
+      Number(stackValue(RUNNER_DEV, "terminationGracePeriodSeconds")),
     );
     const claim = one(ev, "kubernetes:core/v1:PersistentVolumeClaim").revealedInputs as Json;
     assert.deepEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
@@ -111,7 +113,8 @@ describe("stigmer-runner's dev stack, planned from the root", () => {
 
   it("reads every credential by reference from the operator's Secret, and makes no Secret of its own", () => {
     const secretName = stackValue(RUNNER_DEV, "runnerSecretName");
-    const keys = stackValue(RUNNER_DEV, "runnerSecretKeys") as string[];
+    // A list reaches the program as its JSON text, as pulumi up hands it (tools/plan/stack-files.ts).
+    const keys = JSON.parse(String(stackValue(RUNNER_DEV, "runnerSecretKeys"))) as string[];
     const env = pod(ev).containers[0].env as Json[];
     assert.deepEqual(
       env.map((e) => [e.name, e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key]),

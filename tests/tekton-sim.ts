@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import * as path from "node:path";
 import { celEnv, isCelError, parse, plan } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
+import { compileCel, TRIGGERS_ENVIRONMENT } from "./cel-check";
 
 /** A Kubernetes object as the plan renders it. */
 // biome-ignore lint/suspicious/noExplicitAny: plan objects are schemaless JSON here.
@@ -46,16 +47,19 @@ export function bindPayload(binding: Obj, payload: Obj): Record<string, string> 
  * 8d07586: `makeCelEnv` declares `body`, `header`, `extensions` (map(string, dyn)) and `requestURL` with cel-go's
  * `ext.Strings()` (lowerAscii and the other string functions) and `ext.Encoders()`; `Process` lets the event through only
  * when the filter evaluates to `true`: an evaluation error, a missing key among them, fails the interceptor, which is
- * no match). Evaluated by @bufbuild/cel (a CEL implementation) with its strings extension; the body is JSON, whose numbers
- * both sides read as doubles (Triggers decodes it with encoding/json into interface{}). A filter that does not parse
+ * no match). Compiled first in Triggers' environment (tests/cel-check.ts; `evaluate` parses and checks before it runs),
+ * then evaluated by @bufbuild/cel (a CEL implementation) with its strings extension; the body is JSON, whose numbers both
+ * sides read as doubles (Triggers decodes it with encoding/json into interface{}). A filter that does not compile
  * throws: Triggers would refuse every event, which a test must see rather than count as "no match".
  */
 export function celMatches(filter: string, payload: Obj): boolean {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(filter);
+    // Triggers' evaluate() type-checks (env.Check) before it runs: a filter that does not check matches nothing.
+    compileCel(filter, TRIGGERS_ENVIRONMENT);
   } catch (e) {
-    throw new Error(`the filter does not parse, so Triggers refuses every event: ${(e as Error).message}`);
+    throw new Error(`the filter does not compile, so Triggers refuses every event: ${(e as Error).message}`);
   }
   const result = plan(TRIGGERS_CEL, parsed)({ body: payload, header: {}, extensions: {}, requestURL: "" });
   return !isCelError(result) && result === true;

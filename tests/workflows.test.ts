@@ -8,9 +8,10 @@ import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { PROJECT_DIR } from "../tools/plan/evaluate";
 import { readProjectFile, readStackFile } from "../tools/plan/stack-files";
+import { DEBIAN_PACKAGES } from "./steps/images";
 import { STAND_INS } from "./workflow-runner/actions";
 import { condition, loadExpressions, secretsReferenced } from "./workflow-runner/expressions";
-import { NOT_RUN } from "./workflow-runner/journey";
+import { UBUNTU_2404_PACKAGES } from "./workflow-runner/runner-image";
 
 type Lint = (source: string, file: string) => { message: string; line: number; kind: string }[];
 // biome-ignore lint/suspicious/noExplicitAny: workflow YAML is schemaless here.
@@ -190,12 +191,20 @@ describe("GitHub workflows", () => {
       if (id !== "comment") assert.doesNotMatch(JSON.stringify(job.permissions ?? {}), /write/, id);
   });
 
-  it("the check job, which journeys do not run, is exactly the suite CI runs", () => {
-    assert.deepEqual(NOT_RUN, ["check"]);
+  it("the check job is the suite CI runs, after installing exactly the test tools ubuntu-latest lacks", () => {
     const checkRuns = workflow(PR)
       .jobs.check.steps.map((s: Workflow) => s.run)
       .filter(Boolean);
-    assert.deepEqual(checkRuns, ["npm ci", "npm run typecheck", "npm run build", "npm run lint", "npm test"]);
+    const lacking = DEBIAN_PACKAGES.filter((p) => !(UBUNTU_2404_PACKAGES as readonly string[]).includes(p));
+    assert.deepEqual(lacking, ["busybox", "docker-registry"]);
+    assert.deepEqual(checkRuns, [
+      `sudo apt-get update && sudo apt-get install -y ${lacking.join(" ")}`,
+      "npm ci",
+      "npm run typecheck",
+      "npm run build",
+      "npm run lint",
+      "npm test",
+    ]);
   });
 
   it("deploy and drift jobs run only for main, as a condition of each job", () => {

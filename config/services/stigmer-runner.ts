@@ -12,7 +12,7 @@ import {
   TLS_ITEMS,
 } from "../../contracts/stigmer-runner";
 import { problem } from "../errors";
-import { durationSeconds, HTTPS_URL, labelMap, splitAddress } from "../formats";
+import { durationSeconds, labelMap, parseHttpsUrl, splitAddress } from "../formats";
 import { type PlainConfig, type PlainKey, PROJECT } from "../keys";
 import { clusterServiceNamespace } from "../network";
 import type { EgressTarget, ServiceDescription, ServiceModule, WorkloadVolume } from "../service";
@@ -327,12 +327,9 @@ export function describeStigmerRunner(cfg: PlainConfig, stack: string): ServiceD
   };
   const temporal = splitAddress(cfg.temporalAddress);
   const backend = splitAddress(cfg.stigmerBackendEndpoint);
-  const proxyHost = cfg.stigmerProxyEndpoint
-    ? HTTPS_URL.exec(cfg.stigmerProxyEndpoint)?.groups?.host
-    : undefined;
-  const proxyPort = cfg.stigmerProxyEndpoint
-    ? Number(/:([0-9]{1,5})(\/|$)/.exec(cfg.stigmerProxyEndpoint.slice(8))?.[1] ?? 443)
-    : 443;
+  const proxy = cfg.stigmerProxyEndpoint ? parseHttpsUrl(cfg.stigmerProxyEndpoint) : undefined;
+  const proxyHost = proxy?.host;
+  const proxyPort = proxy?.port ?? 443;
   const egress: EgressTarget[] = [
     {
       purpose: "Temporal frontend",

@@ -13,7 +13,7 @@ import {
   WORKFLOW_RUNNER_ENV,
 } from "../../contracts/workflow-runner";
 import { CONFIG_WORDING } from "../errors";
-import { durationSeconds, HTTPS_URL, labelMap, splitAddress } from "../formats";
+import { durationSeconds, labelMap, parseHttpsUrl, splitAddress } from "../formats";
 import type { PlainConfig, PlainKey } from "../keys";
 import { clusterServiceNamespace } from "../network";
 import type {
@@ -79,7 +79,6 @@ export const WORKFLOW_RUNNER_KEYS: Readonly<Partial<Record<PlainKey, string>>> =
   ingressControllerNamespace: "ingress-nginx",
   tlsClusterIssuer: "letsencrypt-prod",
   serviceHubOrg: "stigmer",
-  containerRegistryConnection: "",
   deploymentEnvironments: '["dev","prod"]',
 };
 
@@ -132,6 +131,25 @@ export function workloadEnv(cfg: PlainConfig): {
   return { env, secretEnv };
 }
 
+/** The key each plain variable of the contract is rendered from (workloadEnv), for messages that name it. */
+export const RENDERED_FROM: Readonly<Partial<Record<ContractVar, keyof PlainConfig>>> = {
+  LOG_LEVEL: "logLevel",
+  ENV: "environment",
+  STIGMER_BACKEND_ENDPOINT: "stigmerBackendEndpoint",
+  STIGMER_SERVICE_USE_TLS: "stigmerBackendTls",
+  STIGMER_PROXY_ENDPOINT: "stigmerProxyEndpoint",
+  TEMPORAL_SERVICE_ADDRESS: "temporalAddress",
+  TEMPORAL_NAMESPACE: "temporalNamespace",
+  TEMPORAL_MAX_CONCURRENCY: "temporalMaxConcurrency",
+  CLAIMCHECK_ENABLED: "claimCheckEnabled",
+  CLAIMCHECK_THRESHOLD_BYTES: "claimCheckThresholdBytes",
+  CLAIMCHECK_COMPRESSION_ENABLED: "claimCheckCompression",
+  CLAIMCHECK_TTL_DAYS: "claimCheckTtlDays",
+  R2_BUCKET: "r2Bucket",
+  R2_ENDPOINT: "r2Endpoint",
+  R2_REGION: "r2Region",
+};
+
 /** The fields of a contract entry the renderer looks at. */
 type EnvVarContractLike = { readonly secret: boolean; readonly deployment: string };
 
@@ -141,9 +159,8 @@ export function describeWorkload(cfg: PlainConfig): WorkloadDescription {
   const temporal = splitAddress(cfg.temporalAddress);
   const backend = splitAddress(cfg.stigmerBackendEndpoint);
   const httpsTarget = (purpose: string, url: string): EgressTarget[] => {
-    const host = HTTPS_URL.exec(url)?.groups?.host;
-    const port = Number(/:([0-9]{1,5})(\/|$)/.exec(url.slice(8))?.[1] ?? 443);
-    return host ? [{ purpose, host, port, ...inCluster(host) }] : [];
+    const parsed = parseHttpsUrl(url);
+    return parsed ? [{ purpose, host: parsed.host, port: parsed.port, ...inCluster(parsed.host) }] : [];
   };
   const inCluster = (host: string) => {
     const namespace = clusterServiceNamespace(host, cfg.clusterDomain);
@@ -267,6 +284,7 @@ export const WORKFLOW_RUNNER: ServiceModule = {
   ownedKeys: WORKFLOW_RUNNER_KEYS,
   reservedEnvNames: [...CONTRACT_VARS, ...RETIRED_VARS],
   plainEnv: (cfg) => workloadEnv(cfg).env,
-  startProblems: (cfg) => serviceStartProblems(cfg, CONFIG_WORDING),
+  startProblems: (cfg) =>
+    serviceStartProblems(cfg, { ...CONFIG_WORDING, renderedFrom: (name) => RENDERED_FROM[name] }),
   describe: describeService,
 };

@@ -95,8 +95,12 @@ describe("the Tekton simulator's CEL (tests/tekton-sim.ts)", () => {
     assert.equal(celMatches("body.ref", body), false);
   });
 
-  it("throws on a filter that does not parse (Triggers would refuse every event)", () => {
-    assert.throws(() => celMatches("body.ref ==", body), /does not parse/);
+  it("throws on a filter that does not parse or check (Triggers would refuse every event)", () => {
+    assert.throws(() => celMatches("body.ref ==", body), /does not compile.*expecting end of input/);
+    assert.throws(
+      () => celMatches("payload.ref == 'x'", body),
+      /does not compile.*undeclared reference to 'payload'/,
+    );
     assert.ok(isCelError(run("{}.missing")));
   });
 });

@@ -8,9 +8,18 @@ import { readScript } from "../../components/steps";
 import { buildVerificationJob, REPLACE_UNREADY, verificationJobName } from "../../components/verification";
 import { DIGEST_LABEL } from "../../config/labels";
 import { POLLER_IDENTITY_FORMATS, type PollerIdentityFormat } from "../../contracts/poller-identity";
+import { WORKFLOW_RUNNER_CONTRACT } from "../../contracts/workflow-runner";
 import { type Evaluation, evaluate } from "../../tools/plan/evaluate";
 import { kubernetesObjects } from "../../tools/plan/render";
-import { devOutputs, digest, kubernetesSchemaError, one, TOOL_DIGESTS, tempDir } from "../helpers";
+import {
+  devOutputs,
+  digest,
+  kubernetesSchemaError,
+  one,
+  stackFileValue,
+  TOOL_DIGESTS,
+  tempDir,
+} from "../helpers";
 import type { Obj } from "../tekton-sim";
 
 const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
@@ -78,12 +87,20 @@ describe("the verification of dev's rollout", () => {
       env.POLLED_QUEUES,
       "activity:workflow_execution_runner workflow:zigflow_execution activity:zigflow_execution activity:workflow_validation_runner",
     );
-    assert.equal(env.TEMPORAL_NAMESPACE, "stigmer-dev");
+    assert.equal(env.TEMPORAL_NAMESPACE, stackFileValue("dev", "temporalNamespace"));
     assert.equal(env.TEMPORAL_ADDRESS, "temporal-frontend.temporal.svc.cluster.local:7233");
     assert.equal(env.IMAGE_REF, ref);
     assert.match(decodeURIComponent(env.POD_SELECTOR), new RegExp(`${DIGEST_LABEL}=${"7".repeat(40)}`));
     const deployment = objects.find((o) => o.kind === "Deployment");
     assert.equal(deployment.spec.template.metadata.labels[DIGEST_LABEL], "7".repeat(40));
+  });
+
+  it("matches pollers in the identity format the service's contract names (workflow-runner: the Go SDK's)", () => {
+    const env = Object.fromEntries(
+      job().spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value]),
+    );
+    assert.equal(WORKFLOW_RUNNER_CONTRACT.pollerIdentity, "go");
+    assert.equal(env.IDENTITY_FORMAT, WORKFLOW_RUNNER_CONTRACT.pollerIdentity);
   });
 
   it("reaches only DNS, the Temporal frontend and the API server, and may only read pods", () => {

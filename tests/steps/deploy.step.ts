@@ -8,7 +8,7 @@ import { before, describe, it } from "node:test";
 import { buildDeployTask } from "../../components/pipeline-tasks";
 import { tempDir } from "../helpers";
 import { type Obj, runTask } from "../tekton-sim";
-import { deployImage, git, requireTools, stepScript } from "./images";
+import { deployImage, git, needsTools, requireTools, stepScript } from "./images";
 import { ROOT_PIPELINE } from "./root";
 
 const TOKEN = "pul-0123456789abcdef-deploy-test-token";
@@ -49,7 +49,7 @@ function calls(log: string): Call[] {
     });
 }
 
-describe("pulumi-deploy's credentials, with real bash and git", () => {
+describe("pulumi-deploy's credentials, with real bash and git", needsTools("git", "bash"), () => {
   let repo: ReturnType<typeof programRepository>;
   let task: Obj;
   let image: string;

@@ -6,9 +6,9 @@ import * as path from "node:path";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
 import { tempDir } from "../helpers";
 
-/** Where a program lives on this machine (Debian's path), or undefined. */
+/** Where a program is on this process's PATH (as the shell finds it: a CI image without it has none), or undefined. */
 function which(name: string): string | undefined {
-  for (const dir of ["/usr/local/bin", "/usr/bin", "/bin"]) {
+  for (const dir of (process.env.PATH ?? "").split(":").filter((d) => d.startsWith("/"))) {
     const full = path.join(dir, name);
     if (existsSync(full)) return full;
   }
@@ -27,12 +27,41 @@ export const DEBIAN_PACKAGES = [
   "curl",
 ];
 
+/** The programs of DEBIAN_PACKAGES the step tests run (each package's own command). */
+export const DEBIAN_TOOLS = [
+  "git",
+  "dash",
+  "busybox",
+  "shellcheck",
+  "skopeo",
+  "docker-registry",
+  "jq",
+  "curl",
+  "bash",
+];
+
+/** What is missing of these tools, with the line that installs them; undefined when all are here. */
+export function missingTools(...names: string[]): string | undefined {
+  const missing = names.filter((n) => which(n) === undefined);
+  return missing.length > 0
+    ? `missing ${missing.join(", ")}: apt-get update && apt-get install -y ${DEBIAN_PACKAGES.join(" ")}`
+    : undefined;
+}
+
+/**
+ * A suite's options for tests that run these tools: skipped, naming what is missing and the install line, when one
+ * is missing (tests/steps/debian-tools.step.ts fails once with that line, so the summary says it, not a list of
+ * cancelled tests).
+ */
+export function needsTools(...names: string[]): { skip?: string } {
+  const missing = missingTools(...names);
+  return missing ? { skip: missing } : {};
+}
+
 /** Fails with the install line when a tool the tests run is missing. */
 export function requireTools(...names: string[]): void {
-  const missing = names.filter((n) => which(n) === undefined);
-  if (missing.length > 0) {
-    throw new Error(`missing ${missing.join(", ")}: apt-get install -y ${DEBIAN_PACKAGES.join(" ")}`);
-  }
+  const missing = missingTools(...names);
+  if (missing) throw new Error(missing);
 }
 
 /** A folder of links named `name` -> this machine's program `target` (by name or path). */

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { PROJECT_DIR } from "../../tools/plan/evaluate";
 import { tempDir } from "../helpers";
-import { requireTools } from "./images";
+import { needsTools, requireTools } from "./images";
 
 /**
  * The shell each script runs under, by its image: git-init has sh only (./images.ts); the Bazel image (Ubuntu),
@@ -29,7 +29,7 @@ function shellcheck(file: string, shell: "sh" | "bash") {
   });
 }
 
-describe("shellcheck", () => {
+describe("shellcheck", needsTools("shellcheck"), () => {
   before(() => requireTools("shellcheck"));
 
   it("knows the shell of every step script", () => {

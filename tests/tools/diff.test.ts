@@ -1,8 +1,17 @@
 // plan:diff on real plan pairs: what a reviewer needs to see, and a summary that stays under GitHub's limit.
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { diffDirs, fieldChanges, renderSummary } from "../../tools/plan/diff";
+import {
+  diffDirs,
+  fieldChanges,
+  readPlanDir,
+  renderSummary,
+  rolloutLines,
+  stackSummaryLine,
+  stacksIn,
+} from "../../tools/plan/diff";
 import { evaluate } from "../../tools/plan/evaluate";
 import { planFiles, writePlan } from "../../tools/plan/render";
 import { digest, tempDir } from "../helpers";
@@ -59,6 +68,31 @@ describe("plan:diff on real plans", () => {
       /- changed: `PodDisruptionBudget workflow-runner-dev\/workflow-runner`\n {2}- `spec\.minAvailable`: `0` -> `2`/,
     );
     assert.doesNotMatch(text, /\*\*Image\*\*/);
+  });
+
+  it("says the pods restart when the settings change, and counts one object in the singular", async () => {
+    const text = await summary({ logLevel: "warn" }, undefined, { logLevel: "info" });
+    assert.match(
+      text,
+      /- pods restart: workflow-runner-dev\/workflow-runner rolls its pods for new settings \(the ConfigMap's checksum on the pod template\)/,
+    );
+    const one = {
+      stack: "dev",
+      image: [],
+      added: [],
+      removed: [],
+      changed: new Map([["ConfigMap a/b", [{ path: "data.X", before: "1", after: "2" }]]]),
+      pipeline: [],
+      serviceHub: [],
+      files: { added: [], removed: [], changed: [] },
+      outputs: [],
+      secrets: { changed: ["stigmerApiKey", "registryToken"], added: [], removed: [] },
+    };
+    assert.equal(stackSummaryLine(one), "- `dev`: 1 object changed, 2 secrets changed");
+    assert.deepEqual(rolloutLines(one), [
+      "- `stigmerApiKey` rotated: the pods read it (STIGMER_API_KEY), so pulumi up makes a new workflow-runner-secrets-<suffix> Secret and the pods restart to read it",
+      "- `registryToken` rotated: the program's own use of it changes (a pull Secret, a provider); running pods do not restart",
+    ]);
   });
 
   it("shows objects changed by a new config key", async () => {
@@ -134,5 +168,44 @@ describe("fieldChanges", () => {
     assert.deepEqual(fieldChanges(a, [...a, { name: "z", v: 3 }]), [
       { path: "[z]", before: undefined, after: { name: "z", v: 3 } },
     ]);
+  });
+});
+
+describe("plan:diff reads a plan's files by their shapes (zod)", () => {
+  /** A one-object plan folder with the given plan.json and secrets.json. */
+  const plan = (meta: unknown, secrets: unknown) => {
+    const dir = tempDir("diff-shape-");
+    writeFileSync(path.join(dir, "kubernetes.yaml"), "kind: Namespace\nmetadata:\n  name: n\n");
+    writeFileSync(path.join(dir, "outputs.json"), "{}\n");
+    writeFileSync(path.join(dir, "plan.json"), JSON.stringify(meta));
+    writeFileSync(path.join(dir, "secrets.json"), JSON.stringify(secrets));
+    return dir;
+  };
+  it("reads a plan as npm run plan writes it", () => {
+    const dir = plan({ project: "workflow-runner", stack: "dev" }, { stigmerApiKey: "fp" });
+    assert.deepEqual([...stacksIn(dir)], [["dev", dir]]);
+    const read = readPlanDir(dir);
+    assert.deepEqual(
+      [read.stack, [...read.objects.keys()], read.secrets],
+      ["dev", ["Namespace n"], { stigmerApiKey: "fp" }],
+    );
+  });
+  it("names the file and the field of a plan that is not (old: a cast let it through)", () => {
+    const noStack = plan({ project: "workflow-runner" }, {});
+    assert.throws(
+      () => stacksIn(noStack),
+      /plan\.json: ✖ Invalid input: expected string, received undefined\n {2}→ at stack/,
+    );
+    const badSecret = plan({ stack: "dev" }, { stigmerApiKey: 7 });
+    assert.throws(
+      () => readPlanDir(badSecret),
+      /secrets\.json: ✖ Invalid input: expected string, received number\n {2}→ at stigmerApiKey/,
+    );
+    const noName = plan({ stack: "dev" }, {});
+    writeFileSync(path.join(noName, "kubernetes.yaml"), "kind: Namespace\nmetadata: {}\n");
+    assert.throws(
+      () => readPlanDir(noName),
+      /kubernetes\.yaml: ✖ Invalid input: expected string, received undefined\n {2}→ at metadata\.name/,
+    );
   });
 });

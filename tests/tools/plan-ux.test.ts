@@ -63,12 +63,20 @@ describe("plan and plan:diff for their reader", () => {
       type: string;
     }[];
     const created = resources.filter((r) => r.type !== "pulumi:pulumi:StackReference").length;
-    const line = new RegExp(`^pulumi up would create ${created} resources on a new stack: (.*)$`, "m").exec(
-      first.out,
-    );
+    const line = new RegExp(
+      `^pulumi up would create ${created} resources on a new stack: (.*); and read 1 stack reference$`,
+      "m",
+    ).exec(first.out);
     assert.ok(line, first.out);
     assert.match(line[1] ?? "", /\d+ kubernetes/);
-    assert.match(line[1] ?? "", /1 stack references \(read, not created\)/);
+    // The parts add up to the total created.
+    const parts = [...(line[1] ?? "").matchAll(/(\d+) /g)].map((m) => Number(m[1]));
+    assert.equal(
+      parts.reduce((a, b) => a + b, 0),
+      created,
+      line[1],
+    );
+    assert.match(line[1] ?? "", /(^|, )1 provider(,|$)/, "one provider, in the singular");
   });
 
   it("writes the plan's stack and its secrets' fingerprints, never a value or a ciphertext", () => {

@@ -59,7 +59,9 @@ for (const stack of ["dev", "prod"]) {
       assert.match(run.stdout, /[├└]─ stigmer:delivery:WorkerDeployment {2}workflow-runner/);
       assert.match(
         run.stdout,
-        new RegExp(`Plan for workflow-runner/${stack}: \\d+ resources, \\d+ Kubernetes objects`),
+        new RegExp(
+          `Plan for workflow-runner/${stack}: \\d+ resources to create, (1 stack reference to read, )?\\d+ Kubernetes objects`,
+        ),
       );
       // The summary says why the worker has no port.
       assert.match(
@@ -156,6 +158,28 @@ describe("plan with bad config", () => {
     });
     assert.equal(code, 1);
     assert.match(err.join("\n"), /no stack file Pulumi\.staging\.yaml/);
+  });
+
+  it("reads --registry-digest's reference with the one reference parser: a tag, no digest, no upper-case path", async () => {
+    const digest = `sha256:${"0".repeat(64)}`;
+    for (const ref of [
+      "ghcr.io/o/R:v1",
+      "ghcr.io/o/r",
+      `ghcr.io/o/r:v1@${digest}`,
+      "ghcr.io/o/r:-v1",
+      "r:v1",
+    ]) {
+      const err: string[] = [];
+      const code = await runPlanCommand(
+        ["--stack", "dev", "--out", tempDir(), "--registry-digest", `${ref}=${digest}`],
+        {
+          out: () => undefined,
+          err: (l) => err.push(l),
+        },
+      );
+      assert.equal(code, 1, ref);
+      assert.match(err.join("\n"), /--registry-digest .*allowed: <repository>:<tag>=sha256:<64 hex>/, ref);
+    }
   });
 });
 

@@ -7,6 +7,7 @@ import { type Boundary, createBoundary, type PulumiState } from "./boundary";
 import { loadExpressions } from "./expressions";
 import { createMonorepo, type Monorepo } from "./monorepo";
 import { runWorkflow, type Secrets, type WorkflowEvent, type WorkflowRun } from "./runner";
+import { runnerImage } from "./runner-image";
 
 export const DEV = "stigmer/workflow-runner/dev";
 export const PROD = "stigmer/workflow-runner/prod";
@@ -30,17 +31,17 @@ export function devOutputs(): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(PROJECT_DIR, "examples", "stack-outputs", "dev.json"), "utf8"));
 }
 
-/**
- * Jobs a journey does not run: pr.yml's `check` is `npm ci`, typecheck, build, lint and `npm test` of the program,
- * which is this suite itself; CI (.ci/run) runs those steps directly. A test checks its steps are exactly those.
- */
-export const NOT_RUN = ["check"];
+/** How one run of a world differs. */
+export interface RunOptions {
+  /** Jobs this run does not run, reported `not-run` (a journey that proves another job). @default none */
+  readonly notRun?: readonly string[];
+}
 
 /** A world for one journey. */
 export interface World {
   readonly repo: Monorepo;
   readonly boundary: Boundary;
-  run(workflow: string, event: WorkflowEvent): Promise<WorkflowRun>;
+  run(workflow: string, event: WorkflowEvent, options?: RunOptions): Promise<WorkflowRun>;
   dispose(): void;
 }
 
@@ -67,7 +68,7 @@ export async function createWorld(): Promise<World> {
   return {
     repo,
     boundary,
-    run: (workflow, event) =>
+    run: (workflow, event, options = {}) =>
       runWorkflow(path.join(repo.dir, ".github", "workflows", workflow), event, {
         gitDir: repo.gitDir,
         repository: repo.repository,
@@ -75,7 +76,9 @@ export async function createWorld(): Promise<World> {
         secrets: SECRETS,
         boundary,
         scratch,
-        notRun: NOT_RUN,
+        notRun: options.notRun ?? [],
+        // Every job on ubuntu-latest's programs only (plus what its own apt-get installs), each on a fresh image.
+        image: (jobRoot) => [runnerImage(jobRoot)],
       }),
     dispose: () => {
       if (!process.env.KEEP_JOURNEYS) rmSync(scratch, { recursive: true, force: true });

@@ -20,7 +20,7 @@ describe("workflow-runner-pr.yml", () => {
   });
   after(() => world.dispose());
 
-  it("a pull request that changes no plan: every job passes, and the one comment says no changes", async () => {
+  it("a pull request that changes no plan: every job passes on ubuntu-latest's tools, the comment says no changes", async () => {
     const base = world.repo.tip();
     const head = world.repo.commit("docs", "Docs only", {
       [`${PROGRAM_PATH}/README.md`]: (old) => `${old}\nA line of docs.\n`,
@@ -29,7 +29,7 @@ describe("workflow-runner-pr.yml", () => {
     assert.deepEqual(
       run.jobs.map((j) => [j.id, j.result]),
       [
-        ["check", "not-run"],
+        ["check", "success"],
         ["plan", "success"],
         ["comment", "success"],
       ],
@@ -48,6 +48,36 @@ describe("workflow-runner-pr.yml", () => {
         /extraheader/i,
       );
     assert.deepEqual(world.boundary.pulumi().calls, [], "no Pulumi CLI call from a pull request");
+    // The check ran the step tests with the real busybox and docker-registry its apt-get installed.
+    const test = run.job("check").steps.find((s) => s.name === "npm test");
+    assert.match(test?.log ?? "", /(# fail|ℹ fail) 0/);
+    assert.match(run.job("check").steps[2]?.log ?? "", /Setting up busybox \(stand-in\)/);
+  });
+
+  it("the check fails on ubuntu-latest without its apt-get line: the image has no busybox, no docker-registry", async () => {
+    const base = world.repo.tip();
+    const head = world.repo.commit("docs-3", "Docs only", {
+      [`${PROGRAM_PATH}/README.md`]: (o) => `${o}\nAgain.\n`,
+    });
+    const workflows = path.join(world.repo.dir, ".github", "workflows");
+    const current = readFileSync(path.join(workflows, "workflow-runner-pr.yml"), "utf8");
+    const line = "      - run: sudo apt-get update && sudo apt-get install -y busybox docker-registry\n";
+    assert.ok(current.includes(line));
+    writeFileSync(path.join(workflows, "no-install-pr.yml"), current.replace(line, ""));
+    try {
+      const run = await world.run("no-install-pr.yml", pullRequest(world, 10, base, head, "docs-3"), {
+        notRun: ["plan", "comment"],
+      });
+      assert.equal(run.job("check").result, "failure", describeRun(run));
+      const failed = run.job("check").steps.find((s) => s.outcome === "failure");
+      assert.equal(failed?.name, "npm test");
+      assert.match(
+        failed?.log ?? "",
+        /missing busybox|missing docker-registry|(busybox|docker-registry) ENOENT/,
+      );
+    } finally {
+      rmSync(path.join(workflows, "no-install-pr.yml"));
+    }
   });
 
   it("catches the old plan step, which planned prod from dev's offline plan (no evidence)", async () => {
@@ -69,7 +99,7 @@ describe("workflow-runner-pr.yml", () => {
       ),
     );
     try {
-      const run = await world.run("old-pr.yml", event);
+      const run = await world.run("old-pr.yml", event, { notRun: ["check"] });
       assert.equal(run.job("plan").result, "failure", describeRun(run));
       assert.match(run.job("plan").steps.find((s) => s.outcome === "failure")?.log ?? "", /evidence/);
       assert.equal(run.job("comment").result, "skipped");
@@ -103,9 +133,11 @@ describe("workflow-runner-pr.yml", () => {
       },
       withSecret,
     );
+    // The check job is proven by the journeys above; this one is about the plan comment.
     const run = await world.run(
       "workflow-runner-pr.yml",
       pullRequest(world, 8, withSecret, head, "prod-change"),
+      { notRun: ["check"] },
     );
     for (const job of run.jobs.filter((j) => j.id !== "check"))
       assert.equal(job.result, "success", describeRun(run));

@@ -70,8 +70,14 @@ export interface RunSetup {
   readonly boundary: Boundary;
   /** Scratch folder for this run's runners. */
   readonly scratch: string;
-  /** Jobs not run, reported as `not-run` (e.g. a job whose steps are this suite itself). @default [] */
+  /** Jobs not run, reported as `not-run` (a journey that proves another job). @default [] */
   readonly notRun?: readonly string[];
+  /**
+   * Makes a fresh runner image's program folders for one job under its folder, last on every step's PATH
+   * (./runner-image.ts); each job starts from its own, as each hosted job starts on a fresh machine. @default this
+   * machine's /usr/local/bin, /usr/bin and /bin
+   */
+  readonly image?: (jobRoot: string) => readonly string[];
 }
 
 /** A multi-line-aware reader of GITHUB_OUTPUT / GITHUB_ENV files. */
@@ -247,6 +253,7 @@ async function runJob(
   const temp = path.join(root, "temp");
   const home = path.join(root, "home");
   for (const dir of [workspace, temp, home]) mkdirSync(dir, { recursive: true });
+  const imagePath = setup.image ? setup.image(root) : ["/usr/local/bin", "/usr/bin", "/bin"];
   const runner = { os: "Linux", arch: "X64", temp, name: "stand-in" };
   const environment = job.environment
     ? templateString(typeof job.environment === "object" ? job.environment.name : job.environment, {
@@ -297,13 +304,7 @@ async function runJob(
     };
     for (const f of Object.values(files)) writeFileSync(f, "");
     const processEnv: Record<string, string> = {
-      PATH: [
-        ...extraPath.slice().reverse(),
-        ...setup.boundary.toolPath,
-        "/usr/local/bin",
-        "/usr/bin",
-        "/bin",
-      ].join(":"),
+      PATH: [...extraPath.slice().reverse(), ...setup.boundary.toolPath, ...imagePath].join(":"),
       HOME: home,
       LANG: "C.UTF-8",
       CI: "true",

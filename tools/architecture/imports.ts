@@ -92,6 +92,7 @@ export function layerViolations(graph: ImportGraph): string[] {
 /** The contracts that describe no one service (its shape, Planton, the stack outputs); every other contract is a service's. */
 export const GENERIC_CONTRACTS: readonly string[] = [
   "contracts/service.ts",
+  "contracts/poller-identity.ts",
   "contracts/planton.ts",
   "contracts/stack-outputs.ts",
   "contracts/poller-identity.ts",
@@ -106,15 +107,6 @@ export function isServiceFile(file: string): boolean {
 }
 
 /**
- * Imports known to reach a service's contract from a component, each with why it stays until its owner changes it:
- * the verification's queue type comes from workflow-runner's contract, which re-exports contracts/service.ts's.
- */
-export const SERVICE_IMPORT_EXCEPTIONS: Readonly<Record<string, string>> = {
-  "components/verification.ts -> contracts/workflow-runner.ts":
-    "PolledQueue, now defined in contracts/service.ts; the import moves with the poller identity work on verification.ts",
-};
-
-/**
  * Components or the program importing a service's files: the components are generic over the description, and the
  * program reaches a service only through config (the registry in config/services/index.ts). Pure.
  */
@@ -122,10 +114,8 @@ export function serviceImports(graph: ImportGraph): string[] {
   const problems: string[] = [];
   for (const [file, deps] of Object.entries(graph)) {
     if (!file.startsWith("components/") && file !== "index.ts") continue;
-    for (const dep of deps.filter(isServiceFile)) {
-      if (SERVICE_IMPORT_EXCEPTIONS[`${file} -> ${dep}`] === undefined)
-        problems.push(`${file} imports ${dep}, a file of one service`);
-    }
+    for (const dep of deps.filter(isServiceFile))
+      problems.push(`${file} imports ${dep}, a file of one service`);
   }
   return problems.sort();
 }

@@ -2,8 +2,10 @@
 import { cpus, tmpdir } from "node:os";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
+import { positionalArgs, readArgs } from "../args";
 import { evaluate, PROJECT_DIR } from "../plan/evaluate";
 import { npmNodeCommand } from "../plan/npm-command";
+import { FLEET_RSS, parseFigures, SERIES_FIGURES } from "./figures";
 import { COUNTS, SERIES, type Series, type SeriesFigures } from "./fleet-time";
 import { runScript } from "./run-script";
 import { median, stats } from "./stats";
@@ -23,9 +25,11 @@ function timeProcess(args: string[], env: Readonly<Record<string, string>> = {})
 
 /** One fleet series, timed in a process of its own (tools/bench/fleet-time.ts) with the plan's node options. */
 function fleetFigures(series: Series): SeriesFigures {
-  return JSON.parse(
+  return parseFigures(
+    "fleet-time.js",
     runScript([...PLAN.nodeFlags, "build/tools/bench/fleet-time.js", series, String(RUNS)]),
-  ) as SeriesFigures;
+    SERIES_FIGURES,
+  );
 }
 
 /** A fleet series over several processes: times by count and the per-service cost, each the median of theirs. */
@@ -73,6 +77,12 @@ async function sdkPerResource(): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  const parsed = readArgs("usage: npm run bench", () => positionalArgs(process.argv.slice(2), 0, 0));
+  if (!parsed.ok) {
+    console.error(parsed.message);
+    process.exitCode = 2;
+    return;
+  }
   // dev's last outputs, with soaked evidence: what dev keeps and prod promotes.
   const outputs = path.join(PROJECT_DIR, "examples", "stack-outputs", "dev.json");
   // The plan exactly as package.json runs it (`npm run plan` without npm's own start-up).
@@ -108,10 +118,11 @@ async function main(): Promise<void> {
   const sdkRuns: number[] = [];
   for (let i = 0; i < 3; i++) sdkRuns.push(await sdkPerResource());
   const sdk = median(sdkRuns);
-  const rss = JSON.parse(runScript([...PLAN.nodeFlags, "build/tools/bench/fleet-rss.js", "100"])) as {
-    peakRssMiB: number;
-    resources: number;
-  };
+  const rss = parseFigures(
+    "fleet-rss.js",
+    runScript([...PLAN.nodeFlags, "build/tools/bench/fleet-rss.js", "100"]),
+    FLEET_RSS,
+  );
 
   const fmt = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
   const series = (s: ReturnType<typeof stats>) =>

@@ -5,6 +5,7 @@
 // load touches them alike; the cost of an extra service is taken between the medians of 1 and 50.
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
+import { positionalArgs, readArgs, UsageError } from "../args";
 import { evaluate } from "../plan/evaluate";
 import { devService, fleetProgram, workloadOnly } from "./fleet";
 import { replayProgram } from "./replay";
@@ -62,14 +63,22 @@ export async function timeSeries(series: Series, runs: number): Promise<SeriesFi
 }
 
 if (require.main === module) {
-  const [series, runs] = [process.argv[2] as Series, Number(process.argv[3] ?? 7)];
-  if (!SERIES.includes(series) || !(runs > 0)) {
-    console.error(
-      `usage: fleet-time.js <${SERIES.join("|")}> <runs>; got ${process.argv.slice(2).join(" ")}`,
-    );
+  const parsed = readArgs(
+    `usage: fleet-time.js <${SERIES.join("|")}> [runs, a positive integer; default 7]`,
+    () => {
+      const [series = "", text = "7"] = positionalArgs(process.argv.slice(2), 1, 2);
+      const runs = Number(text);
+      if (!(SERIES as readonly string[]).includes(series))
+        throw new UsageError(`series: got ${JSON.stringify(series)}; allowed: ${SERIES.join(", ")}`);
+      if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`runs: got ${JSON.stringify(text)}`);
+      return { series: series as Series, runs };
+    },
+  );
+  if (!parsed.ok) {
+    console.error(parsed.message);
     process.exitCode = 2;
   } else {
-    timeSeries(series, runs).then(
+    timeSeries(parsed.args.series, parsed.args.runs).then(
       (figures) => console.log(JSON.stringify(figures)),
       (err: unknown) => {
         console.error(err);

@@ -4,40 +4,49 @@
 // (tools/bench/fleet-time.ts) and take the peak RSS of 100 services (tools/bench/fleet-rss.ts); it prints the median,
 // min and max over the processes. Node's docs ask for exactly this before choosing the size (cli.md,
 // "--max-semi-space-size": "try different max-semi-space-size values when running benchmarks for your application").
-import type { SeriesFigures } from "./fleet-time";
+
+import type { z } from "zod";
+import { positionalArgs, readArgs, UsageError } from "../args";
+import { FLEET_RSS, parseFigures, SERIES_FIGURES } from "./figures";
 import { runScript } from "./run-script";
 import { stats } from "./stats";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
-/** Runs a compiled bench script under `--max-semi-space-size=<size>`; returns its parsed JSON stdout. */
-function runWith<T>(size: number, args: string[]): T {
-  return JSON.parse(runScript([`--max-semi-space-size=${size}`, ...args])) as T;
+/** Runs a compiled bench script under `--max-semi-space-size=<size>`; returns its JSON stdout, checked. */
+function runWith<T>(size: number, args: string[], schema: z.ZodType<T>): T {
+  return parseFigures(args[0] ?? "", runScript([`--max-semi-space-size=${size}`, ...args]), schema);
 }
 
 function main(): void {
-  const sizes = (process.argv[2] ?? "16,32,40,48,64").split(",").map(Number);
-  const processes = Number(process.argv[3] ?? 3);
-  if (sizes.some((s) => !(s > 0)) || !(processes > 0)) {
-    console.error(
-      `usage: sweep [sizes in MiB, e.g. 16,32,48] [processes per size]; got ${process.argv.slice(2).join(" ")}`,
-    );
+  const parsed = readArgs("usage: sweep [sizes in MiB, e.g. 16,32,48] [processes per size]", () => {
+    const [sizeList = "16,32,40,48,64", text = "3"] = positionalArgs(process.argv.slice(2), 0, 2);
+    const sizes = sizeList.split(",").map(Number);
+    const processes = Number(text);
+    if (sizes.some((s) => !(s > 0))) throw new UsageError(`sizes: got ${JSON.stringify(sizeList)}`);
+    if (!Number.isInteger(processes) || processes < 1)
+      throw new UsageError(`processes: got ${JSON.stringify(text)}`);
+    return { sizes, processes };
+  });
+  if (!parsed.ok) {
+    console.error(parsed.message);
     process.exitCode = 2;
     return;
   }
+  const { sizes, processes } = parsed.args;
   const figures = new Map(
     sizes.map((s) => [s, { workload: [] as number[], full: [] as number[], rss: [] as number[] }]),
   );
   for (let p = 0; p < processes; p++) {
     for (const [size, f] of figures) {
       f.workload.push(
-        runWith<SeriesFigures>(size, ["build/tools/bench/fleet-time.js", "workload", String(RUNS)])
+        runWith(size, ["build/tools/bench/fleet-time.js", "workload", String(RUNS)], SERIES_FIGURES)
           .perService,
       );
       f.full.push(
-        runWith<SeriesFigures>(size, ["build/tools/bench/fleet-time.js", "full", String(RUNS)]).perService,
+        runWith(size, ["build/tools/bench/fleet-time.js", "full", String(RUNS)], SERIES_FIGURES).perService,
       );
-      f.rss.push(runWith<{ peakRssMiB: number }>(size, ["build/tools/bench/fleet-rss.js", "100"]).peakRssMiB);
+      f.rss.push(runWith(size, ["build/tools/bench/fleet-rss.js", "100"], FLEET_RSS).peakRssMiB);
     }
   }
   const cell = (values: number[], digits: number) => {

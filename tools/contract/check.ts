@@ -9,12 +9,15 @@
 // Lists every variable the source states (with its defaults and where), then every difference with the contract:
 // + added (in the source, not in the contract), - removed (in the contract, not in the source), ~ changed default.
 // Exit 0 when in sync, 1 on any difference or unresolved read, 2 on a usage error or a source it cannot read.
+
+import { parseArgs as parseCommandLine } from "node:util";
 import { type RunnerEnvVar, STIGMER_RUNNER_ENV } from "../../contracts/stigmer-runner-env";
 import {
   type EnvVarContract,
   UNRESOLVED_ENV_READS,
   WORKFLOW_RUNNER_ENV,
 } from "../../contracts/workflow-runner";
+import { readArgs, UsageError } from "../args";
 import { compareWithContract, ScanInputError, scanService, unlistedReads } from "./go-env";
 import { compareReadmeWithContract, readmeFile, scanReadme } from "./readme-env";
 
@@ -118,32 +121,29 @@ const SERVICES: Readonly<Record<string, (checkout: string) => Report>> = {
 const USAGE = `usage: npm run contract:check -- [--service ${Object.keys(SERVICES).join("|")}] <checkout of stigmer/stigmer, or the service's folder>
   --service defaults to workflow-runner`;
 
-/** The service and the checkout of a command line, or what is wrong with it. Pure. */
+/** The service and the checkout of a command line (node:util parseArgs), or what is wrong with it. Pure. */
 export function parseArgs(
   argv: readonly string[],
 ): { service: string; checkout: string } | { error: string } {
-  let service: string | undefined;
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === "--service") {
-      if (service !== undefined) return { error: "--service given twice" };
-      const value = argv[++i];
-      if (value === undefined || value === "") return { error: "--service needs a value" };
-      service = value;
-    } else if (arg.startsWith("--service=")) {
-      if (service !== undefined) return { error: "--service given twice" };
-      service = arg.slice("--service=".length);
-    } else if (arg.startsWith("-")) return { error: `unknown option ${arg}` };
-    else rest.push(arg);
-  }
-  service ??= "workflow-runner";
-  if (!Object.hasOwn(SERVICES, service))
-    return { error: `--service ${service}: not a service; one of ${Object.keys(SERVICES).join(", ")}` };
-  const [checkout, ...extra] = rest;
-  if (!checkout) return { error: "no checkout given" };
-  if (extra.length > 0) return { error: `one checkout, not ${rest.length}` };
-  return { service, checkout };
+  const read = readArgs("", () => {
+    const { values, positionals } = parseCommandLine({
+      args: [...argv],
+      options: { service: { type: "string", multiple: true } },
+      allowPositionals: true,
+      strict: true,
+    });
+    const services = values.service ?? [];
+    if (services.length > 1) throw new UsageError("--service given twice");
+    const service = services[0] ?? "workflow-runner";
+    if (service === "") throw new UsageError("--service needs a value");
+    if (!Object.hasOwn(SERVICES, service))
+      throw new UsageError(`--service ${service}: not a service; one of ${Object.keys(SERVICES).join(", ")}`);
+    const [checkout, ...extra] = positionals;
+    if (!checkout) throw new UsageError("no checkout given");
+    if (extra.length > 0) throw new UsageError(`one checkout, not ${positionals.length}`);
+    return { service, checkout };
+  });
+  return read.ok ? read.args : { error: read.message.trimEnd() };
 }
 
 function main(argv: readonly string[]): number {

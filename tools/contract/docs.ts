@@ -13,6 +13,7 @@ import {
   TASK_QUEUES,
   WORKFLOW_RUNNER_ENV,
 } from "../../contracts/workflow-runner";
+import { positionalArgs, readArgs } from "../args";
 import { readProjectFile } from "../plan/stack-files";
 import { PROJECT_ROOT } from "../project-root";
 
@@ -131,6 +132,11 @@ export function keyDescriptions(dir: string): Record<string, string> {
 }
 
 if (require.main === module) {
+  const parsed = readArgs("usage: npm run docs:contract", () => positionalArgs(process.argv.slice(2), 0, 0));
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.message}\n`);
+    process.exit(2);
+  }
   const dir = PROJECT_ROOT;
   const file = path.join(dir, DOC_PATH);
   mkdirSync(path.dirname(file), { recursive: true });

@@ -4,6 +4,7 @@
 // tests/tools/config-docs.test.ts fails when the committed file is not what this renders.
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { positionalArgs, readArgs } from "../args";
 import { table } from "../contract/docs";
 import { type DeclaredKey, type ProjectFile, readProjectFile } from "../plan/stack-files";
 import { PROJECT_ROOT } from "../project-root";
@@ -63,6 +64,11 @@ export function renderConfigReference(project: ProjectFile): string {
 }
 
 if (require.main === module) {
+  const parsed = readArgs("usage: npm run docs:config", () => positionalArgs(process.argv.slice(2), 0, 0));
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.message}\n`);
+    process.exit(2);
+  }
   const dir = PROJECT_ROOT;
   const file = path.join(dir, CONFIG_DOC_PATH);
   mkdirSync(path.dirname(file), { recursive: true });

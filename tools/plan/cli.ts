@@ -9,6 +9,7 @@ import {
   rfc3339Millis,
   SHA256_DIGEST,
 } from "../../config/formats";
+import { imageReference } from "../../config/image-reference";
 import {
   neededSecretKeys,
   ORG_NAMED_KEYS,
@@ -18,6 +19,7 @@ import {
 } from "../../config/keys";
 import { parsePlainConfig } from "../../config/parse";
 import { STACK_OUTPUT_NAMES } from "../../contracts/stack-outputs";
+import { readArgs, UsageError } from "../args";
 import {
   DEFAULT_ORG,
   type Evaluation,
@@ -145,10 +147,21 @@ export async function runPlanCommand(argv: string[], io: CommandIO): Promise<num
       outDir = dir;
     });
   } catch (err) {
-    const message = err instanceof EvaluationError || err instanceof Error ? err.message : String(err);
+    const raw = err instanceof EvaluationError || err instanceof Error ? err.message : String(err);
+    // The SDK prefixes a failed read with the resource's internal name; the reader needs only what to pass.
+    const message = raw.replace(
+      /^failed to read resource #\S+ '[^']*' \[pulumi:pulumi:StackReference\]: /,
+      "",
+    );
     const where = outDir ? ` in ${path.relative(process.cwd(), outDir) || "."}` : "";
-    io.err(`plan failed: ${message}\nNo plan files were written; any previous plan${where} is unchanged.`);
-    return 1;
+    const cause = err instanceof EvaluationError ? err.cause : err;
+    // A promotion whose soak has not ended is a wait, not a fault of the stack file (components/image-choice.ts).
+    const waiting = cause instanceof Error && cause.name === "SoakPendingError";
+    io.err(
+      `${waiting ? "plan not ready" : "plan failed"}: ${message}\nNo plan files were written; any previous plan${where} is unchanged.`,
+    );
+    // Arguments node:util's parseArgs refuses (an unknown flag, a flag missing its value): a usage error.
+    return err instanceof UsageError ? 2 : 1;
   }
 }
 
@@ -170,12 +183,9 @@ const PLAN_OPTIONS = {
 const SINGLE_VALUED = ["stack", "out", "stack-file", "org", "now"];
 
 async function plan(argv: string[], io: CommandIO, target: (dir: string) => void): Promise<number> {
-  try {
-    parseArgs({ args: argv, options: PLAN_OPTIONS, strict: true });
-  } catch (err) {
-    // node:util's message names the flag ("Unknown option '--stak'"); the usage says what is allowed.
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
-  }
+  const checked = readArgs(USAGE, () => parseArgs({ args: argv, options: PLAN_OPTIONS, strict: true }));
+  // node:util's message names the flag ("Unknown option '--stak'"); the usage says what is allowed.
+  if (!checked.ok) throw new UsageError(checked.message);
   const { values, tokens } = parseArgs({
     tokens: true,
     args: argv,
@@ -190,7 +200,7 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
     const count = tokens.filter((t) => t.kind === "option" && t.name === flag).length;
     if (count > 1) throw new Error(`--${flag}: given ${count} times; allowed: once`);
   }
-  if (!values.stack) throw new Error(`--stack is required\n${USAGE}`);
+  if (!values.stack) throw new UsageError(`--stack is required\n${USAGE}`);
   if (!PULUMI_STACK_NAME.test(values.stack)) {
     throw new Error(
       `--stack: got ${JSON.stringify(values.stack)}; allowed: a Pulumi stack name, 1 to 100 of letters, digits, '_', '.', '-'`,
@@ -243,8 +253,12 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   // answer with exactly this digest, so the offline plan shows the reference pulumi up would deploy.
   const registryDigests: Record<string, string> = {};
   for (const [ref, digest] of Object.entries(assignments("--registry-digest", values["registry-digest"]))) {
+    // A tagged reference without a digest, by the one reference parser (config/image-reference.ts).
+    const parsed = imageReference(ref);
     if (
-      !/^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/.test(ref) ||
+      !parsed?.tag ||
+      parsed.digest !== undefined ||
+      !parsed.repository.includes("/") ||
       !SHA256_DIGEST.test(digest)
     ) {
       throw new Error(
@@ -285,6 +299,7 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
   const missing = missingSecrets(project, stackConfig, assignments("--config", values.config), secretFlags);
   const k8sCount = kubernetesObjects(evaluation).length;
   const repoCount = repositoryFiles(evaluation).length;
+  const references = evaluation.resources.filter((r) => r.type === "pulumi:pulumi:StackReference").length;
   io.out(renderTree(evaluation));
   const workload = workloadSummary(evaluation);
   if (workload) io.out(`\n${workload}`);
@@ -306,7 +321,7 @@ async function plan(argv: string[], io: CommandIO, target: (dir: string) => void
         .join(", ")}`,
     );
   io.out(
-    `\nPlan for ${evaluation.project}/${evaluation.stack}: ${evaluation.resources.length} resources, ${k8sCount} Kubernetes objects, ${repoCount} repository files, ${Object.keys(evaluation.outputs).length} outputs -> ${path.relative(process.cwd(), outDir) || "."}`,
+    `\nPlan for ${evaluation.project}/${evaluation.stack}: ${plural(evaluation.resources.length - references, "resource")} to create, ${references ? `${plural(references, "stack reference")} to read, ` : ""}${plural(k8sCount, "Kubernetes object")}, ${plural(repoCount, "repository file")}, ${plural(Object.keys(evaluation.outputs).length, "output")} -> ${path.relative(process.cwd(), outDir) || "."}`,
   );
   return 0;
 }
@@ -318,6 +333,11 @@ export function imageLine(evaluation: Evaluation): string {
   return `Image that will run: ${ref === undefined ? "(none)" : String(ref)}${origin === undefined ? "" : ` (imageOrigin: ${String(origin)})`}`;
 }
 
+/** `1 resource`, `2 resources`. Pure. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
 /**
  * What `pulumi up` would create, counted by package (the type token's first part). The plan has no state, so these
  * are the creates of a first `pulumi up`; against a deployed stack `pulumi preview` shows only what differs.
@@ -325,17 +345,17 @@ export function imageLine(evaluation: Evaluation): string {
 export function createCounts(evaluation: Evaluation): string {
   const counts = new Map<string, number>();
   for (const r of evaluation.resources) {
-    const kind =
-      r.type === "pulumi:pulumi:StackReference"
-        ? "stack references (read, not created)"
-        : r.type.startsWith("pulumi:providers:")
-          ? "providers"
-          : (r.type.split(":")[0] ?? r.type);
+    if (r.type === "pulumi:pulumi:StackReference") continue;
+    const kind = r.type.startsWith("pulumi:providers:") ? "providers" : (r.type.split(":")[0] ?? r.type);
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   const created = evaluation.resources.filter((r) => r.type !== "pulumi:pulumi:StackReference").length;
-  const parts = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, n]) => `${n} ${k}`);
-  return `pulumi up would create ${created} resources on a new stack: ${parts.join(", ")}`;
+  const read = evaluation.resources.length - created;
+  const parts = [...counts]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, n]) => (k === "providers" ? plural(n, "provider") : `${n} ${k}`));
+  // The parts add up to the total: a stack reference is read, not created, and said apart.
+  return `pulumi up would create ${plural(created, "resource")} on a new stack: ${parts.join(", ")}${read ? `; and read ${plural(read, "stack reference")}` : ""}`;
 }
 
 if (require.main === module) {

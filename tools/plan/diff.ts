@@ -11,7 +11,11 @@ import {
   writeSync,
 } from "node:fs";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { SECRET_KEYS, type SecretKey, type SecretKeySpec } from "../../config/keys";
+import { readArgs, UsageError } from "../args";
 import { readInputFile } from "./input-files";
 import { byCodePoint, PLAN_META_FILE } from "./render";
 import { SECRET_FINGERPRINTS_FILE } from "./secret-fingerprints";
@@ -58,10 +62,39 @@ export interface StackDiff {
   readonly secrets: { changed: string[]; added: string[]; removed: string[] };
 }
 
+/** The files of a plan folder as `npm run plan` writes them (tools/plan/render.ts), checked where they are read. */
+const PLAN_FILES = {
+  /** plan.json: the project and the stack the plan is of. */
+  meta: z.object({ stack: z.string().min(1) }),
+  /** secrets.json: secret config key -> fingerprint. */
+  secrets: z.record(z.string(), z.string()),
+  /** outputs.json: the stack's outputs by name. */
+  outputs: z.record(z.string(), z.unknown()),
+  /** One document of kubernetes.yaml: an object with its metadata, or an empty document. */
+  object: z
+    .object({
+      kind: z.string(),
+      metadata: z.object({ name: z.string(), namespace: z.string().optional() }).loose(),
+    })
+    .loose()
+    .nullable(),
+};
+
+/** A value checked against a schema; the error names the file and what is wrong. */
+function checked<T>(file: string, value: unknown, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`${file}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** A JSON file of a plan, checked. */
+function readJson<T>(file: string, schema: z.ZodType<T>): T {
+  return checked(file, JSON.parse(readInputFile(file, file)), schema);
+}
+
 /** Key of a Kubernetes object: `Kind namespace/name`. */
-function objectKey(o: Record<string, unknown>): string {
-  const meta = (o.metadata ?? {}) as { name?: string; namespace?: string };
-  return `${String(o.kind)} ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name ?? "?"}`;
+function objectKey(o: { kind: string; metadata: { name: string; namespace?: string | undefined } }): string {
+  return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
 }
 
 function listFiles(dir: string): string[] {
@@ -75,16 +108,18 @@ function listFiles(dir: string): string[] {
 export function readPlanDir(dir: string): PlanDir {
   const objects = new Map<string, Record<string, unknown>>();
   const read = (rel: string) => readInputFile(path.join(dir, rel), path.join(dir, rel));
+  const manifest = path.join(dir, "kubernetes.yaml");
   for (const doc of parseAllDocuments(read("kubernetes.yaml"))) {
-    const o = doc.toJS({ maxAliasCount: MAX_ALIASES }) as Record<string, unknown> | null;
+    const o = checked(manifest, doc.toJS({ maxAliasCount: MAX_ALIASES }), PLAN_FILES.object);
     if (o) objects.set(objectKey(o), o);
   }
-  const outputs = JSON.parse(read("outputs.json")) as Record<string, unknown>;
+  const outputs = readJson(path.join(dir, "outputs.json"), PLAN_FILES.outputs);
   const files = new Map<string, string>();
   for (const rel of listFiles(path.join(dir, "files"))) files.set(rel, read(path.join("files", rel)));
-  const json = (name: string) => (existsSync(path.join(dir, name)) ? JSON.parse(read(name)) : undefined);
-  const meta = json(PLAN_META_FILE) as { stack?: string } | undefined;
-  const secrets = (json(SECRET_FINGERPRINTS_FILE) ?? {}) as Record<string, string>;
+  const json = <T>(name: string, schema: z.ZodType<T>) =>
+    existsSync(path.join(dir, name)) ? readJson(path.join(dir, name), schema) : undefined;
+  const meta = json(PLAN_META_FILE, PLAN_FILES.meta);
+  const secrets = json(SECRET_FINGERPRINTS_FILE, PLAN_FILES.secrets) ?? {};
   return { ...(meta?.stack ? { stack: meta.stack } : {}), objects, outputs, files, secrets };
 }
 
@@ -133,9 +168,7 @@ export function stacksIn(dir: string): Map<string, string> {
   const stackOf = (planDir: string) => {
     const meta = path.join(planDir, PLAN_META_FILE);
     if (!existsSync(meta)) return path.basename(planDir);
-    const stack = (JSON.parse(readInputFile(meta, meta)) as { stack?: unknown }).stack;
-    if (typeof stack !== "string" || stack === "") throw new Error(`${meta}: no stack name`);
-    return stack;
+    return readJson(meta, PLAN_FILES.meta).stack;
   };
   if (existsSync(path.join(dir, "kubernetes.yaml"))) return new Map([[stackOf(dir), dir]]);
   const out = new Map<string, string>();
@@ -259,6 +292,11 @@ export function isEmpty(d: StackDiff): boolean {
   );
 }
 
+/** `1 object`, `2 objects`. Pure. */
+function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
 /** One line for a stack: what kind of change, counted; "no changes" when none. Pure. */
 export function stackSummaryLine(d: StackDiff): string {
   if (isEmpty(d)) return `- ${code(d.stack)}: no changes`;
@@ -267,15 +305,50 @@ export function stackSummaryLine(d: StackDiff): string {
   const files = d.files.added.length + d.files.removed.length + d.files.changed.length;
   const parts = [
     ...(imageRef ? [`image -> ${show(imageRef.after)}`] : d.image.length ? ["image fields changed"] : []),
-    ...(d.added.length ? [`${d.added.length} objects added`] : []),
-    ...(d.removed.length ? [`${d.removed.length} objects removed`] : []),
-    ...(d.changed.size ? [`${d.changed.size} objects changed`] : []),
+    ...(d.added.length ? [`${count(d.added.length, "object")} added`] : []),
+    ...(d.removed.length ? [`${count(d.removed.length, "object")} removed`] : []),
+    ...(d.changed.size ? [`${count(d.changed.size, "object")} changed`] : []),
     ...(secrets ? [`${secrets} secret${secrets === 1 ? "" : "s"} changed`] : []),
     ...(d.serviceHub.length ? ["service-hub entry changed"] : []),
-    ...(files ? [`${files} repository files`] : []),
-    ...(d.outputs.length ? [`${d.outputs.length} outputs`] : []),
+    ...(files ? [count(files, "repository file")] : []),
+    ...(d.outputs.length ? [count(d.outputs.length, "output")] : []),
   ];
   return `- ${code(d.stack)}: ${parts.join(", ")}`;
+}
+
+/**
+ * What `pulumi up` of the change does to running pods: a changed pod template (a new image, or the settings checksum
+ * annotation that follows the ConfigMap, components/worker-deployment.ts) rolls the Deployment; a rotated secret
+ * the pods read (a key with a service variable, config/keys.ts) makes a new Secret and rolls them too; other
+ * secrets only change what the program's providers use. Pure.
+ */
+export function rolloutLines(d: StackDiff): string[] {
+  const lines: string[] = [];
+  for (const [object, changes] of d.changed) {
+    if (!object.startsWith("Deployment ")) continue;
+    const template = changes.filter((c) => c.path.startsWith("spec.template."));
+    if (template.length === 0) continue;
+    const settings = template.some((c) => c.path.includes("settings-checksum"));
+    const image = template.some((c) => /\.image`?$/.test(c.path));
+    const why = [
+      ...(image ? ["a new image"] : []),
+      ...(settings ? ["new settings (the ConfigMap's checksum on the pod template)"] : []),
+      ...(!image && !settings ? ["a changed pod template"] : []),
+    ];
+    lines.push(
+      `- pods restart: ${object.slice("Deployment ".length)} rolls its pods for ${why.join(" and ")}`,
+    );
+  }
+  for (const key of [...d.secrets.changed, ...d.secrets.added]) {
+    const spec: SecretKeySpec | undefined = SECRET_KEYS[key as SecretKey];
+    if (!spec) continue;
+    lines.push(
+      spec.serviceVar
+        ? `- \`${key}\` rotated: the pods read it (${spec.serviceVar}), so pulumi up makes a new workflow-runner-secrets-<suffix> Secret and the pods restart to read it`
+        : `- \`${key}\` rotated: the program's own use of it changes (a pull Secret, a provider); running pods do not restart`,
+    );
+  }
+  return lines;
 }
 
 /** The markdown lines of one stack's diff, most important first. Pure. */
@@ -289,6 +362,7 @@ export function stackLines(d: StackDiff): string[] {
       ...(imageRef ? [`- ${show(imageRef.before)} -> ${show(imageRef.after)}`] : []),
       ...d.image.filter((c) => c !== imageRef).map((c) => `- ${change(c)}`),
     ]),
+    ...section("On pulumi up", rolloutLines(d)),
     ...section("Kubernetes objects", [
       ...d.added.map((k) => `- added: ${code(k)}`),
       ...d.removed.map((k) => `- removed: ${code(k)}`),
@@ -428,30 +502,31 @@ export function writeSummaryFile(out: string, summary: string, inputs: readonly 
   }
 }
 
+const USAGE = `usage: npm run plan:diff -- <baseDir> <headDir> [--budget N (1000 to ${MAX_BUDGET})] [--out FILE]`;
+
 function main(argv: string[]): number {
-  const positional: string[] = [];
-  let budget = DEFAULT_BUDGET;
-  let out: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? "";
-    if (a === "--budget") budget = Number(argv[++i]);
-    else if (a === "--out") out = argv[++i] ?? "";
-    else positional.push(a);
-  }
-  const [baseDir, headDir] = positional;
-  if (
-    !baseDir ||
-    !headDir ||
-    positional.length !== 2 ||
-    !Number.isInteger(budget) ||
-    budget < 1000 ||
-    budget > MAX_BUDGET
-  ) {
-    console.error(
-      `usage: npm run plan:diff -- <baseDir> <headDir> [--budget N (1000 to ${MAX_BUDGET})] [--out FILE]`,
-    );
+  const parsed = readArgs(USAGE, () => {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { budget: { type: "string" }, out: { type: "string" } },
+      allowPositionals: true,
+      strict: true,
+    });
+    const budget = values.budget === undefined ? DEFAULT_BUDGET : Number(values.budget);
+    if (!Number.isInteger(budget) || budget < 1000 || budget > MAX_BUDGET)
+      throw new UsageError(
+        `--budget: got ${JSON.stringify(values.budget)}; allowed: an integer from 1000 to ${MAX_BUDGET}`,
+      );
+    if (values.out === "") throw new UsageError("--out: got an empty path; allowed: a file path");
+    if (positionals.length !== 2)
+      throw new UsageError(`expected <baseDir> <headDir>, got ${positionals.length} folder(s)`);
+    return { baseDir: positionals[0] ?? "", headDir: positionals[1] ?? "", budget, out: values.out };
+  });
+  if (!parsed.ok) {
+    console.error(parsed.message);
     return 2;
   }
+  const { baseDir, headDir, budget, out } = parsed.args;
   try {
     const summary = renderSummary(diffDirs(baseDir, headDir), budget);
     if (out !== undefined) writeSummaryFile(out, summary, [baseDir, headDir]);

@@ -1,4 +1,5 @@
 // Evaluates the real program (index.ts, a real stack file) under Pulumi's runtime mocks and records what it registers.
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -8,7 +9,9 @@ import {
   type PlainConfig,
   SECRET_KEYS,
 } from "../../config/keys";
+import { citeStackFile } from "../../config/load";
 import { parsePlainConfig } from "../../config/parse";
+import { stackFileEntries } from "../../config/stack-file";
 import { PROJECT_ROOT } from "../project-root";
 import { type MockOptions, PlanMocks } from "./mocks";
 import {
@@ -396,6 +399,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const stackConfig = options.stackFile
     ? readStackFileAt(options.stackFile, project, `--stack-file ${options.stackFile}`)
     : readStackFile(projectDir, options.stack, project);
+  const stackFile = options.stackFile ?? path.join(projectDir, `Pulumi.${options.stack}.yaml`);
   const config = resolveConfig(
     project,
     stackConfig,
@@ -405,6 +409,8 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   );
   const standIns = neededStandIns(project.name, config);
   pulumi.runtime.setAllConfig(config.values, config.secretKeys);
+  // Config problems cite the lines of the file this plan reads, as they cite Pulumi.<stack>.yaml under pulumi up.
+  citeStackFile(stackFileEntries(path.basename(stackFile), readFileSync(stackFile, "utf8")));
   const mocks = new PlanMocks({
     preview: options.preview ?? true,
     ...(options.registryDigests ? { registryDigests: options.registryDigests } : {}),

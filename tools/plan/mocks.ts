@@ -71,7 +71,13 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     const name = String(args.inputs.name);
     const outputs = this.options.stackOutputs?.[name];
     if (outputs === undefined) {
-      throw new Error(`no outputs for stack ${name}: pass --stack-outputs ${name}=<outputs.json>`);
+      // The stack's own last outputs (the image it keeps) or the stack it promotes from; dev's example stands in offline.
+      const stack = name.split("/").pop() ?? name;
+      const example =
+        stack === "dev" ? `--stack-outputs ${name}=examples/stack-outputs/dev.json (the example), or ` : "";
+      throw new Error(
+        `no outputs for stack ${name}: pass ${example}its real outputs: pulumi stack output --json --stack ${name} > ${stack}.json, then --stack-outputs ${name}=${stack}.json`,
+      );
     }
     return {
       id: name,

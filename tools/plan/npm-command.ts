@@ -1,6 +1,7 @@
 // The plan's command as package.json gives it, so the bench and the tests run exactly what `npm run plan` runs.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { z } from "zod";
 import { PROJECT_DIR } from "./evaluate";
 
 /** A `node ...` script split the way it starts a process. */
@@ -27,11 +28,15 @@ export function parseNodeCommand(name: string, script: string): NodeCommand {
   return { nodeFlags: rest.slice(0, first), args: rest.slice(first) };
 }
 
+/** The part of package.json read here: its scripts, each a command line. */
+const PACKAGE_SCRIPTS = z.object({ scripts: z.record(z.string(), z.string()).optional() });
+
 /** An npm script of this project's package.json, split (parseNodeCommand). */
 export function npmNodeCommand(name: string, projectDir: string = PROJECT_DIR): NodeCommand {
-  const pkg = JSON.parse(readFileSync(path.join(projectDir, "package.json"), "utf8")) as {
-    scripts?: Record<string, string>;
-  };
+  const file = path.join(projectDir, "package.json");
+  const parsed = PACKAGE_SCRIPTS.safeParse(JSON.parse(readFileSync(file, "utf8")));
+  if (!parsed.success) throw new Error(`${file}: ${z.prettifyError(parsed.error)}`);
+  const pkg = parsed.data;
   const script = pkg.scripts?.[name];
   if (script === undefined) throw new Error(`package.json has no scripts.${name}`);
   return parseNodeCommand(name, script);

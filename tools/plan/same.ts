@@ -2,6 +2,7 @@
 // A change meant to move code without changing behaviour plans the same stacks before and after and shows it here.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
+import { positionalArgs, readArgs } from "../args";
 
 /** Every file under `dir`, dotfiles too, as sorted paths relative to it ("/"-separated). */
 export function filesUnder(dir: string): string[] {
@@ -27,11 +28,12 @@ export function planDifferences(a: string, b: string): string[] {
 }
 
 function main(argv: string[]): number {
-  const [a, b, ...rest] = argv;
-  if (!a || !b || rest.length > 0) {
-    process.stderr.write("usage: npm run plan:same -- <dirA> <dirB>\n");
+  const parsed = readArgs("usage: npm run plan:same -- <dirA> <dirB>", () => positionalArgs(argv, 2, 2));
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.message}\n`);
     return 2;
   }
+  const [a = "", b = ""] = parsed.args;
   for (const dir of [a, b]) {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       process.stderr.write(`${dir}: not a folder\n`);

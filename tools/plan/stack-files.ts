@@ -13,8 +13,10 @@ import {
   parseDocument,
   type YAMLMap,
 } from "yaml";
-import { ORG_NAMED_KEYS } from "../../config/keys";
+import { DEFAULT_SERVICE, ORG_NAMED_KEYS } from "../../config/keys";
 import { didYouMean } from "../../config/load";
+import { serviceModule } from "../../config/services/index";
+import { pulumiConfigText } from "../../config/stack-file";
 import { asYamlV3Reads } from "./yaml-directive";
 
 /** A config key as Pulumi.yaml declares it. */
@@ -110,27 +112,6 @@ function mergedPairs(map: YAMLMap, doc: Document): Pair[] {
   return out;
 }
 
-/**
- * The string `pulumi up` hands the program for one value of a stack file. The CLI reads each value into a
- * `config.Value` whose UnmarshalYAML first tries a Go string (pulumi/pulumi sdk/go/common/resource/config/value.go
- * `unmarshalValue`, commit 099d26427310ebea10d2740e216cfc5e523daf74), and gopkg.in/yaml.v3 sets a string from a
- * scalar as its source text, `out.SetString(n.Value)`, whatever type the scalar would resolve to (go-yaml/yaml
- * decode.go `scalar`, commit 00aeb2c63b7cd89d82eeb66ffcebae066eeb8092): `0x10` stays "0x10", `True` "True", `1.10`
- * "1.10". A null (`~`, `null`, nothing) never reaches the unmarshaler (decode.go `prepare` returns early on the null
- * tag) and the map keeps the zero Value, "". A list or a map is not a string, so the CLI marshals it to JSON, its
- * items resolved by YAML's types. Pure.
- */
-export function pulumiConfigText(value: unknown, doc: Document): string {
-  if (isScalar(value)) {
-    if (value.value === null && (value.source === undefined || /^(~|null|Null|NULL|)$/.test(value.source)))
-      return "";
-    return value.source ?? String(value.value);
-  }
-  if (value && typeof value === "object" && "toJS" in value)
-    return JSON.stringify((value as { toJS(d: Document): unknown }).toJS(doc));
-  return "";
-}
-
 /** Where each key of a stack file's `config:` map is written: its 1-based line (merged keys: the merged line). */
 export type StackFileLines = Readonly<Record<string, number>>;
 
@@ -144,7 +125,7 @@ export interface StackFileRead {
 
 /**
  * Reads the `config:` map of a stack file as the CLI would: each value as the string `pulumi up` hands the program
- * (pulumiConfigText), merge keys and aliases resolved as yaml.v3 resolves them. Refuses only what the CLI itself
+ * (config/stack-file.ts pulumiConfigText), merge keys and aliases resolved as yaml.v3 resolves them. Refuses only what the CLI itself
  * refuses or silently drops: broken YAML, a duplicate key, a key that is not `<namespace>:<name>` or whose namespace is
  * a typo of the project's. Whether a value is allowed is the program's to say (config/), so the plan and `pulumi up`
  * refuse the same values with the same words. Errors name the file and the line.
@@ -288,9 +269,13 @@ export function resolveConfig(
   const given = new Set(
     [...Object.keys(stackConfig), ...Object.keys(overrides)].map((k) => qualify(project.name, k)),
   );
+  // Only the stack's own service's keys get a stand-in: a key another service owns stays unset (config/parse.ts
+  // refuses it set in this stack).
+  const service = values[qualify(project.name, "service")] || DEFAULT_SERVICE;
+  const owned = serviceModule(service)?.ownedKeys ?? {};
   const standIns = Object.keys(ORG_NAMED_KEYS).filter((k) => {
     const full = qualify(project.name, k);
-    return !given.has(full) && (values[full] ?? "") === "";
+    return Object.hasOwn(owned, k) && !given.has(full) && (values[full] ?? "") === "";
   });
   for (const k of standIns) values[qualify(project.name, k)] = ORG_NAME_STAND_IN;
   return { values, secretKeys: [...secretKeys].sort(), standIns };
