@@ -1369,7 +1369,7 @@ const roundFourConfig: Case[] = [
       [
         "the proxy endpoint at the metadata address over http",
         { stigmerProxyEndpoint: "http://169.254.169.254" },
-        `${P}:stigmerProxyEndpoint: got "http://169.254.169.254"; allowed: ${PROXY_ALLOWED} (${LINK_LOCAL_REFUSED})`,
+        `${P}:stigmerProxyEndpoint: got "http://169.254.169.254"; allowed: ${PROXY_ALLOWED}`,
       ],
       [
         "the proxy endpoint at Google's metadata name",
@@ -1379,17 +1379,17 @@ const roundFourConfig: Case[] = [
       [
         "the proxy endpoint at AWS's IPv6 metadata address",
         { stigmerProxyEndpoint: "https://[fd00:ec2::254]" },
-        `${P}:stigmerProxyEndpoint: got "https://[fd00:ec2::254]"; allowed: ${PROXY_ALLOWED} (a destination that is not a cloud metadata service: [fd00:ec2::254] is AWS's IPv6 metadata address (cloud metadata and credentials))`,
+        `${P}:stigmerProxyEndpoint: got "https://[fd00:ec2::254]"; allowed: ${PROXY_ALLOWED}`,
       ],
       [
         "the proxy endpoint on port 99999",
         { stigmerProxyEndpoint: "https://api.stigmer.ai:99999" },
-        `${P}:stigmerProxyEndpoint: got "https://api.stigmer.ai:99999"; allowed: ${PROXY_ALLOWED}; a port from 1 to 65535: got port 99999`,
+        `${P}:stigmerProxyEndpoint: got "https://api.stigmer.ai:99999"; allowed: ${PROXY_ALLOWED}`,
       ],
       [
         "the proxy endpoint on port 0",
         { stigmerProxyEndpoint: "https://api.stigmer.ai:0" },
-        `${P}:stigmerProxyEndpoint: got "https://api.stigmer.ai:0"; allowed: ${PROXY_ALLOWED}; a port from 1 to 65535: got port 0`,
+        `${P}:stigmerProxyEndpoint: got "https://api.stigmer.ai:0"; allowed: ${PROXY_ALLOWED}`,
       ],
       [
         "the R2 endpoint at Google's metadata name",
@@ -1399,7 +1399,7 @@ const roundFourConfig: Case[] = [
       [
         "the R2 endpoint on port 70000",
         { r2Endpoint: "https://a.r2.cloudflarestorage.com:70000" },
-        `${P}:r2Endpoint: got "https://a.r2.cloudflarestorage.com:70000"; allowed: ${R2_ALLOWED}; a port from 1 to 65535: got port 70000`,
+        `${P}:r2Endpoint: got "https://a.r2.cloudflarestorage.com:70000"; allowed: ${R2_ALLOWED}`,
       ],
       [
         "the Temporal address at Google's metadata name",
@@ -1409,7 +1409,7 @@ const roundFourConfig: Case[] = [
       [
         "the Temporal address at AWS's IPv6 metadata address",
         { temporalAddress: "[fd00:ec2::254]:7233" },
-        `${P}:temporalAddress: got "[fd00:ec2::254]:7233"; allowed: ${TEMPORAL_ALLOWED} (a destination that is not a cloud metadata service: [fd00:ec2::254] is AWS's IPv6 metadata address (cloud metadata and credentials))`,
+        `${P}:temporalAddress: got "[fd00:ec2::254]:7233"; allowed: ${TEMPORAL_ALLOWED}`,
       ],
       [
         "the backend endpoint at the metadata address",
@@ -1419,7 +1419,7 @@ const roundFourConfig: Case[] = [
       [
         "the backend endpoint on port 0",
         { stigmerBackendEndpoint: "stigmer-api.example.com:0" },
-        `${P}:stigmerBackendEndpoint: got "stigmer-api.example.com:0"; allowed: ${BACKEND_ALLOWED} (a port from 1 to 65535: got port 0)`,
+        `${P}:stigmerBackendEndpoint: got "stigmer-api.example.com:0"; allowed: ${BACKEND_ALLOWED}`,
       ],
       [
         "a denied range with a leading zero",
