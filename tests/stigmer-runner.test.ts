@@ -99,10 +99,10 @@ describe("stigmer-runner's dev stack, planned from the root", () => {
   it("keeps /data on its own claim, one replica, Recreate, the stack's grace period", () => {
     const deployment = one(ev, "kubernetes:apps/v1:Deployment").revealedInputs as Json;
     assert.deepEqual(deployment.spec.strategy, { type: "Recreate" });
-    assert.equal(deployment.spec.replicas, Number(stackValue(RUNNER_DEV, "replicas")));
+    assert.equal(deployment.spec.replicas, stackValue(RUNNER_DEV, "replicas"));
     assert.equal(
       pod(ev).terminationGracePeriodSeconds,
-      Number(stackValue(RUNNER_DEV, "terminationGracePeriodSeconds")),
+      stackValue(RUNNER_DEV, "terminationGracePeriodSeconds"),
     );
     const claim = one(ev, "kubernetes:core/v1:PersistentVolumeClaim").revealedInputs as Json;
     assert.deepEqual(claim.spec.accessModes, ["ReadWriteOnce"]);
@@ -113,8 +113,7 @@ describe("stigmer-runner's dev stack, planned from the root", () => {
 
   it("reads every credential by reference from the operator's Secret, and makes no Secret of its own", () => {
     const secretName = stackValue(RUNNER_DEV, "runnerSecretName");
-    // A list reaches the program as its JSON text, as pulumi up hands it (tools/plan/stack-files.ts).
-    const keys = JSON.parse(String(stackValue(RUNNER_DEV, "runnerSecretKeys"))) as string[];
+    const keys = stackValue(RUNNER_DEV, "runnerSecretKeys") as string[];
     const env = pod(ev).containers[0].env as Json[];
     assert.deepEqual(
       env.map((e) => [e.name, e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key]),

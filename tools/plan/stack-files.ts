@@ -15,7 +15,7 @@ import {
 } from "yaml";
 import { DEFAULT_SERVICE, ORG_NAMED_KEYS } from "../../config/keys";
 import { didYouMean } from "../../config/load";
-import { serviceModule } from "../../config/services/index";
+import { SERVICE_MODULES } from "../../config/services/index";
 import { pulumiConfigText } from "../../config/stack-file";
 import { asYamlV3Reads } from "./yaml-directive";
 
@@ -269,13 +269,13 @@ export function resolveConfig(
   const given = new Set(
     [...Object.keys(stackConfig), ...Object.keys(overrides)].map((k) => qualify(project.name, k)),
   );
-  // Only the stack's own service's keys get a stand-in: a key another service owns stays unset (config/parse.ts
-  // refuses it set in this stack).
+  // A key another service owns gets no stand-in: it stays unset (config/parse.ts refuses it set in this stack).
   const service = values[qualify(project.name, "service")] || DEFAULT_SERVICE;
-  const owned = serviceModule(service)?.ownedKeys ?? {};
+  const ownedElsewhere = (k: string) =>
+    Object.entries(SERVICE_MODULES).some(([name, m]) => name !== service && Object.hasOwn(m.ownedKeys, k));
   const standIns = Object.keys(ORG_NAMED_KEYS).filter((k) => {
     const full = qualify(project.name, k);
-    return Object.hasOwn(owned, k) && !given.has(full) && (values[full] ?? "") === "";
+    return !ownedElsewhere(k) && !given.has(full) && (values[full] ?? "") === "";
   });
   for (const k of standIns) values[qualify(project.name, k)] = ORG_NAME_STAND_IN;
   return { values, secretKeys: [...secretKeys].sort(), standIns };
