@@ -1343,6 +1343,11 @@ const TEMPORAL_ALLOWED =
   "host:port of the Temporal frontend: <service>.<namespace>.svc[.cluster.local]:<port>, a dotted external host, or an IPv4 address";
 const BACKEND_ALLOWED = "host:port of the Stigmer backend's gRPC API, e.g. stigmer-prod-api.planton.live:443";
 const NO_CREDENTIAL = "a value without credentials: ";
+/** dev's stack file with a credential written in plain text. */
+const PLAIN_SECRET_STACK = devStackWith(
+  "githubToken",
+  "  workflow-runner:githubToken: ghp_plainq7xplainq7xplain",
+);
 const CACHE_ALLOWED =
   "a storage quantity with a unit, e.g. 50Gi (each of the self-hosted pipeline's cache volumes)";
 const NUL_ANY =
@@ -1600,9 +1605,18 @@ const roundFourConfig: Case[] = [
     title: "a credential in plain text on a stack file's line",
     stack: "dev",
     kind: "secrets",
-    stackFile: devStackWith("githubToken", "  workflow-runner:githubToken: ghp_plainq7xplainq7xplain"),
+    stackFile: PLAIN_SECRET_STACK,
     names: `${P}:githubToken`,
     message: `${P}:githubToken: got [secret] (a plain-text value); allowed: an encrypted value`,
+    hidden: "ghp_plainq7xplainq7xplain",
+  },
+  {
+    title: "a credential in plain text names its stack file's line",
+    stack: "dev",
+    kind: "secrets",
+    stackFile: PLAIN_SECRET_STACK,
+    names: `${P}:githubToken`,
+    message: `(Pulumi.dev.yaml line ${PLAIN_SECRET_STACK.split("\n").findIndex((l) => l.includes("githubToken")) + 1})`,
     hidden: "ghp_plainq7xplainq7xplain",
   },
   // Platform limits at plan time (config/platform-limits.ts; tools/plan/yaml-directive.ts for the stack file).
