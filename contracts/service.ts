@@ -34,8 +34,6 @@ export interface ProcessNeeds {
   readonly writesRootFilesystem: boolean;
   /** Capabilities it needs added after dropping ALL, each with why. Empty: none. */
   readonly capabilities: Readonly<Record<string, string>>;
-  /** Capabilities it needs only with a volume shared with another process, each with why. @default none */
-  readonly sharedVolumeCapabilities?: Readonly<Record<string, string>>;
   /** The most replicas that may run at once (undefined: no limit), and why. */
   readonly maxReplicas?: { readonly count: number; readonly why: string };
   /** How a new version replaces the old pods, and why. */

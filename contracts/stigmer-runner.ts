@@ -7,7 +7,9 @@
 //   backend/services/runner/src/main.ts@d1ba5f6c          run modes: manager, pool, else static
 //   backend/services/runner/README.md@49eb3fe7            the env reference
 //   backend/services/runner/layer/start.sh@272bcf73       refuses any uid but 0 ("running as uid N, not root"), exit 78
-//   backend/services/runner/src/shared/agent-identity.ts@09367945  SETUID SETGID CHOWN KILL, or exit 78
+//   backend/services/runner/src/shared/agent-identity.ts@09367945  SETUID SETGID CHOWN KILL, or exit 78; the newer
+//     agent-identity.ts@dba3e707 (and its test: "CapEff with SETUID, SETGID, CHOWN, KILL and DAC_OVERRIDE, as every
+//     shipped shape grants") checks DAC_OVERRIDE too, and exits 78 without it, shared volume or not
 //   backend/services/runner/src/shared/runner-credential-keys.ts@569228ab  the custody list (secret variables)
 //   backend/services/runner/src/exit-backstop.ts@a0f9063f forced exit 0 five seconds after SIGTERM's drain starts
 //   backend/services/runner/Dockerfile.sandbox@08b52654   /data is HOME; "in-flight paused sessions die with the container"
@@ -185,19 +187,23 @@ export function runnerQueues(queue: string): readonly PolledQueue[] {
 export const RUNNER_DATA_PATH = "/data";
 
 /**
- * The capabilities the runner needs with every volume its own: agent-identity.ts@09367945 drops the agent's processes
- * to stigmer-agent (uid 10001) with setpriv, or exits 78.
+ * The capabilities the runner needs: agent-identity.ts drops the agent's processes to stigmer-agent (uid 10001) with
+ * setpriv, and exits 78 when its effective set lacks one. @09367945 checked four; the newer @dba3e707 checks
+ * DAC_OVERRIDE too, so it is granted always, not only with a volume shared with the server as the chart's comment
+ * (values.yaml@08b52654) suggests.
  */
 export const RUNNER_CAPABILITIES = {
   SETUID: "to drop the agent's processes to the stigmer-agent user",
   SETGID: "to drop the agent's processes to the stigmer-agent group",
   CHOWN: "to hand that user its home and workspace",
   KILL: "to end the agent's host when it will not exit",
+  DAC_OVERRIDE:
+    "to write its own state on a volume it shares with the server; agent-identity.ts@dba3e707 exits 78 without it",
 } as const;
 
 /** Why the runner's namespace enforces Pod Security baseline, not restricted. */
 export const RUNNER_POD_SECURITY_REASON =
-  "stigmer-runner must run as uid 0 (layer/start.sh@272bcf73 exits 78 otherwise) and add SETUID, SETGID, CHOWN, KILL to run agents as their own user (agent-identity.ts@09367945); restricted forbids both, baseline allows them";
+  "stigmer-runner must run as uid 0 (layer/start.sh@272bcf73 exits 78 otherwise) and add SETUID, SETGID, CHOWN, KILL, DAC_OVERRIDE to run agents as their own user (agent-identity.ts@dba3e707); restricted forbids both, baseline allows them";
 
 /** stigmer-runner as a service. */
 export const STIGMER_RUNNER_CONTRACT = {
@@ -212,9 +218,6 @@ export const STIGMER_RUNNER_CONTRACT = {
     // The runner installs packages at run time and appends its agent user to /etc/passwd (start.sh, ensureAgentUser).
     writesRootFilesystem: true,
     capabilities: RUNNER_CAPABILITIES,
-    sharedVolumeCapabilities: {
-      DAC_OVERRIDE: "to write its own state on a volume it shares with the server (values.yaml@08b52654)",
-    },
     maxReplicas: {
       count: 1,
       why: 'two runners polling one queue would race the disk: each keeps its own sqlite checkpoints on /data, and "running a second shared runner isn\'t something these guides teach" (deployment.yaml@05466897, runners.mdx@0add3192)',

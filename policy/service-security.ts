@@ -24,17 +24,6 @@ export function declaredProcess(args: {
 }
 
 /**
- * Whether the pod mounts a claim another process shares: one not named after the service (the service's own claims
- * are `<service>-<role>`, components/worker-deployment-volumes.ts).
- */
-function sharesClaim(pod: Json, service: string): boolean {
-  return (pod?.volumes ?? []).some(
-    (v: Json) =>
-      v.persistentVolumeClaim && !String(v.persistentVolumeClaim.claimName).startsWith(`${service}-`),
-  );
-}
-
-/**
  * Pods run restricted (the Pod Security Standard's container rules), with one kind of exception: a service's own
  * Deployment gets exactly what its contract declares (contracts/<service>.ts process: its uid, a writable root
  * filesystem, the capabilities it names), and nothing more. Every other pod, and every other container, is restricted.
@@ -63,12 +52,7 @@ export const restrictedSecurityContext = policy(
       if (sc.privileged === true) report(`container ${c.name}: privileged`);
       if (!(sc.capabilities?.drop ?? []).includes("ALL"))
         report(`container ${c.name}: capabilities do not drop ALL`);
-      const allowed = new Set([
-        ...Object.keys(own?.capabilities ?? {}),
-        ...(own && declared && sharesClaim(pod, declared.name)
-          ? Object.keys(own.sharedVolumeCapabilities ?? {})
-          : []),
-      ]);
+      const allowed = new Set(Object.keys(own?.capabilities ?? {}));
       for (const cap of sc.capabilities?.add ?? []) {
         if (!allowed.has(String(cap)))
           report(

@@ -96,7 +96,10 @@ describe("stigmer-runner's dev stack, planned from the root", () => {
     assert.equal(spec.securityContext.runAsUser, 0);
     assert.equal(sc.runAsUser, 0);
     assert.equal(sc.allowPrivilegeEscalation, false);
-    assert.deepEqual(sc.capabilities, { drop: ["ALL"], add: ["SETUID", "SETGID", "CHOWN", "KILL"] });
+    assert.deepEqual(sc.capabilities, {
+      drop: ["ALL"],
+      add: ["SETUID", "SETGID", "CHOWN", "KILL", "DAC_OVERRIDE"],
+    });
     assert.equal(sc.seccompProfile.type, "RuntimeDefault");
     assert.equal(spec.containers[0].ports, undefined);
     for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"])
@@ -214,7 +217,7 @@ describe("the policy pack checks each service against its own contract", () => {
         (r.revealedInputs as Json).metadata.labels["app.kubernetes.io/name"],
     ) as RecordedResource;
 
-  it("refuses a capability the runner's contract does not declare, and DAC_OVERRIDE without a shared volume", () => {
+  it("refuses a capability the runner's contract does not declare", () => {
     const c0 = (p: Json) => p.spec.template.spec.containers[0].securityContext;
     assert.deepEqual(
       violations(restrictedSecurityContext, deploymentOf(runner), (p) =>
@@ -222,22 +225,12 @@ describe("the policy pack checks each service against its own contract", () => {
       ),
       ["container stigmer-runner: adds capability SYS_ADMIN, which its contract does not declare"],
     );
+    // The five it needs are what its contract declares: dropping one is no violation of the pack, adding a sixth is.
     assert.deepEqual(
       violations(restrictedSecurityContext, deploymentOf(runner), (p) =>
-        c0(p).capabilities.add.push("DAC_OVERRIDE"),
+        c0(p).capabilities.add.push("NET_ADMIN"),
       ),
-      ["container stigmer-runner: adds capability DAC_OVERRIDE, which its contract does not declare"],
-    );
-    // With a claim the runner shares with the server, DAC_OVERRIDE is what the contract declares.
-    assert.deepEqual(
-      violations(restrictedSecurityContext, deploymentOf(runner), (p) => {
-        c0(p).capabilities.add.push("DAC_OVERRIDE");
-        p.spec.template.spec.volumes.push({
-          name: "artifacts",
-          persistentVolumeClaim: { claimName: "stigmer-artifacts" },
-        });
-      }),
-      [],
+      ["container stigmer-runner: adds capability NET_ADMIN, which its contract does not declare"],
     );
   });
 
@@ -423,7 +416,7 @@ describe("stigmer-runner's boot rules, refused at plan", () => {
       only ?? "",
       /^workflow-runner:runnerArtifactStorage: got "local"; allowed: local only with runnerArtifactClaim: local storage reads the files the server writes/,
     );
-    // With the claim it shares with the server, DAC_OVERRIDE joins the four capabilities.
+    // The same five capabilities, shared claim or not (agent-identity.ts@dba3e707 checks all five).
     const cfg = parsePlainConfig(
       rawOf(RUNNER_DEV, { runnerArtifactStorage: "local", runnerArtifactClaim: "stigmer-artifacts" }),
     );

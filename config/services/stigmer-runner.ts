@@ -387,10 +387,7 @@ export function describeStigmerRunner(cfg: PlainConfig, stack: string): ServiceD
         uid: contract.process.uid,
         gid: contract.process.gid,
         readOnlyRootFilesystem: !contract.process.writesRootFilesystem,
-        addCapabilities: [
-          ...Object.keys(contract.process.capabilities),
-          ...(sharesVolume(cfg) ? Object.keys(contract.process.sharedVolumeCapabilities) : []),
-        ],
+        addCapabilities: Object.keys(contract.process.capabilities),
         strategy: contract.process.strategy.type,
         volumes: runnerVolumes(cfg),
         podSecurity: { level: contract.process.podSecurity.level, reason: RUNNER_POD_SECURITY_REASON },
