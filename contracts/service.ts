@@ -42,6 +42,8 @@ export interface ProcessNeeds {
   readonly strategy: { readonly type: "RollingUpdate" | "Recreate"; readonly why: string };
   /** The shortest grace period between SIGTERM and SIGKILL that lets it stop cleanly, and why. */
   readonly minGracePeriodSeconds?: { readonly seconds: number; readonly why: string };
+  /** Why it keeps state on PersistentVolumeClaims (its pod mounts claims only when this says why). @default none */
+  readonly persistentClaims?: string;
   /** Ports it opens: none for a Temporal worker. */
   readonly ports: readonly number[];
   /** Whether it has a health surface a probe could ask; false: no probe is rendered. */

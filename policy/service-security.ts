@@ -12,7 +12,7 @@ const ENFORCE_LABEL = "pod-security.kubernetes.io/enforce";
 const POD_SECURITY_REASON = "stigmer.ai/pod-security-reason";
 
 /** The process needs a service's contract declares, for a Deployment of that service; undefined for anything else. */
-function declaredProcess(args: {
+export function declaredProcess(args: {
   type: string;
   props: Json;
 }): { name: string; process: ProcessNeeds } | undefined {

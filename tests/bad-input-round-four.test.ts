@@ -1427,3 +1427,30 @@ describe("the admission policies of before round four", () => {
     assert.equal(admitted("-listener-pipelineruns", run), true);
   });
 });
+
+describe("YAML alias bombs", () => {
+  /** Nine levels of ten aliases each: a billion-laughs document that would expand to 10^9 scalars. */
+  const bomb = () => {
+    let yaml =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: ns\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (let i = 1; i < 9; i++)
+      yaml += `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(", ")}]\n`;
+    return yaml;
+  };
+  it("plan:diff refuses a plan whose kubernetes.yaml is one, within seconds", () => {
+    const dir = planFolder("dev", (d) => writeFileSync(path.join(d, "kubernetes.yaml"), bomb()));
+    const started = Date.now();
+    const r = runTool("plan:diff", [planFolder("dev"), dir]);
+    assert.equal(r.status, 1, r.message);
+    assert.match(r.message, /Excessive alias count indicates a resource exhaustion attack/);
+    assert.ok(Date.now() - started < 30_000);
+  });
+  it("the deploy workflow's pin reader refuses a Pulumi.prod.yaml that is one", () => {
+    const hold = workflowStep("workflow-runner-deploy.yml", "prod-plan", "prod's hold, or dev's evidence");
+    const r = runWorkflowStep(hold, { IMAGE_REF: "x" }, { "Pulumi.prod.yaml": `${bomb()}config: {}\n` });
+    assert.notEqual(r.status, 0);
+    assert.match(r.message, /Excessive alias count/);
+  });
+});
