@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { run as celRun } from "@bufbuild/cel";
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { HtmlRenderer, Parser } from "commonmark";
+import MarkdownIt from "markdown-it";
 import { parse as parseYaml } from "yaml";
 import { promotedImageRef } from "../components/image-choice";
 import { buildCheckoutTask, buildDeployTask } from "../components/pipeline-tasks";
@@ -1197,11 +1197,12 @@ function stackDiff(stack: string, fields: Partial<StackDiff> = {}): StackDiff {
 }
 
 /**
- * Markdown as CommonMark's reference renderer (commonmark.js 0.31.2, the spec's own; GitHub's cmark-gfm follows the
- * same spec) turns it into HTML; raw HTML passes through, as it would reach GitHub's sanitiser.
+ * Markdown turned into HTML by the project's one CommonMark parser (markdown-it 14, as the runbook tests and
+ * contract:check read Markdown; GitHub's cmark-gfm follows the same spec); raw HTML passes through, as it would reach
+ * GitHub's sanitiser.
  */
 function html(markdown: string): string {
-  return new HtmlRenderer({ safe: false }).render(new Parser().parse(markdown));
+  return new MarkdownIt({ html: true }).render(markdown);
 }
 
 /** The HTML with every code span and code block taken out: what would render live. */

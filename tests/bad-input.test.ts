@@ -282,18 +282,33 @@ const cases: Case[] = [
       message,
     }),
   ),
-  // YAML scalars reach the program as their source text, as `pulumi up` hands them (tools/plan/stack-files.ts
-  // pulumiConfigText): the program refuses what is not allowed, with the words it uses under `pulumi up`.
+  // A plain YAML scalar reaches the program as yaml.v3 resolves it (config/stack-file.ts readPlainScalar); one whose
+  // text that changes is refused by the program, under `pulumi up` as in the plan, with the form meant or quotes.
   ...(
     [
-      ["replicas 0x10 is not read as 16", "replicas", "0x10", 'got "0x10"; allowed: an integer from 1 to 50'],
-      ["replicas +5 is not read as 5", "replicas", "+5", 'got "+5"; allowed: an integer from 1 to 50'],
-      ["replicas 1e1 is not read as 10", "replicas", "1e1", 'got "1e1"; allowed: an integer from 1 to 50'],
       [
-        "createNamespace True is not read as true",
+        "replicas 0x10 is read as 16",
+        "replicas",
+        "0x10",
+        'written 0x10, which YAML reads as the int 16, so pulumi up hands the program "16"; allowed: the value as meant, quoted to keep it as written ("0x10") or written as 16',
+      ],
+      [
+        "replicas +5 is read as 5",
+        "replicas",
+        "+5",
+        'written +5, which YAML reads as the int 5, so pulumi up hands the program "5"; allowed: the value as meant, quoted to keep it as written ("+5") or written as 5',
+      ],
+      [
+        "replicas 1e1 is read as 10",
+        "replicas",
+        "1e1",
+        'written 1e1, which YAML reads as the float 10, so pulumi up hands the program "10"; allowed: the value as meant, quoted to keep it as written ("1e1") or written as 10',
+      ],
+      [
+        "createNamespace True is read as true",
         "createNamespace",
         "True",
-        'got "True"; allowed: true or false',
+        'written True, which YAML reads as the bool true, so pulumi up hands the program "true"; allowed: the value as meant, quoted to keep it as written ("True") or written as true',
       ],
       [
         "an empty namespace reaches the program as empty",
