@@ -93,6 +93,19 @@ export const SCRIPT_SAFE_CONTEXT = /^[A-Za-z0-9][A-Za-z0-9._@:/+-]{0,252}$/;
 export const SCRIPT_SAFE_BACKEND_URL = /^(https|s3|gs|azblob):\/\/[A-Za-z0-9._~:/?=&%@+,-]+$/;
 /** A Pulumi backend URL: Pulumi Cloud or a self-hosted service (https), or a DIY backend; script-safe. */
 export const PULUMI_BACKEND_URL = SCRIPT_SAFE_BACKEND_URL;
+
+/**
+ * A Pulumi backend URL (PULUMI_BACKEND_URL's characters) whose https host, when it names a port, names one of 1 to
+ * 65535 (PORT_SOURCE, as every URL here). Pure.
+ */
+export function isPulumiBackendUrl(text: string): boolean {
+  if (!PULUMI_BACKEND_URL.test(text)) return false;
+  if (!text.startsWith("https://")) return true;
+  const authority = text.slice("https://".length).split(/[/?]/)[0] ?? "";
+  const host = authority.slice(authority.lastIndexOf("@") + 1);
+  const colon = host.indexOf(":");
+  return colon < 0 || new RegExp(`^(${PORT_SOURCE})$`).test(host.slice(colon + 1));
+}
 /** Pulumi Cloud's API, the backend an empty pulumiBackendUrl means (the CLI's default). */
 export const PULUMI_CLOUD_URL = "https://api.pulumi.com";
 /** A Bazel remote cache: grpcs:// or https://, a host, an optional port and path (credentials never in the URL). */

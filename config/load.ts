@@ -16,7 +16,12 @@ import {
 import { parsePlainConfig } from "./parse";
 import type { ServiceDescription } from "./service";
 import { requireServiceModule } from "./services/index";
-import { readStackFileSource, type StackFileSource, withStackFileLines } from "./stack-file";
+import {
+  readStackFileSource,
+  rewrittenScalars,
+  type StackFileSource,
+  withStackFileLines,
+} from "./stack-file";
 
 /** The stack's configuration as the program uses it. */
 export interface StackConfig {
@@ -161,6 +166,15 @@ export function loadStackConfig(): StackConfig {
   const fail = (found: readonly string[]) =>
     new ConfigError(withStackFileLines(found, PROJECT, given, source));
   const problems: string[] = configKeyProblems(all, (k) => runtime.isConfigSecret?.(k) ?? false, stack);
+  // A plain scalar YAML reads as another text than the file shows reaches the program changed (`1.10` as "1.1"):
+  // refused under `pulumi up` as in the plan, with the form it means or quotes (config/stack-file.ts).
+  for (const r of source ? rewrittenScalars(source) : []) {
+    if (!r.key.startsWith(`${PROJECT}:`)) continue;
+    const as = r.reading.text === undefined ? `a ${r.reading.as}` : `the ${r.reading.as} ${r.reading.text}`;
+    problems.push(
+      `${r.key}: written ${r.written}, which YAML reads as ${as}, so pulumi up hands the program ${r.reading.text === undefined ? "Go's text of that time" : JSON.stringify(r.reading.text)}; allowed: the value as meant, quoted to keep it as written ("${r.written}")${r.reading.text === undefined ? "" : ` or written as ${r.reading.text}`}`,
+    );
+  }
   const config = new pulumi.Config(PROJECT);
   const raw = Object.fromEntries(Object.keys(PLAIN_KEYS).map((name) => [name, config.get(name)]));
   let plain: ReturnType<typeof parsePlainConfig>;

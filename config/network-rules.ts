@@ -1,6 +1,6 @@
 // The network rules of the config: canonical CIDRs, denied ranges, link-local destinations, hosts.
 import { problem } from "./errors";
-import { SERVICE_ADDRESS } from "./formats";
+import { parseHttpsUrl, SERVICE_ADDRESS } from "./formats";
 import { PLAIN_KEYS, type PlainConfig, type PlainKey } from "./keys";
 import {
   type Cidr,
@@ -11,13 +11,13 @@ import {
   LINK_LOCAL,
   LINK_LOCAL_CIDR,
   parseCidr,
-  parseEndpointUrl,
 } from "./network";
 
 /**
  * Every key whose value is a destination the workload dials, so a NetworkPolicy egress rule is opened for it, of
  * every service (config/services/*: each module's egress targets come from these keys, which
- * tests/config/endpoints.test.ts checks): `address` is `host:port`, `url` is `scheme://host[:port]/...`. Each goes
+ * tests/config/endpoints.test.ts checks): `address` is `host:port` (splitAddress's grammar), `url` an https URL
+ * (parseHttpsUrl). Each goes
  * through the one check, endpointProblem.
  */
 export const ENDPOINT_KEYS = {
@@ -45,8 +45,8 @@ export function endpointsOf(cfg: PlainConfig): Endpoint[] {
       const g = SERVICE_ADDRESS.exec(value)?.groups;
       out.push({ key, value, host: g?.host ?? value, ...(g?.port ? { port: Number(g.port) } : {}) });
     } else {
-      const url = parseEndpointUrl(value);
-      out.push({ key, value, host: url?.host ?? "", ...(url?.port !== undefined ? { port: url.port } : {}) });
+      const url = parseHttpsUrl(value);
+      out.push({ key, value, host: url?.host ?? "", ...(url ? { port: url.port } : {}) });
     }
   }
   return out;
@@ -139,18 +139,4 @@ export function endpointProblems(cfg: PlainConfig): string[] {
       );
   }
   return problems;
-}
-
-/**
- * What an endpoint value its key's grammar refused would have opened, when that says more than the grammar (an IPv6
- * or metadata host, a port outside 1 to 65535), or undefined. Pure.
- */
-export function refusedEndpointHint(key: PlainKey, value: string): string | undefined {
-  const kind: string | undefined = (ENDPOINT_KEYS as Partial<Record<PlainKey, string>>)[key];
-  const at = kind === "url" ? parseEndpointUrl(value) : parseEndpointUrl(`tcp://${value}`);
-  if (!at || at.host === "") return undefined;
-  return endpointProblem(at.host, at.port, [])?.replace(
-    /^the host must be a DNS name or an IPv4 address: /,
-    "",
-  );
 }

@@ -241,37 +241,6 @@ export function networkPolicyProblems(
   return problems;
 }
 
-/** An endpoint URL's parts: scheme, host (an IPv6 literal keeps its brackets), and port as written, if any. */
-export interface EndpointUrl {
-  readonly scheme: string;
-  readonly host: string;
-  /** The port written after the host, or undefined (the scheme's default applies). */
-  readonly port?: number;
-  /** The port's text as written ("" for a bare `host:`), or undefined. */
-  readonly portText?: string;
-}
-
-/**
- * Reads `scheme://[userinfo@]host[:port][/path][?query][#fragment]` (RFC 3986's authority; an IPv6 host in brackets)
- * into its parts, or undefined when the text is not of that form. The grammar of each key (config/keys.ts) says what
- * it accepts; this says where the URL leads, for the egress checks. Ports are checked apart (endpointProblem). Pure.
- */
-export function parseEndpointUrl(text: string): EndpointUrl | undefined {
-  const g =
-    /^(?<scheme>[A-Za-z][A-Za-z0-9+.-]*):\/\/(?:[^@/?#]*@)?(?<host>\[[^\]/]*\]|[^:/?#[\]]*)(?::(?<port>[^/?#]*))?(?:[/?#].*)?$/s.exec(
-      text,
-    )?.groups;
-  if (!g) return undefined;
-  const portText = g.port;
-  return {
-    scheme: (g.scheme ?? "").toLowerCase(),
-    host: (g.host ?? "").toLowerCase(),
-    ...(portText !== undefined
-      ? { portText, port: /^[0-9]{1,6}$/.test(portText) ? Number(portText) : Number.NaN }
-      : {}),
-  };
-}
-
 /**
  * Host names that resolve to a cloud's instance metadata service (169.254.169.254): Google Cloud's
  * `metadata.google.internal` (Compute Engine docs, "Query VM metadata"). Refused as the address itself is.

@@ -15,8 +15,8 @@ import {
 import { explicitRegistry } from "./image-reference";
 import { type KeySpec, PLAIN_KEYS, type PlainConfig, type PlainKey, PROJECT } from "./keys";
 import { serviceLabels } from "./labels";
-import { ENDPOINT_KEYS, networkConfigProblems, refusedEndpointHint } from "./network-rules";
-import { platformLimitProblems } from "./platform-limits";
+import { networkConfigProblems } from "./network-rules";
+import { nulProblem, platformLimitProblems } from "./platform-limits";
 import { IMAGE_KEYS, imageRegistryProblem, policyParityProblems } from "./policy-parity";
 import type { ServiceModule } from "./service";
 import { SERVICE_MODULES, serviceModule } from "./services/index";
@@ -25,10 +25,7 @@ import { SERVICE_MODULES, serviceModule } from "./services/index";
 function valueHint(name: string, value: string | undefined): string {
   const images: readonly string[] = [...IMAGE_KEYS, "imageRepository"];
   const why = value && images.includes(name) ? imageRegistryProblem(value) : undefined;
-  // An endpoint its grammar refused: say where it would have led when that is the reason (an IPv6 metadata address).
-  const endpoint =
-    value && Object.hasOwn(ENDPOINT_KEYS, name) ? refusedEndpointHint(name as PlainKey, value) : undefined;
-  return why ? ` (${why})` : endpoint ? ` (${endpoint})` : "";
+  return why ? ` (${why})` : "";
 }
 
 /**
@@ -64,6 +61,11 @@ export function parsePlainConfig(raw: Readonly<Record<string, string | undefined
   const problems: string[] = [];
   const parsed: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(PLAIN_KEYS) as [PlainKey, KeySpec<unknown>][]) {
+    const nul = nulProblem(raw[name]);
+    if (nul) {
+      problems.push(problem(name, raw[name], nul));
+      continue;
+    }
     const result = spec.schema.safeParse(raw[name]);
     if (result.success) parsed[name] = result.data;
     else problems.push(problem(name, raw[name], `${spec.allowed}${valueHint(name, raw[name])}`));

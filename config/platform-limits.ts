@@ -9,7 +9,7 @@ import {
   memoryBytes,
   parseHttpsUrl,
 } from "./formats";
-import type { PlainConfig } from "./keys";
+import { PLAIN_KEYS, type PlainConfig } from "./keys";
 import { parseIpv4 } from "./network";
 
 /**
@@ -90,7 +90,8 @@ export function webhookUrlProblem(url: string): string | undefined {
 
 /**
  * Values Kubernetes, Tekton or the pipeline's scripts would refuse or misread, beyond each key's own grammar: compute
- * bounds, label values we derive, the webhook's Ingress host, the ConfigMap's size. Pure.
+ * bounds, label values we derive, the webhook's Ingress host, the ConfigMap's size and keys, environment names and
+ * values, volumes of no size, repository paths that lead elsewhere, Secret keys. Pure.
  */
 export function platformLimitProblems(cfg: PlainConfig, env: Readonly<Record<string, string>>): string[] {
   const problems = computeBoundsProblems(cfg);
@@ -109,5 +110,117 @@ export function platformLimitProblems(cfg: PlainConfig, env: Readonly<Record<str
   if (cfg.webhookUrl && webhookWhy)
     problems.push(problem("webhookUrl", cfg.webhookUrl, `an https URL an Ingress can serve: ${webhookWhy}`));
   problems.push(...configMapSizeProblems(cfg, env));
+  problems.push(
+    ...environmentProblems(cfg, env),
+    ...storageSizeProblems(cfg),
+    ...repositoryPathProblems(cfg),
+  );
   return problems;
+}
+
+/**
+ * Why a name cannot be a ConfigMap (or Secret) key, or undefined: k8s.io/apimachinery pkg/util/validation/validation.go
+ * IsConfigMapKey (at most 253 characters, `[-._a-zA-Z0-9]+`, not `.`, `..` or starting with `..`). Pure.
+ */
+export function configMapKeyProblem(name: string): string | undefined {
+  if (Buffer.byteLength(name, "utf8") > 253)
+    return `it has ${name.length} characters, over the 253 of a ConfigMap key`;
+  if (!/^[-._a-zA-Z0-9]+$/.test(name)) return "a ConfigMap key is made of letters, digits, '-', '_' and '.'";
+  if (name === "." || name.startsWith("..")) return "a ConfigMap key is not '.' and does not start with '..'";
+  return undefined;
+}
+
+/**
+ * Why a name cannot be a container's environment variable, or undefined: apimachinery validation.go IsEnvVarName
+ * (`[-._a-zA-Z][-._a-zA-Z0-9]*`), the rule the API server applies to env and envFrom names. Pure.
+ */
+export function envVarNameProblem(name: string): string | undefined {
+  return /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(name)
+    ? undefined
+    : "an environment variable name is made of letters, digits, '-', '_' and '.', and does not start with a digit";
+}
+
+/**
+ * The worker's plain environment as Kubernetes would refuse it: every name becomes a key of its settings ConfigMap and
+ * an environment variable (envFrom), and no value may hold a NUL, which a process's environment cannot carry (the
+ * kubelet hands the container runtime C strings). Blames extraEnv for the extras. Pure.
+ */
+export function environmentProblems(cfg: PlainConfig, env: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  const extras = new Set(cfg.extraEnv.map((kv) => kv.slice(0, kv.indexOf("="))));
+  for (const [name, value] of Object.entries(env)) {
+    const key = extras.has(name) ? "extraEnv" : undefined;
+    if (!key) continue;
+    const why = configMapKeyProblem(name) ?? envVarNameProblem(name);
+    if (why)
+      problems.push(
+        problem(
+          key,
+          name,
+          `a variable name Kubernetes takes as a ConfigMap key and an environment variable (apimachinery IsConfigMapKey, IsEnvVarName): ${why}`,
+        ),
+      );
+    if (value.includes("\0"))
+      problems.push(
+        problem(
+          key,
+          `${name}=${value}`,
+          "a value without a NUL character (\\0): a process's environment cannot carry it, so the container would not start as configured",
+        ),
+      );
+  }
+  return problems;
+}
+
+/** Keys that size a PersistentVolumeClaim. */
+const STORAGE_KEYS = ["buildCacheSize", "runnerDataSize"] as const;
+
+/**
+ * A volume of zero size: Kubernetes refuses a PersistentVolumeClaim whose storage request is not above zero
+ * (pkg/apis/core/validation ValidatePersistentVolumeClaimSpec: ValidatePositiveQuantityValue). Pure.
+ */
+export function storageSizeProblems(cfg: PlainConfig): string[] {
+  const problems: string[] = [];
+  for (const k of STORAGE_KEYS) {
+    const value: unknown = cfg[k];
+    if (typeof value === "string" && memoryBytes(value)[0] === 0n)
+      problems.push(
+        problem(
+          k,
+          value,
+          `${PLAIN_KEYS[k].allowed}, above zero: Kubernetes refuses a PersistentVolumeClaim of no storage ("must be greater than zero")`,
+        ),
+      );
+  }
+  return problems;
+}
+
+/**
+ * Why a path inside the repository is not one folder or file below its root, or undefined: `.` (the root itself), an
+ * empty segment (`a//b`, a trailing `/`) or a `.` segment. Each would make a path derived from it (the service-hub
+ * entry's `yamlFile`, `../` once per segment of projectRoot) resolve elsewhere, outside the repository. Pure.
+ */
+export function repositoryPathProblem(path: string): string | undefined {
+  if (path === ".") return "it is the repository's root itself, not a folder below it";
+  const segments = path.split("/");
+  if (segments.some((s) => s === "")) return "it has an empty segment ('//', or a trailing '/')";
+  if (segments.some((s) => s === ".")) return "it has a '.' segment";
+  return undefined;
+}
+
+/** projectRoot and programPath that are not one path below the repository's root (repositoryPathProblem). Pure. */
+export function repositoryPathProblems(cfg: PlainConfig): string[] {
+  const problems: string[] = [];
+  for (const k of ["projectRoot", "programPath"] as const) {
+    const why = repositoryPathProblem(cfg[k]);
+    if (why) problems.push(problem(k, cfg[k], `${PLAIN_KEYS[k].allowed}: ${why}`));
+  }
+  return problems;
+}
+
+/** Why a raw value cannot be a config value at all (a NUL character), or undefined. Pure. */
+export function nulProblem(value: string | undefined): string | undefined {
+  return value?.includes("\0")
+    ? "a value without a NUL character (\\0): no file, label, script or process environment this value reaches can hold one"
+    : undefined;
 }

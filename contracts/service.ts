@@ -34,14 +34,14 @@ export interface ProcessNeeds {
   readonly writesRootFilesystem: boolean;
   /** Capabilities it needs added after dropping ALL, each with why. Empty: none. */
   readonly capabilities: Readonly<Record<string, string>>;
-  /** Capabilities it needs only with a volume shared with another process, each with why. @default none */
-  readonly sharedVolumeCapabilities?: Readonly<Record<string, string>>;
   /** The most replicas that may run at once (undefined: no limit), and why. */
   readonly maxReplicas?: { readonly count: number; readonly why: string };
   /** How a new version replaces the old pods, and why. */
   readonly strategy: { readonly type: "RollingUpdate" | "Recreate"; readonly why: string };
   /** The shortest grace period between SIGTERM and SIGKILL that lets it stop cleanly, and why. */
   readonly minGracePeriodSeconds?: { readonly seconds: number; readonly why: string };
+  /** Why it keeps state on PersistentVolumeClaims (its pod mounts claims only when this says why). @default none */
+  readonly persistentClaims?: string;
   /** Ports it opens: none for a Temporal worker. */
   readonly ports: readonly number[];
   /** Whether it has a health surface a probe could ask; false: no probe is rendered. */

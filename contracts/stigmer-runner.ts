@@ -7,7 +7,9 @@
 //   backend/services/runner/src/main.ts@d1ba5f6c          run modes: manager, pool, else static
 //   backend/services/runner/README.md@49eb3fe7            the env reference
 //   backend/services/runner/layer/start.sh@272bcf73       refuses any uid but 0 ("running as uid N, not root"), exit 78
-//   backend/services/runner/src/shared/agent-identity.ts@09367945  SETUID SETGID CHOWN KILL, or exit 78
+//   backend/services/runner/src/shared/agent-identity.ts@09367945  SETUID SETGID CHOWN KILL, or exit 78; the newer
+//     agent-identity.ts@dba3e707 (and its test: "CapEff with SETUID, SETGID, CHOWN, KILL and DAC_OVERRIDE, as every
+//     shipped shape grants") checks DAC_OVERRIDE too, and exits 78 without it, shared volume or not
 //   backend/services/runner/src/shared/runner-credential-keys.ts@569228ab  the custody list (secret variables)
 //   backend/services/runner/src/exit-backstop.ts@a0f9063f forced exit 0 five seconds after SIGTERM's drain starts
 //   backend/services/runner/Dockerfile.sandbox@08b52654   /data is HOME; "in-flight paused sessions die with the container"
@@ -19,6 +21,10 @@
 // It succeeds workflow-runner, whose Go code upstream deleted on 2026-05-21
 // (_changelog/2026-05/2026-05-21-153507-delete-legacy-runners-migrate-integration-harness.md@2bc26be0).
 import type { PolledQueue, ServiceContract } from "./service";
+import { STIGMER_RUNNER_ENV } from "./stigmer-runner-env";
+
+/** A variable of the runner's README table (contracts/stigmer-runner-env.ts, which contract:check compares). */
+export type RunnerVarName = keyof typeof STIGMER_RUNNER_ENV;
 
 /** How this program hands a variable to the runner. */
 export type RunnerDeployment =
@@ -31,9 +37,9 @@ export type RunnerDeployment =
   /** Never set: it changes what the runner is (another run mode, a second queue name, a user credential). */
   | "refused";
 
-/** One variable the runner reads. */
+/** How this program delivers one variable the runner reads. */
 export interface RunnerVar {
-  /** A credential: in the runner's custody list. */
+  /** A credential: in the runner's custody list (agrees with the README table's `secret`, tests/stigmer-runner.test.ts). */
   readonly secret: boolean;
   /** How this program delivers it. */
   readonly deployment: RunnerDeployment;
@@ -60,8 +66,11 @@ const v = (
 /** The Temporal TLS items, each given as PEM text (`_DATA`) or as a file path (`_PATH`), never both. */
 export const TLS_ITEMS = ["SERVER_CA_CERT", "CLIENT_CERT", "CLIENT_KEY"] as const;
 
-/** Every variable the runner reads in static mode, by name. */
-export const STIGMER_RUNNER_ENV: Readonly<Record<string, RunnerVar>> = {
+/**
+ * How this program delivers each variable of the runner's table it models, by name; a name of the table missing here
+ * is not modelled (extraEnv may carry it, unless it is a credential).
+ */
+export const RUNNER_DELIVERY: Readonly<Partial<Record<RunnerVarName, RunnerVar>>> = {
   MODE: v(
     false,
     "rendered",
@@ -69,12 +78,8 @@ export const STIGMER_RUNNER_ENV: Readonly<Record<string, RunnerVar>> = {
     "local or cloud; cloud requires STIGMER_BACKEND_ENDPOINT and STIGMER_TOKEN",
   ),
   STIGMER_TASK_QUEUE: v(false, "rendered", CONFIG, "the one static queue; default stigmer_runner"),
-  TEMPORAL_AGENT_EXECUTION_RUNNER_TASK_QUEUE: v(
-    false,
-    "refused",
-    CONFIG,
-    "the queue's legacy alias; STIGMER_TASK_QUEUE wins, so a second name only confuses",
-  ),
+  // src/config.ts@03c64c81 also read the legacy alias TEMPORAL_AGENT_EXECUTION_RUNNER_TASK_QUEUE; the README at
+  // 0add3192 (contracts/stigmer-runner-env.ts) no longer lists it, so it is not modelled.
   TEMPORAL_SERVICE_ADDRESS: v(
     false,
     "rendered",
@@ -156,9 +161,19 @@ export const STIGMER_RUNNER_ENV: Readonly<Record<string, RunnerVar>> = {
 };
 
 /** The variables the operator's Secret may hold: the runner's custody list and the Temporal TLS items. */
-export const SECRET_REF_VARS: readonly string[] = Object.entries(STIGMER_RUNNER_ENV)
-  .filter(([, spec]) => spec.deployment === "secretRef")
+export const SECRET_REF_VARS: readonly string[] = Object.entries(RUNNER_DELIVERY)
+  .filter(([, spec]) => spec?.deployment === "secretRef")
   .map(([name]) => name);
+
+/** How the program delivers a variable, or undefined for a name it does not model. Pure. */
+export function runnerDelivery(name: string): RunnerVar | undefined {
+  return Object.hasOwn(RUNNER_DELIVERY, name) ? RUNNER_DELIVERY[name as RunnerVarName] : undefined;
+}
+
+/** Whether the runner's README table marks a variable as a credential. Pure. */
+export function runnerVarIsSecret(name: string): boolean {
+  return Object.hasOwn(STIGMER_RUNNER_ENV, name) && STIGMER_RUNNER_ENV[name as RunnerVarName].secret;
+}
 
 /** The queue the runner polls unless configured (src/config.ts@03c64c81). */
 export const DEFAULT_RUNNER_QUEUE = "stigmer_runner";
@@ -172,19 +187,23 @@ export function runnerQueues(queue: string): readonly PolledQueue[] {
 export const RUNNER_DATA_PATH = "/data";
 
 /**
- * The capabilities the runner needs with every volume its own: agent-identity.ts@09367945 drops the agent's processes
- * to stigmer-agent (uid 10001) with setpriv, or exits 78.
+ * The capabilities the runner needs: agent-identity.ts drops the agent's processes to stigmer-agent (uid 10001) with
+ * setpriv, and exits 78 when its effective set lacks one. @09367945 checked four; the newer @dba3e707 checks
+ * DAC_OVERRIDE too, so it is granted always, not only with a volume shared with the server as the chart's comment
+ * (values.yaml@08b52654) suggests.
  */
 export const RUNNER_CAPABILITIES = {
   SETUID: "to drop the agent's processes to the stigmer-agent user",
   SETGID: "to drop the agent's processes to the stigmer-agent group",
   CHOWN: "to hand that user its home and workspace",
   KILL: "to end the agent's host when it will not exit",
+  DAC_OVERRIDE:
+    "to write its own state on a volume it shares with the server; agent-identity.ts@dba3e707 exits 78 without it",
 } as const;
 
 /** Why the runner's namespace enforces Pod Security baseline, not restricted. */
 export const RUNNER_POD_SECURITY_REASON =
-  "stigmer-runner must run as uid 0 (layer/start.sh@272bcf73 exits 78 otherwise) and add SETUID, SETGID, CHOWN, KILL to run agents as their own user (agent-identity.ts@09367945); restricted forbids both, baseline allows them";
+  "stigmer-runner must run as uid 0 (layer/start.sh@272bcf73 exits 78 otherwise) and add SETUID, SETGID, CHOWN, KILL, DAC_OVERRIDE to run agents as their own user (agent-identity.ts@dba3e707); restricted forbids both, baseline allows them";
 
 /** stigmer-runner as a service. */
 export const STIGMER_RUNNER_CONTRACT = {
@@ -199,9 +218,6 @@ export const STIGMER_RUNNER_CONTRACT = {
     // The runner installs packages at run time and appends its agent user to /etc/passwd (start.sh, ensureAgentUser).
     writesRootFilesystem: true,
     capabilities: RUNNER_CAPABILITIES,
-    sharedVolumeCapabilities: {
-      DAC_OVERRIDE: "to write its own state on a volume it shares with the server (values.yaml@08b52654)",
-    },
     maxReplicas: {
       count: 1,
       why: 'two runners polling one queue would race the disk: each keeps its own sqlite checkpoints on /data, and "running a second shared runner isn\'t something these guides teach" (deployment.yaml@05466897, runners.mdx@0add3192)',
@@ -214,6 +230,8 @@ export const STIGMER_RUNNER_CONTRACT = {
       seconds: 60,
       why: "the runner finishes in-flight activities with no deadline of its own, so the grace period is the only cap; 60 s costs at most a turn redone from its checkpoint (values.yaml@08b52654)",
     },
+    persistentClaims:
+      'its paused sessions\' sqlite checkpoints and HITL gate live on /data: "in-flight paused sessions die with the container" without a volume there (Dockerfile.sandbox@08b52654); local artifacts are read from a claim shared with the server (stigmer#285)',
     ports: [],
     probes: false,
     podSecurity: { level: "baseline", why: RUNNER_POD_SECURITY_REASON },

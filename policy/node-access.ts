@@ -1,5 +1,6 @@
 // The node's own: host namespaces, host ports, capabilities and volumes the kubelet mounts or runs, as a pack rule.
 import { POD_VOLUME_SOURCES } from "../components/security-context";
+import { declaredProcess } from "./service-security";
 import { containers, nodeVolumes, podSpec, policy } from "./workloads";
 
 /**
@@ -13,9 +14,17 @@ export const noNodeAccess = policy(
   (args, report) => {
     const pod = podSpec(args);
     if (!pod) return;
+    // A service's own Deployment may have what its contract declares, and no more: its claims (persistentClaims) here,
+    // its capabilities in restricted-security-context, which holds them to the contract's list.
+    const own = declaredProcess(args);
     for (const ns of ["hostNetwork", "hostPID", "hostIPC"])
       if (pod[ns] === true) report(`the pod sets ${ns}: true`);
-    for (const v of nodeVolumes(pod.volumes))
+    const volumes = own?.process.persistentClaims
+      ? (pod.volumes ?? []).filter(
+          (v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim === undefined,
+        )
+      : pod.volumes;
+    for (const v of nodeVolumes(volumes))
       report(
         `volume ${v}: allowed: ${POD_VOLUME_SOURCES.join(", ")} (the node mounts or runs anything else)`,
       );
@@ -24,6 +33,7 @@ export const noNodeAccess = policy(
       report("the pod's seccompProfile is Unconfined");
     for (const c of containers(pod)) {
       for (const p of c.ports ?? []) if (p.hostPort) report(`container ${c.name}: hostPort ${p.hostPort}`);
+      if (own && c.name === own.name) continue;
       for (const cap of c.securityContext?.capabilities?.add ?? [])
         report(`container ${c.name}: adds capability ${cap}; allowed: none (every container drops ALL)`);
     }

@@ -12,7 +12,7 @@ const ENFORCE_LABEL = "pod-security.kubernetes.io/enforce";
 const POD_SECURITY_REASON = "stigmer.ai/pod-security-reason";
 
 /** The process needs a service's contract declares, for a Deployment of that service; undefined for anything else. */
-function declaredProcess(args: {
+export function declaredProcess(args: {
   type: string;
   props: Json;
 }): { name: string; process: ProcessNeeds } | undefined {
@@ -21,17 +21,6 @@ function declaredProcess(args: {
     args.props.spec?.template?.metadata?.labels?.[NAME_LABEL] ?? args.props.metadata?.labels?.[NAME_LABEL];
   const module = typeof name === "string" ? serviceModule(name) : undefined;
   return module ? { name: module.contract.name, process: module.contract.process } : undefined;
-}
-
-/**
- * Whether the pod mounts a claim another process shares: one not named after the service (the service's own claims
- * are `<service>-<role>`, components/worker-deployment-volumes.ts).
- */
-function sharesClaim(pod: Json, service: string): boolean {
-  return (pod?.volumes ?? []).some(
-    (v: Json) =>
-      v.persistentVolumeClaim && !String(v.persistentVolumeClaim.claimName).startsWith(`${service}-`),
-  );
 }
 
 /**
@@ -63,12 +52,7 @@ export const restrictedSecurityContext = policy(
       if (sc.privileged === true) report(`container ${c.name}: privileged`);
       if (!(sc.capabilities?.drop ?? []).includes("ALL"))
         report(`container ${c.name}: capabilities do not drop ALL`);
-      const allowed = new Set([
-        ...Object.keys(own?.capabilities ?? {}),
-        ...(own && declared && sharesClaim(pod, declared.name)
-          ? Object.keys(own.sharedVolumeCapabilities ?? {})
-          : []),
-      ]);
+      const allowed = new Set(Object.keys(own?.capabilities ?? {}));
       for (const cap of sc.capabilities?.add ?? []) {
         if (!allowed.has(String(cap)))
           report(

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { run as celRun } from "@bufbuild/cel";
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { HtmlRenderer, Parser } from "commonmark";
+import MarkdownIt from "markdown-it";
 import { parse as parseYaml } from "yaml";
 import { promotedImageRef } from "../components/image-choice";
 import { buildCheckoutTask, buildDeployTask } from "../components/pipeline-tasks";
@@ -1197,11 +1197,12 @@ function stackDiff(stack: string, fields: Partial<StackDiff> = {}): StackDiff {
 }
 
 /**
- * Markdown as CommonMark's reference renderer (commonmark.js 0.31.2, the spec's own; GitHub's cmark-gfm follows the
- * same spec) turns it into HTML; raw HTML passes through, as it would reach GitHub's sanitiser.
+ * Markdown turned into HTML by the project's one CommonMark parser (markdown-it 14, as the runbook tests and
+ * contract:check read Markdown; GitHub's cmark-gfm follows the same spec); raw HTML passes through, as it would reach
+ * GitHub's sanitiser.
  */
 function html(markdown: string): string {
-  return new HtmlRenderer({ safe: false }).render(new Parser().parse(markdown));
+  return new MarkdownIt({ html: true }).render(markdown);
 }
 
 /** The HTML with every code span and code block taken out: what would render live. */
@@ -1425,5 +1426,32 @@ describe("the admission policies of before round four", () => {
     run.spec.workspaces.find((w: Obj) => w.name === "build-cache").persistentVolumeClaim.claimName =
       "root-pipeline-deploy-cache";
     assert.equal(admitted("-listener-pipelineruns", run), true);
+  });
+});
+
+describe("YAML alias bombs", () => {
+  /** Nine levels of ten aliases each: a billion-laughs document that would expand to 10^9 scalars. */
+  const bomb = () => {
+    let yaml =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: ns\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (let i = 1; i < 9; i++)
+      yaml += `a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(", ")}]\n`;
+    return yaml;
+  };
+  it("plan:diff refuses a plan whose kubernetes.yaml is one, within seconds", () => {
+    const dir = planFolder("dev", (d) => writeFileSync(path.join(d, "kubernetes.yaml"), bomb()));
+    const started = Date.now();
+    const r = runTool("plan:diff", [planFolder("dev"), dir]);
+    assert.equal(r.status, 1, r.message);
+    assert.match(r.message, /Excessive alias count indicates a resource exhaustion attack/);
+    assert.ok(Date.now() - started < 30_000);
+  });
+  it("the deploy workflow's pin reader refuses a Pulumi.prod.yaml that is one", () => {
+    const hold = workflowStep("workflow-runner-deploy.yml", "prod-plan", "prod's hold, or dev's evidence");
+    const r = runWorkflowStep(hold, { IMAGE_REF: "x" }, { "Pulumi.prod.yaml": `${bomb()}config: {}\n` });
+    assert.notEqual(r.status, 0);
+    assert.match(r.message, /Excessive alias count/);
   });
 });

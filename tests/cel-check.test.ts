@@ -71,7 +71,7 @@ describe("compileCel in Kubernetes 1.30's ValidatingAdmissionPolicy environment"
 
   it("numbers are ints: int and double do not mix, list literals are homogeneous", () => {
     assert.equal(type("1 + 2"), "int");
-    // dyn + int: only int's overload takes an int, so the sum is an int (a JSON number in `object` is an int too).
+    // dyn + int: the only `_+_` overload that takes an int as its second argument is int + int, so the sum is typed int.
     assert.equal(type("object.spec.replicas + 1"), "int");
     assert.throws(
       () => compileCel("1 + 1.0 == 2", env),

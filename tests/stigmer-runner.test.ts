@@ -13,7 +13,14 @@ import type { ServiceDescription } from "../config/service";
 import { describeStigmerRunner } from "../config/services/stigmer-runner";
 import { describeService as describeWorkflowRunner } from "../config/services/workflow-runner";
 import type { ServiceContract } from "../contracts/service";
-import { podSecurityPerContract, restrictedSecurityContext } from "../policy/rules";
+import { RUNNER_DELIVERY, type RunnerVar } from "../contracts/stigmer-runner";
+import { STIGMER_RUNNER_ENV } from "../contracts/stigmer-runner-env";
+import {
+  noNodeAccess,
+  podSecurityPerContract,
+  resourcePolicies,
+  restrictedSecurityContext,
+} from "../policy/rules";
 import { type Evaluation, evaluate, type RecordedResource } from "../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../tools/plan/stack-files";
 import { PROJECT_ROOT } from "../tools/project-root";
@@ -89,7 +96,10 @@ describe("stigmer-runner's dev stack, planned from the root", () => {
     assert.equal(spec.securityContext.runAsUser, 0);
     assert.equal(sc.runAsUser, 0);
     assert.equal(sc.allowPrivilegeEscalation, false);
-    assert.deepEqual(sc.capabilities, { drop: ["ALL"], add: ["SETUID", "SETGID", "CHOWN", "KILL"] });
+    assert.deepEqual(sc.capabilities, {
+      drop: ["ALL"],
+      add: ["SETUID", "SETGID", "CHOWN", "KILL", "DAC_OVERRIDE"],
+    });
     assert.equal(sc.seccompProfile.type, "RuntimeDefault");
     assert.equal(spec.containers[0].ports, undefined);
     for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"])
@@ -142,11 +152,28 @@ describe("stigmer-runner's dev stack, planned from the root", () => {
     assert.ok(!ev.resources.some((r) => r.type.startsWith("kubernetes:tekton.dev")));
   });
 
-  it("passes the policy pack's per-contract rules", () => {
+  it("passes every resource rule of the policy pack, the per-contract ones included", () => {
+    const found = ev.resources.flatMap((r) =>
+      resourcePolicies.flatMap((policy) =>
+        violations(policy, r).map((m) => `${policy.name} ${r.name}: ${m}`),
+      ),
+    );
+    assert.deepEqual(found, []);
+  });
+
+  it("gets from no-node-access only its declared claims: another volume kind, or a capability of another container, is refused", () => {
     const deployment = one(ev, "kubernetes:apps/v1:Deployment");
-    const ns = one(ev, "kubernetes:core/v1:Namespace");
-    assert.deepEqual(violations(restrictedSecurityContext, deployment), []);
-    assert.deepEqual(violations(podSecurityPerContract, ns), []);
+    assert.deepEqual(
+      violations(noNodeAccess, deployment, (p) => {
+        const spec = p.spec.template.spec;
+        spec.volumes.push({ name: "host", hostPath: { path: "/" } });
+        spec.initContainers = [{ name: "init", securityContext: { capabilities: { add: ["NET_ADMIN"] } } }];
+      }),
+      [
+        "volume host: hostPath: allowed: configMap, secret, projected, downwardAPI, emptyDir (the node mounts or runs anything else)",
+        "container init: adds capability NET_ADMIN; allowed: none (every container drops ALL)",
+      ],
+    );
   });
 });
 
@@ -190,7 +217,7 @@ describe("the policy pack checks each service against its own contract", () => {
         (r.revealedInputs as Json).metadata.labels["app.kubernetes.io/name"],
     ) as RecordedResource;
 
-  it("refuses a capability the runner's contract does not declare, and DAC_OVERRIDE without a shared volume", () => {
+  it("refuses a capability the runner's contract does not declare", () => {
     const c0 = (p: Json) => p.spec.template.spec.containers[0].securityContext;
     assert.deepEqual(
       violations(restrictedSecurityContext, deploymentOf(runner), (p) =>
@@ -198,22 +225,12 @@ describe("the policy pack checks each service against its own contract", () => {
       ),
       ["container stigmer-runner: adds capability SYS_ADMIN, which its contract does not declare"],
     );
+    // The five it needs are what its contract declares: dropping one is no violation of the pack, adding a sixth is.
     assert.deepEqual(
       violations(restrictedSecurityContext, deploymentOf(runner), (p) =>
-        c0(p).capabilities.add.push("DAC_OVERRIDE"),
+        c0(p).capabilities.add.push("NET_ADMIN"),
       ),
-      ["container stigmer-runner: adds capability DAC_OVERRIDE, which its contract does not declare"],
-    );
-    // With a claim the runner shares with the server, DAC_OVERRIDE is what the contract declares.
-    assert.deepEqual(
-      violations(restrictedSecurityContext, deploymentOf(runner), (p) => {
-        c0(p).capabilities.add.push("DAC_OVERRIDE");
-        p.spec.template.spec.volumes.push({
-          name: "artifacts",
-          persistentVolumeClaim: { claimName: "stigmer-artifacts" },
-        });
-      }),
-      [],
+      ["container stigmer-runner: adds capability NET_ADMIN, which its contract does not declare"],
     );
   });
 
@@ -271,6 +288,40 @@ describe("the policy pack checks each service against its own contract", () => {
         "Namespace stigmer-runner-dev enforces baseline without a stigmer.ai/pod-security-reason annotation saying why",
       ],
     );
+  });
+});
+
+describe("stigmer-runner's delivery table against its README table", () => {
+  /** Variables whose `secret` differs from the README table's (contracts/stigmer-runner-env.ts). Pure. */
+  const secretDrift = (delivery: Readonly<Record<string, RunnerVar | undefined>>): string[] =>
+    Object.entries(delivery)
+      .filter(
+        ([name, spec]) =>
+          spec && spec.secret !== STIGMER_RUNNER_ENV[name as keyof typeof STIGMER_RUNNER_ENV]?.secret,
+      )
+      .map(([name]) => name);
+
+  it("marks as secret exactly what the README marks, and delivers every credential by reference or not at all", () => {
+    assert.deepEqual(secretDrift(RUNNER_DELIVERY), []);
+    for (const [name, spec] of Object.entries(RUNNER_DELIVERY))
+      if (spec?.secret) assert.ok(["secretRef", "refused"].includes(spec.deployment), name);
+    // The check can fail: a credential marked plain.
+    const drifted = {
+      ...RUNNER_DELIVERY,
+      STIGMER_TOKEN: { ...(RUNNER_DELIVERY.STIGMER_TOKEN as RunnerVar), secret: false },
+    };
+    assert.deepEqual(secretDrift(drifted), ["STIGMER_TOKEN"]);
+  });
+
+  it("lets extraEnv carry a setting it does not model, and refuses one it renders or refuses", () => {
+    assert.deepEqual(
+      problemsOf(RUNNER_DEV, { extraEnv: '["STIGMER_WORKFLOW_BUNDLE=x","AWS_REGION=eu-west-1"]' }),
+      [],
+    );
+    assert.deepEqual(problemsOf(RUNNER_DEV, { extraEnv: '["MODE=local","STIGMER_POOL_MEMBER_ID=a"]' }), [
+      "workflow-runner:extraEnv: got MODE; allowed: a name the program does not set for stigmer-runner: the program renders it from its own config key",
+      "workflow-runner:extraEnv: got STIGMER_POOL_MEMBER_ID; allowed: a name the program does not set for stigmer-runner: it is never set (selects the hosted warm pool; a self-hosted runner never sets it)",
+    ]);
   });
 });
 
@@ -365,7 +416,7 @@ describe("stigmer-runner's boot rules, refused at plan", () => {
       only ?? "",
       /^workflow-runner:runnerArtifactStorage: got "local"; allowed: local only with runnerArtifactClaim: local storage reads the files the server writes/,
     );
-    // With the claim it shares with the server, DAC_OVERRIDE joins the four capabilities.
+    // The same five capabilities, shared claim or not (agent-identity.ts@dba3e707 checks all five).
     const cfg = parsePlainConfig(
       rawOf(RUNNER_DEV, { runnerArtifactStorage: "local", runnerArtifactClaim: "stigmer-artifacts" }),
     );

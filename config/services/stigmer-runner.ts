@@ -4,11 +4,13 @@
 import {
   DEFAULT_RUNNER_QUEUE,
   RUNNER_DATA_PATH,
+  RUNNER_DELIVERY,
   RUNNER_POD_SECURITY_REASON,
+  runnerDelivery,
   runnerQueues,
+  runnerVarIsSecret,
   SECRET_REF_VARS,
   STIGMER_RUNNER_CONTRACT,
-  STIGMER_RUNNER_ENV,
   TLS_ITEMS,
 } from "../../contracts/stigmer-runner";
 import { problem } from "../errors";
@@ -80,7 +82,7 @@ export function runnerEnv(cfg: PlainConfig): Record<string, string> {
   };
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) {
-    if (value !== undefined && STIGMER_RUNNER_ENV[name]?.deployment === "rendered") env[name] = value;
+    if (value !== undefined && runnerDelivery(name)?.deployment === "rendered") env[name] = value;
   }
   for (const name of pathItems(cfg)) env[name] = `${RUNNER_TLS_DIR}/${name}`;
   for (const kv of cfg.extraEnv) env[kv.slice(0, kv.indexOf("="))] = kv.slice(kv.indexOf("=") + 1);
@@ -128,7 +130,7 @@ export function runnerStartProblems(cfg: PlainConfig): string[] {
       problem(
         "runnerSecretKeys",
         keys,
-        `names of the runner's credentials and Temporal TLS items only (${SECRET_REF_VARS.join(", ")}); ${name} is not one${STIGMER_RUNNER_ENV[name] ? ` (${STIGMER_RUNNER_ENV[name].description})` : ""}`,
+        `names of the runner's credentials and Temporal TLS items only (${SECRET_REF_VARS.join(", ")}); ${name} is not one${runnerDelivery(name) ? ` (${runnerDelivery(name)?.description})` : ""}`,
       ),
     );
   }
@@ -260,8 +262,12 @@ export function runnerStartProblems(cfg: PlainConfig): string[] {
   }
   for (const kv of cfg.extraEnv) {
     const name = kv.slice(0, kv.indexOf("="));
-    const spec = STIGMER_RUNNER_ENV[name];
-    if (spec && spec.deployment !== "extraEnv") {
+    const spec = runnerDelivery(name);
+    if (!spec && runnerVarIsSecret(name)) {
+      problems.push(
+        `${PROJECT}:extraEnv: got ${name}; allowed: a plain setting: ${name} is a credential of ${RUNNER} (its README's table), which reaches the pod only by secretKeyRef, and this program does not deliver it`,
+      );
+    } else if (spec && spec.deployment !== "extraEnv") {
       problems.push(
         `${PROJECT}:extraEnv: got ${name}; allowed: a name the program does not set for ${RUNNER}: ${
           spec.deployment === "rendered"
@@ -381,10 +387,7 @@ export function describeStigmerRunner(cfg: PlainConfig, stack: string): ServiceD
         uid: contract.process.uid,
         gid: contract.process.gid,
         readOnlyRootFilesystem: !contract.process.writesRootFilesystem,
-        addCapabilities: [
-          ...Object.keys(contract.process.capabilities),
-          ...(sharesVolume(cfg) ? Object.keys(contract.process.sharedVolumeCapabilities) : []),
-        ],
+        addCapabilities: Object.keys(contract.process.capabilities),
         strategy: contract.process.strategy.type,
         volumes: runnerVolumes(cfg),
         podSecurity: { level: contract.process.podSecurity.level, reason: RUNNER_POD_SECURITY_REASON },
@@ -413,8 +416,8 @@ export function describeStigmerRunner(cfg: PlainConfig, stack: string): ServiceD
 export const STIGMER_RUNNER: ServiceModule = {
   contract: STIGMER_RUNNER_CONTRACT,
   ownedKeys: STIGMER_RUNNER_KEYS,
-  reservedEnvNames: Object.entries(STIGMER_RUNNER_ENV)
-    .filter(([, spec]) => spec.deployment !== "extraEnv")
+  reservedEnvNames: Object.entries(RUNNER_DELIVERY)
+    .filter(([, spec]) => spec?.deployment !== "extraEnv")
     .map(([name]) => name),
   plainEnv: runnerEnv,
   startProblems: runnerStartProblems,

@@ -31,7 +31,7 @@ const HOSTILE = [
   '" || true || "',
 ];
 
-describe("celString (components/cel.ts)", () => {
+describe("celString: a CEL STRING_LIT with its ESCAPEs (cel-spec doc/langdef.md), as @bufbuild/cel parses it", () => {
   for (const value of HOSTILE) {
     it(`${JSON.stringify(value)} parses as one string literal that evaluates to itself`, () => {
       const literal = celString(value);

@@ -19,6 +19,7 @@ import {
   ingressPathProblem,
   isCpuQuantity,
   isMemoryQuantity,
+  isPulumiBackendUrl,
   LABEL_KEY,
   LABEL_VALUE,
   OCI_TAG,
@@ -171,6 +172,23 @@ describe("parseHttpsUrl: RFC 3986's https URI, narrowed to a DNS host and a port
       "https://A.example",
     ])
       assert.equal(parseHttpsUrl(bad), undefined, bad);
+  });
+
+  it("bounds the port of an https Pulumi backend URL the same way", () => {
+    for (const good of [
+      "https://api.pulumi.com",
+      "https://pulumi.internal.example:8443/x",
+      "s3://bucket?region=eu-west-1",
+      "azblob://c",
+    ])
+      assert.equal(isPulumiBackendUrl(good), true, good);
+    for (const bad of [
+      "https://pulumi.internal.example:99999",
+      "https://pulumi.internal.example:0/x",
+      "https://h:x",
+      "ftp://h",
+    ])
+      assert.equal(isPulumiBackendUrl(bad), false, bad);
   });
 
   it("is the grammar of the config keys, the egress targets and the webhook's Ingress", () => {

@@ -329,8 +329,11 @@ const FIXTURES: readonly {
       "extra_linux.go": 'package main\n\nimport "os"\n\nvar _ = os.Getenv("LINUX_ONLY")\n',
       "tagged.go":
         '//go:build linux && amd64 && go1.20\n\npackage main\n\nimport "os"\n\nvar _ = os.Getenv("TAGGED")\n',
+      // go help buildconstraint: "unix" holds when GOOS is a Unix or Unix-like system, as linux is.
+      "tag_unix.go": '//go:build unix\n\npackage main\n\nimport "os"\n\nvar _ = os.Getenv("UNIX_TAG")\n',
     }),
-    fails: /\n {2}\+ LINUX_ONLY: read by extra_linux\.go[^\n]*\n {2}\+ TAGGED: read by tagged\.go/,
+    fails:
+      /\n {2}\+ LINUX_ONLY: read by extra_linux\.go[^\n]*\n {2}\+ TAGGED: read by tagged\.go[^\n]*\n {2}\+ UNIX_TAG: read by tag_unix\.go/,
   },
   {
     name: "an imported package that is not in the checkout (old: skipped in silence)",

@@ -14,26 +14,29 @@ function read(text: string) {
 }
 
 /**
- * The rules, from the source: Pulumi's `config.Value` unmarshals each value into a Go string first
- * (pulumi/pulumi sdk/go/common/resource/config/value.go `unmarshalValue`, commit
- * 099d26427310ebea10d2740e216cfc5e523daf74), and yaml.v3 sets a Go string from a scalar as its source text,
- * `out.SetString(n.Value)`, never from the number or boolean it would resolve to (go-yaml/yaml decode.go `scalar`,
- * commit 00aeb2c63b7cd89d82eeb66ffcebae066eeb8092). A null is skipped by `prepare` and the map keeps the zero Value,
- * "" (decode.go `prepare`, `mapping`). A list is no string: value.go marshals it to JSON.
+ * The rules, from the source. Since v3.44 the Pulumi CLI reads a stack file into untyped values, writes them back out
+ * and reads them again into config values (pulumi/pulumi sdk/go/common/workspace/loaders.go `LoadProjectStackBytes`,
+ * v3.259): so a plain scalar reaches the program as yaml.v3 resolves it (go-yaml/yaml resolve.go, f6f7691), turned
+ * into its string (resource/config/object.go `MarshalString`): `0x10` is 16, `True` true, `1.10` 1.1. A quoted
+ * scalar stays as written; a null is "" (the key set to empty); a list is its JSON. The program refuses a plain
+ * scalar whose text changes (config/load.ts, rewrittenScalars), so these values only ever reach it with a refusal.
+ * A timestamp keeps its text here (Go's time formatting of it is not reproduced; the program refuses it).
  */
 const TABLE: [string, string, string][] = [
-  ["hex", "0x10", "0x10"],
-  ["octal (YAML 1.2)", "0o17", "0o17"],
-  ["octal (YAML 1.1)", "017", "017"],
-  ["a sign", "+5", "+5"],
-  ["an exponent", "1e1", "1e1"],
-  ["a capitalised boolean", "True", "True"],
+  ["hex", "0x10", "16"],
+  ["octal (YAML 1.2)", "0o17", "15"],
+  ["octal (YAML 1.1, Go's leading 0)", "017", "15"],
+  ["a sign", "+5", "5"],
+  ["an exponent", "1e1", "10"],
+  ["underscores", "1_000", "1000"],
+  ["a capitalised boolean", "True", "true"],
   ["a boolean", "true", "true"],
-  ["a trailing zero", "1.10", "1.10"],
+  ["a trailing zero", "1.10", "1.1"],
   ["a date", "2024-10-01", "2024-10-01"],
   ["a plain integer", "3", "3"],
   ["a quoted integer", '"3"', "3"],
   ["a single-quoted value", "'1.10'", "1.10"],
+  ["a plain string", "v1.2.3", "v1.2.3"],
   ["~", "~", ""],
   ["null", "null", ""],
   ["empty", "", ""],

@@ -10,7 +10,9 @@ import * as path from "node:path";
  * 20250202.1.0): "Language and Runtime" (Bash, Dash, Perl, Python), "Tools" (Git, jq, Skopeo, zstd), "Installed apt
  * packages" (coreutils, curl, file, findutils, gzip via tar's compressors, jq, make, openssh-client, shellcheck, tar,
  * unzip, wget, xz-utils, zip, ...), and the Essential packages every Ubuntu has though the Readme does not list them
- * (grep, sed, diffutils, debianutils, util-linux, hostname, ncurses-bin, procps, login). Named as Debian names them;
+ * (grep, sed, diffutils, debianutils, util-linux, hostname, ncurses-bin, procps, login); and Go, whose default
+ * tool-cache version the image links into /usr/bin (images/ubuntu/scripts/build/Configure-Toolset.ps1: `ln -s
+ * {0}/bin/* /usr/bin/` for the toolset's default go; Debian's golang-go here). Named as Debian names them;
  * the ones this machine has not installed (rsync, sudo, tree) are left out (sudo is a stand-in below). Not listed:
  * busybox, docker-registry.
  */
@@ -46,6 +48,7 @@ export const UBUNTU_2404_PACKAGES = [
   "wget",
   "zstd",
   "bzip2",
+  "golang-go",
 ] as const;
 
 /** Folders whose programs a package puts on PATH. */
@@ -97,10 +100,14 @@ export function runnerImage(dir: string): string {
       "  install) shift ;;",
       '  *) echo "E: apt-get (stand-in) knows update and install only" >&2; exit 100 ;;',
       "esac",
+      "# Like apt, nothing is installed unless every package is found.",
       'for pkg in "$@"; do',
       '  case "$pkg" in -*) continue ;; esac',
-      '  files=$(/usr/bin/dpkg-query -L "$pkg" 2>/dev/null) || { echo "E: Unable to locate package $pkg" >&2; exit 100; }',
-      "  for f in $files; do",
+      '  /usr/bin/dpkg-query -L "$pkg" >/dev/null 2>&1 || { echo "E: Unable to locate package $pkg" >&2; exit 100; }',
+      "done",
+      'for pkg in "$@"; do',
+      '  case "$pkg" in -*) continue ;; esac',
+      '  for f in $(/usr/bin/dpkg-query -L "$pkg"); do',
       '    case "$(dirname "$f")" in',
       `      ${BIN_DIRS.join("|")}) [ -e "$f" ] && [ ! -e "${bin}/$(basename "$f")" ] && /bin/ln -s "$f" "${bin}/$(basename "$f")" ;;`,
       "    esac",

@@ -17,6 +17,7 @@ import { DEFAULT_SERVICE, ORG_NAMED_KEYS } from "../../config/keys";
 import { didYouMean } from "../../config/load";
 import { SERVICE_MODULES } from "../../config/services/index";
 import { pulumiConfigText } from "../../config/stack-file";
+import { asYamlV3Reads } from "./yaml-directive";
 
 /** A config key as Pulumi.yaml declares it. */
 export interface DeclaredKey {
@@ -140,6 +141,7 @@ export function readStackFileWithLines(
   } catch {
     throw new Error(`no stack file ${display}`);
   }
+  text = asYamlV3Reads(text, display);
   const lines = new LineCounter();
   // Merge keys resolve as in Pulumi's Go YAML reader (gopkg.in/yaml.v3 supports `<<`); duplicate keys are refused.
   const doc = parseDocument(text, { uniqueKeys: true, merge: true, lineCounter: lines, prettyErrors: false });
