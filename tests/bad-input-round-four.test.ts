@@ -211,6 +211,9 @@ function runWorkflowStep(
       GITHUB_OUTPUT: output,
       RUNNER_TEMP: dir,
       PULUMI_ORG: "stigmer",
+      // The stacks the deploy workflow's `service` job names for workflow-runner (the dispatch's default).
+      DEV_STACK: "dev",
+      PROD_STACK: "prod",
       ...env,
     },
   });
