@@ -117,18 +117,21 @@ export const REPO_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/;
 
 /**
  * A Kubernetes quantity by apimachinery's grammar (k8s.io/apimachinery pkg/api/resource/quantity.go, the comment on
- * `Quantity`, kubernetes staging copy at 009f497):
+ * `Quantity`, kubernetes/apimachinery at 357557a; older copies, 009f497 among them, left n and u out of the comment,
+ * while the parser has always read them):
  *   <quantity> ::= <signedNumber><suffix>; <signedNumber> ::= [+|-]<number>;
  *   <number> ::= <digits> | <digits>.<digits> | <digits>. | .<digits>;
- *   <suffix> ::= <binarySI> (Ki Mi Gi Ti Pi Ei) | <decimalSI> (m "" k M G T P E) | <decimalExponent> (e|E<integer>).
+ *   <suffix> ::= <binarySI> (Ki Mi Gi Ti Pi Ei) | <decimalSI> (n u m "" k M G T P E) | <decimalExponent> (e|E<integer>).
  * The exponent is an integer although the comment says <signedNumber>: ParseQuantity's scanner takes only digits after
  * the sign there. Stricter than that scanner (parseQuantityString, read, not run), which also reads "+", "." or a bare
  * suffix ("Ki") as zero: those are no <signedNumber>, so they are refused here.
  */
 const QUANTITY =
-  /^(?<sign>[+-]?)(?<whole>[0-9]*)(?:\.(?<fraction>[0-9]*))?(?<suffix>[KMGTPE]i|[eE][+-]?[0-9]+|[mkMGTPE])?$/;
+  /^(?<sign>[+-]?)(?<whole>[0-9]*)(?:\.(?<fraction>[0-9]*))?(?<suffix>[KMGTPE]i|[eE][+-]?[0-9]+|[numkMGTPE])?$/;
 const BINARY_SI: Readonly<Record<string, bigint>> = { Ki: 10n, Mi: 20n, Gi: 30n, Ti: 40n, Pi: 50n, Ei: 60n };
 const DECIMAL_SI: Readonly<Record<string, bigint>> = {
+  n: -9n,
+  u: -6n,
   m: -3n,
   "": 0n,
   k: 3n,

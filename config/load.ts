@@ -163,8 +163,20 @@ export function loadStackConfig(): StackConfig {
   );
   const cited = citedStackFile();
   const source = cited ? cited.source : readStackFileSource(pulumi.runtime.getRootDirectory(), stack);
+  // A value given as a secret is never quoted back, whatever check refuses it (a plain key given with --secret, a
+  // rule that joins it with another key): each such value, and its JSON form, reads [secret] in every message.
+  const secretValues = Object.entries(all)
+    .filter(([k, v]) => (runtime.isConfigSecret?.(k) ?? false) && v.length > 0)
+    .map(([, v]) => v)
+    .sort((a, b) => b.length - a.length);
+  const hideSecrets = (text: string) =>
+    secretValues.reduce(
+      (t, v) =>
+        t.split(JSON.stringify(v)).join('"[secret]"').split(JSON.stringify(v).slice(1, -1)).join("[secret]"),
+      text,
+    );
   const fail = (found: readonly string[]) =>
-    new ConfigError(withStackFileLines(found, PROJECT, given, source));
+    new ConfigError(withStackFileLines(found, PROJECT, given, source).map(hideSecrets));
   const problems: string[] = configKeyProblems(all, (k) => runtime.isConfigSecret?.(k) ?? false, stack);
   // A plain scalar YAML reads as another text than the file shows reaches the program changed (`1.10` as "1.1"):
   // refused under `pulumi up` as in the plan, with the form it means or quotes (config/stack-file.ts).

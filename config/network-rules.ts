@@ -49,6 +49,23 @@ export function endpointsOf(cfg: PlainConfig): Endpoint[] {
       out.push({ key, value, host: url?.host ?? "", ...(url ? { port: url.port } : {}) });
     }
   }
+  // CI endpoints: the deploy step sends its Pulumi token to the backend, the build talks to the remote cache; the
+  // same check holds them (their schemes differ, so the WHATWG URL parser reads their host and port).
+  const ciUrls: [PlainKey, string][] = [
+    ...(cfg.pulumiBackendUrl ? [["pulumiBackendUrl", cfg.pulumiBackendUrl] as [PlainKey, string]] : []),
+    ...(cfg.bazelRemoteCache ? [["bazelRemoteCache", cfg.bazelRemoteCache] as [PlainKey, string]] : []),
+    ...cfg.pulumiBackendAllowList.map((u) => ["pulumiBackendAllowList", u] as [PlainKey, string]),
+  ];
+  for (const [key, value] of ciUrls) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      continue; // the key's own grammar refuses it
+    }
+    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    out.push({ key, value, host, ...(url.port ? { port: Number(url.port) } : {}) });
+  }
   return out;
 }
 

@@ -3,7 +3,7 @@
 // Step scripts run under the shell of their image with real git; the admission rules run as CEL.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { run as celRun } from "@bufbuild/cel";
@@ -545,6 +545,17 @@ function toolCases(): Case[] {
       () => [base(), planFolder("dev"), "--out="],
       "--out",
       "--out: got an empty path; allowed: a file path",
+    ),
+    diff(
+      "plan:diff: --out a hard link to another file (writing it would overwrite that file)",
+      () => {
+        const dir = tempDir("out-");
+        writeFileSync(path.join(dir, "other.txt"), "kept\n");
+        linkSync(path.join(dir, "other.txt"), path.join(dir, "plan-diff.md"));
+        return [base(), planFolder("dev"), "--out", path.join(dir, "plan-diff.md")];
+      },
+      "--out",
+      "has 2 names (hard links); allowed: a file with one name, or a new path",
     ),
     diff(
       "plan:diff: --out in a folder that does not exist",

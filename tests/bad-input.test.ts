@@ -1378,6 +1378,42 @@ const DENIED_ALLOWED =
  * committed file, no secret in a message, the platform's limits at plan time. Each with its exact message.
  */
 const roundFourConfig: Case[] = [
+  // A plain key given with --secret: refused as not a credential, and its value is never quoted by the checks that
+  // refuse it too (config/load.ts hides every secret value in every message).
+  {
+    title: "a plain key given with --secret whose value is also invalid",
+    stack: "dev",
+    kind: "secrets",
+    secrets: { replicas: "secretvalue456" },
+    names: `${P}:replicas`,
+    message: `${P}:replicas: got "[secret]"; allowed: an integer from 1 to 50`,
+    hidden: "secretvalue456",
+  },
+  {
+    title: "an extraEnv given with --secret holding a credential and a bad name",
+    stack: "dev",
+    kind: "secrets",
+    secrets: { extraEnv: '["FOO=secretvalue123","1BAD=y"]' },
+    names: `${P}:extraEnv`,
+    message: `${P}:extraEnv: got a secret value (not shown)`,
+    hidden: "secretvalue123",
+  },
+  // The CI's endpoints go through the same egress check: the deploy step sends its Pulumi token to the backend.
+  ...(
+    [
+      ["pulumiBackendUrl", "https://169.254.169.254"],
+      ["bazelRemoteCache", "grpcs://metadata.google.internal:443"],
+    ] as const
+  ).map(
+    ([key, value]): Case => ({
+      title: `${key} at the cloud metadata address`,
+      stack: "dev",
+      kind: "values",
+      config: { [key]: value },
+      names: `${P}:${key}`,
+      message: `${P}:${key}: got ${JSON.stringify(value)}; allowed: ${LINK_LOCAL_REFUSED}`,
+    }),
+  ),
   // Egress: every endpoint key goes through one check (config/network-rules.ts ENDPOINT_KEYS, endpointProblem).
   ...(
     [

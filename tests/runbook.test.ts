@@ -80,7 +80,8 @@ function secretListProblems(markdown: string, needed: (stack: string) => string[
 
 describe("docs/runbook.md: the secrets each stack needs", () => {
   it("are exactly what neededSecretKeys asks of each committed stack file, in the table and the set commands", () => {
-    assert.deepEqual(STACKS, ["dev", "prod", "stigmer-runner-dev", "stigmer-runner-prod"]);
+    // Every committed stack file is held to the runbook's list, whatever stacks there are (a new service adds some).
+    assert.ok(STACKS.includes("dev") && STACKS.includes("prod"), STACKS.join(", "));
     assert.deepEqual(secretListProblems(runbook, neededFor), []);
   });
   it("are explained key by key: every secret key once, `always` exactly for the keys every stack needs", () => {

@@ -10,6 +10,7 @@ import { ConfigError } from "../config/errors";
 import { PLAIN_KEYS, type PlainConfig } from "../config/keys";
 import { parsePlainConfig } from "../config/parse";
 import type { ServiceDescription } from "../config/service";
+import { SERVICE_MODULES } from "../config/services/index";
 import { describeStigmerRunner } from "../config/services/stigmer-runner";
 import { describeService as describeWorkflowRunner } from "../config/services/workflow-runner";
 import type { ServiceContract } from "../contracts/service";
@@ -461,7 +462,7 @@ describe("each service's keys stay in its own stacks", () => {
 
   it("refuses a service no module describes", () => {
     assert.deepEqual(problemsOf("dev", { service: "agent-runner" }), [
-      'workflow-runner:service: got "agent-runner"; allowed: a service with a module in config/services/: workflow-runner, stigmer-runner',
+      `workflow-runner:service: got "agent-runner"; allowed: a service with a module in config/services/: ${Object.keys(SERVICE_MODULES).join(", ")}`,
     ]);
   });
 });

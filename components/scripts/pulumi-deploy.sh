@@ -47,7 +47,7 @@ for urn in ${DEPLOY_TARGETS:-}; do
   [[ "$urn" =~ ^urn:pulumi:[^[:space:]]+$ ]] || fail "refusing deploy target '$urn': allowed: Pulumi URNs (urn:pulumi:...)"
 done
 for seconds in "${LOCK_TIMEOUT_SECONDS:-1800}" "${LOCK_POLL_SECONDS:-20}"; do
-  [[ "$seconds" =~ ^[0-9]{1,6}$ ]] || fail "refusing a lock wait of '$seconds' seconds: allowed: a whole number of seconds"
+  [[ "$seconds" =~ ^(0|[1-9][0-9]{0,5})$ ]] || fail "refusing a lock wait of '$seconds' seconds: allowed: a whole number of seconds without a leading zero (bash reads 08 as octal)"
 done
 
 # The backend, from the allow-list only: the token is sent to it.

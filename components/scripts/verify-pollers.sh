@@ -33,7 +33,7 @@ fail() {
 # $(( )) as an expression (`a[$(command)]` runs the command), a value that starts with '-' is an option, and the
 # namespace and selector land in a URL.
 for seconds in "$TIMEOUT_SECONDS" "${POLL_SECONDS:-10}"; do
-  [[ "$seconds" =~ ^[0-9]{1,6}$ ]] || fail "refusing a wait of '$seconds' seconds: allowed: a whole number of seconds"
+  [[ "$seconds" =~ ^(0|[1-9][0-9]{0,5})$ ]] || fail "refusing a wait of '$seconds' seconds: allowed: a whole number of seconds without a leading zero (bash reads 08 as octal)"
 done
 [[ "$POD_NAMESPACE" =~ ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ ]] ||
   fail "refusing namespace '$POD_NAMESPACE': allowed: a DNS-1123 label"

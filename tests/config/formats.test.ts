@@ -291,6 +291,9 @@ describe("parseQuantity: apimachinery's quantity grammar (pkg/api/resource/quant
     ["1.", [1n, 1n, ""]],
     [".5", [5n, 10n, ""]],
     ["500m", [500n, 1000n, "m"]],
+    // n and u: in the grammar comment at apimachinery 357557a, and always read by the parser.
+    ["100n", [100n, 10n ** 9n, "n"]],
+    ["5u", [5n, 10n ** 6n, "u"]],
     ["1k", [1000n, 1n, "k"]],
     ["1Ki", [1024n, 1n, "Ki"]],
     ["1.5Gi", [15n * 2n ** 30n, 10n, "Gi"]],
@@ -314,6 +317,7 @@ describe("parseQuantity: apimachinery's quantity grammar (pkg/api/resource/quant
     ["1..5", undefined],
     ["0x10", undefined],
     ["1Mb", undefined],
+    ["1U", undefined],
     ["--1", undefined],
   ];
   for (const [text, expected] of CASES)

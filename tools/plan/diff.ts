@@ -475,6 +475,11 @@ export function writeSummaryFile(out: string, summary: string, inputs: readonly 
     throw new Error(
       `${where}: is ${existing.isDirectory() ? "a folder" : "not a regular file (a FIFO, socket or device)"}; allowed: a regular file or a new path`,
     );
+  // A hard link is the same file under another name: writing it would overwrite that other file too.
+  if (existing && existing.nlink > 1)
+    throw new Error(
+      `${where}: has ${existing.nlink} names (hard links); allowed: a file with one name, or a new path (writing it would overwrite the others)`,
+    );
   const target = realPath(out);
   for (const input of inputs) {
     const dir = realPath(input);

@@ -1,6 +1,10 @@
 // Pulumi runtime mocks for the offline plan and the tests: record every resource, fake only provider-computed values.
+
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { PROJECT_ROOT } from "../project-root";
 
 /** What the mocks answer where only a provider or a registry would know. */
 export interface MockOptions {
@@ -71,10 +75,13 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     const name = String(args.inputs.name);
     const outputs = this.options.stackOutputs?.[name];
     if (outputs === undefined) {
-      // The stack's own last outputs (the image it keeps) or the stack it promotes from; dev's example stands in offline.
+      // The stack's own last outputs (the image it keeps) or the stack it promotes from; a stack's committed example
+      // (examples/stack-outputs/<stack>.json, made-up values) stands in offline where there is one.
       const stack = name.split("/").pop() ?? name;
-      const example =
-        stack === "dev" ? `--stack-outputs ${name}=examples/stack-outputs/dev.json (the example), or ` : "";
+      const file = `examples/stack-outputs/${stack}.json`;
+      const example = existsSync(path.join(PROJECT_ROOT, file))
+        ? `--stack-outputs ${name}=${file} (the example), or `
+        : "";
       throw new Error(
         `no outputs for stack ${name}: pass ${example}its real outputs: pulumi stack output --json --stack ${name} > ${stack}.json, then --stack-outputs ${name}=${stack}.json`,
       );

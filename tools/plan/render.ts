@@ -372,7 +372,7 @@ export function workloadSummary(evaluation: Evaluation): string | undefined {
       o.kind === "Service" && (o.metadata as { namespace?: string } | undefined)?.namespace === namespace,
   ).length;
   return ports === 0 && probes.length === 0 && services === 0
-    ? "Worker: the Temporal worker only: no container port, no probe and no Service, because the binary opens no port (docs/service-contract.md)."
+    ? "Worker: the Temporal worker only: no container port, no probe and no Service, because its contract declares no port and no probe (contracts/<service>.ts)."
     : `Worker: ${ports} container port(s), probes ${probes.join(", ") || "none"}, ${services} Service(s).`;
 }
 
