@@ -1,6 +1,7 @@
 // Over 400 lines: one service module whose boot rules (TLS, tokens, artifacts) are many and belong together.
 // stigmer-runner as a service module: the keys it owns, what its start-up refuses (checked at plan), and how its
 // config becomes the description the generic components consume. Its facts are in contracts/stigmer-runner.ts.
+
 import {
   DEFAULT_RUNNER_QUEUE,
   RUNNER_DATA_PATH,
@@ -13,8 +14,9 @@ import {
   STIGMER_RUNNER_CONTRACT,
   TLS_ITEMS,
 } from "../../contracts/stigmer-runner";
+import { describeCommonWorkload, describeImage } from "../describe";
 import { problem } from "../errors";
-import { durationSeconds, labelMap, parseHttpsUrl, splitAddress } from "../formats";
+import { labelMap, parseHttpsUrl, splitAddress } from "../formats";
 import { type PlainConfig, type PlainKey, PROJECT } from "../keys";
 import { clusterServiceNamespace } from "../network";
 import type { EgressTarget, ServiceDescription, ServiceModule, WorkloadVolume } from "../service";
@@ -355,27 +357,9 @@ export function describeStigmerRunner(cfg: PlainConfig, stack: string): ServiceD
     component: contract.component,
     partOf: contract.partOf,
     environment: cfg.environment,
-    image: {
-      repository: cfg.imageRepository,
-      self: stack,
-      tag: cfg.imageTag ?? "",
-      ...(cfg.imageDigest ? { digest: cfg.imageDigest } : {}),
-      ...(cfg.imagePin ? { pin: cfg.imagePin } : {}),
-      ...(cfg.promoteFrom
-        ? { promoteFrom: cfg.promoteFrom, minSoakSeconds: durationSeconds(cfg.minSoak) }
-        : {}),
-    },
+    image: describeImage(cfg, stack),
     workload: {
-      namespace: cfg.namespace,
-      createNamespace: cfg.createNamespace,
-      protectNamespace: cfg.protectNamespace,
-      replicas: cfg.replicas,
-      minAvailable: cfg.minAvailable,
-      resources: {
-        requests: { cpu: cfg.cpuRequest, memory: cfg.memoryRequest },
-        limits: { cpu: cfg.cpuLimit, memory: cfg.memoryLimit },
-      },
-      terminationGracePeriodSeconds: cfg.terminationGracePeriodSeconds,
+      ...describeCommonWorkload(cfg),
       env: runnerEnv(cfg),
       secretEnv: [],
       secretRefs: secretName
@@ -393,12 +377,6 @@ export function describeStigmerRunner(cfg: PlainConfig, stack: string): ServiceD
         podSecurity: { level: contract.process.podSecurity.level, reason: RUNNER_POD_SECURITY_REASON },
       },
       egress,
-      egressDeniedCidrs: cfg.egressDeniedCidrs,
-      allowedLinkLocalCidrs: cfg.allowedLinkLocalCidrs,
-      apiServerCidrs: cfg.apiServerCidrs,
-      ...(cfg.verifyRollout
-        ? { verification: { image: cfg.verifyImage, timeoutSeconds: cfg.verifyTimeoutSeconds } }
-        : {}),
       temporal: {
         address: cfg.temporalAddress,
         namespace: cfg.temporalNamespace,

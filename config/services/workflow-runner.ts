@@ -1,6 +1,7 @@
 // workflow-runner as a service module: the keys it owns, its start-up rules, and how its config becomes the
 // description the generic components consume. Its facts are in contracts/workflow-runner.ts and
 // contracts/service-start.ts, from its Go source.
+
 import { RETIRED_VARS, serviceStartProblems } from "../../contracts/service-start";
 import {
   CONTRACT_VARS,
@@ -12,8 +13,9 @@ import {
   WORKFLOW_RUNNER_CONTRACT,
   WORKFLOW_RUNNER_ENV,
 } from "../../contracts/workflow-runner";
+import { describeCommonWorkload, describeImage } from "../describe";
 import { CONFIG_WORDING } from "../errors";
-import { durationSeconds, labelMap, parseHttpsUrl, splitAddress } from "../formats";
+import { labelMap, parseHttpsUrl, splitAddress } from "../formats";
 import type { PlainConfig, PlainKey } from "../keys";
 import { clusterServiceNamespace } from "../network";
 import type {
@@ -180,27 +182,12 @@ export function describeWorkload(cfg: PlainConfig): WorkloadDescription {
       : []),
   ];
   return {
-    namespace: cfg.namespace,
-    createNamespace: cfg.createNamespace,
-    protectNamespace: cfg.protectNamespace,
-    replicas: cfg.replicas,
-    minAvailable: cfg.minAvailable,
-    resources: {
-      requests: { cpu: cfg.cpuRequest, memory: cfg.memoryRequest },
-      limits: { cpu: cfg.cpuLimit, memory: cfg.memoryLimit },
-    },
-    terminationGracePeriodSeconds: cfg.terminationGracePeriodSeconds,
+    ...describeCommonWorkload(cfg),
     env,
     secretEnv,
     secretRefs: [],
     process: WORKFLOW_RUNNER_PROCESS,
     egress,
-    egressDeniedCidrs: cfg.egressDeniedCidrs,
-    allowedLinkLocalCidrs: cfg.allowedLinkLocalCidrs,
-    apiServerCidrs: cfg.apiServerCidrs,
-    ...(cfg.verifyRollout
-      ? { verification: { image: cfg.verifyImage, timeoutSeconds: cfg.verifyTimeoutSeconds } }
-      : {}),
     temporal: {
       address: cfg.temporalAddress,
       namespace: cfg.temporalNamespace,
@@ -218,16 +205,7 @@ export function describeService(cfg: PlainConfig, stack: string): ServiceDescrip
     component: WORKFLOW_RUNNER_CONTRACT.component,
     partOf: WORKFLOW_RUNNER_CONTRACT.partOf,
     environment: cfg.environment,
-    image: {
-      repository: cfg.imageRepository,
-      self: stack,
-      tag: cfg.imageTag ?? "",
-      ...(cfg.imageDigest ? { digest: cfg.imageDigest } : {}),
-      ...(cfg.imagePin ? { pin: cfg.imagePin } : {}),
-      ...(cfg.promoteFrom
-        ? { promoteFrom: cfg.promoteFrom, minSoakSeconds: durationSeconds(cfg.minSoak) }
-        : {}),
-    },
+    image: describeImage(cfg, stack),
     workload: describeWorkload(cfg),
     ...(cfg.buildPipeline
       ? {
