@@ -7,7 +7,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, symlinkSync, wri
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { run as celRun } from "@bufbuild/cel";
-import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
 import MarkdownIt from "markdown-it";
 import { parse as parseYaml } from "yaml";
 import { promotedImageRef } from "../components/image-choice";
@@ -21,7 +21,7 @@ import { evaluate, PROJECT_DIR } from "../tools/plan/evaluate";
 import { MAX_INPUT_BYTES } from "../tools/plan/input-files";
 import { npmNodeCommand } from "../tools/plan/npm-command";
 import { kubernetesObjects } from "../tools/plan/render";
-import { DEV_OUTPUTS_FILE, digest, TOOL_DIGESTS, tempDir } from "./helpers";
+import { DEV_OUTPUTS_FILE, digest, policyArgs, TOOL_DIGESTS, tempDir } from "./helpers";
 import { deployImage, git, gitInitImage, requireTools } from "./steps/images";
 import { ROOT_PIPELINE } from "./steps/root";
 import { runTask } from "./tekton-sim";
@@ -870,29 +870,7 @@ function packViolations(rule: ResourceValidationPolicy, type: string, props: Obj
   const out: string[] = [];
   const validate = rule.validateResource;
   if (typeof validate !== "function") throw new Error(`${rule.name} is not one validation function`);
-  validate(
-    {
-      type,
-      props,
-      urn: `urn:pulumi:test::workflow-runner::${type}::x`,
-      name: "x",
-      opts: {
-        protect: false,
-        ignoreChanges: [],
-        aliases: [],
-        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-        additionalSecretOutputs: [],
-      },
-      stackTags: new Map(),
-      isType: () => false,
-      asType: () => undefined,
-      getConfig: <T extends object>() => ({}) as T,
-      notApplicable: () => {
-        throw new Error("not applicable");
-      },
-    } as unknown as ResourceValidationArgs,
-    (m) => out.push(m),
-  );
+  validate(policyArgs(type, props), (m) => out.push(m));
   return { status: out.length ? 1 : 0, message: out.join("\n"), ran: false };
 }
 

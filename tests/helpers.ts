@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import type { ResourceValidationArgs } from "@pulumi/policy";
 import { parse as parseYaml } from "yaml";
 import { type Evaluation, type PlanValue, PROJECT_DIR, type RecordedResource } from "../tools/plan/evaluate";
 import { npmNodeCommand } from "../tools/plan/npm-command";
@@ -149,4 +150,36 @@ export const TOOL_DIGESTS: Readonly<Record<string, string>> = { [VERIFY_IMAGE]: 
 export function stackFileValue(stack: string, key: string): string | undefined {
   const value = readStackFile(PROJECT_DIR, stack)[`workflow-runner:${key}`];
   return value === undefined ? undefined : String(value);
+}
+
+/**
+ * The arguments the policy engine hands a resource rule (@pulumi/policy ResourceValidationArgs), for a resource of
+ * `type` with inputs `props` (secrets revealed, as the engine does).
+ */
+export function policyArgs(
+  type: string,
+  props: unknown,
+  protect = false,
+  config: object = {},
+): ResourceValidationArgs {
+  return {
+    type,
+    props: props as ResourceValidationArgs["props"],
+    urn: `urn:pulumi:test::workflow-runner::${type}::x`,
+    name: "x",
+    opts: {
+      protect,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
+    stackTags: new Map(),
+    isType: () => false,
+    asType: () => undefined,
+    getConfig: <T extends object>() => config as T,
+    notApplicable: (reason?: string) => {
+      throw new Error(`not applicable: ${reason}`);
+    },
+  } as ResourceValidationArgs;
 }

@@ -1,7 +1,7 @@
 // policy/rules.ts: every rule passes on both real stacks and fires, with its message, on a deliberately bad resource.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import {
   imageRegistryProblem as configImageRegistryProblem,
   secretLooking as configSecretLooking,
@@ -24,35 +24,14 @@ import {
   tektonStepSecurity,
 } from "../policy/rules";
 import { type Evaluation, evaluate, type RecordedResource } from "../tools/plan/evaluate";
-import { digest, promotable, TOOL_DIGESTS } from "./helpers";
+import { digest, policyArgs, promotable, TOOL_DIGESTS } from "./helpers";
 
 const REPO = "ghcr.io/stigmer/stigmer-cloud/backend/services/workflow-runner";
 // biome-ignore lint/suspicious/noExplicitAny: hand-built resource inputs.
 type Json = any;
 
-/** The arguments the policy engine hands a rule, built from a recorded resource (secrets revealed, as the engine does). */
-function args(type: string, props: Json, protect = false, config: object = {}): ResourceValidationArgs {
-  return {
-    type,
-    props,
-    urn: `urn:pulumi:test::workflow-runner::${type}::x`,
-    name: "x",
-    opts: {
-      protect,
-      ignoreChanges: [],
-      aliases: [],
-      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-      additionalSecretOutputs: [],
-    },
-    stackTags: new Map(),
-    isType: () => false,
-    asType: () => undefined,
-    getConfig: <T extends object>() => config as T,
-    notApplicable: (reason?: string) => {
-      throw new Error(`not applicable: ${reason}`);
-    },
-  };
-}
+/** The arguments the policy engine hands a rule (tests/helpers.ts policyArgs). */
+const args = policyArgs;
 
 function violations(
   policy: ResourceValidationPolicy,

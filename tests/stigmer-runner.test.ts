@@ -25,7 +25,7 @@ import {
 import { type Evaluation, evaluate, type RecordedResource } from "../tools/plan/evaluate";
 import { readProjectFile, readStackFile, resolveConfig } from "../tools/plan/stack-files";
 import { PROJECT_ROOT } from "../tools/project-root";
-import { digest, one, TOOL_DIGESTS } from "./helpers";
+import { digest, one, policyArgs, TOOL_DIGESTS } from "./helpers";
 
 // biome-ignore lint/suspicious/noExplicitAny: rendered objects are schemaless JSON here.
 type Json = any;
@@ -188,7 +188,7 @@ function violations(
   edit(props);
   const out: string[] = [];
   const validate = policy.validateResource as (args: Json, report: (m: string) => void) => void;
-  validate({ type: r.type, props, opts: { protect: r.protect }, getConfig: () => ({}) }, (m) => out.push(m));
+  validate(policyArgs(r.type, props, r.protect), (m) => out.push(m));
   return out;
 }
 
